@@ -1,0 +1,25 @@
+package dev.zeroedge.files;
+
+/** What a request path names under the document root. */
+public sealed interface Lookup {
+
+    /** A regular file to serve (for a directory path ending in '/', its index.html). */
+    record Found(FileInfo file) implements Lookup {
+    }
+
+    /** A directory named without its trailing slash: redirect to {@code location}. */
+    record MissingSlash(String location) implements Lookup {
+    }
+
+    /** Nothing to serve here: absent, hidden (dotfile), outside the root, not a regular file. */
+    record NotFound(String why) implements Lookup {
+    }
+
+    /** The path itself is malformed or tries to leave the root: never looked up. */
+    record BadPath(String why) implements Lookup {
+    }
+
+    /** The file exists but the server may not read it. */
+    record Forbidden(String why) implements Lookup {
+    }
+}

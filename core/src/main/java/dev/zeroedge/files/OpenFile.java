@@ -1,0 +1,76 @@
+package dev.zeroedge.files;
+
+import io.netty.util.AbstractReferenceCounted;
+import io.netty.util.ReferenceCounted;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * An open, read-only file shared by everything that sends from it: the slices of a body, the parts of
+ * a multipart response. Reference counted; the descriptor is closed when the last reference goes, so a
+ * client that disconnects mid-download leaves no descriptor behind.
+ */
+public final class OpenFile extends AbstractReferenceCounted {
+
+    private final Path path;
+    private final FileChannel channel;
+    private final long length;
+
+    private OpenFile(Path path, FileChannel channel, long length) {
+        this.path = path;
+        this.channel = channel;
+        this.length = length;
+    }
+
+    /** Opens {@code path} for reading; the length is the one of the open descriptor, not of a later stat. */
+    public static OpenFile open(Path path) throws IOException {
+        FileChannel channel = FileChannel.open(path, StandardOpenOption.READ);
+        try {
+            return new OpenFile(path, channel, channel.size());
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public FileChannel channel() {
+        return channel;
+    }
+
+    /** The length seen when the file was opened. */
+    public long length() {
+        return length;
+    }
+
+    @Override
+    public OpenFile retain() {
+        super.retain();
+        return this;
+    }
+
+    @Override
+    public ReferenceCounted touch(Object hint) {
+        return this;
+    }
+
+    @Override
+    protected void deallocate() {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // Closing a read-only descriptor cannot lose data; nothing to report.
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "OpenFile(" + path + ", " + length + " bytes, refCnt " + refCnt() + ")";
+    }
+}

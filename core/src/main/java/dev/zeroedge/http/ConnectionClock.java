@@ -1,0 +1,116 @@
+package dev.zeroedge.http;
+
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The one timer of a connection. It sits before the decoder, sees the first byte of every request and
+ * is told by {@link FileRequestHandler} when a response starts, makes progress and ends:
+ * <ul>
+ *   <li>waiting for a request: closes after the idle keep-alive timeout;</li>
+ *   <li>reading a request head: answers 408 and closes when the head is not complete within the
+ *       header timeout, counted from its first byte (slowloris);</li>
+ *   <li>responding: closes when a body makes no progress for the idle timeout (a client that stopped
+ *       reading).</li>
+ * </ul>
+ * One task is scheduled at a time and moved lazily: a later deadline just waits for the task to fire
+ * and re-arm, so the common request costs no cancel and no new task.
+ */
+final class ConnectionClock extends ChannelInboundHandlerAdapter implements Runnable {
+
+    private enum Phase { WAITING, READING, RESPONDING }
+
+    private final long headerNanos;
+    private final long idleNanos;
+    private ChannelHandlerContext ctx;
+    private Phase phase = Phase.WAITING;
+    private long deadline;
+    private ScheduledFuture<?> timer;
+    private long timerAt;
+
+    ConnectionClock(HttpLimits limits) {
+        this.headerNanos = limits.headerTimeout().toNanos();
+        this.idleNanos = limits.idleTimeout().toNanos();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        moveTo(Phase.WAITING, idleNanos);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (phase == Phase.WAITING) {
+            moveTo(Phase.READING, headerNanos);
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+        ctx.fireChannelInactive();
+    }
+
+    void responding() {
+        moveTo(Phase.RESPONDING, idleNanos);
+    }
+
+    void progress() {
+        deadline = System.nanoTime() + idleNanos;
+    }
+
+    /** No response in flight; {@code midRequest}: part of the next head is already buffered. */
+    void waiting(boolean midRequest) {
+        if (midRequest) {
+            moveTo(Phase.READING, headerNanos);
+        } else {
+            moveTo(Phase.WAITING, idleNanos);
+        }
+    }
+
+    private void moveTo(Phase next, long timeoutNanos) {
+        phase = next;
+        deadline = System.nanoTime() + timeoutNanos;
+        if (timer != null && timerAt - deadline > 0) {
+            timer.cancel(false);
+            timer = null;
+        }
+        arm();
+    }
+
+    private void arm() {
+        if (timer == null) {
+            timerAt = deadline;
+            timer = ctx.executor().schedule(this, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    @Override
+    public void run() {
+        timer = null;
+        if (!ctx.channel().isOpen()) {
+            return;
+        }
+        if (System.nanoTime() - deadline < 0) {
+            arm();
+            return;
+        }
+        if (phase == Phase.READING) {
+            ctx.writeAndFlush(ErrorResponse.build(ctx.alloc(), HttpResponseStatus.REQUEST_TIMEOUT,
+                            "request head not received in time", false, true, null, null))
+                    .addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.zeroedge.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+/**
+ * A short plain-text response: the status and, for refusals, why. Never a stack trace, never an echo
+ * of the request.
+ */
+public final class ErrorResponse {
+
+    private ErrorResponse() {
+    }
+
+    /**
+     * @param reason    a fixed phrase of ours, or null
+     * @param bodyless  HEAD: the same fields, no body
+     * @param close     whether the connection closes after it
+     * @param extraName an extra field (Allow, Location, Content-Range) or null
+     */
+    public static ByteBuf build(ByteBufAllocator alloc, HttpResponseStatus status, String reason, boolean bodyless,
+                         boolean close, String extraName, String extraValue) {
+        String body = status.code() + " " + status.reasonPhrase() + (reason == null ? "" : ": " + reason) + "\n";
+        ResponseHead head = ResponseHead.start(alloc, status)
+                .add("Content-Type", "text/plain; charset=utf-8")
+                .add("Content-Length", body.length());
+        if (extraName != null) {
+            head.add(extraName, extraValue);
+        }
+        if (close) {
+            head.add("Connection", "close");
+        }
+        ByteBuf buf = head.end();
+        if (!bodyless) {
+            ByteBufUtil.writeAscii(buf, body);
+        }
+        return buf;
+    }
+}

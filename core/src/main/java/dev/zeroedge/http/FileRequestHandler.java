@@ -1,0 +1,287 @@
+package dev.zeroedge.http;
+
+import dev.zeroedge.files.FileInfo;
+import dev.zeroedge.files.Lookup;
+import dev.zeroedge.files.OpenFile;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.util.ArrayDeque;
+import java.util.Set;
+
+/**
+ * Answers the requests of one connection, one at a time and in the order they came.
+ *
+ * <p>Take {@code GET /video/seg-7.m4s HTTP/1.1} with {@code Range: bytes=0-1023}. {@link RequestDecoder}
+ * has checked the head and hands on a {@link Request}; it is queued behind any response in flight, so
+ * pipelined requests are answered in order. Its turn comes: the method is GET; the path is resolved
+ * under the {@link dev.zeroedge.files.DocumentRoot} to a regular file and its validators; the
+ * {@link Preconditions} hold; {@link RangeRequest} finds one satisfiable range. The file is opened, the
+ * head is built ({@code 206}, Content-Range, ETag, ...), and head and range go to the transport's sender
+ * through {@link dev.zeroedge.transport.FairFileSender}: the bytes never enter the JVM. When the last
+ * slice is in the kernel the file reference is dropped, the connection either closes (Connection:
+ * close, HTTP/1.0, shutdown) or takes the next queued request, and the {@link ConnectionClock} goes
+ * back to waiting.
+ */
+public final class FileRequestHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(FileRequestHandler.class);
+
+    private static final String ALLOW = "GET, HEAD";
+    private static final Set<String> KNOWN_METHODS =
+            Set.of("POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
+
+    private final Site site;
+    private final ConnectionClock clock;
+    private final RequestDecoder decoder;
+    private final ArrayDeque<Inbound> queue = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private boolean responding;
+    private boolean serving;
+
+    FileRequestHandler(Site site, ConnectionClock clock, RequestDecoder decoder) {
+        this.site = site;
+        this.clock = clock;
+        this.decoder = decoder;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof Inbound inbound)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        queue.add(inbound);
+        if (queue.size() >= site.limits().maxPipelined()) {
+            // Enough read ahead: stop reading until the queue drains, so a pipelining client is bounded.
+            ctx.channel().config().setAutoRead(false);
+        }
+        serveNext();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == Drain.INSTANCE) {
+            if (!responding) {
+                ctx.close();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            log.debug("connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        } else {
+            log.warn("connection {} failed", ctx.channel().remoteAddress(), cause);
+        }
+        ctx.close();
+    }
+
+    /** Answers queued requests until one is in flight. Re-entrant calls (a response that completed at once) return. */
+    private void serveNext() {
+        if (serving) {
+            return;
+        }
+        serving = true;
+        try {
+            while (!responding) {
+                Inbound next = queue.poll();
+                if (next == null) {
+                    clock.waiting(decoder.midRequest());
+                    if (!ctx.channel().config().isAutoRead()) {
+                        ctx.channel().config().setAutoRead(true);
+                    }
+                    return;
+                }
+                if (!ctx.channel().isActive()) {
+                    queue.clear();
+                    return;
+                }
+                responding = true;
+                clock.responding();
+                respond(next);
+            }
+        } finally {
+            serving = false;
+        }
+    }
+
+    private void respond(Inbound inbound) {
+        switch (inbound) {
+            case Rejection rejection -> sendError(rejection.status(), rejection.reason(), false, true, null, null);
+            case Request request -> {
+                try {
+                    serve(request);
+                } catch (RuntimeException e) {
+                    log.error("failed to answer {} {}", request.method(), request.path(), e);
+                    sendError(HttpResponseStatus.INTERNAL_SERVER_ERROR, null, false, true, null, null);
+                }
+            }
+        }
+    }
+
+    private void serve(Request request) {
+        boolean bodyless = request.method().equals(HttpMethod.HEAD);
+        boolean close = !request.keepAlive() || site.draining();
+        if (!bodyless && !request.method().equals(HttpMethod.GET)) {
+            if (KNOWN_METHODS.contains(request.method().name())) {
+                sendError(HttpResponseStatus.METHOD_NOT_ALLOWED, null, false, close, "Allow", ALLOW);
+            } else {
+                sendError(HttpResponseStatus.NOT_IMPLEMENTED, null, false, close, "Allow", ALLOW);
+            }
+            return;
+        }
+        switch (site.root().resolve(request.path())) {
+            case Lookup.BadPath bad -> sendError(HttpResponseStatus.BAD_REQUEST, bad.why(), bodyless, close, null, null);
+            case Lookup.NotFound notFound -> sendError(HttpResponseStatus.NOT_FOUND, null, bodyless, close, null, null);
+            case Lookup.Forbidden forbidden -> sendError(HttpResponseStatus.FORBIDDEN, null, bodyless, close, null, null);
+            case Lookup.MissingSlash redirect -> sendError(HttpResponseStatus.MOVED_PERMANENTLY, null, bodyless, close,
+                    "Location", request.query() == null ? redirect.location() : redirect.location() + "?" + request.query());
+            case Lookup.Found found -> serveFile(request, found.file(), bodyless, close);
+        }
+    }
+
+    private void serveFile(Request request, FileInfo info, boolean bodyless, boolean close) {
+        switch (Preconditions.evaluate(true, request.headers(), info)) {
+            case NOT_MODIFIED -> {
+                ResponseHead head = ResponseHead.start(ctx.alloc(), HttpResponseStatus.NOT_MODIFIED)
+                        .add("ETag", info.etag())
+                        .add("Last-Modified", HttpDate.format(info.lastModifiedMillis()));
+                finish(ctx.writeAndFlush(connection(head, request, close).end()), close);
+                return;
+            }
+            case PRECONDITION_FAILED -> {
+                sendError(HttpResponseStatus.PRECONDITION_FAILED, null, bodyless, close, null, null);
+                return;
+            }
+            case PROCEED -> {
+            }
+        }
+        OpenFile file;
+        try {
+            file = OpenFile.open(info.path());
+        } catch (AccessDeniedException e) {
+            sendError(HttpResponseStatus.FORBIDDEN, null, bodyless, close, null, null);
+            return;
+        } catch (IOException e) {
+            sendError(HttpResponseStatus.NOT_FOUND, null, bodyless, close, null, null);
+            return;
+        }
+        try {
+            if (file.length() != info.length()) {
+                // Replaced or rewritten between stat and open: validators must describe the bytes we send.
+                info = FileInfo.read(info.path());
+                if (file.length() != info.length()) {
+                    sendError(HttpResponseStatus.SERVICE_UNAVAILABLE, "file is being modified", bodyless, close,
+                            "Retry-After", "1");
+                    return;
+                }
+            }
+            sendFile(request, info, file, bodyless, close);
+        } catch (IOException e) {
+            sendError(HttpResponseStatus.NOT_FOUND, null, bodyless, close, null, null);
+        } finally {
+            file.release();
+        }
+    }
+
+    private void sendFile(Request request, FileInfo info, OpenFile file, boolean bodyless, boolean close) {
+        long length = info.length();
+        String type = MediaTypes.of(info.path().getFileName().toString());
+        RangeRequest ranges = RangeRequest.WHOLE;
+        String rangeHeader = request.headers().get(HttpHeaderNames.RANGE);
+        if (!bodyless && rangeHeader != null && Preconditions.rangeAllowed(request.headers(), info)) {
+            ranges = RangeRequest.parse(rangeHeader, length);
+        }
+        switch (ranges) {
+            case RangeRequest.Whole whole -> {
+                ByteBuf head = fileHead(HttpResponseStatus.OK, info, type, length, request, close).end();
+                send(head, file, 0, length, bodyless, close);
+            }
+            case RangeRequest.Unsatisfiable unsatisfiable -> sendError(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
+                    null, false, close, "Content-Range", "bytes */" + length);
+            case RangeRequest.Partial partial when partial.ranges().size() == 1 -> {
+                ByteRange range = partial.ranges().getFirst();
+                ByteBuf head = fileHead(HttpResponseStatus.PARTIAL_CONTENT, info, type, range.length(), request, close)
+                        .add("Content-Range", range.contentRange(length))
+                        .end();
+                send(head, file, range.first(), range.length(), false, close);
+            }
+            case RangeRequest.Partial partial -> {
+                MultipartBody body = new MultipartBody(partial.ranges(), type, length);
+                ResponseHead head = fileHead(HttpResponseStatus.PARTIAL_CONTENT, info, body.contentType(),
+                        body.contentLength(), request, close);
+                finish(body.send(ctx, head.end(), file, site.sender(), clock::progress), close);
+            }
+        }
+    }
+
+    private ResponseHead fileHead(HttpResponseStatus status, FileInfo info, String type, long contentLength,
+                                  Request request, boolean close) {
+        ResponseHead head = ResponseHead.start(ctx.alloc(), status)
+                .add("Content-Type", type)
+                .add("Content-Length", contentLength)
+                .add("Last-Modified", HttpDate.format(info.lastModifiedMillis()))
+                .add("ETag", info.etag())
+                .add("Accept-Ranges", "bytes");
+        return connection(head, request, close);
+    }
+
+    private static ResponseHead connection(ResponseHead head, Request request, boolean close) {
+        if (close) {
+            return head.add("Connection", "close");
+        }
+        return request.version() == HttpVersion.HTTP_1_0 ? head.add("Connection", "keep-alive") : head;
+    }
+
+    private void send(ByteBuf head, OpenFile file, long offset, long length, boolean bodyless, boolean close) {
+        if (bodyless) {
+            finish(ctx.writeAndFlush(head), close);
+        } else {
+            finish(site.sender().send(ctx, head, file, offset, length, clock::progress), close);
+        }
+    }
+
+    private void sendError(HttpResponseStatus status, String reason, boolean bodyless, boolean close,
+                           String extraName, String extraValue) {
+        ByteBuf response = ErrorResponse.build(ctx.alloc(), status, reason, bodyless, close, extraName, extraValue);
+        finish(ctx.writeAndFlush(response), close);
+    }
+
+    /** When the response is in the kernel: count it, then close or take the next request. */
+    private void finish(ChannelFuture sent, boolean close) {
+        sent.addListener((ChannelFutureListener) future -> {
+            if (!future.isSuccess()) {
+                log.debug("response to {} failed: {}", ctx.channel().remoteAddress(), future.cause().toString());
+                ctx.close();
+                return;
+            }
+            site.counters().addResponse();
+            if (close || site.draining()) {
+                ctx.close();
+                return;
+            }
+            responding = false;
+            serveNext();
+        });
+    }
+}

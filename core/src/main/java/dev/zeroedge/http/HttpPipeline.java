@@ -1,0 +1,20 @@
+package dev.zeroedge.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+
+/** The handlers of one client connection, in order: clock (sees raw bytes), decoder, file handler. */
+public final class HttpPipeline {
+
+    private HttpPipeline() {
+    }
+
+    public static void install(Channel channel, Site site) {
+        ConnectionClock clock = new ConnectionClock(site.limits());
+        RequestDecoder decoder = new RequestDecoder(site.limits());
+        ChannelPipeline pipeline = channel.pipeline();
+        pipeline.addLast("clock", clock);
+        pipeline.addLast("decoder", decoder);
+        pipeline.addLast("files", new FileRequestHandler(site, clock, decoder));
+    }
+}

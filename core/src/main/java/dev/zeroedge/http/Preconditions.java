@@ -1,0 +1,110 @@
+package dev.zeroedge.http;
+
+import dev.zeroedge.files.FileInfo;
+import io.netty.handler.codec.DateFormatter;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+
+import java.util.Date;
+
+/**
+ * Conditional requests, evaluated in the order of RFC 9110 §13.2.2: If-Match, If-Unmodified-Since,
+ * If-None-Match, If-Modified-Since; and If-Range, which decides only whether a Range is honoured.
+ * Pure functions of the headers and the file's validators.
+ */
+public final class Preconditions {
+
+    public enum Outcome { PROCEED, NOT_MODIFIED, PRECONDITION_FAILED }
+
+    private Preconditions() {
+    }
+
+    public static Outcome evaluate(boolean getOrHead, HttpHeaders headers, FileInfo file) {
+        String ifMatch = headers.get(HttpHeaderNames.IF_MATCH);
+        if (ifMatch != null) {
+            if (!matches(ifMatch, file.etag(), true)) {
+                return Outcome.PRECONDITION_FAILED;
+            }
+        } else {
+            Long since = date(headers.get(HttpHeaderNames.IF_UNMODIFIED_SINCE));
+            if (since != null && file.lastModifiedSeconds() > since) {
+                return Outcome.PRECONDITION_FAILED;
+            }
+        }
+        String ifNoneMatch = headers.get(HttpHeaderNames.IF_NONE_MATCH);
+        if (ifNoneMatch != null) {
+            if (matches(ifNoneMatch, file.etag(), false)) {
+                return getOrHead ? Outcome.NOT_MODIFIED : Outcome.PRECONDITION_FAILED;
+            }
+        } else if (getOrHead) {
+            Long since = date(headers.get(HttpHeaderNames.IF_MODIFIED_SINCE));
+            if (since != null && file.lastModifiedSeconds() <= since) {
+                return Outcome.NOT_MODIFIED;
+            }
+        }
+        return Outcome.PROCEED;
+    }
+
+    /**
+     * Whether a Range may be honoured: true without If-Range; with it, only when it holds the current
+     * strong ETag or exactly the Last-Modified date (§13.1.5; a weak tag never matches).
+     */
+    public static boolean rangeAllowed(HttpHeaders headers, FileInfo file) {
+        String ifRange = headers.get(HttpHeaderNames.IF_RANGE);
+        if (ifRange == null) {
+            return true;
+        }
+        String value = ifRange.trim();
+        if (value.startsWith("\"") || value.startsWith("W/")) {
+            return value.equals(file.etag());
+        }
+        Long date = date(value);
+        return date != null && date == file.lastModifiedSeconds();
+    }
+
+    /**
+     * Whether a list of entity tags (or "*") holds {@code etag}. Strong comparison (If-Match) rejects
+     * weak tags; weak comparison (If-None-Match) ignores the W/ prefix. The file's own tag is strong.
+     */
+    static boolean matches(String list, String etag, boolean strong) {
+        String trimmed = list.trim();
+        if (trimmed.equals("*")) {
+            return true;
+        }
+        int at = 0;
+        int n = list.length();
+        while (at < n) {
+            while (at < n && (list.charAt(at) == ' ' || list.charAt(at) == '\t' || list.charAt(at) == ',')) {
+                at++;
+            }
+            if (at >= n) {
+                break;
+            }
+            boolean weak = list.startsWith("W/", at);
+            if (weak) {
+                at += 2;
+            }
+            if (at >= n || list.charAt(at) != '"') {
+                return false;
+            }
+            int close = list.indexOf('"', at + 1);
+            if (close < 0) {
+                return false;
+            }
+            if ((!weak || !strong) && list.regionMatches(at, etag, 0, etag.length()) && close + 1 == at + etag.length()) {
+                return true;
+            }
+            at = close + 1;
+        }
+        return false;
+    }
+
+    /** An HTTP-date in epoch seconds, or null when absent or not a valid date (then it is ignored). */
+    private static Long date(String value) {
+        if (value == null) {
+            return null;
+        }
+        Date parsed = DateFormatter.parseHttpDate(value);
+        return parsed == null ? null : parsed.getTime() / 1000;
+    }
+}

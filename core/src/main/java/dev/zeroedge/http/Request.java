@@ -1,0 +1,17 @@
+package dev.zeroedge.http;
+
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
+
+/**
+ * A request head that passed {@link RequestDecoder}'s checks.
+ *
+ * @param path      the path of the target, still percent-encoded, without query
+ * @param query     the query without '?', or null
+ * @param keepAlive whether the client lets the connection stay open after the response
+ * @param hasBody   the request announced a body; zeroedge reads none, so the connection closes after it
+ */
+public record Request(HttpMethod method, String target, String path, String query, HttpVersion version,
+                      HttpHeaders headers, boolean keepAlive, boolean hasBody) implements Inbound {
+}

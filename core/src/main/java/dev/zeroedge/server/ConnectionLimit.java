@@ -1,0 +1,42 @@
+package dev.zeroedge.server;
+
+import dev.zeroedge.http.ErrorResponse;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Bounds open client connections. One past the limit is told so with a 503 and closed at once, before
+ * anything of it is read: under a connection flood the server spends one write per refusal.
+ */
+@ChannelHandler.Sharable
+final class ConnectionLimit extends ChannelInboundHandlerAdapter {
+
+    private final int max;
+    private final AtomicInteger open = new AtomicInteger();
+
+    ConnectionLimit(int max) {
+        this.max = max;
+    }
+
+    int open() {
+        return open.get();
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ctx.channel().closeFuture().addListener(f -> open.decrementAndGet());
+        if (open.incrementAndGet() > max) {
+            ctx.writeAndFlush(ErrorResponse.build(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE,
+                            "too many connections", false, true, "Retry-After", "1"))
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        ctx.pipeline().remove(this);
+        ctx.fireChannelActive();
+    }
+}

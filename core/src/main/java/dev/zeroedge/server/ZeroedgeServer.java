@@ -1,0 +1,149 @@
+package dev.zeroedge.server;
+
+import dev.zeroedge.files.DocumentRoot;
+import dev.zeroedge.http.Drain;
+import dev.zeroedge.http.HttpPipeline;
+import dev.zeroedge.http.Site;
+import dev.zeroedge.transport.FairFileSender;
+import dev.zeroedge.transport.SendCounters;
+import dev.zeroedge.transport.Transport;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running zeroedge: one event-loop group of the chosen transport that accepts and serves, the listening
+ * socket, and the open connections (kept so shutdown can drain them).
+ */
+public final class ZeroedgeServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ZeroedgeServer.class);
+
+    private final Transport transport;
+    private final ServerConfig config;
+    private final EventLoopGroup group;
+    private final Channel listener;
+    private final ChannelGroup connections;
+    private final SendCounters counters;
+    private final Site site;
+    private volatile boolean stopped;
+
+    private ZeroedgeServer(Transport transport, ServerConfig config, EventLoopGroup group, Channel listener,
+                           ChannelGroup connections, SendCounters counters, Site site) {
+        this.transport = transport;
+        this.config = config;
+        this.group = group;
+        this.listener = listener;
+        this.connections = connections;
+        this.counters = counters;
+        this.site = site;
+    }
+
+    /**
+     * Binds and starts serving. The transport must be available (see
+     * {@link dev.zeroedge.transport.Transports#require}).
+     *
+     * @throws IOException when the root is not a readable directory or the address cannot be bound
+     */
+    public static ZeroedgeServer start(ServerConfig config, Transport transport) throws IOException {
+        transport.availability().ensureAvailable();
+        DocumentRoot root = new DocumentRoot(config.root(), config.serveDotfiles());
+        SendCounters counters = new SendCounters();
+        Site site = new Site(root, new FairFileSender(transport.fileSender(), config.maxSlice(), counters),
+                config.limits(), counters);
+        ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
+        ConnectionLimit limit = new ConnectionLimit(config.limits().maxConnections());
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(config.eventLoops(), transport.ioHandlerFactory());
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannelClass())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel channel) {
+                        connections.add(channel);
+                        transport.configureChild(channel);
+                        channel.pipeline().addLast("limit", limit);
+                        HttpPipeline.install(channel, site);
+                    }
+                });
+        ChannelFuture bound = bootstrap.bind(config.bind()).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            Throwable cause = bound.cause();
+            throw new IOException("cannot listen on " + config.bind().getHostString() + ":" + config.bind().getPort()
+                    + ": " + cause.getMessage(), cause);
+        }
+        return new ZeroedgeServer(transport, config, group, bound.channel(), connections, counters, site);
+    }
+
+    public String mode() {
+        return transport.mode();
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) listener.localAddress();
+    }
+
+    public int port() {
+        return address().getPort();
+    }
+
+    public SendCounters counters() {
+        return counters;
+    }
+
+    /**
+     * Stops accepting, lets responses in flight finish for up to {@code grace}, closes what is left and
+     * stops the event loops. Idle keep-alive connections close at once.
+     */
+    public void shutdown(Duration grace) {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        long deadline = System.nanoTime() + grace.toNanos();
+        listener.close().syncUninterruptibly();
+        site.startDraining();
+        for (Channel connection : connections) {
+            connection.pipeline().fireUserEventTriggered(Drain.INSTANCE);
+        }
+        while (!connections.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (!connections.isEmpty()) {
+            log.info("closing {} connections still busy after the {} ms grace period",
+                    connections.size(), grace.toMillis());
+            connections.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** Shutdown with the configured grace period. */
+    @Override
+    public void close() {
+        shutdown(config.gracePeriod());
+    }
+}

@@ -1,0 +1,131 @@
+package dev.zeroedge.transport;
+
+import dev.zeroedge.files.OpenFile;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+
+/**
+ * The one function through which file bytes leave zeroedge. It cuts a body into slices of at most
+ * {@code maxSlice} bytes (nginx's {@code sendfile_max_chunk}) and hands them to the transport's
+ * {@link FileSender} one after the other: a 1 GiB download never holds its event loop for longer than
+ * one slice, so a small request on another connection of the same loop is answered meanwhile, and the
+ * outbound buffer never holds more than one slice of a body.
+ *
+ * <p>The next slice is written when the previous one has been handed to the kernel, so the socket
+ * buffer still holds bytes at that moment and the connection does not go idle between slices.
+ */
+public final class FairFileSender {
+
+    public static final long DEFAULT_MAX_SLICE = 2L * 1024 * 1024;
+
+    private final FileSender sender;
+    private final long maxSlice;
+    private final SendCounters counters;
+
+    public FairFileSender(FileSender sender, long maxSlice, SendCounters counters) {
+        if (maxSlice < 1) {
+            throw new IllegalArgumentException("maxSlice must be positive: " + maxSlice);
+        }
+        this.sender = sender;
+        this.maxSlice = maxSlice;
+        this.counters = counters;
+    }
+
+    /**
+     * Writes {@code head} (owned from now on) followed by bytes {@code [offset, offset + length)} of
+     * {@code file}, and flushes. {@code progress} runs after each slice (the connection's send-stall
+     * clock). The returned future completes when the last byte is in the kernel.
+     */
+    public ChannelFuture send(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length,
+                              Runnable progress) {
+        if (length < 0 || offset < 0 || offset > file.length() - length) {
+            head.release();
+            throw new IllegalArgumentException(
+                    "range " + offset + "+" + length + " outside " + file.length() + "-byte file " + file.path());
+        }
+        if (length == 0) {
+            return ctx.writeAndFlush(head);
+        }
+        ChannelPromise promise = ctx.newPromise();
+        new Run(ctx, head, file.retain(), offset, offset + length, progress, promise).next();
+        return promise;
+    }
+
+    /** One body on its way out: the slice cursor and what to do when a slice completes. */
+    private final class Run implements ChannelFutureListener {
+        private final ChannelHandlerContext ctx;
+        private final OpenFile file;
+        private final long end;
+        private final Runnable progress;
+        private final ChannelPromise promise;
+        private ByteBuf head;
+        private long position;
+        private long sliceLength;
+
+        Run(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long position, long end, Runnable progress,
+            ChannelPromise promise) {
+            this.ctx = ctx;
+            this.head = head;
+            this.file = file;
+            this.position = position;
+            this.end = end;
+            this.progress = progress;
+            this.promise = promise;
+        }
+
+        /** Sends slices until one is still in flight (then its listener continues) or the body is done. */
+        void next() {
+            while (true) {
+                if (position == end) {
+                    file.release();
+                    promise.trySuccess();
+                    return;
+                }
+                sliceLength = Math.min(maxSlice, end - position);
+                ByteBuf sliceHead = head != null ? head : Unpooled.EMPTY_BUFFER;
+                head = null;
+                ChannelFuture sent;
+                try {
+                    sent = sender.send(ctx, sliceHead, file, position, sliceLength);
+                } catch (RuntimeException e) {
+                    fail(e);
+                    return;
+                }
+                if (!sent.isDone()) {
+                    sent.addListener(this);
+                    return;
+                }
+                if (!completed(sent)) {
+                    return;
+                }
+            }
+        }
+
+        @Override
+        public void operationComplete(ChannelFuture sent) {
+            if (completed(sent)) {
+                next();
+            }
+        }
+
+        private boolean completed(ChannelFuture sent) {
+            if (!sent.isSuccess()) {
+                fail(sent.cause());
+                return false;
+            }
+            counters.addFileBytes(sliceLength);
+            position += sliceLength;
+            progress.run();
+            return true;
+        }
+
+        private void fail(Throwable cause) {
+            file.release();
+            promise.tryFailure(cause);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package dev.zeroedge.transport;
+
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.ServerChannel;
+
+/**
+ * What a transport module provides: one zeroedge mode. Implementations are found with
+ * {@link java.util.ServiceLoader} (see {@link Transports}); {@code core} never names a transport module.
+ *
+ * <p>A provider must be cheap to construct and must not touch native code in its constructor:
+ * {@link #availability()} is where it finds out, and that never throws.
+ */
+public interface Transport {
+
+    /** The user-facing mode name, e.g. {@code epoll-sendfile}. */
+    String mode();
+
+    /** Whether this mode can run here, with the cause when it cannot. Never throws. */
+    Availability availability();
+
+    /** The event loop's I/O handler. Only called when {@link #availability()} is available. */
+    IoHandlerFactory ioHandlerFactory();
+
+    /** The listening channel class that belongs to {@link #ioHandlerFactory()}. */
+    Class<? extends ServerChannel> serverChannelClass();
+
+    /** The one place that knows how a byte range of an open file goes out on this transport's channels. */
+    FileSender fileSender();
+
+    /** Called once per accepted connection before the pipeline is built (socket options of this transport). */
+    default void configureChild(io.netty.channel.Channel channel) {
+    }
+}

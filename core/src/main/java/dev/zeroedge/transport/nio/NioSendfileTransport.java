@@ -1,0 +1,52 @@
+package dev.zeroedge.transport.nio;
+
+import dev.zeroedge.transport.Availability;
+import dev.zeroedge.transport.FileSender;
+import dev.zeroedge.transport.SharedFileRegion;
+import dev.zeroedge.transport.Transport;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+
+/**
+ * {@code nio-sendfile}: Netty's NIO event loop; a {@link io.netty.channel.DefaultFileRegion} goes out
+ * through {@code FileChannel.transferTo}, which is sendfile(2) inside the JDK. Needs no native jar, so it
+ * runs wherever Java does: the mode {@code auto} falls back to.
+ */
+public final class NioSendfileTransport implements Transport {
+
+    public static final String MODE = "nio-sendfile";
+
+    @Override
+    public String mode() {
+        return MODE;
+    }
+
+    @Override
+    public Availability availability() {
+        return Availability.available(MODE);
+    }
+
+    @Override
+    public IoHandlerFactory ioHandlerFactory() {
+        return NioIoHandler.newFactory();
+    }
+
+    @Override
+    public Class<? extends ServerChannel> serverChannelClass() {
+        return NioServerSocketChannel.class;
+    }
+
+    @Override
+    public FileSender fileSender() {
+        return (ctx, head, file, offset, length) -> {
+            if (head.isReadable()) {
+                ctx.write(head, ctx.voidPromise());
+            } else {
+                head.release();
+            }
+            return ctx.writeAndFlush(new SharedFileRegion(file, offset, length));
+        };
+    }
+}

@@ -1,0 +1,36 @@
+package dev.zeroedge.launcher;
+
+/** The text of {@code --help}. */
+final class Help {
+
+    private Help() {
+    }
+
+    static final String TEXT = """
+            zeroedge: a zero-copy HTTP file server for CDN edge nodes
+
+            usage:
+              java -jar zeroedge.jar serve --root DIR [options]
+              java -jar zeroedge.jar --help
+
+            serve options:
+              --root DIR                 directory to publish (required)
+              --port N                   TCP port (default 8080; 0 picks a free one)
+              --bind ADDR                address to listen on (default 0.0.0.0)
+              --mode MODE                auto | uring-splice | epoll-sendfile | nio-sendfile | epoll-mmap | epoll-copy
+                                         (default auto: the probe picks and logs why)
+              --serve-dotfiles           serve files and directories whose name starts with '.'
+              --max-request-line BYTES   longest request line, else 414 (default 8k)
+              --max-header-size BYTES    largest header section, else 431 (default 16k)
+              --max-headers N            most header fields, else 431 (default 100)
+              --header-timeout DUR       time to receive a request head, else 408 (default 10s)
+              --idle-timeout DUR         keep-alive idle time and longest send stall (default 60s)
+              --max-connections N        open connections, more get 503 (default 10000)
+              --sendfile-max-chunk BYTES largest slice of a body sent at once, for fairness (default 2m)
+              --event-loops N            event-loop threads (default: one per CPU)
+              --grace DUR                on SIGTERM/SIGINT, time for responses in flight (default 10s)
+
+            Sizes take k, m, g suffixes; durations ms, s, m. Exit codes: 0 after a clean shutdown,
+            2 for a bad command line, a missing root, a busy port or a mode that cannot run here.
+            """;
+}
