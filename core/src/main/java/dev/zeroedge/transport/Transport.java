@@ -30,4 +30,12 @@ public interface Transport {
     /** Called once per accepted connection before the pipeline is built (socket options of this transport). */
     default void configureChild(io.netty.channel.Channel channel) {
     }
+
+    /**
+     * Facts this transport found about the machine, for the probe's report: e.g. the io_uring provider
+     * gives {@code io_uring.available}, {@code io_uring.splice}, {@code io_uring.cause}. Never throws.
+     */
+    default java.util.Map<String, String> facts() {
+        return java.util.Map.of();
+    }
 }
