@@ -19,6 +19,12 @@ public final class LeakRecorder<T> extends ResourceLeakDetector<T> {
         super(resourceType, samplingInterval);
     }
 
+    /** The constructor Netty's factory looks up first; without it, it logs an error before using the other. */
+    @SuppressWarnings("deprecation")
+    public LeakRecorder(Class<?> resourceType, int samplingInterval, long maxActive) {
+        super(resourceType, samplingInterval, maxActive);
+    }
+
     @Override
     protected boolean needReport() {
         return true;
