@@ -1,0 +1,151 @@
+package dev.zeroedge.transport.uring;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The few libc calls the splice sender needs that neither the JDK nor Netty offers: a blocking pipe,
+ * its size ({@code F_SETPIPE_SZ}), and a descriptor number for a file. Called through the FFM linker
+ * (Java 25, no JNI); each call captures {@code errno} so a failure says why.
+ */
+final class Libc {
+
+    static final int O_RDONLY = 0;
+    static final int O_CLOEXEC = 0x80000;
+    static final int F_SETPIPE_SZ = 1031;
+    static final int F_GETPIPE_SZ = 1032;
+    static final int SEEK_END = 2;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO =
+            CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+
+    private static final MethodHandle PIPE2 = downcall("pipe2",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle FCNTL = downcall("fcntl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
+            CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle OPEN = downcall("open",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+            CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle LSEEK = downcall("lseek",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle CLOSE = downcall("close",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+
+    /** The JDK turns path strings into bytes with this charset; a path opened natively must do the same. */
+    private static final Charset PATH_CHARSET = pathCharset();
+
+    private Libc() {
+    }
+
+    /** {@code pipe2(O_CLOEXEC)}: a blocking pipe, so a splice waits for room or data instead of failing. */
+    static int[] pipe() throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment fds = arena.allocate(JAVA_INT, 2);
+            int rc = (int) PIPE2.invokeExact(state, fds, O_CLOEXEC);
+            check(rc, state, "pipe2");
+            return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("pipe2 could not be called", t);
+        }
+    }
+
+    /** {@code fcntl(fd, cmd, arg)}, e.g. {@link #F_SETPIPE_SZ}; returns what fcntl returns. */
+    static int fcntl(int fd, int cmd, int arg) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int rc = (int) FCNTL.invokeExact(state, fd, cmd, arg);
+            return check(rc, state, "fcntl(" + cmd + ")");
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("fcntl could not be called", t);
+        }
+    }
+
+    /** {@code open(path, O_RDONLY | O_CLOEXEC)}: a descriptor number io_uring can splice from. */
+    static int openForReading(Path path) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            byte[] name = path.toString().getBytes(PATH_CHARSET);
+            MemorySegment cName = arena.allocate(name.length + 1L);
+            MemorySegment.copy(name, 0, cName, JAVA_BYTE, 0, name.length);
+            int rc = (int) OPEN.invokeExact(state, cName, O_RDONLY | O_CLOEXEC, 0);
+            return check(rc, state, "open " + path);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("open could not be called", t);
+        }
+    }
+
+    /** The size of the open file behind {@code fd} ({@code lseek(fd, 0, SEEK_END)}; splice takes explicit offsets). */
+    static long size(int fd) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            long rc = (long) LSEEK.invokeExact(state, fd, 0L, SEEK_END);
+            if (rc < 0) {
+                throw new IOException("lseek failed: errno " + (int) ERRNO.get(state, 0L));
+            }
+            return rc;
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("lseek could not be called", t);
+        }
+    }
+
+    /** Closes {@code fd}; a failure is returned as errno (0 = closed), there is nothing else to do about it. */
+    static int close(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int rc = (int) CLOSE.invokeExact(state, fd);
+            return rc < 0 ? (int) ERRNO.get(state, 0L) : 0;
+        } catch (Throwable t) {
+            throw new IllegalStateException("close could not be called", t);
+        }
+    }
+
+    private static int check(int rc, MemorySegment state, String what) throws IOException {
+        if (rc < 0) {
+            throw new IOException(what + " failed: errno " + (int) ERRNO.get(state, 0L));
+        }
+        return rc;
+    }
+
+    private static MethodHandle downcall(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+        MemorySegment symbol = LINKER.defaultLookup().find(name)
+                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+        return LINKER.downcallHandle(symbol, descriptor, options);
+    }
+
+    private static Charset pathCharset() {
+        String name = System.getProperty("sun.jnu.encoding");
+        try {
+            return name == null ? StandardCharsets.UTF_8 : Charset.forName(name);
+        } catch (RuntimeException e) {
+            return StandardCharsets.UTF_8;
+        }
+    }
+}

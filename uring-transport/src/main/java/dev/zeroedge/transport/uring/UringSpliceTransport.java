@@ -1,0 +1,97 @@
+package dev.zeroedge.transport.uring;
+
+import dev.zeroedge.transport.Availability;
+import dev.zeroedge.transport.FileSender;
+import dev.zeroedge.transport.SharedFileRegion;
+import dev.zeroedge.transport.Transport;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code uring-splice}: Netty's io_uring event loop, and file bodies spliced file → pipe → socket by
+ * zeroedge's own {@link SpliceSender} ({@code IORING_OP_SPLICE}, 64-bit offsets, an enlarged pipe).
+ *
+ * <p>Available when Netty's io_uring loads and the kernel's probe lists {@code IORING_OP_SPLICE}; the
+ * cause says which of the two is missing.
+ *
+ * <p>For benchmarks only, {@code -Dzeroedge.uring.sender=netty-file-region} sends bodies as a plain
+ * {@link io.netty.channel.DefaultFileRegion} instead, which Netty's io_uring channel splices itself
+ * (64 KiB pipe, one operation in flight, an {@code int} position: it fails past 2 GiB). It is there to be
+ * compared with, never to be used.
+ */
+public final class UringSpliceTransport implements Transport {
+
+    public static final String MODE = "uring-splice";
+
+    /** The comparison sender's name in {@code -Dzeroedge.uring.sender}. */
+    static final String NETTY_FILE_REGION = "netty-file-region";
+
+    @Override
+    public String mode() {
+        return MODE;
+    }
+
+    @Override
+    public Availability availability() {
+        try {
+            if (!IoUring.isAvailable()) {
+                return Availability.unavailable(MODE, IoUring.unavailabilityCause());
+            }
+            if (!IoUring.isSpliceSupported()) {
+                return Availability.unavailable(MODE, new UnsupportedOperationException(
+                        "io_uring is available but this kernel does not support IORING_OP_SPLICE (needs Linux 5.7+)"));
+            }
+            return Availability.available(MODE);
+        } catch (LinkageError e) {
+            return Availability.unavailable(MODE, e);
+        }
+    }
+
+    @Override
+    public Map<String, String> facts() {
+        Map<String, String> facts = new LinkedHashMap<>();
+        boolean available = false;
+        boolean splice = false;
+        String cause = "";
+        try {
+            available = IoUring.isAvailable();
+            splice = available && IoUring.isSpliceSupported();
+            if (!available) {
+                cause = String.valueOf(IoUring.unavailabilityCause());
+            }
+        } catch (LinkageError e) {
+            cause = e.toString();
+        }
+        facts.put("io_uring.available", Boolean.toString(available));
+        facts.put("io_uring.splice", Boolean.toString(splice));
+        facts.put("io_uring.cause", cause);
+        return facts;
+    }
+
+    @Override
+    public IoHandlerFactory ioHandlerFactory() {
+        return IoUringIoHandler.newFactory();
+    }
+
+    @Override
+    public Class<? extends ServerChannel> serverChannelClass() {
+        return IoUringServerSocketChannel.class;
+    }
+
+    @Override
+    public FileSender fileSender() {
+        if (NETTY_FILE_REGION.equals(System.getProperty("zeroedge.uring.sender"))) {
+            return (ctx, head, file, offset, length) -> {
+                ctx.write(head, ctx.voidPromise());
+                return ctx.writeAndFlush(new SharedFileRegion(file, offset, length));
+            };
+        }
+        return new SpliceSender(SpliceTuning.fromSystemProperties());
+    }
+}
