@@ -100,7 +100,9 @@ final class Pipe {
 
     private static int readMaxSize() {
         try {
-            return Integer.parseInt(Files.readString(Path.of("/proc/sys/fs/pipe-max-size")).trim());
+            // Not Files.readString: it reads a size-0 file one byte first, and an integer sysctl answers
+            // a read at offset 1 with EOF, so "1048576" came back as "1".
+            return Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/fs/pipe-max-size")).getFirst().trim());
         } catch (IOException | RuntimeException e) {
             return 1024 * 1024; // the kernel's default
         }
