@@ -47,6 +47,8 @@ final class Libc {
             CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
     private static final MethodHandle LSEEK = downcall("lseek",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle WRITE = downcall("write",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), Linker.Option.critical(true));
     private static final MethodHandle CLOSE = downcall("close",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
 
@@ -113,6 +115,18 @@ final class Libc {
             throw e;
         } catch (Throwable t) {
             throw new IOException("lseek could not be called", t);
+        }
+    }
+
+    /**
+     * {@code write(fd, bytes)} of a few bytes that cannot block (a response head into an empty pipe), so
+     * it may run as a critical call that reads a heap segment in place. Returns what write returns.
+     */
+    static long writeSmall(int fd, MemorySegment bytes) {
+        try {
+            return (long) WRITE.invokeExact(fd, bytes, bytes.byteSize());
+        } catch (Throwable t) {
+            throw new IllegalStateException("write could not be called", t);
         }
     }
 

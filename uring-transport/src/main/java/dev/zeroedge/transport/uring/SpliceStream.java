@@ -19,6 +19,7 @@ import io.netty.util.concurrent.Future;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.channels.ClosedChannelException;
 
 /**
@@ -50,6 +51,7 @@ final class SpliceStream implements IoUringIoHandle {
     private static final byte IOSQE_IO_LINK = 1 << 2;
     private static final int SPLICE_F_MOVE = 1;
     private static final int POLLOUT = 0x004;
+    private static final long PAGE = 4096;
 
     private static final int EINTR = 4;
     private static final int EAGAIN = 11;
@@ -136,7 +138,16 @@ final class SpliceStream implements IoUringIoHandle {
         end = offset + length;
         unsent = length;
         ChannelOutboundBuffer outbound = channel.unsafe().outboundBuffer();
-        if (head.isReadable() || (outbound != null && outbound.totalPendingWriteBytes() > 0)) {
+        boolean nettyIdle = outbound == null || outbound.totalPendingWriteBytes() == 0;
+        if (nettyIdle && !head.isReadable()) {
+            head.release();
+            headOut = true;
+        } else if (nettyIdle && head.readableBytes() <= pipe.capacity / 4) {
+            headOut = true;
+            if (!headIntoPipe(head)) {
+                return sent;
+            }
+        } else {
             headOut = false;
             ctx.writeAndFlush(head).addListener((ChannelFutureListener) written -> {
                 if (slice != thisSlice || promise == null) {
@@ -149,12 +160,32 @@ final class SpliceStream implements IoUringIoHandle {
                     fail(written.cause());
                 }
             });
-        } else {
-            head.release();
-            headOut = true;
         }
         pump();
         return sent;
+    }
+
+    /**
+     * Puts the head into the (empty) pipe in front of the body, so one pipe → socket splice carries both:
+     * a small response leaves as one TCP segment and with one socket operation. Only done when Netty has
+     * nothing left to write on this channel, so nothing can come between. A head that fits a quarter of
+     * the pipe cannot block a blocking write into an empty pipe.
+     */
+    private boolean headIntoPipe(ByteBuf head) {
+        int length = head.readableBytes();
+        long written;
+        try {
+            written = Libc.writeSmall(pipe.writeFd, MemorySegment.ofBuffer(head.nioBuffer()));
+        } finally {
+            head.release();
+        }
+        if (written != length) {
+            fail(new IOException("writing the " + length + "-byte head into the pipe wrote " + written));
+            return false;
+        }
+        inPipe += length;
+        unsent += length;
+        return true;
     }
 
     /** Opens the file natively unless this stream already has it open (the next slice of the same body). */
@@ -185,13 +216,16 @@ final class SpliceStream implements IoUringIoHandle {
         if (promise == null || closing) {
             return;
         }
-        long room = pipe.capacity - inPipe;
+        // A pipe holds pages, not bytes: what is in it takes at least its pages, and an unaligned file
+        // offset starts in the middle of one. Asking for more than fits only makes the splice come back
+        // short (and break the chain), so ask for what fits.
+        long room = pipe.capacity - roundUpToPage(inPipe) - (position & (PAGE - 1));
         long toRead = Math.min(end - position, Math.min(room, pipe.capacity / tuning.chunks()));
         boolean wantPipe = toPipeId == 0 && toRead > 0;
         boolean wantSocket = toSocketId == 0 && headOut;
-        if (wantPipe && wantSocket && inPipe == 0 && tuning.link()) {
+        if (wantPipe && wantSocket && tuning.link()) {
             toPipeId = submit(toPipe((int) toRead, IOSQE_IO_LINK));
-            toSocketId = submit(toSocket((int) toRead));
+            toSocketId = submit(toSocket((int) (inPipe + toRead)));
             return;
         }
         if (wantSocket && inPipe > 0) {
@@ -200,6 +234,10 @@ final class SpliceStream implements IoUringIoHandle {
         if (wantPipe) {
             toPipeId = submit(toPipe((int) toRead, (byte) 0));
         }
+    }
+
+    private static long roundUpToPage(long bytes) {
+        return (bytes + PAGE - 1) & -PAGE;
     }
 
     private IoUringIoOps toPipe(int length, byte flags) {
