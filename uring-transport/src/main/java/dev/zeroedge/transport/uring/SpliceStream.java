@@ -361,7 +361,8 @@ final class SpliceStream implements IoUringIoHandle {
     /** Nothing in flight: give back or close the pipe, and on a closing stream everything else too. */
     private void settle() {
         if (pipe != null && promise == null) {
-            if (pipeDirty || inPipe != 0) {
+            if (pipeDirty || inPipe != 0 || channel.eventLoop().isShuttingDown()) {
+                // A loop that is shutting down may already have emptied its pool for the last time.
                 pipe.close();
             } else {
                 pipe.giveBack();
