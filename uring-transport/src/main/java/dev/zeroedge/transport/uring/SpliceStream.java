@@ -223,8 +223,9 @@ final class SpliceStream implements IoUringIoHandle {
         long toRead = Math.min(end - position, Math.min(room, pipe.capacity / tuning.chunks()));
         boolean wantPipe = toPipeId == 0 && toRead > 0;
         boolean wantSocket = toSocketId == 0 && headOut;
-        if (wantPipe && wantSocket && tuning.link()) {
-            toPipeId = submit(toPipe((int) toRead, IOSQE_IO_LINK));
+        if (wantPipe && wantSocket && tuning.chain() != SpliceTuning.Chain.SERIAL) {
+            byte link = tuning.chain() == SpliceTuning.Chain.LINKED ? IOSQE_IO_LINK : 0;
+            toPipeId = submit(toPipe((int) toRead, link));
             toSocketId = submit(toSocket((int) (inPipe + toRead)));
             return;
         }
