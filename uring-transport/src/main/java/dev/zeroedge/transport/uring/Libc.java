@@ -27,6 +27,7 @@ final class Libc {
 
     static final int O_RDONLY = 0;
     static final int O_CLOEXEC = 0x80000;
+    static final int O_NOFOLLOW = 0x20000;
     static final int F_SETPIPE_SZ = 1031;
     static final int F_GETPIPE_SZ = 1032;
     static final int SEEK_END = 2;
@@ -86,14 +87,18 @@ final class Libc {
         }
     }
 
-    /** {@code open(path, O_RDONLY | O_CLOEXEC)}: a descriptor number io_uring can splice from. */
+    /**
+     * {@code open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)}: a descriptor number io_uring can splice from.
+     * The path is the document root's resolved real path, so its last component is never a symlink; one
+     * that became a symlink since is refused (ELOOP) rather than followed.
+     */
     static int openForReading(Path path) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             byte[] name = path.toString().getBytes(PATH_CHARSET);
             MemorySegment cName = arena.allocate(name.length + 1L);
             MemorySegment.copy(name, 0, cName, JAVA_BYTE, 0, name.length);
-            int rc = (int) OPEN.invokeExact(state, cName, O_RDONLY | O_CLOEXEC, 0);
+            int rc = (int) OPEN.invokeExact(state, cName, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
             return check(rc, state, "open " + path);
         } catch (IOException e) {
             throw e;
