@@ -142,7 +142,7 @@ final class SpliceStream implements IoUringIoHandle {
         if (nettyIdle && !head.isReadable()) {
             head.release();
             headOut = true;
-        } else if (nettyIdle && head.readableBytes() <= pipe.capacity / 4) {
+        } else if (nettyIdle && tuning.headInPipe() && head.readableBytes() <= pipe.capacity / 4) {
             headOut = true;
             if (!headIntoPipe(head)) {
                 return sent;

@@ -15,12 +15,14 @@ import java.util.Locale;
  *                      socket side already waits on the (blocking) pipe while the file side fills it
  * @param chunks        into how many chunks the pipe is cut ({@code -Dzeroedge.uring.chunks}): with 2 or
  *                      more, the next file → pipe runs while the previous chunk goes to the socket
+ * @param headInPipe    write the response head into the pipe in front of the body when Netty has nothing
+ *                      pending ({@code -Dzeroedge.uring.head-in-pipe}); otherwise it goes through Netty
  */
-record SpliceTuning(int pipeSize, Chain chain, int chunks) {
+record SpliceTuning(int pipeSize, Chain chain, int chunks, boolean headInPipe) {
 
     enum Chain { SERIAL, LINKED, PARALLEL }
 
-    static final SpliceTuning DEFAULT = new SpliceTuning(1024 * 1024, Chain.LINKED, 1);
+    static final SpliceTuning DEFAULT = new SpliceTuning(1024 * 1024, Chain.LINKED, 1, true);
 
     SpliceTuning {
         if (pipeSize < 4096 || chunks < 1) {
@@ -32,6 +34,8 @@ record SpliceTuning(int pipeSize, Chain chain, int chunks) {
         return new SpliceTuning(
                 Integer.getInteger("zeroedge.uring.pipe-size", DEFAULT.pipeSize),
                 Chain.valueOf(System.getProperty("zeroedge.uring.chain", DEFAULT.chain.name()).toUpperCase(Locale.ROOT)),
-                Integer.getInteger("zeroedge.uring.chunks", DEFAULT.chunks));
+                Integer.getInteger("zeroedge.uring.chunks", DEFAULT.chunks),
+                Boolean.parseBoolean(System.getProperty("zeroedge.uring.head-in-pipe",
+                        Boolean.toString(DEFAULT.headInPipe))));
     }
 }

@@ -32,6 +32,17 @@ public final class UringSpliceTransport implements Transport {
     /** The comparison sender's name in {@code -Dzeroedge.uring.sender}. */
     static final String NETTY_FILE_REGION = "netty-file-region";
 
+    private final SpliceTuning tuning;
+
+    /** The provider {@link java.util.ServiceLoader} finds: measured defaults, or the measurement knobs. */
+    public UringSpliceTransport() {
+        this(SpliceTuning.fromSystemProperties());
+    }
+
+    UringSpliceTransport(SpliceTuning tuning) {
+        this.tuning = tuning;
+    }
+
     @Override
     public String mode() {
         return MODE;
@@ -92,6 +103,6 @@ public final class UringSpliceTransport implements Transport {
                 return ctx.writeAndFlush(new SharedFileRegion(file, offset, length));
             };
         }
-        return new SpliceSender(SpliceTuning.fromSystemProperties());
+        return new SpliceSender(tuning);
     }
 }
