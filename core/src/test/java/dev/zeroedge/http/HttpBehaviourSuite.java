@@ -183,6 +183,12 @@ public abstract class HttpBehaviourSuite {
         assertEquals(200, r.status());
         assertArrayEquals(data, r.body());
         assertEquals("application/octet-stream", r.header("Content-Type"));
+        // The server counts when its write completes on the event loop, which may be after the client
+        // has already read the last byte: wait for the count instead of racing it.
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (server.counters().fileBytes() - before < data.length && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+        }
         assertEquals(data.length, server.counters().fileBytes() - before);
     }
 
