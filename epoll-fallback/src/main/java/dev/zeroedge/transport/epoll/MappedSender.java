@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel.MapMode;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * {@code epoll-mmap}, a baseline: the range is mapped and the mapping is written to the socket as it is
@@ -59,8 +60,17 @@ final class MappedSender implements FileSender {
         }
         ChannelPromise sent = ctx.newPromise();
         // The last piece is released last (the outbound buffer releases in order), so the whole mapping
-        // is unused by the time this runs, on the event loop that opened the arena.
-        sent.addListener(done -> arena.close());
+        // is unused by the time this runs, on the event loop that opened the arena. The unmap waits one
+        // task so the caller's listeners (counters, next slice, next request) go first.
+        sent.addListener(done -> unmapSoon(ctx, arena));
         return ctx.writeAndFlush(pieces[pieces.length - 1], sent);
+    }
+
+    private static void unmapSoon(ChannelHandlerContext ctx, Arena arena) {
+        try {
+            ctx.executor().execute(arena::close);
+        } catch (RejectedExecutionException shuttingDown) {
+            arena.close(); // still on the arena's thread: the listener runs on the channel's event loop
+        }
     }
 }

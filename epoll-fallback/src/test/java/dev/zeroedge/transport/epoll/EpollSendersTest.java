@@ -1,6 +1,9 @@
 package dev.zeroedge.transport.epoll;
 
 import dev.zeroedge.server.ZeroedgeServer;
+import dev.zeroedge.testing.LeakRecorder;
+import dev.zeroedge.testing.RawHttp;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -13,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.function.LongSupplier;
 
@@ -34,6 +38,12 @@ class EpollSendersTest {
     Path root;
 
     private ZeroedgeServer server;
+
+    @AfterAll
+    static void nothingLeaked() throws InterruptedException {
+        assertTrue(LeakRecorder.installed(), "leak recorder not installed at PARANOID in this JVM");
+        assertEquals(List.of(), LeakRecorder.collect(), "Netty buffers leaked");
+    }
 
     @AfterEach
     void stop() {
@@ -58,8 +68,8 @@ class EpollSendersTest {
     void wholeFileInManySlicesArrivesExactlyAndIsCounted(String mode) throws Exception {
         byte[] file = randomFile("a.bin", 5 * 64 * 1024 + 123);
         start(mode);
-        try (RawClient client = new RawClient(server.port())) {
-            RawClient.Response response = client.get("/a.bin").read();
+        try (RawHttp client = new RawHttp(server.port())) {
+            RawHttp.Response response = client.send("GET /a.bin HTTP/1.1\r\nHost: t\r\n\r\n").read();
             assertEquals("HTTP/1.1 200 OK", response.statusLine());
             assertEquals(Integer.toString(file.length), response.header("Content-Length"));
             assertEquals("application/octet-stream", response.header("Content-Type"));
@@ -75,8 +85,8 @@ class EpollSendersTest {
     void rangeAcrossSlicesAndChunks(String mode) throws Exception {
         byte[] file = randomFile("a.bin", 300_000);
         start(mode);
-        try (RawClient client = new RawClient(server.port())) {
-            RawClient.Response response = client.get("/a.bin", "Range: bytes=1001-250000\r\n").read();
+        try (RawHttp client = new RawHttp(server.port())) {
+            RawHttp.Response response = client.send("GET /a.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=1001-250000\r\n\r\n").read();
             assertEquals("HTTP/1.1 206 Partial Content", response.statusLine());
             assertEquals("bytes 1001-250000/300000", response.header("Content-Range"));
             assertArrayEquals(Arrays.copyOfRange(file, 1001, 250_001), response.body());
@@ -89,8 +99,8 @@ class EpollSendersTest {
     void multipartRangesCarryEachPartAfterItsHeader(String mode) throws Exception {
         byte[] file = randomFile("a.bin", 200_000);
         start(mode);
-        try (RawClient client = new RawClient(server.port())) {
-            RawClient.Response response = client.get("/a.bin", "Range: bytes=0-9,100000-199999\r\n").read();
+        try (RawHttp client = new RawHttp(server.port())) {
+            RawHttp.Response response = client.send("GET /a.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=0-9,100000-199999\r\n\r\n").read();
             assertEquals("HTTP/1.1 206 Partial Content", response.statusLine());
             String type = response.header("Content-Type");
             assertTrue(type.startsWith("multipart/byteranges; boundary="), type);
@@ -115,21 +125,21 @@ class EpollSendersTest {
         byte[] b = randomFile("b.bin", 1);
         Files.write(root.resolve("empty.bin"), new byte[0]);
         start(mode);
-        try (RawClient client = new RawClient(server.port())) {
+        try (RawHttp client = new RawHttp(server.port())) {
             client.send("GET /a.bin HTTP/1.1\r\nHost: t\r\n\r\n"
                     + "GET /empty.bin HTTP/1.1\r\nHost: t\r\n\r\n"
                     + "HEAD /a.bin HTTP/1.1\r\nHost: t\r\n\r\n"
                     + "GET /b.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
             assertArrayEquals(a, client.read().body());
-            RawClient.Response empty = client.read();
+            RawHttp.Response empty = client.read();
             assertEquals("0", empty.header("Content-Length"));
-            RawClient.Response head = client.read(true);
+            RawHttp.Response head = client.readHead();
             assertEquals("HTTP/1.1 200 OK", head.statusLine());
             assertEquals("150000", head.header("Content-Length"));
-            RawClient.Response last = client.read();
+            RawHttp.Response last = client.read();
             assertEquals("close", last.header("Connection"));
             assertArrayEquals(b, last.body());
-            assertTrue(client.closedByServer());
+            assertTrue(client.closedByServer(5_000));
         }
         awaitValue(150_001, () -> server.counters().fileBytes());
         awaitValue(4, () -> server.counters().responses());
@@ -143,8 +153,8 @@ class EpollSendersTest {
             sparse.setLength(256L * 1024 * 1024);
         }
         server = EpollModes.start(mode, root, config -> config);
-        try (RawClient client = new RawClient(server.port())) {
-            client.get("/big.bin");
+        try (RawHttp client = new RawHttp(server.port())) {
+            client.send("GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n");
             assertEquals("HTTP/1.1 200 OK", client.readHead().statusLine());
             assertEquals(100_000, client.input().readNBytes(100_000).length);
             assertTrue(Leftovers.descriptors(big) > 0, "the download is still running");

@@ -1,6 +1,9 @@
 package dev.zeroedge.transport.epoll;
 
 import dev.zeroedge.server.ZeroedgeServer;
+import dev.zeroedge.testing.LeakRecorder;
+import dev.zeroedge.testing.RawHttp;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -11,6 +14,7 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -29,6 +33,12 @@ class FairnessTest {
     @TempDir
     Path root;
 
+    @AfterAll
+    static void nothingLeaked() throws InterruptedException {
+        assertTrue(LeakRecorder.installed(), "leak recorder not installed at PARANOID in this JVM");
+        assertEquals(List.of(), LeakRecorder.collect(), "Netty buffers leaked");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"epoll-sendfile", "epoll-mmap", "epoll-copy"})
     void smallRequestsAreAnsweredWhileAGibibyteDownloadRunsOnTheSameLoop(String mode) throws Exception {
@@ -41,9 +51,9 @@ class FairnessTest {
 
         ZeroedgeServer server = EpollModes.start(mode, root, config -> config.withEventLoops(1));
         AtomicLong downloaded = new AtomicLong();
-        try (RawClient big = new RawClient(server.port()); RawClient quick = new RawClient(server.port())) {
-            big.get("/1g.bin");
-            assertEquals(GIB, big.readHead().contentLength());
+        try (RawHttp big = new RawHttp(server.port()); RawHttp quick = new RawHttp(server.port())) {
+            big.send("GET /1g.bin HTTP/1.1\r\nHost: t\r\n\r\n");
+            assertEquals(GIB, Long.parseLong(big.readHead().header("Content-Length")));
             Thread reader = Thread.ofPlatform().daemon().start(() -> readSteadily(big.input(), downloaded));
             long waited = System.nanoTime() + 5_000_000_000L;
             while (downloaded.get() < 4 * 1024 * 1024 && System.nanoTime() < waited) {
@@ -52,7 +62,7 @@ class FairnessTest {
             assertTrue(downloaded.get() >= 4 * 1024 * 1024, "the download is under way");
 
             for (int i = 0; i < 100; i++) {
-                RawClient.Response response = quick.get("/1k.bin").read();
+                RawHttp.Response response = quick.send("GET /1k.bin HTTP/1.1\r\nHost: t\r\n\r\n").read();
                 assertEquals("HTTP/1.1 200 OK", response.statusLine(), "request " + i);
                 assertArrayEquals(small, response.body(), "request " + i);
             }
