@@ -13,11 +13,15 @@ import io.netty.channel.epoll.EpollSocketChannelConfig;
  * {@link SharedFileRegion}, which Netty's epoll channel hands to sendfile(2): the file bytes go from the
  * page cache to the socket without entering the JVM.
  *
- * <p>Head and body are two syscalls (writev, then sendfile). CORK (experiment flag, decided by measurement).
+ * <p>Head and body are two syscalls (writev, then sendfile), and with TCP_NODELAY each would leave as its
+ * own segment: a lone head packet before every body. So the socket is corked around the head and the first
+ * slice and uncorked as soon as they have been handed over; uncorking pushes the last partial segment at
+ * once, so the cork never waits for its 200 ms timer or a delayed ACK (the ~40 ms tail nginx shows with
+ * {@code tcp_nopush}, which keeps the cork for the whole response). Measured on loopback with
+ * {@code ss -ti} segs_out over 500 keep-alive responses: 1 KiB 2.00 → 1.00 segments per response,
+ * 64 KiB 3.00 → 2.01, 1 MiB 28 → 17; wrk p99 at 64 KiB did not get worse (no 40 ms tail).
  */
 final class SendfileSender implements FileSender {
-
-    private static final boolean CORK = Boolean.getBoolean("zeroedge.epoll.cork");
 
     @Override
     public ChannelFuture send(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length) {
@@ -26,9 +30,9 @@ final class SendfileSender implements FileSender {
             head.release();
             return ctx.writeAndFlush(body);
         }
-        if (!CORK || !ctx.channel().isActive()) {
+        if (!ctx.channel().isActive()) {
             ctx.write(head, ctx.voidPromise());
-            return ctx.writeAndFlush(body);
+            return ctx.writeAndFlush(body); // fails and releases both, as for any write on a closed channel
         }
         EpollSocketChannelConfig config = (EpollSocketChannelConfig) ctx.channel().config();
         config.setTcpCork(true);
