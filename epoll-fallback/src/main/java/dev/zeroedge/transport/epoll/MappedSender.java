@@ -16,13 +16,15 @@ import java.util.concurrent.RejectedExecutionException;
 
 /**
  * {@code epoll-mmap}, a baseline: the range is mapped and the mapping is written to the socket as it is
- * (wrapped, never copied), together with the head in one gathering write. This saves the copy into a
- * user buffer but not the copy into the socket buffer, which is what sendfile saves too.
+ * (wrapped, never copied), together with the head in one gathering write. Against {@code epoll-copy} it
+ * saves the read into a user buffer; the write still copies from the mapped page cache into the socket
+ * buffer (sendfile can hand page references to a scatter-gather NIC instead), and every slice pays for
+ * mmap, page faults and munmap.
  *
- * <p>The mapping lives in a confined {@link Arena} opened here on the event loop and closed by the write's
- * listener, which Netty runs on the same event loop after it has released the buffer: the range is
- * unmapped as soon as the kernel has the bytes or the write failed, not when a garbage collector gets to
- * it. A JDK mapped buffer cannot be unmapped at all before Java's collector finds it.
+ * <p>The mapping lives in a confined {@link Arena} opened here on the event loop. The write's listener,
+ * which Netty runs on that event loop after it has released the buffer, queues the arena's close as the
+ * next task: the range is unmapped as soon as the kernel has the bytes or the write failed, not whenever
+ * a garbage collector finds a mapped buffer (a JDK MappedByteBuffer has no public unmap).
  */
 final class MappedSender implements FileSender {
 
