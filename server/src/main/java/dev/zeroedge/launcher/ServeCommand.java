@@ -1,6 +1,8 @@
 package dev.zeroedge.launcher;
 
 import dev.zeroedge.http.HttpLimits;
+import dev.zeroedge.probe.MachineProbe;
+import dev.zeroedge.probe.ModeSelector;
 import dev.zeroedge.server.ServerConfig;
 import dev.zeroedge.server.ZeroedgeServer;
 import dev.zeroedge.transport.FairFileSender;
@@ -37,19 +39,25 @@ final class ServeCommand {
         Flags flags = Flags.parse(args, 1, VALUED, BOOLEANS);
         ServerConfig config = config(flags);
         String requested = flags.string("mode", "auto");
-        ModeChoice choice;
+        ModeSelector selector = new ModeSelector(ProbeCommand.uringMinKernel(flags));
+        Transports transports = Transports.load();
+        ModeSelector.Choice choice = requested.equals("auto")
+                ? selector.select(MachineProbe.ofThisMachine(transports)
+                        .probe(config.bind().getAddress(), flags.string("nic", null)))
+                : new ModeSelector.Choice(requested, "asked for by name");
+        Transport transport;
         try {
-            choice = ModeChoice.choose(requested, Transports.load(), flags);
+            transport = transports.require(choice.mode());
         } catch (ModeUnavailableException e) {
             throw new UsageException(e.getMessage());
         }
         ZeroedgeServer server;
         try {
-            server = ZeroedgeServer.start(config, choice.transport());
+            server = ZeroedgeServer.start(config, transport);
         } catch (IOException e) {
             throw new UsageException(e.getMessage());
         }
-        log.info("mode {} ({})", choice.transport().mode(), choice.reason());
+        log.info("mode {} ({})", transport.mode(), choice.reason());
         log.info("serving {} on http://{}:{}/", config.root().toAbsolutePath().normalize(),
                 config.bind().getHostString(), server.port());
 
