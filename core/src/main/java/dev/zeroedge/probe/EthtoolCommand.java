@@ -34,7 +34,7 @@ final class EthtoolCommand {
         try {
             process = new ProcessBuilder(argv).redirectErrorStream(true).start();
         } catch (IOException | RuntimeException e) {
-            return ScatterGather.unknown("cannot run '" + shown + "': " + e.getMessage());
+            return ScatterGather.unknown("cannot run '" + shown + "': " + String.valueOf(e.getMessage()).strip());
         }
         try {
             process.getOutputStream().close();
