@@ -217,7 +217,7 @@ public final class FileRequestHandler extends ChannelInboundHandlerAdapter {
                 ByteBuf head = fileHead(HttpResponseStatus.OK, info, type, length, request, close).end();
                 send(head, file, 0, length, bodyless, close);
             }
-            case RangeRequest.Unsatisfiable unsatisfiable -> sendError(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
+            case RangeRequest.Unsatisfiable unsatisfiable -> sendError(Rfc9110Status.RANGE_NOT_SATISFIABLE,
                     null, false, close, "Content-Range", "bytes */" + length);
             case RangeRequest.Partial partial when partial.ranges().size() == 1 -> {
                 ByteRange range = partial.ranges().getFirst();
