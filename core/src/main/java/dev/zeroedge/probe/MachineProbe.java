@@ -70,14 +70,21 @@ public final class MachineProbe {
                     disabled);
         }
         try {
+            // The provider's facts tell io_uring from splice; its availability has the last word, so auto
+            // never picks a mode whose transport then refuses to start.
             Availability availability = uring.availability();
             Map<String, String> facts = uring.facts();
-            boolean available = availability.isAvailable() && !"false".equals(facts.get("io_uring.available"));
+            String told = facts.get("io_uring.available");
+            boolean available = told == null ? availability.isAvailable() : Boolean.parseBoolean(told);
             boolean splice = available && Boolean.parseBoolean(facts.get("io_uring.splice"));
             String cause = null;
             if (!available) {
-                String told = facts.get("io_uring.cause");
-                cause = told != null && !told.isBlank() ? told : availability.describe();
+                String why = facts.get("io_uring.cause");
+                cause = why != null && !why.isBlank() ? why : availability.describe();
+            } else if (splice && !availability.isAvailable()) {
+                available = false;
+                splice = false;
+                cause = availability.describe();
             }
             return new MachineFacts.IoUring(available, splice, cause, disabled);
         } catch (Throwable e) {

@@ -189,6 +189,16 @@ class MachineProbeTest {
     }
 
     @Test
+    void aTransportThatCannotRunOutranksFactsThatSayItCould() throws Exception {
+        Transports transports = Transports.of(new Provider("uring-splice",
+                Availability.unavailable("uring-splice", new IllegalStateException("pipe buffers refused")),
+                () -> Map.of("io_uring.available", "true", "io_uring.splice", "true", "io_uring.cause", "")));
+        MachineFacts.IoUring ioUring = new MachineProbe(root("fc-6.18"),
+                List.of(fakeEthtool("eth0-on.txt", 0).toString()), transports).probe(WILDCARD, null).ioUring();
+        assertEquals(new MachineFacts.IoUring(false, false, "pipe buffers refused", "0"), ioUring);
+    }
+
+    @Test
     void aProviderThatThrowsIsReportedNotPropagated() throws Exception {
         Transports transports = Transports.of(new Provider("uring-splice", Availability.available("uring-splice"),
                 () -> {
