@@ -1,7 +1,6 @@
 package dev.zeroedge.probe;
 
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * Everything the probe found, gathered once at startup. {@link ModeSelector} turns it into a mode and a
@@ -22,10 +21,6 @@ public record MachineFacts(Kernel kernel, IoUring ioUring, Epoll epoll, Nic nic)
      * @param cause   why there is no version (null when there is)
      */
     public record Kernel(String release, KernelVersion version, String cause) {
-
-        public Optional<KernelVersion> parsed() {
-            return Optional.ofNullable(version);
-        }
     }
 
     /**
