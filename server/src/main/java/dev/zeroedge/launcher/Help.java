@@ -33,6 +33,8 @@ final class Help {
               --sendfile-max-chunk BYTES largest slice of a body sent at once, for fairness (default 2m)
               --event-loops N            event-loop threads (default: one per CPU)
               --grace DUR                on SIGTERM/SIGINT, time for responses in flight (default 10s)
+              --open-file-cache N        resolved, open files kept (default 4096; 0: off)
+              --open-file-cache-valid DUR  how long a cached file is trusted before it is checked again (default 1s)
 
             probe prints what auto would find and choose: kernel, io_uring, epoll, the NIC and its
             scatter-gather (from ethtool -k, else the SIOCETHTOOL ioctl), the mode and the reason;

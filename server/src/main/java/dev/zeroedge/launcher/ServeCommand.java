@@ -1,5 +1,6 @@
 package dev.zeroedge.launcher;
 
+import dev.zeroedge.files.OpenFileCache;
 import dev.zeroedge.http.HttpLimits;
 import dev.zeroedge.probe.MachineProbe;
 import dev.zeroedge.probe.ModeSelector;
@@ -29,7 +30,8 @@ final class ServeCommand {
 
     private static final Set<String> VALUED = Set.of("root", "port", "bind", "mode", "max-request-line",
             "max-header-size", "max-headers", "header-timeout", "idle-timeout", "max-connections",
-            "sendfile-max-chunk", "event-loops", "grace", "nic", "uring-min-kernel");
+            "sendfile-max-chunk", "event-loops", "grace", "nic", "uring-min-kernel", "open-file-cache",
+            "open-file-cache-valid");
     private static final Set<String> BOOLEANS = Set.of("serve-dotfiles");
 
     private ServeCommand() {
@@ -114,6 +116,8 @@ final class ServeCommand {
                 .withLimits(limits)
                 .withMaxSlice(flags.size("sendfile-max-chunk", FairFileSender.DEFAULT_MAX_SLICE))
                 .withEventLoops(flags.integer("event-loops", 0, 0, 1024))
-                .withGracePeriod(grace);
+                .withGracePeriod(grace)
+                .withOpenFileCache(flags.integer("open-file-cache", OpenFileCache.DEFAULT_CAPACITY, 0, 1_000_000),
+                        flags.duration("open-file-cache-valid", OpenFileCache.DEFAULT_VALID));
     }
 }
