@@ -8,6 +8,7 @@ import dev.zeroedge.transport.Transports;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.function.UnaryOperator;
 
 /**
@@ -26,13 +27,17 @@ final class EpollModes {
         return Transports.load().require(mode);
     }
 
-    /** A server of {@code mode} on 127.0.0.1, an ephemeral port, one event loop. */
+    /**
+     * A server of {@code mode} on 127.0.0.1, an ephemeral port, one event loop, and no open-file cache:
+     * a descriptor of a served file still open after its response can only be a sender's leak.
+     */
     static ZeroedgeServer start(String mode, Path root, UnaryOperator<ServerConfig> tweak) throws IOException {
         return start(require(mode), root, tweak);
     }
 
     static ZeroedgeServer start(Transport transport, Path root, UnaryOperator<ServerConfig> tweak) throws IOException {
-        ServerConfig config = ServerConfig.of(root, new InetSocketAddress("127.0.0.1", 0)).withEventLoops(1);
+        ServerConfig config = ServerConfig.of(root, new InetSocketAddress("127.0.0.1", 0)).withEventLoops(1)
+                .withOpenFileCache(0, Duration.ofSeconds(1));
         return ZeroedgeServer.start(tweak.apply(config), transport);
     }
 }
