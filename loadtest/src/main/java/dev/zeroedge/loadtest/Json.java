@@ -30,15 +30,16 @@ final class Json {
             case Number n -> out.append(n.longValue());
             case Boolean b -> out.append(b);
             case Map<?, ?> map -> {
+                int inner = indent < 0 ? -1 : indent + 1;
                 out.append('{');
                 boolean first = true;
                 for (Map.Entry<?, ?> entry : map.entrySet()) {
                     out.append(first ? "" : ",");
                     first = false;
-                    newline(out, indent + 1);
+                    newline(out, inner);
                     string(out, entry.getKey().toString());
                     out.append(indent >= 0 ? ": " : ":");
-                    write(out, entry.getValue(), indent < 0 ? -1 : indent + 1);
+                    write(out, entry.getValue(), inner);
                 }
                 if (!map.isEmpty()) {
                     newline(out, indent);
@@ -46,15 +47,16 @@ final class Json {
                 out.append('}');
             }
             case List<?> list -> {
+                int inner = indent < 0 ? -1 : indent + 1;
                 out.append('[');
                 boolean first = true;
                 for (Object item : list) {
                     out.append(first ? "" : ",");
                     first = false;
                     if (item instanceof Map || item instanceof List) {
-                        newline(out, indent + 1);
+                        newline(out, inner);
                     }
-                    write(out, item, indent < 0 ? -1 : indent + 1);
+                    write(out, item, inner);
                 }
                 if (!list.isEmpty() && (list.getFirst() instanceof Map || list.getFirst() instanceof List)) {
                     newline(out, indent);

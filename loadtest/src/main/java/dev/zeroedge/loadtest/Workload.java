@@ -72,9 +72,12 @@ sealed interface Workload {
         return text.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** A request that never changes: built once, written as a duplicate, never released. */
+    /**
+     * A request that never changes: built once, direct (so epoll writes it without a copy), written as a
+     * duplicate and never released; it wraps a plain ByteBuffer, which the GC frees with the workload.
+     */
     static ByteBuf fixedRequest(byte[] bytes) {
-        return Unpooled.unreleasableBuffer(Unpooled.directBuffer(bytes.length).writeBytes(bytes));
+        return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(java.nio.ByteBuffer.allocateDirect(bytes.length).put(bytes).flip()));
     }
 
     record WholeFile(String file, RequestTarget target) implements Workload {
