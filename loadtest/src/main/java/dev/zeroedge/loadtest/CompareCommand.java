@@ -28,6 +28,7 @@ final class CompareCommand {
             "server-cpus", "client-cpus", "rate", "out", "connections", "threads", "timeout", "check-every", "mix",
             "range-size", "port");
     private static final Set<String> REPEATABLE = Set.of("external");
+    private static final Path PROC = Path.of("/proc");
 
     private final PrintStream out;
     private final Flags flags;
@@ -157,25 +158,28 @@ final class CompareCommand {
             String base = target.name() + "_" + workload.name();
             Measurement m;
             ServerCost cost = null;
+            ServerCost client;
             try (LoadRun run = generator.start(target, prepared, rate, connections, timeout, checkEvery);
                  java.io.OutputStream hlog = Files.newOutputStream(outDir.resolve(base + ".hlog"));
                  PrintStream hlogText = new PrintStream(hlog, false, "US-ASCII")) {
                 Thread.sleep(warmup.toMillis());
-                ServerCost before = target.hasPid() ? ServerCost.read(Path.of("/proc"), target.pid()) : null;
+                ServerCost before = target.hasPid() ? ServerCost.read(PROC, target.pid()) : null;
+                ServerCost clientBefore = ServerCost.read(PROC, ProcessHandle.current().pid());
                 m = run.measure(duration, new HistogramLogWriter(hlogText));
+                client = ServerCost.read(PROC, ProcessHandle.current().pid()).since(clientBefore);
                 if (before != null) {
-                    cost = ServerCost.read(Path.of("/proc"), target.pid()).since(before);
+                    cost = ServerCost.read(PROC, target.pid()).since(before);
                 }
             }
             PercentileCurve.writeHgrm(m.histogram(), outDir.resolve(base + ".hgrm"));
-            SummaryRow row = SummaryRow.of(target.name(), workload.name(), m, cost);
+            SummaryRow row = SummaryRow.of(target.name(), workload.name(), m, cost, client);
             rows.add(row);
             curves.computeIfAbsent(workload.name(), w -> new ArrayList<>())
                     .add(PercentileCurve.of(target.name(), m.histogram()));
-            out.printf(java.util.Locale.ROOT, "  %-6s %10s req/s %8s Gbit/s  p50 %s ms  p99 %s ms  max %s ms  errors %s  CPU-s/GB %s%n",
+            out.printf(java.util.Locale.ROOT, "  %-9s %8s req/s %7s Gbit/s  p50 %s ms  p99 %s ms  max %s ms  errors %s  CPU-s/GB %s  client CPU %s%%%n",
                     workload.name(), SummaryReport.figure(row.requestsPerSecond()), SummaryReport.figure(row.gbitPerSecond()),
                     SummaryReport.figure(row.p50()), SummaryReport.figure(row.p99()), SummaryReport.figure(row.max()),
-                    m.errorSummary(), SummaryReport.figure(row.cpuSecondsPerGb()));
+                    m.errorSummary(), SummaryReport.figure(row.cpuSecondsPerGb()), SummaryReport.figure(row.clientCpuPercent()));
         }
     }
 

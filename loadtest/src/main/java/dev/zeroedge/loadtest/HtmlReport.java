@@ -47,7 +47,7 @@ final class HtmlReport {
             .setup { color: #555; font-size: 12px; } .setup code { background: #f3f3f3; padding: 0 3px; }
             table { border-collapse: collapse; font-size: 12px; margin-top: 8px; }
             th, td { border: 1px solid #ddd; padding: 3px 6px; text-align: right; }
-            th { background: #f5f5f5; } td.name { text-align: left; }
+            th { background: #f5f5f5; } td.name { text-align: left; white-space: nowrap; }
             .panels { display: flex; flex-wrap: wrap; gap: 12px; }
             svg text { font: 12px system-ui, sans-serif; fill: #333; }
             svg .axis { stroke: #888; } svg .grid { stroke: #e5e5e5; }
@@ -131,7 +131,7 @@ final class HtmlReport {
             }
             // One small panel per workload (each with its own scale: 1 KiB and 64 MiB differ by 10^4).
             function barPanel(title, bars) {
-              const W = 260, H = 230, L = 10, T = 28, B = 60, barW = Math.min(40, (W - 2 * L) / Math.max(1, bars.length) - 8);
+              const W = 280, H = 250, L = 10, T = 28, B = 80, barW = Math.min(40, (W - 2 * L) / Math.max(1, bars.length) - 8);
               const svg = svgEl('svg', {width: W, height: H});
               svg.appendChild(svgEl('text', {x: L, y: 16, 'font-weight': 'bold'}, title));
               const max = niceMax(Math.max(0, ...bars.map(b => b.value === null ? 0 : b.value)));
@@ -140,8 +140,8 @@ final class HtmlReport {
                 const x = L + 4 + i * (barW + 8), h = b.value === null ? 0 : b.value / max * (H - T - B - 14);
                 svg.appendChild(svgEl('rect', {x, y: H - B - h, width: barW, height: h, fill: colour(b.label)}));
                 svg.appendChild(svgEl('text', {x: x + barW / 2, y: H - B - h - 4, 'text-anchor': 'middle', 'font-size': 11}, fmt(b.value)));
-                svg.appendChild(svgEl('text', {x: x + barW / 2, y: H - B + 12, 'text-anchor': 'end', 'font-size': 11,
-                  transform: `rotate(-35 ${x + barW / 2} ${H - B + 12})`}, b.label));
+                svg.appendChild(svgEl('text', {x: x + barW / 2 - 4, y: H - B + 12, 'text-anchor': 'start', 'font-size': 11,
+                  transform: `rotate(35 ${x + barW / 2 - 4} ${H - B + 12})`}, b.label));
               });
               return svg;
             }
@@ -165,7 +165,7 @@ final class HtmlReport {
                 ['p99 ms', r => fmt(r.latency_ms.p99)], ['p99.9 ms', r => fmt(r.latency_ms.p99_9)], ['max ms', r => fmt(r.latency_ms.max)],
                 ['errors', r => r.errors === 0 ? '0' : Object.entries(r.error_kinds).map(([k, v]) => v + ' ' + k).join(', ')],
                 ['CPU-s/GB', r => fmt(r.cpu_s_per_gb)], ['CPU-s/10k req', r => fmt(r.cpu_s_per_10k_requests)],
-                ['ctx sw/req', r => fmt(r.context_switches_per_request)], ['peak RSS MiB', r => fmt(r.peak_rss_mib)],
+                ['ctx sw/req', r => fmt(r.context_switches_per_request)], ['peak RSS MiB', r => fmt(r.peak_rss_mib)], ['client CPU %', r => fmt(r.client_cpu_percent)],
                 ['req/s vs epoll-sendfile', r => fmt(r.vs_epoll_sendfile.requests_per_s)],
                 ['CPU/GB vs epoll-sendfile', r => fmt(r.vs_epoll_sendfile.cpu_s_per_gb)]];
               const t = document.createElement('table');

@@ -97,12 +97,12 @@ final class LoadRun implements AutoCloseable {
      * @param log where the interval histograms go, or null
      */
     Measurement measure(Duration duration, HistogramLogWriter log) throws InterruptedException {
+        long start = System.nanoTime();
+        long startMillis = System.currentTimeMillis();
         recorder.getIntervalHistogram();
         responses.reset();
         bodyBytes.reset();
         errors.values().forEach(LongAdder::reset);
-        long start = System.nanoTime();
-        long startMillis = System.currentTimeMillis();
         if (log != null) {
             log.outputLogFormatVersion();
             log.outputStartTime(startMillis);

@@ -70,6 +70,7 @@ record SummaryReport(Map<String, String> setup, List<SummaryRow> rows, List<Stri
                 Latency in ms from each request's intended start (open loop) or its send (closed loop, `--rate max`).
                 CPU = utime+stime of the server process (all threads) during the measured phase; GB = 10^9 body bytes;
                 ctx sw = voluntary + involuntary context switches summed over the server's threads; RSS = VmHWM.
+                client CPU % = the load generator's own CPU (100 = one CPU busy): at 100 per client thread the client was the limit.
                 "vs epoll-sendfile" = requests/s ratio and CPU-s/GB ratio to epoll-sendfile on the same workload.
                 """);
         return md.toString();
@@ -79,9 +80,9 @@ record SummaryReport(Map<String, String> setup, List<SummaryRow> rows, List<Stri
     String table() {
         StringBuilder md = new StringBuilder();
         md.append("| workload | server | req/s | Gbit/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors "
-                + "| CPU-s/GB | CPU-s/10k req | ctx sw/req | peak RSS MiB | req/s vs " + SummaryRow.BASELINE
+                + "| CPU-s/GB | CPU-s/10k req | ctx sw/req | peak RSS MiB | client CPU % | req/s vs " + SummaryRow.BASELINE
                 + " | CPU/GB vs " + SummaryRow.BASELINE + " |\n");
-        md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|\n");
+        md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (SummaryRow r : rows) {
             md.append("| ").append(r.workload()).append(" | ").append(r.target())
                     .append(" | ").append(figure(r.requestsPerSecond()))
@@ -96,6 +97,7 @@ record SummaryReport(Map<String, String> setup, List<SummaryRow> rows, List<Stri
                     .append(" | ").append(figure(r.cpuSecondsPer10kRequests()))
                     .append(" | ").append(figure(r.contextSwitchesPerRequest()))
                     .append(" | ").append(figure(r.peakRssMib()))
+                    .append(" | ").append(figure(r.clientCpuPercent()))
                     .append(" | ").append(figure(r.throughputRatio()))
                     .append(" | ").append(figure(r.cpuPerGbRatio()))
                     .append(" |\n");

@@ -11,6 +11,8 @@ import java.util.Map;
  * {@link #comparedTo} sets them.
  *
  * @param cpuSecondsPerGb          server CPU seconds per 10^9 body bytes
+ * @param clientCpuPercent         the load generator's own CPU over the phase, in % of one CPU: near
+ *                                 100 × client threads, the client was the limit, not the server
  * @param throughputRatio          requests/s of this row ÷ requests/s of the baseline (epoll-sendfile)
  *                                 for the same workload
  * @param cpuPerGbRatio            CPU-s/GB of this row ÷ the baseline's
@@ -19,12 +21,15 @@ record SummaryRow(String target, String workload, double requestsPerSecond, doub
                   double p50, double p90, double p99, double p999, double max, long responses, long errors,
                   Map<String, Long> errorKinds, double cpuSeconds, double cpuSecondsPerGb,
                   double cpuSecondsPer10kRequests, double contextSwitchesPerRequest, double peakRssMib,
-                  double throughputRatio, double cpuPerGbRatio) {
+                  double clientCpuPercent, double throughputRatio, double cpuPerGbRatio) {
 
     static final String BASELINE = "epoll-sendfile";
 
-    /** @param cost the server's cost over the measured phase, or null when its PID is unknown */
-    static SummaryRow of(String target, String workload, Measurement m, ServerCost cost) {
+    /**
+     * @param cost   the server's cost over the measured phase, or null when its PID is unknown
+     * @param client the load generator's own cost over the phase, or null
+     */
+    static SummaryRow of(String target, String workload, Measurement m, ServerCost cost, ServerCost client) {
         Histogram h = m.histogram();
         Map<String, Long> kinds = new LinkedHashMap<>();
         m.errors().forEach((kind, count) -> {
@@ -41,6 +46,7 @@ record SummaryRow(String target, String workload, double requestsPerSecond, doub
                 cpu / gigabytes, cpu / (m.responses() / 10_000.0),
                 cost == null ? Double.NaN : (double) cost.contextSwitches() / m.responses(),
                 cost == null ? Double.NaN : cost.peakRssKib() / 1024.0,
+                client == null ? Double.NaN : client.cpuSeconds() / m.seconds() * 100,
                 Double.NaN, Double.NaN);
     }
 
@@ -51,7 +57,7 @@ record SummaryRow(String target, String workload, double requestsPerSecond, doub
     SummaryRow comparedTo(SummaryRow baseline) {
         return new SummaryRow(target, workload, requestsPerSecond, gbitPerSecond, p50, p90, p99, p999, max,
                 responses, errors, errorKinds, cpuSeconds, cpuSecondsPerGb, cpuSecondsPer10kRequests,
-                contextSwitchesPerRequest, peakRssMib, requestsPerSecond / baseline.requestsPerSecond,
+                contextSwitchesPerRequest, peakRssMib, clientCpuPercent, requestsPerSecond / baseline.requestsPerSecond,
                 cpuSecondsPerGb / baseline.cpuSecondsPerGb);
     }
 
@@ -79,6 +85,7 @@ record SummaryRow(String target, String workload, double requestsPerSecond, doub
         json.put("cpu_s_per_10k_requests", cpuSecondsPer10kRequests);
         json.put("context_switches_per_request", contextSwitchesPerRequest);
         json.put("peak_rss_mib", peakRssMib);
+        json.put("client_cpu_percent", clientCpuPercent);
         json.put("vs_" + BASELINE.replace('-', '_'), ratio);
         return json;
     }

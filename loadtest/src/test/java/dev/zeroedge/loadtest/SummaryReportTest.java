@@ -37,9 +37,9 @@ class SummaryReportTest {
         // epoll-sendfile: 20 CPU ticks (0.2 s at 100 Hz), 3000 switches; nio-sendfile twice the CPU.
         ServerCost epollCost = new ServerCost(20, 20, 2500, 500, 204_800);
         ServerCost nioCost = new ServerCost(40, 40, 5000, 1000, 102_400);
-        SummaryRow nio = SummaryRow.of("nio-sendfile", "1m", measurement(1000), scaled(nioCost));
-        SummaryRow epoll = SummaryRow.of("epoll-sendfile", "1m", measurement(2000), scaled(epollCost));
-        SummaryRow nginx = SummaryRow.of("nginx", "1m", measurement(1000), null);
+        SummaryRow nio = SummaryRow.of("nio-sendfile", "1m", measurement(1000), scaled(nioCost), scaled(new ServerCost(500, 500, 0, 0, 0)));
+        SummaryRow epoll = SummaryRow.of("epoll-sendfile", "1m", measurement(2000), scaled(epollCost), null);
+        SummaryRow nginx = SummaryRow.of("nginx", "1m", measurement(1000), null, null);
         Map<String, String> setup = new LinkedHashMap<>();
         setup.put("command", "compare --modes nio-sendfile,epoll-sendfile");
         SummaryReport report = new SummaryReport(setup, List.of(nio, epoll, nginx), List.of("mode x did not start"));
@@ -73,6 +73,7 @@ class SummaryReportTest {
                       "cpu_s_per_10k_requests": 4,
                       "context_switches_per_request": 6,
                       "peak_rss_mib": 100,
+                      "client_cpu_percent": 50,
                       "vs_epoll_sendfile": {
                         "requests_per_s": 1,
                         "cpu_s_per_gb": 2
@@ -100,6 +101,7 @@ class SummaryReportTest {
                       "cpu_s_per_10k_requests": 2,
                       "context_switches_per_request": 3,
                       "peak_rss_mib": 200,
+                      "client_cpu_percent": null,
                       "vs_epoll_sendfile": {
                         "requests_per_s": 1,
                         "cpu_s_per_gb": 1
@@ -127,6 +129,7 @@ class SummaryReportTest {
                       "cpu_s_per_10k_requests": null,
                       "context_switches_per_request": null,
                       "peak_rss_mib": null,
+                      "client_cpu_percent": null,
                       "vs_epoll_sendfile": {
                         "requests_per_s": 1,
                         "cpu_s_per_gb": null
@@ -140,8 +143,8 @@ class SummaryReportTest {
         assertEquals(report.json() + "\n", Files.readString(dir.resolve("summary.json")));
         String md = Files.readString(dir.resolve("summary.md"));
         assertTrue(md.contains("| 1m | nio-sendfile | 100 | 0.839 | 0.5 | 0.9 | 0.99 | 0.999 | 1.00 | 2 timeout "
-                + "| 0.381 | 4.00 | 6.00 | 100 | 1.00 | 2.00 |\n"), md);
-        assertTrue(md.contains("| 1m | nginx | 100 | 0.839 | 0.5 | 0.9 | 0.99 | 0.999 | 1.00 | 2 timeout | – | – | – | – | 1.00 | – |\n"), md);
+                + "| 0.381 | 4.00 | 6.00 | 100 | 50.0 | 1.00 | 2.00 |\n"), md);
+        assertTrue(md.contains("| 1m | nginx | 100 | 0.839 | 0.5 | 0.9 | 0.99 | 0.999 | 1.00 | 2 timeout | – | – | – | – | – | 1.00 | – |\n"), md);
         assertTrue(md.contains("- mode x did not start\n"), md);
     }
 
