@@ -91,9 +91,10 @@ final class HtmlReport {
               if (x === 0) return '0%';
               return (100 - Math.pow(10, 2 - x)).toFixed(Math.max(0, x - 2)) + '%';
             }
-            // Latency (y, ms, linear) against percentile (x = log10(1/(1-p)): 90% at 1, 99% at 2, ...).
-            function percentileChart(chart) {
-              const W = 1100, H = 440, L = 70, R = 220, T = 34, B = 48;
+            // Latency (y, ms; linear as in HdrHistogram's plotter, or log) against percentile
+            // (x = log10(1/(1-p)): 90% at 1, 99% at 2, ...).
+            function percentileChart(chart, logY) {
+              const W = 1240, H = 440, L = 70, R = 330, T = 34, B = 48;
               const svg = svgEl('svg', {width: W, height: H, viewBox: `0 0 ${W} ${H}`});
               let xMax = 1, yMax = 0;
               for (const c of chart.curves) for (const [x, us] of c.points) {
@@ -102,11 +103,19 @@ final class HtmlReport {
               }
               xMax = Math.ceil(xMax);
               yMax = niceMax(yMax);
+              let yMin = yMax;
+              for (const c of chart.curves) for (const [, us] of c.points) if (us > 0) yMin = Math.min(yMin, us / 1000);
+              const decades = [Math.floor(Math.log10(yMin)), Math.ceil(Math.log10(yMax))];
               const px = x => L + (x === null ? xMax : x) / xMax * (W - L - R);
-              const py = ms => T + (1 - ms / yMax) * (H - T - B);
+              const py = logY
+                ? ms => T + (1 - (Math.log10(Math.max(ms, Math.pow(10, decades[0]))) - decades[0]) / (decades[1] - decades[0] || 1)) * (H - T - B)
+                : ms => T + (1 - ms / yMax) * (H - T - B);
+              const yTicks = logY
+                ? Array.from({length: decades[1] - decades[0] + 1}, (_, i) => Math.pow(10, decades[0] + i))
+                : [0, 1, 2, 3, 4, 5].map(i => yMax * i / 5);
               svg.appendChild(svgEl('text', {x: L, y: 20, 'font-weight': 'bold'}, chart.title + ': latency by percentile'));
-              for (let i = 0; i <= 5; i++) {
-                const v = yMax * i / 5, y = py(v);
+              for (const v of yTicks) {
+                const y = py(v);
                 svg.appendChild(svgEl('line', {x1: L, x2: W - R, y1: y, y2: y, class: 'grid'}));
                 svg.appendChild(svgEl('text', {x: L - 6, y: y + 4, 'text-anchor': 'end'}, fmt(v)));
               }
@@ -180,7 +189,21 @@ final class HtmlReport {
             document.getElementById('title').textContent = DATA.title;
             document.getElementById('setup').innerHTML = Object.entries(DATA.setup)
               .map(([k, v]) => `${k}: <code>${String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;')}</code>`).join(' · ');
-            for (const chart of DATA.charts) document.getElementById('curves').appendChild(percentileChart(chart));
+            for (const chart of DATA.charts) {
+              const box = document.createElement('div');
+              const toggle = document.createElement('label');
+              toggle.innerHTML = '<input type="checkbox"> log latency axis';
+              const logFirst = location.hash === '#log';  // report.html#log opens with the log axis
+              toggle.firstChild.checked = logFirst;
+              let svg = percentileChart(chart, logFirst);
+              toggle.firstChild.addEventListener('change', e => {
+                const next = percentileChart(chart, e.target.checked);
+                box.replaceChild(next, svg);
+                svg = next;
+              });
+              box.append(toggle, svg);
+              document.getElementById('curves').appendChild(box);
+            }
             if (DATA.rows.length) {
               const bars = document.getElementById('bars');
               bars.appendChild(barRow(r => r.requests_per_s, 'Requests per second'));
