@@ -63,25 +63,26 @@ public final class RequestDecoder extends ByteToMessageDecoder {
                     int lf = in.indexOf(in.readerIndex(), in.writerIndex(), (byte) '\n');
                     if (lf < 0) {
                         if (in.readableBytes() > limits.maxRequestLine() + 1) {
-                            reject(out, HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long");
+                            reject(out, Rfc9110Status.URI_TOO_LONG, "request line too long");
+                            continue;
                         }
                         return;
                     }
                     int length = lf - in.readerIndex();
                     if (length > limits.maxRequestLine() + 1) {
-                        reject(out, HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line too long");
-                        return;
+                        reject(out, Rfc9110Status.URI_TOO_LONG, "request line too long");
+                        continue;
                     }
                     if (length == 0 || in.getByte(lf - 1) != '\r') {
                         reject(out, HttpResponseStatus.BAD_REQUEST, "line not terminated by CRLF");
-                        return;
+                        continue;
                     }
                     String line = in.toString(in.readerIndex(), length - 1, StandardCharsets.ISO_8859_1);
                     in.readerIndex(lf + 1);
                     if (line.isEmpty()) {
                         if (++emptyLines > MAX_LEADING_EMPTY_LINES) {
                             reject(out, HttpResponseStatus.BAD_REQUEST, "empty lines instead of a request");
-                            return;
+                            continue;
                         }
                         continue;
                     }
@@ -89,7 +90,7 @@ public final class RequestDecoder extends ByteToMessageDecoder {
                     if (problem != null) {
                         reject(out, version == null && problem.startsWith("HTTP version")
                                 ? HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED : HttpResponseStatus.BAD_REQUEST, problem);
-                        return;
+                        continue;
                     }
                     headers = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
                     headerBytes = 0;
@@ -100,6 +101,7 @@ public final class RequestDecoder extends ByteToMessageDecoder {
                     if (lf < 0) {
                         if (headerBytes + in.readableBytes() > limits.maxHeaderSection()) {
                             reject(out, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "header section too large");
+                            continue;
                         }
                         return;
                     }
@@ -107,19 +109,15 @@ public final class RequestDecoder extends ByteToMessageDecoder {
                     headerBytes += length + 1;
                     if (headerBytes > limits.maxHeaderSection()) {
                         reject(out, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "header section too large");
-                        return;
+                        continue;
                     }
                     if (length == 0 || in.getByte(lf - 1) != '\r') {
                         reject(out, HttpResponseStatus.BAD_REQUEST, "line not terminated by CRLF");
-                        return;
+                        continue;
                     }
                     if (length == 1) {
                         in.readerIndex(lf + 1);
                         complete(out);
-                        if (state == State.DISCARD) {
-                            in.skipBytes(in.readableBytes());
-                            return;
-                        }
                         continue;
                     }
                     String problem = parseHeader(in, in.readerIndex(), length - 1);
@@ -127,7 +125,7 @@ public final class RequestDecoder extends ByteToMessageDecoder {
                     if (problem != null) {
                         reject(out, problem.startsWith("too many")
                                 ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE : HttpResponseStatus.BAD_REQUEST, problem);
-                        return;
+                        continue;
                     }
                 }
             }

@@ -1,0 +1,740 @@
+package dev.zeroedge.http;
+
+import dev.zeroedge.server.ServerConfig;
+import dev.zeroedge.server.ZeroedgeServer;
+import dev.zeroedge.testing.LeakRecorder;
+import dev.zeroedge.testing.OpenDescriptors;
+import dev.zeroedge.testing.RawHttp;
+import dev.zeroedge.testing.RawHttp.Response;
+import dev.zeroedge.transport.Transport;
+import io.netty.handler.codec.DateFormatter;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Date;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * HTTP behaviour that every mode must show, written once over raw sockets (RFC 9110/9112). Each transport
+ * module runs it with a one-line subclass naming its {@link Transport}. The transport is forced: when it
+ * is unavailable on Linux the suite fails, it never skips.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class HttpBehaviourSuite {
+
+    static final String HELLO = "Hello, edge!\n";
+    static final long HUGE = 5L * 1024 * 1024 * 1024;
+    static final long PAST_4G = 4L * 1024 * 1024 * 1024 + 1000;
+    static final byte[] MARKER = "past-four-gigabytes".getBytes(StandardCharsets.US_ASCII);
+    static final int BIG = 64 * 1024 * 1024;
+
+    protected Path base;
+    protected Path root;
+    protected ZeroedgeServer server;
+    protected int port;
+    protected byte[] data;
+
+    /** The transport under test. */
+    protected abstract Transport transport();
+
+    @BeforeAll
+    void startServer() throws IOException {
+        Transport transport = transport();
+        if (System.getProperty("os.name").toLowerCase().contains("linux") || transport.mode().startsWith("nio")) {
+            transport.availability().ensureAvailable();
+        }
+        base = Files.createTempDirectory("zeroedge-suite");
+        root = Files.createDirectory(base.resolve("root"));
+        makeSite();
+        server = ZeroedgeServer.start(config(), transport);
+        port = server.port();
+    }
+
+    /** The configuration of the suite's server; subclasses may tune it (slices, loops). */
+    protected ServerConfig config() {
+        return ServerConfig.of(root, new InetSocketAddress("127.0.0.1", 0)).withGracePeriod(Duration.ofSeconds(2));
+    }
+
+    @AfterAll
+    void stopServer() throws Exception {
+        if (server != null) {
+            server.shutdown(Duration.ofSeconds(2));
+        }
+        if (base != null) {
+            try (Stream<Path> walk = Files.walk(base)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+        assertTrue(LeakRecorder.installed(), "leak recorder not installed at PARANOID in this JVM");
+        assertEquals(List.of(), LeakRecorder.collect(), "Netty buffers leaked");
+    }
+
+    private void makeSite() throws IOException {
+        Files.writeString(root.resolve("hello.txt"), HELLO);
+        data = new byte[100_000];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) (i * 31 + i / 251);
+        }
+        Files.write(root.resolve("data.bin"), data);
+        Files.createFile(root.resolve("empty.txt"));
+        Files.writeString(root.resolve("a b.txt"), "space\n");
+        Files.writeString(root.resolve("clip.mp4"), "mp4");
+        Files.writeString(root.resolve("seg.ts"), "ts");
+        Files.writeString(root.resolve("seg.m4s"), "m4s");
+        Files.writeString(root.resolve("list.m3u8"), "#EXTM3U\n");
+        Files.writeString(root.resolve("noext"), "x");
+        Files.createDirectory(root.resolve("docs"));
+        Files.writeString(root.resolve("docs/index.html"), "<h1>docs</h1>\n");
+        Files.createDirectory(root.resolve("noindex"));
+        Files.writeString(root.resolve("noindex/a.txt"), "a\n");
+        Files.writeString(root.resolve(".secret"), "secret\n");
+        Files.createDirectory(root.resolve(".hidden"));
+        Files.writeString(root.resolve(".hidden/inner.txt"), "inner\n");
+        Path outside = Files.createDirectory(base.resolve("outside"));
+        Files.writeString(outside.resolve("passwd"), "outside the root\n");
+        Files.createSymbolicLink(root.resolve("escape.txt"), Path.of("../outside/passwd"));
+        Files.createSymbolicLink(root.resolve("escape-dir"), Path.of("../outside"));
+        Files.createSymbolicLink(root.resolve("alias.txt"), Path.of("hello.txt"));
+        try (RandomAccessFile big = new RandomAccessFile(root.resolve("big.bin").toFile(), "rw")) {
+            big.setLength(BIG);
+        }
+        try (RandomAccessFile huge = new RandomAccessFile(root.resolve("huge.bin").toFile(), "rw")) {
+            huge.setLength(HUGE);
+            huge.seek(PAST_4G);
+            huge.write(MARKER);
+            huge.seek(HUGE - MARKER.length);
+            huge.write(MARKER);
+        }
+    }
+
+    // ---- helpers ----
+
+    Response get(String path, String... headers) throws IOException {
+        return request("GET", path, headers);
+    }
+
+    Response request(String method, String path, String... headers) throws IOException {
+        try (RawHttp http = new RawHttp(port)) {
+            http.send(method + " " + path + " HTTP/1.1\r\nHost: test\r\n" + String.join("", Arrays.stream(headers)
+                    .map(h -> h + "\r\n").toList()) + "\r\n");
+            return method.equals("HEAD") ? http.readHead() : http.read();
+        }
+    }
+
+    Response raw(String request) throws IOException {
+        try (RawHttp http = new RawHttp(port)) {
+            return http.exchange(request);
+        }
+    }
+
+    static String etagOf(Response r) {
+        String etag = r.header("ETag");
+        assertNotNull(etag, "ETag in " + r);
+        return etag;
+    }
+
+    // ---- files ----
+
+    @Test
+    void getServesExactBytesAndHeaders() throws IOException {
+        Response r = get("/hello.txt");
+        assertEquals("HTTP/1.1 200 OK", r.statusLine());
+        assertEquals(HELLO, r.bodyText());
+        assertEquals("13", r.header("Content-Length"));
+        assertEquals("text/plain; charset=utf-8", r.header("Content-Type"));
+        assertEquals("bytes", r.header("Accept-Ranges"));
+        assertNotNull(DateFormatter.parseHttpDate(r.header("Date")), "Date is an HTTP-date");
+        long mtime = Files.getLastModifiedTime(root.resolve("hello.txt")).toMillis() / 1000 * 1000;
+        assertEquals(DateFormatter.format(new Date(mtime)), r.header("Last-Modified"));
+        assertTrue(etagOf(r).matches("\"[0-9a-f]+-[0-9a-f]+-[0-9a-f]+\""), "strong ETag: " + r.header("ETag"));
+        assertNull(r.header("Connection"));
+    }
+
+    @Test
+    void getServesBinaryFileAndCountsItsBytes() throws IOException {
+        long before = server.counters().fileBytes();
+        Response r = get("/data.bin");
+        assertEquals(200, r.status());
+        assertArrayEquals(data, r.body());
+        assertEquals("application/octet-stream", r.header("Content-Type"));
+        // The server counts when its write completes on the event loop, which may be after the client
+        // has already read the last byte: wait for the count instead of racing it.
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (server.counters().fileBytes() - before < data.length && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+        }
+        assertEquals(data.length, server.counters().fileBytes() - before);
+    }
+
+    @Test
+    void contentTypesComeFromTheTable() throws IOException {
+        assertEquals("video/mp4", get("/clip.mp4").header("Content-Type"));
+        assertEquals("video/mp2t", get("/seg.ts").header("Content-Type"));
+        assertEquals("video/iso.segment", get("/seg.m4s").header("Content-Type"));
+        assertEquals("application/vnd.apple.mpegurl", get("/list.m3u8").header("Content-Type"));
+        assertEquals("application/octet-stream", get("/noext").header("Content-Type"));
+        assertEquals("text/html; charset=utf-8", get("/docs/").header("Content-Type"));
+    }
+
+    @Test
+    void emptyFile() throws IOException {
+        Response r = get("/empty.txt");
+        assertEquals(200, r.status());
+        assertEquals("0", r.header("Content-Length"));
+        assertEquals(0, r.body().length);
+        Response ranged = get("/empty.txt", "Range: bytes=0-10");
+        assertEquals(200, ranged.status(), "a Range on an empty file is ignored");
+        assertEquals("0", ranged.header("Content-Length"));
+    }
+
+    @Test
+    void percentEncodedNames() throws IOException {
+        Response r = get("/a%20b.txt");
+        assertEquals(200, r.status());
+        assertEquals("space\n", r.bodyText());
+    }
+
+    @Test
+    void headSendsTheSameHeadersAndNoBody() throws IOException {
+        Response g = get("/data.bin");
+        try (RawHttp http = new RawHttp(port)) {
+            Response h = http.send("HEAD /data.bin HTTP/1.1\r\nHost: test\r\n\r\n").readHead();
+            assertEquals("HTTP/1.1 200 OK", h.statusLine());
+            List<String> names = new ArrayList<>(g.headerNames());
+            assertEquals(names, h.headerNames());
+            for (String name : List.of("Content-Length", "Content-Type", "ETag", "Last-Modified", "Accept-Ranges")) {
+                assertEquals(g.header(name), h.header(name), name);
+            }
+            // No body followed: the next response on the connection starts right away.
+            Response next = http.exchange("GET /hello.txt HTTP/1.1\r\nHost: test\r\n\r\n");
+            assertEquals(HELLO, next.bodyText());
+        }
+    }
+
+    // ---- methods and errors ----
+
+    @Test
+    void knownMethodsOtherThanGetAndHeadGet405WithAllow() throws IOException {
+        for (String method : List.of("POST", "PUT", "DELETE", "PATCH", "OPTIONS")) {
+            Response r = raw(method + " /hello.txt HTTP/1.1\r\nHost: test\r\nContent-Length: 0\r\n\r\n");
+            assertEquals("HTTP/1.1 405 Method Not Allowed", r.statusLine(), method);
+            assertEquals("GET, HEAD", r.header("Allow"));
+        }
+    }
+
+    @Test
+    void unknownMethodGets501() throws IOException {
+        Response r = raw("BREW /pot HTTP/1.1\r\nHost: test\r\n\r\n");
+        assertEquals("HTTP/1.1 501 Not Implemented", r.statusLine());
+        assertEquals("GET, HEAD", r.header("Allow"));
+    }
+
+    @Test
+    void postWithBodyIsAnsweredAndClosedWithoutReadingTheBody() throws IOException {
+        try (RawHttp http = new RawHttp(port)) {
+            http.send("POST /hello.txt HTTP/1.1\r\nHost: test\r\nContent-Length: 38\r\n\r\n"
+                    + "GET /hello.txt HTTP/1.1\r\nHost: test\r\n\r\n");
+            Response r = http.read();
+            assertEquals(405, r.status());
+            assertEquals("close", r.header("Connection"));
+            assertTrue(http.closedByServer(2000), "closed after a request with a body");
+        }
+    }
+
+    @Test
+    void errorsHaveShortPlainTextBodies() throws IOException {
+        Response r = get("/missing.txt");
+        assertEquals("HTTP/1.1 404 Not Found", r.statusLine());
+        assertEquals("text/plain; charset=utf-8", r.header("Content-Type"));
+        assertEquals("404 Not Found\n", r.bodyText());
+        assertNotNull(r.header("Date"));
+    }
+
+    // ---- ranges ----
+
+    @Test
+    void singleRange() throws IOException {
+        Response r = get("/data.bin", "Range: bytes=100-199");
+        assertEquals("HTTP/1.1 206 Partial Content", r.statusLine());
+        assertEquals("bytes 100-199/100000", r.header("Content-Range"));
+        assertEquals("100", r.header("Content-Length"));
+        assertArrayEquals(Arrays.copyOfRange(data, 100, 200), r.body());
+    }
+
+    @Test
+    void suffixOpenEndedAndClampedRanges() throws IOException {
+        Response suffix = get("/data.bin", "Range: bytes=-10");
+        assertEquals("bytes 99990-99999/100000", suffix.header("Content-Range"));
+        assertArrayEquals(Arrays.copyOfRange(data, 99_990, 100_000), suffix.body());
+        Response open = get("/data.bin", "Range: bytes=99995-");
+        assertEquals("bytes 99995-99999/100000", open.header("Content-Range"));
+        assertArrayEquals(Arrays.copyOfRange(data, 99_995, 100_000), open.body());
+        Response clamped = get("/data.bin", "Range: bytes=99998-200000");
+        assertEquals("bytes 99998-99999/100000", clamped.header("Content-Range"));
+        assertArrayEquals(Arrays.copyOfRange(data, 99_998, 100_000), clamped.body());
+        Response wholeSuffix = get("/hello.txt", "Range: bytes=-1000");
+        assertEquals("bytes 0-12/13", wholeSuffix.header("Content-Range"));
+        assertEquals(HELLO, wholeSuffix.bodyText());
+    }
+
+    @Test
+    void unsatisfiableRangeGets416WithStarLength() throws IOException {
+        Response r = get("/data.bin", "Range: bytes=100000-");
+        assertEquals("HTTP/1.1 416 Range Not Satisfiable", r.statusLine());
+        assertEquals("bytes */100000", r.header("Content-Range"));
+    }
+
+    @Test
+    void invalidOrForeignRangesAreIgnored() throws IOException {
+        for (String range : List.of("bytes=abc", "bytes=5-1", "items=0-5", "bytes=0-1,x", "bytes")) {
+            Response r = get("/hello.txt", "Range: " + range);
+            assertEquals(200, r.status(), range);
+            assertEquals(HELLO, r.bodyText(), range);
+            assertNull(r.header("Content-Range"), range);
+        }
+    }
+
+    @Test
+    void rangeOnHeadIsIgnored() throws IOException {
+        Response r = request("HEAD", "/data.bin", "Range: bytes=0-9");
+        assertEquals(200, r.status());
+        assertEquals("100000", r.header("Content-Length"));
+        assertNull(r.header("Content-Range"));
+    }
+
+    @Test
+    void severalRangesMakeAMultipartBodyWithExactLength() throws IOException {
+        Response r = get("/data.bin", "Range: bytes=0-9,500-509,-5");
+        assertEquals(206, r.status());
+        String type = r.header("Content-Type");
+        assertTrue(type.startsWith("multipart/byteranges; boundary="), type);
+        String boundary = type.substring(type.indexOf('=') + 1);
+        assertEquals(Integer.parseInt(r.header("Content-Length")), r.body().length);
+        assertNull(r.header("Content-Range"));
+        List<byte[]> parts = MultipartParts.parse(r.body(), boundary, List.of(
+                "bytes 0-9/100000", "bytes 500-509/100000", "bytes 99995-99999/100000"), "application/octet-stream");
+        assertArrayEquals(Arrays.copyOfRange(data, 0, 10), parts.get(0));
+        assertArrayEquals(Arrays.copyOfRange(data, 500, 510), parts.get(1));
+        assertArrayEquals(Arrays.copyOfRange(data, 99_995, 100_000), parts.get(2));
+    }
+
+    @Test
+    void overlappingAndAdjacentRangesAreMerged() throws IOException {
+        Response r = get("/data.bin", "Range: bytes=20-29,0-9,10-19,5-12");
+        assertEquals(206, r.status());
+        assertEquals("bytes 0-29/100000", r.header("Content-Range"));
+        assertArrayEquals(Arrays.copyOfRange(data, 0, 30), r.body());
+    }
+
+    @Test
+    void tooManyRangesOrMoreBytesThanTheFileGetTheWholeFile() throws IOException {
+        StringBuilder many = new StringBuilder("bytes=");
+        for (int i = 0; i < 17; i++) {
+            many.append(i == 0 ? "" : ",").append(i * 100).append('-').append(i * 100 + 1);
+        }
+        Response r = get("/data.bin", "Range: " + many);
+        assertEquals(200, r.status());
+        assertArrayEquals(data, r.body());
+        Response overlapping = get("/hello.txt", "Range: bytes=0-12,0-12");
+        assertEquals(200, overlapping.status());
+        assertEquals(HELLO, overlapping.bodyText());
+    }
+
+    @Test
+    void rangesPastFourGigabytes() throws IOException {
+        Response head = request("HEAD", "/huge.bin");
+        assertEquals(Long.toString(HUGE), head.header("Content-Length"));
+        Response r = get("/huge.bin", "Range: bytes=" + PAST_4G + "-" + (PAST_4G + MARKER.length - 1));
+        assertEquals("bytes " + PAST_4G + "-" + (PAST_4G + MARKER.length - 1) + "/" + HUGE, r.header("Content-Range"));
+        assertArrayEquals(MARKER, r.body());
+        Response tail = get("/huge.bin", "Range: bytes=-" + (1 << 20));
+        assertEquals(1 << 20, tail.body().length);
+        assertArrayEquals(MARKER, Arrays.copyOfRange(tail.body(), (1 << 20) - MARKER.length, 1 << 20));
+        for (int i = 0; i < (1 << 20) - MARKER.length; i++) {
+            if (tail.body()[i] != 0) {
+                throw new AssertionError("sparse region not zero at " + i);
+            }
+        }
+    }
+
+    // ---- conditionals ----
+
+    @Test
+    void ifNoneMatchGives304WithEtagAndNoBody() throws IOException {
+        String etag = etagOf(get("/hello.txt"));
+        for (String value : List.of(etag, "W/" + etag, "\"other\", " + etag, "*")) {
+            Response r = get("/hello.txt", "If-None-Match: " + value);
+            assertEquals("HTTP/1.1 304 Not Modified", r.statusLine(), value);
+            assertEquals(etag, r.header("ETag"));
+            assertNull(r.header("Content-Length"));
+            assertEquals(0, r.body().length);
+        }
+        assertEquals(200, get("/hello.txt", "If-None-Match: \"other\"").status());
+    }
+
+    @Test
+    void ifMatchIsStrong() throws IOException {
+        String etag = etagOf(get("/hello.txt"));
+        assertEquals(200, get("/hello.txt", "If-Match: " + etag).status());
+        assertEquals(200, get("/hello.txt", "If-Match: *").status());
+        assertEquals(412, get("/hello.txt", "If-Match: W/" + etag).status());
+        assertEquals(412, get("/hello.txt", "If-Match: \"other\"").status());
+    }
+
+    @Test
+    void dateConditionals() throws IOException {
+        Response first = get("/hello.txt");
+        String lastModified = first.header("Last-Modified");
+        String past = "Thu, 01 Jan 2015 00:00:00 GMT";
+        assertEquals(304, get("/hello.txt", "If-Modified-Since: " + lastModified).status());
+        assertEquals(200, get("/hello.txt", "If-Modified-Since: " + past).status());
+        assertEquals(200, get("/hello.txt", "If-Modified-Since: not a date").status());
+        assertEquals(412, get("/hello.txt", "If-Unmodified-Since: " + past).status());
+        assertEquals(200, get("/hello.txt", "If-Unmodified-Since: " + lastModified).status());
+        // If-Modified-Since is ignored when If-None-Match is present (RFC 9110 §13.1.3).
+        assertEquals(200, get("/hello.txt", "If-None-Match: \"other\"", "If-Modified-Since: " + lastModified).status());
+        // If-Match wins over If-Unmodified-Since.
+        assertEquals(200, get("/hello.txt", "If-Match: " + etagOf(first), "If-Unmodified-Since: " + past).status());
+    }
+
+    @Test
+    void ifRangeNeedsTheStrongEtagOrTheExactDate() throws IOException {
+        Response first = get("/data.bin");
+        String etag = etagOf(first);
+        assertEquals(206, get("/data.bin", "Range: bytes=0-9", "If-Range: " + etag).status());
+        assertEquals(206, get("/data.bin", "Range: bytes=0-9", "If-Range: " + first.header("Last-Modified")).status());
+        Response stale = get("/data.bin", "Range: bytes=0-9", "If-Range: \"old\"");
+        assertEquals(200, stale.status());
+        assertArrayEquals(data, stale.body());
+        assertEquals(200, get("/data.bin", "Range: bytes=0-9", "If-Range: W/" + etag).status());
+        assertEquals(200, get("/data.bin", "Range: bytes=0-9", "If-Range: Thu, 01 Jan 2015 00:00:00 GMT").status());
+    }
+
+    // ---- connections ----
+
+    @Test
+    void keepAliveAndPipelinedRequestsAreAnsweredInOrder() throws IOException {
+        try (RawHttp http = new RawHttp(port)) {
+            http.send("GET /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n"
+                    + "GET /data.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=0-4\r\n\r\n"
+                    + "GET /missing HTTP/1.1\r\nHost: t\r\n\r\n"
+                    + "HEAD /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n"
+                    + "GET /docs/ HTTP/1.1\r\nHost: t\r\n\r\n");
+            assertEquals(HELLO, http.read().bodyText());
+            assertArrayEquals(Arrays.copyOfRange(data, 0, 5), http.read().body());
+            assertEquals(404, http.read().status());
+            assertEquals("13", http.readHead().header("Content-Length"));
+            assertEquals("<h1>docs</h1>\n", http.read().bodyText());
+            assertFalse(http.closedByServer(200), "keep-alive connection stays open");
+        }
+    }
+
+    @Test
+    void manyPipelinedRequestsInOneWrite() throws IOException {
+        try (RawHttp http = new RawHttp(port)) {
+            http.send("GET /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n".repeat(200));
+            for (int i = 0; i < 200; i++) {
+                assertEquals(HELLO, http.read().bodyText(), "response " + i);
+            }
+        }
+    }
+
+    @Test
+    void connectionCloseIsHonoured() throws IOException {
+        try (RawHttp http = new RawHttp(port)) {
+            Response r = http.exchange("GET /hello.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+            assertEquals(HELLO, r.bodyText());
+            assertEquals("close", r.header("Connection"));
+            assertTrue(http.closedByServer(2000));
+        }
+    }
+
+    @Test
+    void http10ClosesUnlessItAskedForKeepAlive() throws IOException {
+        try (RawHttp http = new RawHttp(port)) {
+            Response r = http.exchange("GET /hello.txt HTTP/1.0\r\n\r\n");
+            assertEquals("HTTP/1.1 200 OK", r.statusLine());
+            assertEquals(HELLO, r.bodyText());
+            assertEquals("close", r.header("Connection"));
+            assertTrue(http.closedByServer(2000));
+        }
+        try (RawHttp http = new RawHttp(port)) {
+            Response r = http.exchange("GET /hello.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+            assertEquals("keep-alive", r.header("Connection"));
+            assertEquals(HELLO, http.exchange("GET /hello.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").bodyText());
+        }
+    }
+
+    // ---- directories and paths ----
+
+    @Test
+    void directories() throws IOException {
+        Response redirect = get("/docs");
+        assertEquals("HTTP/1.1 301 Moved Permanently", redirect.statusLine());
+        assertEquals("/docs/", redirect.header("Location"));
+        assertEquals("/docs/?a=1", get("/docs?a=1").header("Location"));
+        Response index = get("/docs/");
+        assertEquals(200, index.status());
+        assertEquals("<h1>docs</h1>\n", index.bodyText());
+        assertEquals(404, get("/noindex/").status());
+        assertEquals(404, get("/hello.txt/").status());
+    }
+
+    @Test
+    void pathsThatTryToLeaveTheRootNeverReachAFile() throws IOException {
+        for (String path : List.of("/../outside/passwd", "/docs/../../outside/passwd", "/%2e%2e/outside/passwd",
+                "/..%2foutside%2fpasswd", "/docs%2f..%2f..%2foutside/passwd", "/..%5coutside%5cpasswd",
+                "/hello.txt%00.html", "/%c0%ae%c0%ae/outside/passwd", "/%zz")) {
+            Response r = get(path);
+            assertEquals(400, r.status(), path);
+            assertFalse(r.bodyText().contains("outside the root"), path);
+        }
+        assertEquals(HELLO, get("/docs/../hello.txt").bodyText(), "dot segments inside the root resolve");
+        assertEquals(400, raw("GET http://test/../outside/passwd HTTP/1.1\r\nHost: test\r\n\r\n").status());
+    }
+
+    @Test
+    void symlinksAreFollowedOnlyInsideTheRoot() throws IOException {
+        assertEquals(HELLO, get("/alias.txt").bodyText());
+        assertEquals(404, get("/escape.txt").status());
+        assertEquals(404, get("/escape-dir/passwd").status());
+    }
+
+    @Test
+    void dotfilesAreHidden() throws IOException {
+        assertEquals(404, get("/.secret").status());
+        assertEquals(404, get("/.hidden/inner.txt").status());
+        assertEquals(404, get("/%2esecret").status());
+    }
+
+    @Test
+    void absoluteFormTarget() throws IOException {
+        Response r = raw("GET http://example.com/hello.txt HTTP/1.1\r\nHost: example.com\r\n\r\n");
+        assertEquals(HELLO, r.bodyText());
+    }
+
+    // ---- malformed requests and limits ----
+
+    @Test
+    void requestsRfc9112SaysToReject() throws IOException {
+        List<String> bad = List.of(
+                "GET /hello.txt HTTP/1.1\r\n\r\n",
+                "GET /hello.txt HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+                "GET /hello.txt HTTP/1.1\r\nHost : a\r\n\r\n",
+                "GET /hello.txt HTTP/1.1\r\nHost: a\r\nX-Folded: one\r\n two\r\n\r\n",
+                "GET /hello.txt HTTP/1.1\r\nHost: a\r\nX-Bad: a\u0001b\r\n\r\n",
+                "GET  /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n",
+                "GET /hello.txt\r\nHost: a\r\n\r\n",
+                "GET /hello.txt HTTP/1.1\nHost: a\n\n",
+                "GET /hello.txt HTTP/1.1\r\nHost: a b\r\n\r\n",
+                "GET /hel lo.txt HTTP/1.1\r\nHost: a\r\n\r\n",
+                "G(T /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n",
+                "GET hello.txt HTTP/1.1\r\nHost: a\r\n\r\n");
+        for (String request : bad) {
+            try (RawHttp http = new RawHttp(port)) {
+                Response r = http.exchange(request);
+                assertEquals("HTTP/1.1 400 Bad Request", r.statusLine(), request);
+                assertEquals("close", r.header("Connection"), request);
+                assertTrue(http.closedByServer(2000), request);
+            }
+        }
+    }
+
+    @Test
+    void unsupportedVersionGets505() throws IOException {
+        assertEquals(505, raw("GET /hello.txt HTTP/2.0\r\nHost: a\r\n\r\n").status());
+    }
+
+    @Test
+    void smugglingAttemptsGet400AndTheHiddenRequestIsNeverAnswered() throws IOException {
+        String hidden = "GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n";
+        List<String> attempts = List.of(
+                "GET /hello.txt HTTP/1.1\r\nHost: a\r\nContent-Length: " + hidden.length()
+                        + "\r\nTransfer-Encoding: chunked\r\n\r\n" + hidden,
+                "GET /hello.txt HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n",
+                "GET /hello.txt HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 5\r\n\r\n",
+                "GET /hello.txt HTTP/1.1\r\nHost: a\r\nContent-Length: +5\r\n\r\n",
+                "GET /hello.txt HTTP/1.1\r\nHost: a\r\nContent-Length: " + hidden.length() + "\r\n\r\n" + hidden,
+                "GET /hello.txt HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + hidden);
+        for (String attempt : attempts) {
+            try (RawHttp http = new RawHttp(port)) {
+                Response r = http.exchange(attempt);
+                assertEquals(400, r.status(), attempt);
+                assertTrue(http.closedByServer(2000), "closed after: " + attempt);
+            }
+        }
+    }
+
+    @Test
+    void limitsOnRequestLineAndHeaders() throws IOException {
+        Response longLine = raw("GET /" + "a".repeat(9000) + " HTTP/1.1\r\nHost: a\r\n\r\n");
+        assertEquals("HTTP/1.1 414 URI Too Long", longLine.statusLine());
+        Response bigHeaders = raw("GET /hello.txt HTTP/1.1\r\nHost: a\r\nX-Big: " + "b".repeat(17_000) + "\r\n\r\n");
+        assertEquals(431, bigHeaders.status());
+        StringBuilder many = new StringBuilder("GET /hello.txt HTTP/1.1\r\nHost: a\r\n");
+        for (int i = 0; i < 101; i++) {
+            many.append("X-H").append(i).append(": v\r\n");
+        }
+        assertEquals(431, raw(many.append("\r\n").toString()).status());
+        // Just under the limits is fine.
+        assertEquals(404, raw("GET /" + "a".repeat(8000) + " HTTP/1.1\r\nHost: a\r\n\r\n").status());
+    }
+
+    @Test
+    void slowRequestHeadsTimeOutWith408() throws Exception {
+        ServerConfig quick = config().withLimits(HttpLimits.DEFAULTS.withTimeouts(Duration.ofMillis(300),
+                Duration.ofMillis(600)));
+        ZeroedgeServer slow = ZeroedgeServer.start(quick, transport());
+        try (RawHttp http = new RawHttp(slow.port())) {
+            http.send("GET /hello.txt HTTP/1.1\r\nHost: a\r\n");
+            Response r = http.read();
+            assertEquals("HTTP/1.1 408 Request Timeout", r.statusLine());
+            assertTrue(http.closedByServer(2000));
+        }
+        try (RawHttp http = new RawHttp(slow.port())) {
+            assertEquals(HELLO, http.exchange("GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n").bodyText());
+            assertTrue(http.closedByServer(3000), "idle keep-alive connection closed after the idle timeout");
+        } finally {
+            slow.shutdown(Duration.ofSeconds(1));
+        }
+    }
+
+    @Test
+    void connectionsOverTheLimitGet503() throws Exception {
+        ServerConfig tiny = config().withLimits(new HttpLimits(8192, 16384, 100, Duration.ofSeconds(10),
+                Duration.ofSeconds(60), 2, 16));
+        ZeroedgeServer limited = ZeroedgeServer.start(tiny, transport());
+        try (RawHttp a = new RawHttp(limited.port()); RawHttp b = new RawHttp(limited.port())) {
+            assertEquals(HELLO, a.exchange("GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n").bodyText());
+            assertEquals(HELLO, b.exchange("GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n").bodyText());
+            try (RawHttp c = new RawHttp(limited.port())) {
+                Response r = c.read();
+                assertEquals("HTTP/1.1 503 Service Unavailable", r.statusLine());
+                assertEquals("1", r.header("Retry-After"));
+            }
+        } finally {
+            limited.shutdown(Duration.ofSeconds(1));
+        }
+    }
+
+    @Test
+    void aReplacedFileIsNeverServedWithAnotherFilesValidators() throws Exception {
+        Path file = root.resolve("changing.txt");
+        Files.writeString(file, "first version\n");
+        Response first = get("/changing.txt");
+        assertEquals("first version\n", first.bodyText());
+        assertConsistent(first);
+        // Replace it the way publishers do: write elsewhere, rename over.
+        Path next = root.resolve("changing.txt.tmp");
+        Files.writeString(next, "the second, longer version\n");
+        Files.move(next, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Response soon = get("/changing.txt");
+        assertConsistent(soon);
+        Thread.sleep(server.config().openFileCacheValid().toMillis() + 200);
+        Response later = get("/changing.txt");
+        assertEquals("the second, longer version\n", later.bodyText());
+        assertConsistent(later);
+        assertFalse(first.header("ETag").equals(later.header("ETag")));
+        Files.delete(file);
+        Thread.sleep(server.config().openFileCacheValid().toMillis() + 200);
+        assertEquals(404, get("/changing.txt").status());
+    }
+
+    /** The ETag starts with the length in hex: a body of another length under it would be another file's. */
+    private static void assertConsistent(Response r) {
+        String etag = r.header("ETag");
+        long tagged = Long.parseLong(etag.substring(1, etag.indexOf('-')), 16);
+        assertEquals(tagged, r.body().length, "ETag " + etag + " describes the body sent");
+    }
+
+    // ---- aborted downloads ----
+
+    @Test
+    void clientsThatAbortMidDownloadLeaveNothingBehind() throws Exception {
+        assertEquals(HELLO, get("/hello.txt").bodyText());
+        // The open-file cache keeps one descriptor of big.bin by design; open it before counting.
+        assertEquals(1, get("/big.bin", "Range: bytes=0-0").body().length);
+        int baseline = OpenDescriptors.count();
+        ExecutorService clients = Executors.newFixedThreadPool(10);
+        try {
+            List<Future<Integer>> downloads = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                int stopAfter = (1 + i % 7) * 256 * 1024;
+                downloads.add(clients.submit(() -> {
+                    try (RawHttp http = new RawHttp(port)) {
+                        http.socket().setReceiveBufferSize(64 * 1024);
+                        http.send("GET /big.bin HTTP/1.1\r\nHost: a\r\n\r\n");
+                        InputStream in = http.input();
+                        byte[] chunk = new byte[16 * 1024];
+                        int read = 0;
+                        while (read < stopAfter) {
+                            int n = in.read(chunk);
+                            if (n < 0) {
+                                break;
+                            }
+                            read += n;
+                        }
+                        http.socket().setSoLinger(true, 0); // abort with RST, like a player seeking away
+                        return read;
+                    }
+                }));
+            }
+            for (Future<Integer> download : downloads) {
+                assertTrue(download.get() > 0);
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+        int after = OpenDescriptors.awaitAtMost(baseline, 10_000);
+        assertTrue(after <= baseline, "descriptors back to " + baseline + ", but " + after + " are open");
+        assertEquals(HELLO, get("/hello.txt").bodyText(), "still answering");
+    }
+
+    @Test
+    void wholeLargeFileArrivesIntact() throws IOException {
+        try (RawHttp http = new RawHttp(port)) {
+            http.send("GET /big.bin HTTP/1.1\r\nHost: a\r\n\r\n");
+            Response r = http.readHead();
+            assertEquals(Integer.toString(BIG), r.header("Content-Length"));
+            byte[] chunk = new byte[1 << 16];
+            long total = 0;
+            while (total < BIG) {
+                int n = http.input().read(chunk, 0, (int) Math.min(chunk.length, BIG - total));
+                assertTrue(n > 0, "body ended early at " + total);
+                for (int i = 0; i < n; i++) {
+                    if (chunk[i] != 0) {
+                        throw new AssertionError("non-zero byte at " + (total + i));
+                    }
+                }
+                total += n;
+            }
+            assertEquals(HELLO, http.exchange("GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n").bodyText());
+        }
+    }
+}

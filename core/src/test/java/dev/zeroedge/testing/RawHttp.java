@@ -1,0 +1,169 @@
+package dev.zeroedge.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A client that speaks HTTP/1.1 as bytes on a plain socket: requests are written exactly as given, and
+ * responses are read by their framing (Content-Length, or to EOF), so tests see what the server really
+ * sent, including whether it closed the connection.
+ */
+public final class RawHttp implements AutoCloseable {
+
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+
+    public RawHttp(int port) throws IOException {
+        socket = new Socket();
+        socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+        socket.setSoTimeout(10_000);
+        socket.setTcpNoDelay(true);
+        in = socket.getInputStream();
+        out = socket.getOutputStream();
+    }
+
+    /** Sends raw request text (ISO-8859-1, so every char is one byte). */
+    public RawHttp send(String raw) throws IOException {
+        out.write(raw.getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        return this;
+    }
+
+    /** Reads one response to a GET (or any request whose response has a body framed by Content-Length or EOF). */
+    public Response read() throws IOException {
+        return read(false);
+    }
+
+    /** Reads one response to a HEAD: headers only, whatever Content-Length says. */
+    public Response readHead() throws IOException {
+        return read(true);
+    }
+
+    /** Sends one request and reads its response. */
+    public Response exchange(String raw) throws IOException {
+        return send(raw).read();
+    }
+
+    private Response read(boolean head) throws IOException {
+        String statusLine = line();
+        List<String[]> headers = new ArrayList<>();
+        for (String line = line(); !line.isEmpty(); line = line()) {
+            int colon = line.indexOf(':');
+            if (colon <= 0) {
+                throw new IOException("malformed response header line: " + line);
+            }
+            headers.add(new String[] {line.substring(0, colon), line.substring(colon + 1).trim()});
+        }
+        Response partial = new Response(statusLine, headers, new byte[0]);
+        int status = partial.status();
+        byte[] body;
+        String length = partial.header("Content-Length");
+        if (head || status == 304 || status == 204 || (status >= 100 && status < 200)) {
+            body = new byte[0];
+        } else if (length != null) {
+            body = in.readNBytes(Integer.parseInt(length));
+            if (body.length != Integer.parseInt(length)) {
+                throw new EOFException("body ended after " + body.length + " of " + length + " bytes");
+            }
+        } else {
+            body = in.readAllBytes();
+        }
+        return new Response(statusLine, headers, body);
+    }
+
+    private String line() throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        int previous = -1;
+        while (true) {
+            int b = in.read();
+            if (b < 0) {
+                throw new EOFException("connection closed" + (line.size() > 0 ? " mid-line: " + line : ""));
+            }
+            if (b == '\n' && previous == '\r') {
+                byte[] bytes = line.toByteArray();
+                return new String(bytes, 0, bytes.length - 1, StandardCharsets.ISO_8859_1);
+            }
+            line.write(b);
+            previous = b;
+        }
+    }
+
+    /** True when the server has closed the connection (EOF or reset within the timeout), false if data or silence. */
+    public boolean closedByServer(int timeoutMillis) throws IOException {
+        int saved = socket.getSoTimeout();
+        socket.setSoTimeout(timeoutMillis);
+        try {
+            return in.read() < 0;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        } finally {
+            socket.setSoTimeout(saved);
+        }
+    }
+
+    public InputStream input() {
+        return in;
+    }
+
+    public Socket socket() {
+        return socket;
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+
+    /** A response as received: status line, header fields in order, body bytes. */
+    public record Response(String statusLine, List<String[]> headers, byte[] body) {
+
+        public int status() {
+            String[] parts = statusLine.split(" ", 3);
+            return Integer.parseInt(parts[1]);
+        }
+
+        /** The value of the only field with this name (case-insensitive), or null; fails if repeated. */
+        public String header(String name) {
+            String found = null;
+            for (String[] h : headers) {
+                if (h[0].equalsIgnoreCase(name)) {
+                    if (found != null) {
+                        throw new AssertionError("header " + name + " repeated in " + this);
+                    }
+                    found = h[1];
+                }
+            }
+            return found;
+        }
+
+        public List<String> headerNames() {
+            return headers.stream().map(h -> h[0].toLowerCase(Locale.ROOT)).toList();
+        }
+
+        public String bodyText() {
+            return new String(body, StandardCharsets.ISO_8859_1);
+        }
+
+        @Override
+        public String toString() {
+            StringBuilder sb = new StringBuilder(statusLine);
+            for (String[] h : headers) {
+                sb.append(" | ").append(h[0]).append(": ").append(h[1]);
+            }
+            return sb.append(" | ").append(body.length).append(" body bytes").toString();
+        }
+    }
+}
