@@ -188,7 +188,7 @@ final class CompareCommand {
         setup.put("command", "compare " + commandLine.substring(commandLine.indexOf(' ') + 1));
         setup.put("date", Instant.now().toString());
         setup.put("kernel", firstLine(Path.of("/proc/sys/kernel/osrelease")));
-        setup.put("cpu", cpuModel() + " x" + Runtime.getRuntime().availableProcessors());
+        setup.put("cpu", cpuModel());
         setup.put("java", System.getProperty("java.vm.name") + " " + Runtime.version());
         setup.put("load", (rate == 0 ? "closed loop (--rate max)" : "open loop " + rate + " req/s") + ", "
                 + connections + " connections, " + threads + " client thread(s)");
@@ -207,17 +207,25 @@ final class CompareCommand {
         }
     }
 
+    /**
+     * {@code MODEL x N} with N the machine's CPUs from /proc/cpuinfo: under {@code taskset -c 1} the JVM
+     * itself sees one.
+     */
     private static String cpuModel() {
+        String model = "?";
+        int count = 0;
         try {
             for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
                 if (line.startsWith("model name")) {
-                    return line.substring(line.indexOf(':') + 1).trim();
+                    model = line.substring(line.indexOf(':') + 1).trim();
+                } else if (line.startsWith("processor")) {
+                    count++;
                 }
             }
         } catch (IOException e) {
             // Only a label in the report.
         }
-        return "?";
+        return model + " x" + count;
     }
 
     /** The number of CPUs in a taskset list such as {@code 1}, {@code 0-3} or {@code 2,5}. */
