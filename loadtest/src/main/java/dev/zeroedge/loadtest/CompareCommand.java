@@ -93,7 +93,15 @@ final class CompareCommand {
     }
 
     static int run(String[] args, PrintStream out) throws UsageException, IOException, InterruptedException {
-        return new CompareCommand(args, out).compare();
+        CompareCommand command = new CompareCommand(args, out);
+        try {
+            return command.compare();
+        } finally {
+            if (!command.flags.has("root")) {
+                // A corpus made for this run only: up to 1 GiB per file, not to be left in /tmp.
+                command.corpus.delete();
+            }
+        }
     }
 
     private int compare() throws UsageException, IOException, InterruptedException {

@@ -91,6 +91,18 @@ final class Corpus {
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /** Removes the corpus files this class writes, and the directory if that leaves it empty. */
+    void delete() throws IOException {
+        for (String name : ORDER) {
+            Files.deleteIfExists(path(name));
+        }
+        try {
+            Files.deleteIfExists(dir);
+        } catch (java.nio.file.DirectoryNotEmptyException e) {
+            // Something else lives there too: leave it.
+        }
+    }
+
     /**
      * The file's bytes as a read-only mapped buffer, to check sampled response bodies against without
      * reading the file into the heap (every corpus file is below 2 GiB, so one mapping holds it).
