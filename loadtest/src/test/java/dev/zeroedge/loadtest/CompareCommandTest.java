@@ -21,9 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code compare} end to end against the real server jar: one mode started by the runner, and a second
+ * {@code compare} end to end against the real server jar: two modes started by the runner, and a third
  * server (nio-sendfile again, started here) given as {@code --external} with its PID, so both ways of
- * adding a target are exercised. When more modes are merged, {@code --modes} can name two of them.
+ * adding a target are exercised.
  */
 class CompareCommandTest {
 
@@ -44,7 +44,7 @@ class CompareCommandTest {
         int exit;
         try (ServerProcess other = ServerProcess.start(jar, "nio-sendfile", corpus.dir(), 0, null, dir.resolve("other.log"))) {
             InetSocketAddress address = other.awaitReady(Duration.ofSeconds(30));
-            exit = Main.run(new String[] {"compare", "--server-jar", jar.toString(), "--modes", "nio-sendfile",
+            exit = Main.run(new String[] {"compare", "--server-jar", jar.toString(), "--modes", "nio-sendfile,epoll-sendfile",
                     "--external", "other=http://127.0.0.1:" + address.getPort() + ",pid=" + other.pid(),
                     "--workloads", "1k,range:1m", "--range-size", "64k", "--root", corpus.dir().toString(),
                     "--duration", "1s", "--warmup", "300ms", "--connections", "4", "--check-every", "10",
@@ -54,7 +54,7 @@ class CompareCommandTest {
         String said = stdout.toString(StandardCharsets.UTF_8) + stderr.toString(StandardCharsets.UTF_8);
         assertEquals(0, exit, said);
 
-        for (String target : List.of("nio-sendfile", "other")) {
+        for (String target : List.of("nio-sendfile", "epoll-sendfile", "other")) {
             for (String workload : List.of("1k", "range-1m")) {
                 String base = target + "_" + workload;
                 PercentileCurve curve = PercentileCurve.readHgrm(base, out.resolve(base + ".hgrm"));
@@ -67,9 +67,9 @@ class CompareCommandTest {
         }
 
         String json = Files.readString(out.resolve("summary.json"));
-        assertEquals(4, count(json, "\"target\": "), json);
-        assertEquals(4, count(json, "\"errors\": 0,"), json);
-        assertEquals(0, count(json, "\"cpu_s\": null"), "both servers have a PID, so both have a cost: " + json);
+        assertEquals(6, count(json, "\"target\": "), json);
+        assertEquals(6, count(json, "\"errors\": 0,"), json);
+        assertEquals(0, count(json, "\"cpu_s\": null"), "every server has a PID, so every one has a cost: " + json);
         assertTrue(json.contains("\"notes\": []"), json);
         Matcher responses = Pattern.compile("\"responses\": (\\d+)").matcher(json);
         while (responses.find()) {
@@ -77,6 +77,7 @@ class CompareCommandTest {
         }
         String md = Files.readString(out.resolve("summary.md"));
         assertTrue(md.contains("| 1k | nio-sendfile | "), md);
+        assertTrue(md.contains("| 1k | epoll-sendfile | "), md);
         assertTrue(md.contains("| range-1m | other | "), md);
 
         String html = Files.readString(out.resolve("report.html"));
@@ -84,6 +85,7 @@ class CompareCommandTest {
         assertFalse(html.contains("<script src") || html.contains("<link") || html.contains("https://"), "no network");
         assertTrue(html.contains("\"title\":\"range-1m\",\"curves\":[{\"label\":\"nio-sendfile\""), "a chart per workload");
         assertTrue(Files.readString(out.resolve("nio-sendfile.server.log")).contains("mode nio-sendfile"));
+        assertTrue(Files.readString(out.resolve("epoll-sendfile.server.log")).contains("mode epoll-sendfile"));
     }
 
     private static long loggedCount(Path hlog) throws Exception {
