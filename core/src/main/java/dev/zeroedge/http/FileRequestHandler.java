@@ -1,5 +1,6 @@
 package dev.zeroedge.http;
 
+import dev.zeroedge.files.FileChangedException;
 import dev.zeroedge.files.FileInfo;
 import dev.zeroedge.files.Lookup;
 import dev.zeroedge.files.OpenFile;
@@ -150,17 +151,18 @@ public final class FileRequestHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        switch (site.root().resolve(request.path())) {
+        switch (site.files().resolve(request.path())) {
             case Lookup.BadPath bad -> sendError(HttpResponseStatus.BAD_REQUEST, bad.why(), bodyless, close, null, null);
             case Lookup.NotFound notFound -> sendError(HttpResponseStatus.NOT_FOUND, null, bodyless, close, null, null);
             case Lookup.Forbidden forbidden -> sendError(HttpResponseStatus.FORBIDDEN, null, bodyless, close, null, null);
             case Lookup.MissingSlash redirect -> sendError(HttpResponseStatus.MOVED_PERMANENTLY, null, bodyless, close,
                     "Location", request.query() == null ? redirect.location() : redirect.location() + "?" + request.query());
-            case Lookup.Found found -> serveFile(request, found.file(), bodyless, close);
+            case Lookup.Found found -> serveFile(request, found, bodyless, close);
         }
     }
 
-    private void serveFile(Request request, FileInfo info, boolean bodyless, boolean close) {
+    private void serveFile(Request request, Lookup.Found found, boolean bodyless, boolean close) {
+        FileInfo info = found.file();
         switch (Preconditions.evaluate(true, request.headers(), info)) {
             case NOT_MODIFIED -> {
                 ResponseHead head = ResponseHead.start(ctx.alloc(), HttpResponseStatus.NOT_MODIFIED)
@@ -178,7 +180,11 @@ public final class FileRequestHandler extends ChannelInboundHandlerAdapter {
         }
         OpenFile file;
         try {
-            file = OpenFile.open(info.path());
+            file = site.files().open(request.path(), found);
+        } catch (FileChangedException e) {
+            sendError(HttpResponseStatus.SERVICE_UNAVAILABLE, "file is being modified", bodyless, close,
+                    "Retry-After", "1");
+            return;
         } catch (AccessDeniedException e) {
             sendError(HttpResponseStatus.FORBIDDEN, null, bodyless, close, null, null);
             return;
@@ -187,18 +193,7 @@ public final class FileRequestHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         try {
-            if (file.length() != info.length()) {
-                // Replaced or rewritten between stat and open: validators must describe the bytes we send.
-                info = FileInfo.read(info.path());
-                if (file.length() != info.length()) {
-                    sendError(HttpResponseStatus.SERVICE_UNAVAILABLE, "file is being modified", bodyless, close,
-                            "Retry-After", "1");
-                    return;
-                }
-            }
             sendFile(request, info, file, bodyless, close);
-        } catch (IOException e) {
-            sendError(HttpResponseStatus.NOT_FOUND, null, bodyless, close, null, null);
         } finally {
             file.release();
         }

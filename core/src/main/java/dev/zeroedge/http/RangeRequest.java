@@ -66,7 +66,7 @@ public sealed interface RangeRequest {
                 String firstText = spec.substring(0, dash);
                 String lastText = spec.substring(dash + 1);
                 if (firstText.isEmpty()) {
-                    long suffix = digits(lastText);
+                    long suffix = Tokens.digits(lastText);
                     if (suffix < 0) {
                         return WHOLE;
                     }
@@ -76,8 +76,8 @@ public sealed interface RangeRequest {
                         requested = saturatingAdd(requested, range.length());
                     }
                 } else {
-                    long first = digits(firstText);
-                    long last = lastText.isEmpty() ? Long.MAX_VALUE : digits(lastText);
+                    long first = Tokens.digits(firstText);
+                    long last = lastText.isEmpty() ? Long.MAX_VALUE : Tokens.digits(lastText);
                     if (first < 0 || last < 0 || last < first) {
                         return WHOLE;
                     }
@@ -126,26 +126,6 @@ public sealed interface RangeRequest {
         }
         merged.add(current);
         return merged;
-    }
-
-    /** 1*DIGIT, saturating at Long.MAX_VALUE; -1 when not all digits or empty. */
-    private static long digits(String text) {
-        if (text.isEmpty()) {
-            return -1;
-        }
-        long value = 0;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            if (value > (Long.MAX_VALUE - (c - '0')) / 10) {
-                value = Long.MAX_VALUE;
-            } else if (value != Long.MAX_VALUE) {
-                value = value * 10 + (c - '0');
-            }
-        }
-        return value;
     }
 
     private static long saturatingAdd(long a, long b) {

@@ -69,16 +69,25 @@ final class Tokens {
 
     /** 1*DIGIT, at most 18 digits so it fits a long; -1 when invalid. */
     static long parseContentLength(String s) {
-        if (s.isEmpty() || s.length() > 18) {
+        return s.length() > 18 ? -1 : digits(s);
+    }
+
+    /** 1*DIGIT, saturating at Long.MAX_VALUE (so thousands of digits are "very large", never an overflow); -1 when empty or not all digits. */
+    static long digits(String text) {
+        if (text.isEmpty()) {
             return -1;
         }
         long value = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
             if (c < '0' || c > '9') {
                 return -1;
             }
-            value = value * 10 + (c - '0');
+            if (value > (Long.MAX_VALUE - (c - '0')) / 10) {
+                value = Long.MAX_VALUE;
+            } else if (value != Long.MAX_VALUE) {
+                value = value * 10 + (c - '0');
+            }
         }
         return value;
     }

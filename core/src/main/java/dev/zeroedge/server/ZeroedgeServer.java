@@ -1,6 +1,7 @@
 package dev.zeroedge.server;
 
 import dev.zeroedge.files.DocumentRoot;
+import dev.zeroedge.files.OpenFileCache;
 import dev.zeroedge.http.Drain;
 import dev.zeroedge.http.HttpPipeline;
 import dev.zeroedge.http.Site;
@@ -63,7 +64,8 @@ public final class ZeroedgeServer implements AutoCloseable {
         transport.availability().ensureAvailable();
         DocumentRoot root = new DocumentRoot(config.root(), config.serveDotfiles());
         SendCounters counters = new SendCounters();
-        Site site = new Site(root, new FairFileSender(transport.fileSender(), config.maxSlice(), counters),
+        OpenFileCache files = new OpenFileCache(root, config.openFileCache(), config.openFileCacheValid());
+        Site site = new Site(files, new FairFileSender(transport.fileSender(), config.maxSlice(), counters),
                 config.limits(), counters);
         ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
         ConnectionLimit limit = new ConnectionLimit(config.limits().maxConnections());
@@ -106,6 +108,10 @@ public final class ZeroedgeServer implements AutoCloseable {
         return address().getPort();
     }
 
+    public ServerConfig config() {
+        return config;
+    }
+
     public SendCounters counters() {
         return counters;
     }
@@ -139,6 +145,7 @@ public final class ZeroedgeServer implements AutoCloseable {
             connections.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         }
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        site.files().close();
     }
 
     /** Shutdown with the configured grace period. */

@@ -11,6 +11,7 @@ final class Help {
 
             usage:
               java -jar zeroedge.jar serve --root DIR [options]
+              java -jar zeroedge.jar probe [--json] [--nic IFACE] [--bind ADDR] [--uring-min-kernel V]
               java -jar zeroedge.jar --help
 
             serve options:
@@ -19,6 +20,9 @@ final class Help {
               --bind ADDR                address to listen on (default 0.0.0.0)
               --mode MODE                auto | uring-splice | epoll-sendfile | nio-sendfile | epoll-mmap | epoll-copy
                                          (default auto: the probe picks and logs why)
+              --nic IFACE                the NIC whose scatter-gather counts (default: the bind
+                                         address's interface, or the default route's for 0.0.0.0)
+              --uring-min-kernel V       oldest kernel auto trusts with uring-splice (default 6.1)
               --serve-dotfiles           serve files and directories whose name starts with '.'
               --max-request-line BYTES   longest request line, else 414 (default 8k)
               --max-header-size BYTES    largest header section, else 431 (default 16k)
@@ -29,6 +33,15 @@ final class Help {
               --sendfile-max-chunk BYTES largest slice of a body sent at once, for fairness (default 2m)
               --event-loops N            event-loop threads (default: one per CPU)
               --grace DUR                on SIGTERM/SIGINT, time for responses in flight (default 10s)
+              --open-file-cache N        resolved, open files kept (default 4096; 0: off)
+              --open-file-cache-valid DUR  how long a cached file is trusted before it is checked again (default 1s)
+
+            probe prints what auto would find and choose: kernel, io_uring, epoll, the NIC and its
+            scatter-gather (from ethtool -k, else the SIOCETHTOOL ioctl), the mode and the reason;
+            --json prints one JSON object.
+            auto policy: uring-splice when kernel >= --uring-min-kernel, io_uring runs with splice and
+            the NIC's scatter-gather is on (unknown counts as on); else epoll-sendfile when epoll runs;
+            else nio-sendfile.
 
             Sizes take k, m, g suffixes; durations ms, s, m. Exit codes: 0 after a clean shutdown,
             2 for a bad command line, a missing root, a busy port or a mode that cannot run here.

@@ -23,7 +23,8 @@ public final class Main {
         try {
             return switch (args[0]) {
                 case "serve" -> ServeCommand.run(args, out);
-                default -> throw new UsageException("unknown command '" + args[0] + "' (commands: serve; see --help)");
+                case "probe" -> ProbeCommand.run(args, out);
+                default -> throw new UsageException("unknown command '" + args[0] + "' (commands: serve, probe; see --help)");
             };
         } catch (UsageException e) {
             err.println("zeroedge: " + e.getMessage());

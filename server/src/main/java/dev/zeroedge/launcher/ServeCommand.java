@@ -1,6 +1,9 @@
 package dev.zeroedge.launcher;
 
+import dev.zeroedge.files.OpenFileCache;
 import dev.zeroedge.http.HttpLimits;
+import dev.zeroedge.probe.MachineProbe;
+import dev.zeroedge.probe.ModeSelector;
 import dev.zeroedge.server.ServerConfig;
 import dev.zeroedge.server.ZeroedgeServer;
 import dev.zeroedge.transport.FairFileSender;
@@ -27,7 +30,8 @@ final class ServeCommand {
 
     private static final Set<String> VALUED = Set.of("root", "port", "bind", "mode", "max-request-line",
             "max-header-size", "max-headers", "header-timeout", "idle-timeout", "max-connections",
-            "sendfile-max-chunk", "event-loops", "grace", "nic", "uring-min-kernel");
+            "sendfile-max-chunk", "event-loops", "grace", "nic", "uring-min-kernel", "open-file-cache",
+            "open-file-cache-valid");
     private static final Set<String> BOOLEANS = Set.of("serve-dotfiles");
 
     private ServeCommand() {
@@ -37,19 +41,25 @@ final class ServeCommand {
         Flags flags = Flags.parse(args, 1, VALUED, BOOLEANS);
         ServerConfig config = config(flags);
         String requested = flags.string("mode", "auto");
-        ModeChoice choice;
+        ModeSelector selector = new ModeSelector(ProbeCommand.uringMinKernel(flags));
+        Transports transports = Transports.load();
+        ModeSelector.Choice choice = requested.equals("auto")
+                ? selector.select(MachineProbe.ofThisMachine(transports)
+                        .probe(config.bind().getAddress(), flags.string("nic", null)))
+                : new ModeSelector.Choice(requested, "asked for by name");
+        Transport transport;
         try {
-            choice = ModeChoice.choose(requested, Transports.load(), flags);
+            transport = transports.require(choice.mode());
         } catch (ModeUnavailableException e) {
             throw new UsageException(e.getMessage());
         }
         ZeroedgeServer server;
         try {
-            server = ZeroedgeServer.start(config, choice.transport());
+            server = ZeroedgeServer.start(config, transport);
         } catch (IOException e) {
             throw new UsageException(e.getMessage());
         }
-        log.info("mode {} ({})", choice.transport().mode(), choice.reason());
+        log.info("mode {} ({})", transport.mode(), choice.reason());
         log.info("serving {} on http://{}:{}/", config.root().toAbsolutePath().normalize(),
                 config.bind().getHostString(), server.port());
 
@@ -106,6 +116,8 @@ final class ServeCommand {
                 .withLimits(limits)
                 .withMaxSlice(flags.size("sendfile-max-chunk", FairFileSender.DEFAULT_MAX_SLICE))
                 .withEventLoops(flags.integer("event-loops", 0, 0, 1024))
-                .withGracePeriod(grace);
+                .withGracePeriod(grace)
+                .withOpenFileCache(flags.integer("open-file-cache", OpenFileCache.DEFAULT_CAPACITY, 0, 1_000_000),
+                        flags.duration("open-file-cache-valid", OpenFileCache.DEFAULT_VALID));
     }
 }

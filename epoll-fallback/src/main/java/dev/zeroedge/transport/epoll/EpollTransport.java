@@ -1,0 +1,72 @@
+package dev.zeroedge.transport.epoll;
+
+import dev.zeroedge.transport.Availability;
+import dev.zeroedge.transport.FileSender;
+import dev.zeroedge.transport.Transport;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What the three epoll modes share: Netty's epoll event loop and listening socket, and one answer to
+ * "can epoll run here" ({@link Epoll#unavailabilityCause()}). They differ only in their {@link FileSender}.
+ * Each mode is its own small public subclass because {@link java.util.ServiceLoader} instantiates
+ * providers by class name.
+ */
+abstract class EpollTransport implements Transport {
+
+    private final String mode;
+    private final FileSender sender;
+
+    EpollTransport(String mode, FileSender sender) {
+        this.mode = mode;
+        this.sender = sender;
+    }
+
+    @Override
+    public final String mode() {
+        return mode;
+    }
+
+    @Override
+    public final Availability availability() {
+        try {
+            Throwable cause = Epoll.unavailabilityCause();
+            return cause == null ? Availability.available(mode) : Availability.unavailable(mode, cause);
+        } catch (LinkageError e) {
+            // The native classes themselves failed to load (e.g. a broken class path): unavailable, never thrown.
+            return Availability.unavailable(mode, e);
+        }
+    }
+
+    @Override
+    public final IoHandlerFactory ioHandlerFactory() {
+        return EpollIoHandler.newFactory();
+    }
+
+    @Override
+    public final Class<? extends ServerChannel> serverChannelClass() {
+        return EpollServerSocketChannel.class;
+    }
+
+    @Override
+    public final FileSender fileSender() {
+        return sender;
+    }
+
+    @Override
+    public final Map<String, String> facts() {
+        Map<String, String> facts = new LinkedHashMap<>();
+        Availability availability = availability();
+        facts.put("epoll.available", Boolean.toString(availability.isAvailable()));
+        if (!availability.isAvailable()) {
+            facts.put("epoll.cause", availability.describe());
+        }
+        return facts;
+    }
+}

@@ -1,0 +1,43 @@
+package dev.zeroedge.transport.epoll;
+
+import dev.zeroedge.server.ServerConfig;
+import dev.zeroedge.server.ZeroedgeServer;
+import dev.zeroedge.transport.Transport;
+import dev.zeroedge.transport.Transports;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.UnaryOperator;
+
+/**
+ * The three modes of this module, forced by name the way the launcher forces them: found through
+ * ServiceLoader and required to run. On Linux an unavailable epoll fails the test with its cause; it
+ * never turns into a skip.
+ */
+final class EpollModes {
+
+    static final String[] ALL = {EpollSendfileTransport.MODE, EpollMmapTransport.MODE, EpollCopyTransport.MODE};
+
+    private EpollModes() {
+    }
+
+    static Transport require(String mode) {
+        return Transports.load().require(mode);
+    }
+
+    /**
+     * A server of {@code mode} on 127.0.0.1, an ephemeral port, one event loop, and no open-file cache:
+     * a descriptor of a served file still open after its response can only be a sender's leak.
+     */
+    static ZeroedgeServer start(String mode, Path root, UnaryOperator<ServerConfig> tweak) throws IOException {
+        return start(require(mode), root, tweak);
+    }
+
+    static ZeroedgeServer start(Transport transport, Path root, UnaryOperator<ServerConfig> tweak) throws IOException {
+        ServerConfig config = ServerConfig.of(root, new InetSocketAddress("127.0.0.1", 0)).withEventLoops(1)
+                .withOpenFileCache(0, Duration.ofSeconds(1));
+        return ZeroedgeServer.start(tweak.apply(config), transport);
+    }
+}

@@ -1,0 +1,38 @@
+package dev.zeroedge.transport.epoll;
+
+import dev.zeroedge.transport.Transport;
+import dev.zeroedge.transport.Transports;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class EpollTransportsTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll-sendfile", "epoll-mmap", "epoll-copy"})
+    void everyModeIsFoundAndRunsOnThisLinux(String mode) {
+        // require() throws with epoll's cause when it cannot run: a forced mode fails here, it never skips.
+        Transport transport = EpollModes.require(mode);
+        assertEquals(mode, transport.mode());
+        assertNull(transport.availability().cause());
+        assertEquals(EpollServerSocketChannel.class, transport.serverChannelClass());
+        assertEquals(Map.of("epoll.available", "true"), transport.facts());
+    }
+
+    @Test
+    void eachModeHasItsOwnSender() {
+        Transports transports = Transports.load();
+        assertInstanceOf(SendfileSender.class, transports.find("epoll-sendfile").fileSender());
+        assertInstanceOf(MappedSender.class, transports.find("epoll-mmap").fileSender());
+        assertInstanceOf(CopySender.class, transports.find("epoll-copy").fileSender());
+        assertTrue(transports.all().keySet().containsAll(java.util.List.of(EpollModes.ALL)));
+    }
+}

@@ -1,0 +1,93 @@
+package dev.zeroedge.launcher;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Command lines that cannot run end with one line on stderr and exit code 2. */
+class CommandLineTest {
+
+    @TempDir
+    Path root;
+
+    private String err;
+    private String out;
+
+    private int run(String... args) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        int code = Main.run(args, new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
+        out = o.toString(StandardCharsets.UTF_8);
+        err = e.toString(StandardCharsets.UTF_8);
+        return code;
+    }
+
+    private void assertOneLineError(String expected) {
+        assertTrue(err.startsWith("zeroedge: "), err);
+        assertTrue(err.contains(expected), "'" + expected + "' in: " + err);
+        assertEquals(1, err.lines().count(), err);
+    }
+
+    @Test
+    void helpPrintsUsageAndExitsZero() {
+        assertEquals(0, run("--help"));
+        assertTrue(out.contains("serve --root DIR"), out);
+    }
+
+    @Test
+    void unknownFlag() {
+        assertEquals(2, run("serve", "--root", root.toString(), "--bogus"));
+        assertOneLineError("unknown flag --bogus");
+    }
+
+    @Test
+    void unknownCommand() {
+        assertEquals(2, run("launch"));
+        assertOneLineError("unknown command 'launch'");
+    }
+
+    @Test
+    void missingRoot() {
+        assertEquals(2, run("serve", "--port", "0"));
+        assertOneLineError("--root DIR is required");
+        assertEquals(2, run("serve", "--root", root.resolve("absent").toString(), "--port", "0"));
+        assertOneLineError("is not a directory");
+    }
+
+    @Test
+    void badValues() {
+        assertEquals(2, run("serve", "--root", root.toString(), "--port", "70000"));
+        assertOneLineError("--port must be between 0 and 65535");
+        assertEquals(2, run("serve", "--root", root.toString(), "--header-timeout", "10"));
+        assertOneLineError("needs a unit");
+        assertEquals(2, run("serve", "--root", root.toString(), "--sendfile-max-chunk", "lots"));
+        assertOneLineError("is not a size");
+        assertEquals(2, run("serve", "--root", root.toString(), "--port"));
+        assertOneLineError("--port needs a value");
+    }
+
+    @Test
+    void unknownModeFailsWithTheKnownOnes() {
+        assertEquals(2, run("serve", "--root", root.toString(), "--port", "0", "--mode", "turbo"));
+        assertOneLineError("mode turbo is unavailable: unknown mode");
+    }
+
+    @Test
+    void portInUse() throws IOException {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            assertEquals(2, run("serve", "--root", root.toString(), "--bind", "127.0.0.1",
+                    "--port", Integer.toString(taken.getLocalPort()), "--mode", "nio-sendfile"));
+            assertOneLineError("cannot listen on 127.0.0.1:" + taken.getLocalPort());
+        }
+    }
+}
