@@ -31,6 +31,8 @@ final class Libc {
     static final int F_SETPIPE_SZ = 1031;
     static final int F_GETPIPE_SZ = 1032;
     static final int SEEK_END = 2;
+    static final int F_DUPFD_CLOEXEC = 1030;
+    static final long FIONREAD = 0x541B;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
@@ -50,6 +52,8 @@ final class Libc {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
     private static final MethodHandle WRITE = downcall("write",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), Linker.Option.critical(true));
+    private static final MethodHandle IOCTL = downcall("ioctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle CLOSE = downcall("close",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
 
@@ -132,6 +136,17 @@ final class Libc {
             return (long) WRITE.invokeExact(fd, bytes, bytes.byteSize());
         } catch (Throwable t) {
             throw new IllegalStateException("write could not be called", t);
+        }
+    }
+
+    /** Bytes waiting to be read from a pipe ({@code ioctl(FIONREAD)}), or -1 when it cannot be asked. */
+    static int unread(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment count = arena.allocate(JAVA_INT);
+            int rc = (int) IOCTL.invokeExact(fd, FIONREAD, count);
+            return rc < 0 ? -1 : count.get(JAVA_INT, 0);
+        } catch (Throwable t) {
+            return -1;
         }
     }
 

@@ -63,10 +63,16 @@ final class Pipe {
         return pipe != null ? pipe : open(wantedSize);
     }
 
-    /** Gives back a pipe that is known to be empty. */
+    /**
+     * Gives back a pipe the sender believes empty. The kernel is asked too (FIONREAD, one cheap ioctl): a
+     * pipe that still holds bytes would put them in front of another connection's response, so it is
+     * closed instead, whatever the sender's count says.
+     */
     void giveBack() {
         ArrayDeque<Pipe> idle = IDLE.get();
-        if (idle.size() < IDLE_PER_LOOP) {
+        if (Libc.unread(readFd) != 0) {
+            close();
+        } else if (idle.size() < IDLE_PER_LOOP) {
             idle.addFirst(this);
         } else {
             close();

@@ -14,15 +14,9 @@ import java.io.IOException;
  * {@code uring-splice}'s {@link FileSender}: each connection gets a {@link SpliceStream} on first use,
  * which splices the slice file → pipe → socket with its own io_uring operations.
  *
- * <p>Why the file is opened a second time: io_uring needs the descriptor number, and a
- * {@link java.nio.channels.FileChannel} does not give it out. Reading it from the JDK's private fields
- * would need {@code --add-opens java.base/sun.nio.ch} and {@code java.base/java.io} on every command
- * line that starts a server (tests, jar, loadtest) and breaks when the JDK moves them; Netty reads it
- * through JNI only inside its own package. A native {@code open(2)} of the same path costs one syscall
- * per body (the descriptor is kept for the following slices of that body) and uses only public API. The
- * price is a window between the two opens: the stream checks that the second descriptor has the length
- * the response head announced and fails the response otherwise, so a file replaced by one of another
- * length is never sent under the old head.
+ * <p>io_uring needs the file's descriptor number: {@link ChannelDescriptor} reads it from the JDK when
+ * the JVM opens {@code sun.nio.ch} and {@code java.io} to zeroedge (the jar's manifest does), otherwise
+ * the stream opens the path a second time and checks its length.
  */
 final class SpliceSender implements FileSender {
 

@@ -70,10 +70,16 @@ final class SpliceStream implements IoUringIoHandle {
     private final SpliceTuning tuning;
     private IoRegistration registration;
     private boolean closing;
+    private boolean socketClosed;
 
-    /** The file spliced from, opened a second time natively (see {@link SpliceSender}); kept across slices. */
+    /**
+     * The file spliced from and its descriptor number (see {@link #useFile}), held for the following
+     * slices of a body and let go when a slice reaches the end of the file, so an idle keep-alive
+     * connection does not keep a file the open-file cache has dropped.
+     */
     private OpenFile file;
     private int fileFd = -1;
+    private boolean ownFileFd;
 
     /** The slice on its way: null promise = none. */
     private ChannelPromise promise;
@@ -92,22 +98,26 @@ final class SpliceStream implements IoUringIoHandle {
     private long toSocketId;
     private long pollId;
 
-    private SpliceStream(Channel channel, SpliceTuning tuning) {
+    private SpliceStream(Channel channel, int socketFd, SpliceTuning tuning) {
         this.channel = channel;
-        this.socketFd = ((UnixChannel) channel).fd().intValue();
+        this.socketFd = socketFd;
         this.tuning = tuning;
     }
 
     /** Registers a stream for {@code channel} on its event loop; must be called on that loop. */
     static SpliceStream open(Channel channel, SpliceTuning tuning) throws IOException {
-        SpliceStream stream = new SpliceStream(channel, tuning);
+        // Our own number for the socket: a splice punted to an io-wq worker looks its descriptors up when it
+        // runs, so with Netty's number a splice still queued when Netty closes the connection could write
+        // into the next connection that gets the same number. This one is closed only when nothing of ours
+        // is in flight.
+        int socketFd = Libc.fcntl(((UnixChannel) channel).fd().intValue(), Libc.F_DUPFD_CLOEXEC, 3);
+        SpliceStream stream = new SpliceStream(channel, socketFd, tuning);
         Future<IoRegistration> registered = ((IoEventLoop) channel.eventLoop()).register(stream);
-        if (!registered.isDone()) {
+        if (!registered.isDone() || !registered.isSuccess()) {
             registered.cancel(false);
-            throw new IllegalStateException("splice stream registered off the event loop of " + channel);
-        }
-        if (!registered.isSuccess()) {
-            throw new IOException("cannot register the splice stream on the io_uring loop", registered.cause());
+            Libc.close(socketFd);
+            throw new IOException("cannot register the splice stream on the io_uring loop of " + channel,
+                    registered.cause());
         }
         stream.registration = registered.getNow();
         channel.closeFuture().addListener((ChannelFutureListener) closed -> stream.close());
@@ -188,27 +198,38 @@ final class SpliceStream implements IoUringIoHandle {
         return true;
     }
 
-    /** Opens the file natively unless this stream already has it open (the next slice of the same body). */
+    /**
+     * Makes {@code wanted} the file spliced from, unless it already is (the next slice, or the next
+     * response from core's open-file cache). The stream holds a reference to it until it moves on, so
+     * the descriptor stays open while an operation may name it. Its own descriptor when the JDK's is
+     * readable ({@link ChannelDescriptor}); otherwise the path is opened again, and refused if it no
+     * longer has the length the response head announced.
+     */
     private void useFile(OpenFile wanted, long sliceEnd) throws IOException {
         if (wanted == file) {
             return;
         }
         closeFile();
-        int fd = Libc.openForReading(wanted.path());
-        long size;
-        try {
-            size = Libc.size(fd);
-        } catch (IOException e) {
-            Libc.close(fd);
-            throw e;
+        int fd = ChannelDescriptor.of(wanted.channel());
+        boolean own = fd < 0;
+        if (own) {
+            fd = Libc.openForReading(wanted.path());
+            long size;
+            try {
+                size = Libc.size(fd);
+            } catch (IOException e) {
+                Libc.close(fd);
+                throw e;
+            }
+            if (size != wanted.length() || size < sliceEnd) {
+                Libc.close(fd);
+                throw new IOException(wanted.path() + " changed since it was opened: " + size + " bytes, "
+                        + wanted.length() + " expected");
+            }
         }
-        if (size != wanted.length() || size < sliceEnd) {
-            Libc.close(fd);
-            throw new IOException(wanted.path() + " changed since it was opened: " + size + " bytes, "
-                    + wanted.length() + " expected");
-        }
-        file = wanted;
+        file = wanted.retain();
         fileFd = fd;
+        ownFileFd = own;
     }
 
     /** Submits what can run now: file → pipe while the pipe has room, pipe → socket once the head is out. */
@@ -372,8 +393,10 @@ final class SpliceStream implements IoUringIoHandle {
             pipeDirty = false;
             inPipe = 0;
         }
-        if (closing) {
+        if (closing && !socketClosed) {
+            socketClosed = true;
             closeFile();
+            Libc.close(socketFd);
             registration.cancel();
         }
     }
@@ -392,9 +415,12 @@ final class SpliceStream implements IoUringIoHandle {
     }
 
     private void closeFile() {
-        if (fileFd >= 0 && toPipeId == 0) {
-            Libc.close(fileFd);
+        if (file != null && toPipeId == 0) {
+            if (ownFileFd) {
+                Libc.close(fileFd);
+            }
             fileFd = -1;
+            file.release();
             file = null;
         }
     }

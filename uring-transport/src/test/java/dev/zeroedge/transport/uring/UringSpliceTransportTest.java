@@ -6,6 +6,9 @@ import dev.zeroedge.transport.Transports;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -32,6 +35,17 @@ class UringSpliceTransportTest {
         assertEquals("true", facts.get("io_uring.available"));
         assertEquals("true", facts.get("io_uring.splice"));
         assertEquals("", facts.get("io_uring.cause"));
+    }
+
+    @Test
+    void theFileChannelsOwnDescriptorIsUsed() throws IOException {
+        // The surefire JVM opens sun.nio.ch and java.io as the jar's manifest does; without them the sender
+        // would silently fall back to opening the path again.
+        try (FileChannel channel = FileChannel.open(Path.of("/proc/self/stat"))) {
+            int fd = ChannelDescriptor.of(channel);
+            assertTrue(fd > 2, "descriptor " + fd);
+            assertTrue(Files.isSameFile(Path.of("/proc/self/fd/" + fd), Path.of("/proc/self/stat")));
+        }
     }
 
     @Test

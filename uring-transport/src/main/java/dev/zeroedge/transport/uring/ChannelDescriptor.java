@@ -1,0 +1,54 @@
+package dev.zeroedge.transport.uring;
+
+import java.io.FileDescriptor;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.channels.FileChannel;
+
+/**
+ * The descriptor number behind a {@link FileChannel}, which io_uring needs and the JDK keeps private
+ * ({@code sun.nio.ch.FileChannelImpl.fd}, {@code java.io.FileDescriptor.fd}). Readable when the JVM runs
+ * with {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED --add-opens java.base/java.io=ALL-UNNAMED}
+ * (the runnable jar's manifest and this module's tests carry them).
+ *
+ * <p>Why it matters: core's open-file cache keeps a file open for up to a second after it was checked, so
+ * the bytes to send are those of <em>its</em> descriptor; opening the path again could find a file that
+ * has been renamed over it since. Without the opens, {@link SpliceStream} falls back to exactly that
+ * second open and refuses to send when the length differs.
+ */
+final class ChannelDescriptor {
+
+    private static final VarHandle CHANNEL_FD;
+    private static final VarHandle FD_NUMBER;
+    private static final Class<?> CHANNEL_CLASS;
+
+    static {
+        VarHandle channelFd = null;
+        VarHandle fdNumber = null;
+        Class<?> channelClass = null;
+        try {
+            channelClass = Class.forName("sun.nio.ch.FileChannelImpl");
+            channelFd = MethodHandles.privateLookupIn(channelClass, MethodHandles.lookup())
+                    .findVarHandle(channelClass, "fd", FileDescriptor.class);
+            fdNumber = MethodHandles.privateLookupIn(FileDescriptor.class, MethodHandles.lookup())
+                    .findVarHandle(FileDescriptor.class, "fd", int.class);
+        } catch (ReflectiveOperationException | RuntimeException notOpen) {
+            channelFd = null;
+        }
+        CHANNEL_FD = channelFd;
+        FD_NUMBER = fdNumber;
+        CHANNEL_CLASS = channelClass;
+    }
+
+    private ChannelDescriptor() {
+    }
+
+    /** The channel's descriptor number, or -1 when the JDK's fields are not open to zeroedge. */
+    static int of(FileChannel channel) {
+        if (CHANNEL_FD == null || !CHANNEL_CLASS.isInstance(channel)) {
+            return -1;
+        }
+        FileDescriptor fd = (FileDescriptor) CHANNEL_FD.get(channel);
+        return fd == null ? -1 : (int) FD_NUMBER.get(fd);
+    }
+}
