@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Measures zeroedge modes side by side with the peers (nginx, lighttpd, ...) in ONE run of the shared
+# harness ../shared/bench/peers/run.sh: each mode is started pinned to CPU 0 on its own port, handed to
+# the harness as --extra NAME=URL@PID, and stopped afterwards.
+#
+#   bash scripts/bench-peers.sh [--zeroedge NAME:MODE[:JVM-FLAG]]... [run.sh options]
+#   e.g. bash scripts/bench-peers.sh --zeroedge uring:uring-splice --zeroedge sendfile:epoll-sendfile \
+#          --servers "nginx-sendfile lighttpd" --sizes "1k 1m 1g" --reps 2 --duration 5 --no-iperf
+# Default: every mode, peers as the harness defaults.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/jdk25.sh
+harness=../shared/bench/peers/run.sh
+[ -x "$harness" ] || [ -f "$harness" ] || { echo "no $harness" >&2; exit 2; }
+
+specs=()
+rest=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --zeroedge) specs+=("$2"); shift 2;;
+    *) rest+=("$1"); shift;;
+  esac
+done
+if [ ${#specs[@]} -eq 0 ]; then
+  specs=(zeroedge-uring:uring-splice zeroedge-sendfile:epoll-sendfile zeroedge-nio:nio-sendfile
+         zeroedge-mmap:epoll-mmap zeroedge-copy:epoll-copy)
+fi
+
+[ -f server/target/zeroedge.jar ] || mvn -B -q -DskipTests package
+bash ../shared/bench/peers/gen-corpus.sh >/dev/null
+
+pids=()
+extras=()
+trap 'for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done' EXIT
+port=19100
+for spec in "${specs[@]}"; do
+  IFS=: read -r name mode flag <<<"$spec"
+  port=$((port + 1))
+  log=/tmp/bench-zeroedge-$name.log
+  # Pinned at launch so the JVM and Netty size their thread pools for one CPU.
+  taskset -c 0 "$JAVA_HOME/bin/java" ${flag:+"$flag"} -jar server/target/zeroedge.jar serve \
+      --root /tmp/bench-corpus --bind 127.0.0.1 --port "$port" --mode "$mode" >"$log" 2>&1 &
+  pid=$!
+  pids+=("$pid")
+  for _ in $(seq 1 100); do
+    curl -sf -o /dev/null "http://127.0.0.1:$port/1k.bin" && break
+    sleep 0.1
+  done
+  grep -m1 " mode " "$log" || { echo "$name did not start: $(cat "$log")" >&2; exit 1; }
+  extras+=(--extra "$name=http://127.0.0.1:$port@$pid")
+done
+
+bash "$harness" "${extras[@]}" "${rest[@]}"
