@@ -2,7 +2,6 @@ package dev.zeroedge.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 /**
@@ -32,10 +31,6 @@ public final class ErrorResponse {
         if (close) {
             head.add("Connection", "close");
         }
-        ByteBuf buf = head.end();
-        if (!bodyless) {
-            ByteBufUtil.writeAscii(buf, body);
-        }
-        return buf;
+        return head.end(bodyless ? null : body);
     }
 }

@@ -3,7 +3,6 @@ package dev.zeroedge.http;
 import dev.zeroedge.files.OpenFile;
 import dev.zeroedge.transport.FairFileSender;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -21,8 +20,8 @@ import java.util.concurrent.ThreadLocalRandom;
 final class MultipartBody {
 
     private final List<ByteRange> ranges;
-    private final String[] partHeaders;
-    private final String closing;
+    private final byte[][] partHeaders;
+    private final byte[] closing;
     private final String boundary;
     private final long contentLength;
 
@@ -31,16 +30,16 @@ final class MultipartBody {
         // Random per response: file bytes can never be crafted to contain a boundary they cannot know.
         this.boundary = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE)
                 + Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
-        this.partHeaders = new String[ranges.size()];
+        this.partHeaders = new byte[ranges.size()][];
         long total = 0;
         for (int i = 0; i < ranges.size(); i++) {
             ByteRange range = ranges.get(i);
-            partHeaders[i] = "\r\n--" + boundary + "\r\nContent-Type: " + type + "\r\nContent-Range: "
-                    + range.contentRange(completeLength) + "\r\n\r\n";
-            total += partHeaders[i].length() + range.length();
+            partHeaders[i] = ("\r\n--" + boundary + "\r\nContent-Type: " + type + "\r\nContent-Range: "
+                    + range.contentRange(completeLength) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+            total += partHeaders[i].length + range.length();
         }
-        this.closing = "\r\n--" + boundary + "--\r\n";
-        this.contentLength = total + closing.length();
+        this.closing = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII);
+        this.contentLength = total + closing.length;
     }
 
     String contentType() {
@@ -60,7 +59,7 @@ final class MultipartBody {
             private int part;
 
             void sendPart(ByteBuf before) {
-                ByteBufUtil.writeAscii(before, partHeaders[part]);
+                before.writeBytes(partHeaders[part]);
                 ByteRange range = ranges.get(part);
                 ChannelFuture sent;
                 try {
@@ -81,12 +80,11 @@ final class MultipartBody {
                     return;
                 }
                 if (++part < ranges.size()) {
-                    sendPart(ctx.alloc().directBuffer(partHeaders[part].length()));
+                    sendPart(ctx.alloc().directBuffer(partHeaders[part].length));
                     return;
                 }
                 file.release();
-                ByteBuf end = ctx.alloc().directBuffer(closing.length());
-                end.writeCharSequence(closing, StandardCharsets.US_ASCII);
+                ByteBuf end = ctx.alloc().directBuffer(closing.length).writeBytes(closing);
                 ctx.writeAndFlush(end).addListener((ChannelFutureListener) closed -> {
                     if (closed.isSuccess()) {
                         done.trySuccess();
