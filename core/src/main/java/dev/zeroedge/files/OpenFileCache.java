@@ -87,11 +87,6 @@ public final class OpenFileCache implements AutoCloseable {
         return openMatching(found.file());
     }
 
-    /** Entries cached now. */
-    public int size() {
-        return entries.size();
-    }
-
     /** Releases every cached descriptor (responses still sending keep theirs until they finish). */
     @Override
     public void close() {

@@ -23,10 +23,6 @@ final class ConnectionLimit extends ChannelInboundHandlerAdapter {
         this.max = max;
     }
 
-    int open() {
-        return open.get();
-    }
-
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         ctx.channel().closeFuture().addListener(f -> open.decrementAndGet());
