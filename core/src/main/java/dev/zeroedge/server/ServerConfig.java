@@ -13,46 +13,54 @@ import java.time.Duration;
  *
  * @param eventLoops    event-loop threads; 0 means one per available processor
  * @param maxSlice      the largest piece of a body handed to the transport at once (fairness)
+ * @param inlineBodyMax the largest body read into the head's buffer and sent with it in one write
+ *                      (0: every body goes through the transport's sender); see {@link FairFileSender}
  * @param gracePeriod   how long shutdown lets responses in flight finish
  * @param openFileCache how many resolved, open files are kept (0: none); see {@link OpenFileCache}
  * @param openFileCacheValid how long a cached file is trusted before its path is checked again
  */
 public record ServerConfig(Path root, InetSocketAddress bind, boolean serveDotfiles, HttpLimits limits,
-                           long maxSlice, int eventLoops, Duration gracePeriod, int openFileCache,
+                           long maxSlice, int inlineBodyMax, int eventLoops, Duration gracePeriod, int openFileCache,
                            Duration openFileCacheValid) {
 
     public static ServerConfig of(Path root, InetSocketAddress bind) {
-        return new ServerConfig(root, bind, false, HttpLimits.DEFAULTS, FairFileSender.DEFAULT_MAX_SLICE, 0,
+        return new ServerConfig(root, bind, false, HttpLimits.DEFAULTS, FairFileSender.DEFAULT_MAX_SLICE,
+                FairFileSender.DEFAULT_INLINE_BODY_MAX, 0,
                 Duration.ofSeconds(10), OpenFileCache.DEFAULT_CAPACITY, OpenFileCache.DEFAULT_VALID);
     }
 
     public ServerConfig withLimits(HttpLimits newLimits) {
-        return new ServerConfig(root, bind, serveDotfiles, newLimits, maxSlice, eventLoops,
+        return new ServerConfig(root, bind, serveDotfiles, newLimits, maxSlice, inlineBodyMax, eventLoops,
                 gracePeriod, openFileCache, openFileCacheValid);
     }
 
     public ServerConfig withMaxSlice(long newMaxSlice) {
-        return new ServerConfig(root, bind, serveDotfiles, limits, newMaxSlice, eventLoops,
+        return new ServerConfig(root, bind, serveDotfiles, limits, newMaxSlice, inlineBodyMax, eventLoops,
+                gracePeriod, openFileCache, openFileCacheValid);
+    }
+
+    public ServerConfig withInlineBodyMax(int newInlineBodyMax) {
+        return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, newInlineBodyMax, eventLoops,
                 gracePeriod, openFileCache, openFileCacheValid);
     }
 
     public ServerConfig withEventLoops(int newEventLoops) {
-        return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, newEventLoops,
+        return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, inlineBodyMax, newEventLoops,
                 gracePeriod, openFileCache, openFileCacheValid);
     }
 
     public ServerConfig withServeDotfiles(boolean serve) {
-        return new ServerConfig(root, bind, serve, limits, maxSlice, eventLoops,
+        return new ServerConfig(root, bind, serve, limits, maxSlice, inlineBodyMax, eventLoops,
                 gracePeriod, openFileCache, openFileCacheValid);
     }
 
     public ServerConfig withOpenFileCache(int capacity, Duration valid) {
-        return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, eventLoops,
+        return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, inlineBodyMax, eventLoops,
                 gracePeriod, capacity, valid);
     }
 
     public ServerConfig withGracePeriod(Duration grace) {
-        return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, eventLoops,
+        return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, inlineBodyMax, eventLoops,
                 grace, openFileCache, openFileCacheValid);
     }
 }

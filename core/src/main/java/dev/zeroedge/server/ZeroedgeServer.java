@@ -65,7 +65,8 @@ public final class ZeroedgeServer implements AutoCloseable {
         DocumentRoot root = new DocumentRoot(config.root(), config.serveDotfiles());
         SendCounters counters = new SendCounters();
         OpenFileCache files = new OpenFileCache(root, config.openFileCache(), config.openFileCacheValid());
-        Site site = new Site(files, new FairFileSender(transport.fileSender(), config.maxSlice(), counters),
+        Site site = new Site(files, new FairFileSender(transport.fileSender(), config.maxSlice(),
+                config.inlineBodyMax(), counters),
                 config.limits(), counters);
         ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
         ConnectionLimit limit = new ConnectionLimit(config.limits().maxConnections());

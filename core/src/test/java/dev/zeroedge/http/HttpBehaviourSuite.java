@@ -74,9 +74,13 @@ public abstract class HttpBehaviourSuite {
         port = server.port();
     }
 
-    /** The configuration of the suite's server; subclasses may tune it (slices, loops). */
+    /**
+     * The configuration of the suite's server; subclasses may tune it (slices, loops, inline bodies). Inline
+     * bodies are off, so that every body of the suite goes through the sender of the mode under test.
+     */
     protected ServerConfig config() {
-        return ServerConfig.of(root, new InetSocketAddress("127.0.0.1", 0)).withGracePeriod(Duration.ofSeconds(2));
+        return ServerConfig.of(root, new InetSocketAddress("127.0.0.1", 0)).withGracePeriod(Duration.ofSeconds(2))
+                .withInlineBodyMax(0);
     }
 
     @AfterAll

@@ -79,6 +79,11 @@ final class Flags {
 
     /** A byte size: digits with an optional k, m or g suffix (binary units). */
     long size(String name, long fallback) throws UsageException {
+        return size(name, fallback, 1, Long.MAX_VALUE);
+    }
+
+    /** A size within {@code [min, max]} bytes. */
+    long size(String name, long fallback, long min, long max) throws UsageException {
         String value = values.get(name);
         if (value == null) {
             return fallback;
@@ -92,8 +97,9 @@ final class Flags {
         }
         try {
             long parsed = Long.parseLong(v);
-            if (parsed < 1 || parsed > Long.MAX_VALUE / unit) {
-                throw new UsageException("--" + name + " must be a positive size: " + value);
+            if (parsed < 0 || parsed > Long.MAX_VALUE / unit || parsed * unit < min || parsed * unit > max) {
+                throw new UsageException("--" + name + (min == 1 && max == Long.MAX_VALUE
+                        ? " must be a positive size: " : " must be within " + min + ".." + max + " bytes: ") + value);
             }
             return parsed * unit;
         } catch (NumberFormatException e) {

@@ -31,6 +31,9 @@ final class Help {
               --idle-timeout DUR         keep-alive idle time and longest send stall (default 60s)
               --max-connections N        open connections, more get 503 (default 10000)
               --sendfile-max-chunk BYTES largest slice of a body sent at once, for fairness (default 2m)
+              --inline-body-max BYTES    bodies up to this size are read and sent with the head in one
+                                         write, cheaper than zero-copy when small (default 16383, at
+                                         most 256k; 0: every body through the mode's zero-copy path)
               --event-loops N            event-loop threads (default: one per CPU)
               --grace DUR                on SIGTERM/SIGINT, time for responses in flight (default 10s)
               --open-file-cache N        resolved, open files kept (default 4096; 0: off)

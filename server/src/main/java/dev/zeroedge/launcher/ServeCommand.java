@@ -31,7 +31,7 @@ final class ServeCommand {
     private static final Set<String> VALUED = Set.of("root", "port", "bind", "mode", "max-request-line",
             "max-header-size", "max-headers", "header-timeout", "idle-timeout", "max-connections",
             "sendfile-max-chunk", "event-loops", "grace", "nic", "uring-min-kernel", "open-file-cache",
-            "open-file-cache-valid");
+            "open-file-cache-valid", "inline-body-max");
     private static final Set<String> BOOLEANS = Set.of("serve-dotfiles");
 
     private ServeCommand() {
@@ -115,6 +115,8 @@ final class ServeCommand {
                 .withServeDotfiles(flags.has("serve-dotfiles"))
                 .withLimits(limits)
                 .withMaxSlice(flags.size("sendfile-max-chunk", FairFileSender.DEFAULT_MAX_SLICE))
+                .withInlineBodyMax((int) flags.size("inline-body-max", FairFileSender.DEFAULT_INLINE_BODY_MAX,
+                        0, FairFileSender.LARGEST_INLINE_BODY_MAX))
                 .withEventLoops(flags.integer("event-loops", 0, 0, 1024))
                 .withGracePeriod(grace)
                 .withOpenFileCache(flags.integer("open-file-cache", OpenFileCache.DEFAULT_CAPACITY, 0, 1_000_000),

@@ -72,6 +72,10 @@ class CommandLineTest {
         assertOneLineError("needs a unit");
         assertEquals(2, run("serve", "--root", root.toString(), "--sendfile-max-chunk", "lots"));
         assertOneLineError("is not a size");
+        assertEquals(2, run("serve", "--root", root.toString(), "--inline-body-max", "257k"));
+        assertOneLineError("--inline-body-max must be within 0..262144 bytes: 257k");
+        assertEquals(2, run("serve", "--root", root.toString(), "--sendfile-max-chunk", "0"));
+        assertOneLineError("--sendfile-max-chunk must be a positive size: 0");
         assertEquals(2, run("serve", "--root", root.toString(), "--port"));
         assertOneLineError("--port needs a value");
     }

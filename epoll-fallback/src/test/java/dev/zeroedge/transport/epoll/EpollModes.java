@@ -29,7 +29,8 @@ final class EpollModes {
 
     /**
      * A server of {@code mode} on 127.0.0.1, an ephemeral port, one event loop, and no open-file cache:
-     * a descriptor of a served file still open after its response can only be a sender's leak.
+     * a descriptor of a served file still open after its response can only be a sender's leak. Inline
+     * bodies are off: every body, however small, goes through the sender under test.
      */
     static ZeroedgeServer start(String mode, Path root, UnaryOperator<ServerConfig> tweak) throws IOException {
         return start(require(mode), root, tweak);
@@ -37,7 +38,7 @@ final class EpollModes {
 
     static ZeroedgeServer start(Transport transport, Path root, UnaryOperator<ServerConfig> tweak) throws IOException {
         ServerConfig config = ServerConfig.of(root, new InetSocketAddress("127.0.0.1", 0)).withEventLoops(1)
-                .withOpenFileCache(0, Duration.ofSeconds(1));
+                .withOpenFileCache(0, Duration.ofSeconds(1)).withInlineBodyMax(0);
         return ZeroedgeServer.start(tweak.apply(config), transport);
     }
 }

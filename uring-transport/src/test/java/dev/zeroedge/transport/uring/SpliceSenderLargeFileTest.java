@@ -73,7 +73,8 @@ class SpliceSenderLargeFileTest {
         Files.writeString(root.resolve("hello.txt"), "hello\n");
         new UringSpliceTransport().availability().ensureAvailable();
         server = ZeroedgeServer.start(ServerConfig.of(root, new InetSocketAddress("127.0.0.1", 0))
-                .withEventLoops(1).withGracePeriod(Duration.ofSeconds(1)), new UringSpliceTransport());
+                .withEventLoops(1).withGracePeriod(Duration.ofSeconds(1)).withInlineBodyMax(0),
+                new UringSpliceTransport());
         port = server.port();
     }
 
