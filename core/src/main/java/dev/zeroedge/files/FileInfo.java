@@ -1,9 +1,12 @@
 package dev.zeroedge.files;
 
+import io.netty.handler.codec.DateFormatter;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Date;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -14,14 +17,20 @@ import java.util.concurrent.TimeUnit;
  * the bytes can differ: a rewrite changes the modification time (nanoseconds here), an atomic replace
  * (write elsewhere, rename over) changes the inode even when the writer restores the time.
  */
-public record FileInfo(Path path, long length, long lastModifiedMillis, String etag) {
+public record FileInfo(Path path, long length, long lastModifiedMillis, String etag, String lastModified) {
 
+    /**
+     * {@code lastModified} is the HTTP-date of the Last-Modified field, formatted here, once per look at the
+     * file, rather than once per response.
+     */
     public static FileInfo of(Path path, BasicFileAttributes attributes) {
         long mtimeNanos = attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS);
         String inode = inodeOf(attributes.fileKey());
         String etag = '"' + Long.toHexString(attributes.size()) + '-' + Long.toHexString(mtimeNanos)
                 + (inode.isEmpty() ? "" : '-' + inode) + '"';
-        return new FileInfo(path, attributes.size(), attributes.lastModifiedTime().toMillis(), etag);
+        long millis = attributes.lastModifiedTime().toMillis();
+        return new FileInfo(path, attributes.size(), millis, etag,
+                DateFormatter.format(new Date(Math.floorDiv(millis, 1000) * 1000)));
     }
 
     public static FileInfo read(Path path) throws IOException {

@@ -167,7 +167,7 @@ public final class FileRequestHandler extends ChannelInboundHandlerAdapter {
             case NOT_MODIFIED -> {
                 ResponseHead head = ResponseHead.start(ctx.alloc(), HttpResponseStatus.NOT_MODIFIED)
                         .add("ETag", info.etag())
-                        .add("Last-Modified", HttpDate.format(info.lastModifiedMillis()));
+                        .add("Last-Modified", info.lastModified());
                 finish(ctx.writeAndFlush(connection(head, request, close).end()), close);
                 return;
             }
@@ -235,7 +235,7 @@ public final class FileRequestHandler extends ChannelInboundHandlerAdapter {
         ResponseHead head = ResponseHead.start(ctx.alloc(), status)
                 .add("Content-Type", type)
                 .add("Content-Length", contentLength)
-                .add("Last-Modified", HttpDate.format(info.lastModifiedMillis()))
+                .add("Last-Modified", info.lastModified())
                 .add("ETag", info.etag())
                 .add("Accept-Ranges", "bytes");
         return connection(head, request, close);

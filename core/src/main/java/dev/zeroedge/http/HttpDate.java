@@ -28,8 +28,4 @@ final class HttpDate {
         }
         return current.text;
     }
-
-    static String format(long millis) {
-        return DateFormatter.format(new Date(millis / 1000 * 1000));
-    }
 }
