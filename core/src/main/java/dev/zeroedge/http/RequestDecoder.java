@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.concurrent.FastThreadLocal;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -32,6 +33,13 @@ public final class RequestDecoder extends ByteToMessageDecoder {
 
     /** Empty lines tolerated before a request line (RFC 9112 §2.2 asks to ignore at least one). */
     private static final int MAX_LEADING_EMPTY_LINES = 2;
+
+    private static final FastThreadLocal<byte[]> LINE = new FastThreadLocal<>() {
+        @Override
+        protected byte[] initialValue() {
+            return new byte[8192];
+        }
+    };
 
     private final HttpLimits limits;
     private State state = State.REQUEST_LINE;
@@ -77,7 +85,7 @@ public final class RequestDecoder extends ByteToMessageDecoder {
                         reject(out, HttpResponseStatus.BAD_REQUEST, "line not terminated by CRLF");
                         continue;
                     }
-                    String line = in.toString(in.readerIndex(), length - 1, StandardCharsets.ISO_8859_1);
+                    String line = lineText(in, in.readerIndex(), length - 1);
                     in.readerIndex(lf + 1);
                     if (line.isEmpty()) {
                         if (++emptyLines > MAX_LEADING_EMPTY_LINES) {
@@ -163,31 +171,35 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         return null;
     }
 
-    /** Parses one field line at {@code [from, from + length)}; returns what is wrong, or null. */
+    /** Parses one field line at {@code [from, from + length)} of {@code in}; returns what is wrong, or null. */
     private String parseHeader(ByteBuf in, int from, int length) {
-        byte first = in.getByte(from);
+        byte[] line = copyLine(in, from, length);
+        byte first = line[0];
         if (first == ' ' || first == '\t') {
             return "obsolete line folding";
         }
-        int colon = in.indexOf(from, from + length, (byte) ':');
-        if (colon <= from) {
+        int colon = 0;
+        while (colon < length && line[colon] != ':') {
+            colon++;
+        }
+        if (colon == 0 || colon == length) {
             return "malformed header field";
         }
-        for (int i = from; i < colon; i++) {
-            if (!Tokens.isTokenChar(in.getByte(i))) {
+        for (int i = 0; i < colon; i++) {
+            if (!Tokens.isTokenChar(line[i])) {
                 return "invalid header field name";
             }
         }
         int valueStart = colon + 1;
-        int valueEnd = from + length;
-        while (valueStart < valueEnd && isOws(in.getByte(valueStart))) {
+        int valueEnd = length;
+        while (valueStart < valueEnd && isOws(line[valueStart])) {
             valueStart++;
         }
-        while (valueEnd > valueStart && isOws(in.getByte(valueEnd - 1))) {
+        while (valueEnd > valueStart && isOws(line[valueEnd - 1])) {
             valueEnd--;
         }
         for (int i = valueStart; i < valueEnd; i++) {
-            int b = in.getByte(i) & 0xff;
+            int b = line[i] & 0xff;
             if ((b < 0x20 && b != '\t') || b == 0x7f) {
                 return "control character in header value";
             }
@@ -195,9 +207,29 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         if (headers.size() >= limits.maxHeaders()) {
             return "too many header fields";
         }
-        headers.add(in.toString(from, colon - from, StandardCharsets.ISO_8859_1),
-                in.toString(valueStart, valueEnd - valueStart, StandardCharsets.ISO_8859_1));
+        headers.add(new String(line, 0, colon, StandardCharsets.ISO_8859_1),
+                new String(line, valueStart, valueEnd - valueStart, StandardCharsets.ISO_8859_1));
         return null;
+    }
+
+    /** The text of a request line. */
+    private static String lineText(ByteBuf in, int from, int length) {
+        return new String(copyLine(in, from, length), 0, length, StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * Copies a line out of the receive buffer into the loop thread's scratch array, in one bulk copy: the
+     * checks then read a heap array. Read byte by byte, the direct receive buffer costs a bounds and
+     * session check per byte on Java 25, where Netty runs without {@code sun.misc.Unsafe} (JFR at 1 KiB).
+     */
+    private static byte[] copyLine(ByteBuf in, int from, int length) {
+        byte[] line = LINE.get();
+        if (line.length < length) {
+            // Longer than any line the default limits let through; not kept, so the scratch stays small.
+            line = new byte[length];
+        }
+        in.getBytes(from, line, 0, length);
+        return line;
     }
 
     /** The head is complete: check framing and Host, then hand the request on. */

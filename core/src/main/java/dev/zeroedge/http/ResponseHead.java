@@ -68,12 +68,11 @@ final class ResponseHead {
         return alloc.directBuffer(length).writeBytes(bytes, 0, length);
     }
 
+    @SuppressWarnings("deprecation") // the one String → byte[] copy without a new array: for Latin-1 text an arraycopy
     private ResponseHead append(String text) {
         int n = text.length();
         room(n);
-        for (int i = 0; i < n; i++) {
-            bytes[length + i] = (byte) text.charAt(i);
-        }
+        text.getBytes(0, n, bytes, length);
         length += n;
         return this;
     }
