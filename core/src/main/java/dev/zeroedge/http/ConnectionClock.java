@@ -46,10 +46,19 @@ final class ConnectionClock extends ChannelInboundHandlerAdapter implements Runn
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (phase == Phase.WAITING) {
-            moveTo(Phase.READING, headerNanos);
+        if (phase != Phase.WAITING) {
+            ctx.fireChannelRead(msg);
+            return;
         }
+        // The header clock starts at this first byte, but the timer is only moved forward when the head is
+        // still incomplete after this read: a head that arrives whole (nearly every one) is answered before
+        // that, and costs no cancelled task and no new one.
+        phase = Phase.READING;
+        deadline = System.nanoTime() + headerNanos;
         ctx.fireChannelRead(msg);
+        if (phase == Phase.READING) {
+            pullTimerIn();
+        }
     }
 
     @Override
@@ -81,6 +90,11 @@ final class ConnectionClock extends ChannelInboundHandlerAdapter implements Runn
     private void moveTo(Phase next, long timeoutNanos) {
         phase = next;
         deadline = System.nanoTime() + timeoutNanos;
+        pullTimerIn();
+    }
+
+    /** A timer set for later than the deadline is replaced; one set earlier fires and re-arms. */
+    private void pullTimerIn() {
         if (timer != null && timerAt - deadline > 0) {
             timer.cancel(false);
             timer = null;
