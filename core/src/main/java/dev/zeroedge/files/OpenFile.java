@@ -1,5 +1,7 @@
 package dev.zeroedge.files;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.util.AbstractReferenceCounted;
 import io.netty.util.ReferenceCounted;
 
@@ -12,12 +14,17 @@ import java.nio.file.StandardOpenOption;
  * An open, read-only file shared by everything that sends from it: the slices of a body, the parts of
  * a multipart response. Reference counted; the descriptor is closed when the last reference goes, so a
  * client that disconnects mid-download leaves no descriptor behind.
+ *
+ * <p>A small file kept by the {@link OpenFileCache} may also hold its bytes ({@link #body}), read once when
+ * it was opened and checked, so that they are the bytes its validators describe.
  */
 public final class OpenFile extends AbstractReferenceCounted {
 
     private final Path path;
     private final FileChannel channel;
     private final long length;
+    private ByteBuf body;
+    private HeldBodies account;
 
     private OpenFile(Path path, FileChannel channel, long length) {
         this.path = path;
@@ -34,6 +41,35 @@ public final class OpenFile extends AbstractReferenceCounted {
             channel.close();
             throw e;
         }
+    }
+
+    /**
+     * Reads the whole file into memory, if {@code account} has room for it. Called once, right after the
+     * open and before the check that the file is still the one its validators describe.
+     */
+    void hold(HeldBodies account) throws IOException {
+        if (body != null || length == 0 || !account.reserve(length)) {
+            return;
+        }
+        ByteBuf bytes = Unpooled.directBuffer((int) length);
+        try {
+            while (bytes.isWritable()) {
+                if (bytes.writeBytes(channel, bytes.writerIndex(), bytes.writableBytes()) < 0) {
+                    throw new FileChangedException(path);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            bytes.release();
+            account.giveBack(length);
+            throw e;
+        }
+        this.body = bytes;
+        this.account = account;
+    }
+
+    /** The file's bytes when it holds them (never to be modified or released by the caller), else null. */
+    public ByteBuf body() {
+        return body;
     }
 
     public Path path() {
@@ -62,6 +98,11 @@ public final class OpenFile extends AbstractReferenceCounted {
 
     @Override
     protected void deallocate() {
+        if (body != null) {
+            body.release();
+            account.giveBack(length);
+            body = null;
+        }
         try {
             channel.close();
         } catch (IOException ignored) {

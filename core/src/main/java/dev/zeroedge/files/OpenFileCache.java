@@ -16,6 +16,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * its old ETag, never with old bytes under a new ETag: validators and descriptor are checked together
  * when the file is opened (stat, open, stat again; a difference is {@link FileChangedException}).
  *
+ * <p>A file of at most {@link HeldBodies}' size also has its bytes held, read between the open and the
+ * second stat: a small hot file then costs no read per response either, and its bytes stay the ones of
+ * its validators even when it is rewritten in place before the entry is checked again.
+ *
  * <p>Bounded: past {@code capacity} entries, a tenth of them are dropped (arbitrary ones; a hot file is
  * back on its next request). Capacity 0 turns the cache off: every request resolves, opens and checks.
  */
@@ -27,15 +31,17 @@ public final class OpenFileCache implements AutoCloseable {
     private final DocumentRoot root;
     private final int capacity;
     private final long validNanos;
+    private final HeldBodies held;
     private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
 
-    public OpenFileCache(DocumentRoot root, int capacity, Duration valid) {
+    public OpenFileCache(DocumentRoot root, int capacity, Duration valid, HeldBodies held) {
         if (capacity < 0) {
             throw new IllegalArgumentException("capacity must not be negative: " + capacity);
         }
         this.root = root;
         this.capacity = capacity;
         this.validNanos = valid.toNanos();
+        this.held = held;
     }
 
     /** What {@code rawPath} names; see {@link DocumentRoot#resolve}. Only found files are cached. */
@@ -54,7 +60,7 @@ public final class OpenFileCache implements AutoCloseable {
                 entry.checkedAt = now;
                 return entry.found;
             }
-            Entry replaced = entries.put(rawPath, new Entry(found, now));
+            Entry replaced = entries.put(rawPath, new Entry(found, now, held));
             if (replaced != null) {
                 replaced.evict();
             }
@@ -84,7 +90,7 @@ public final class OpenFileCache implements AutoCloseable {
                 return file;
             }
         }
-        return openMatching(found.file());
+        return openMatching(found.file(), HeldBodies.NONE);
     }
 
     /** Releases every cached descriptor (responses still sending keep theirs until they finish). */
@@ -106,10 +112,14 @@ public final class OpenFileCache implements AutoCloseable {
         }
     }
 
-    /** Opens the file and checks, with a stat after the open, that it is still the one {@code info} describes. */
-    static OpenFile openMatching(FileInfo info) throws IOException {
+    /**
+     * Opens the file, holds its bytes if {@code held} takes them, and checks, with a stat after the open and
+     * the read, that it is still the one {@code info} describes.
+     */
+    static OpenFile openMatching(FileInfo info, HeldBodies held) throws IOException {
         OpenFile file = OpenFile.open(info.path());
         try {
+            file.hold(held);
             FileInfo now = FileInfo.read(info.path());
             if (!now.equals(info) || file.length() != info.length()) {
                 throw new FileChangedException(info.path());
@@ -125,12 +135,14 @@ public final class OpenFileCache implements AutoCloseable {
     private static final class Entry {
         final Lookup.Found found;
         volatile long checkedAt;
+        private final HeldBodies held;
         private OpenFile file;
         private boolean evicted;
 
-        Entry(Lookup.Found found, long checkedAt) {
+        Entry(Lookup.Found found, long checkedAt, HeldBodies held) {
             this.found = found;
             this.checkedAt = checkedAt;
+            this.held = held;
         }
 
         /** The cached descriptor, opened on first use, retained for the caller; null once evicted. */
@@ -139,7 +151,7 @@ public final class OpenFileCache implements AutoCloseable {
                 return null;
             }
             if (file == null) {
-                file = openMatching(found.file());
+                file = openMatching(found.file(), held);
             }
             return file.retain();
         }

@@ -1,6 +1,7 @@
 package dev.zeroedge.server;
 
 import dev.zeroedge.files.DocumentRoot;
+import dev.zeroedge.files.HeldBodies;
 import dev.zeroedge.files.OpenFileCache;
 import dev.zeroedge.http.Drain;
 import dev.zeroedge.http.HttpPipeline;
@@ -64,7 +65,10 @@ public final class ZeroedgeServer implements AutoCloseable {
         transport.availability().ensureAvailable();
         DocumentRoot root = new DocumentRoot(config.root(), config.serveDotfiles());
         SendCounters counters = new SendCounters();
-        OpenFileCache files = new OpenFileCache(root, config.openFileCache(), config.openFileCacheValid());
+        // Small files are held in memory only where the cache keeps them; without it they are read per response.
+        HeldBodies held = config.openFileCache() == 0 || config.inlineBodyMax() == 0 ? HeldBodies.NONE
+                : new HeldBodies(config.inlineBodyMax(), HeldBodies.DEFAULT_BUDGET);
+        OpenFileCache files = new OpenFileCache(root, config.openFileCache(), config.openFileCacheValid(), held);
         Site site = new Site(files, new FairFileSender(transport.fileSender(), config.maxSlice(),
                 config.inlineBodyMax(), counters),
                 config.limits(), counters);

@@ -14,8 +14,9 @@ import java.io.IOException;
 /**
  * The one function through which file bytes leave zeroedge.
  *
- * <p>A body of at most {@code inlineBodyMax} bytes is read (pread) into the buffer behind the head and the
- * two leave in one write. For a small body that is cheaper than any zero-copy path: a copy of a few KiB
+ * <p>A body of at most {@code inlineBodyMax} bytes is copied into the buffer behind the head, from the
+ * bytes the open-file cache holds for a small file or else read (pread) from the file, and the two leave
+ * in one write. For a small body that is cheaper than any zero-copy path: a copy of a few KiB
  * costs less than a sendfile call plus the cork around it (three more system calls), and on io_uring a
  * splice is always punted to a kernel worker thread, a context switch per response. lighttpd draws the
  * same line (below 16 KiB it preads and writev()s; strace on this machine). Everything larger is zero-copy.
@@ -81,6 +82,14 @@ public final class FairFileSender {
     private ChannelFuture sendInline(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, int length,
                                      Runnable progress) {
         ByteBuf out = ctx.alloc().directBuffer(head.readableBytes() + length);
+        ByteBuf held = file.body();
+        if (held != null) {
+            // The open-file cache holds this small file's bytes: no read at all. Event loops share them, so
+            // they are copied through a view of their own, never through the shared buffer's indices.
+            out.writeBytes(head).writeBytes(held.nioBuffer((int) offset, length));
+            head.release();
+            return written(ctx.writeAndFlush(out), length, progress);
+        }
         try {
             out.writeBytes(head);
             int end = out.writerIndex() + length;
@@ -100,7 +109,11 @@ public final class FairFileSender {
         } finally {
             head.release();
         }
-        return ctx.writeAndFlush(out).addListener(sent -> {
+        return written(ctx.writeAndFlush(out), length, progress);
+    }
+
+    private ChannelFuture written(ChannelFuture write, int length, Runnable progress) {
+        return write.addListener(sent -> {
             if (sent.isSuccess()) {
                 counters.addFileBytes(length);
                 progress.run();
