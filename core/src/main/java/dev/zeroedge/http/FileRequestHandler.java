@@ -201,7 +201,8 @@ public final class FileRequestHandler extends ChannelInboundHandlerAdapter {
 
     private void sendFile(Request request, FileInfo info, OpenFile file, boolean bodyless, boolean close) {
         long length = info.length();
-        String type = MediaTypes.of(info.path().getFileName().toString());
+        FileFields fields = FileFields.of(info);
+        String type = fields.type();
         RangeRequest ranges = RangeRequest.WHOLE;
         String rangeHeader = request.headers().get(HttpHeaderNames.RANGE);
         if (!bodyless && rangeHeader != null && Preconditions.rangeAllowed(request.headers(), info)) {
@@ -209,35 +210,33 @@ public final class FileRequestHandler extends ChannelInboundHandlerAdapter {
         }
         switch (ranges) {
             case RangeRequest.Whole whole -> {
-                ByteBuf head = fileHead(HttpResponseStatus.OK, info, type, length, request, close).end();
+                ByteBuf head = fileHead(HttpResponseStatus.OK, fields, type, length, request, close).end();
                 send(head, file, 0, length, bodyless, close);
             }
             case RangeRequest.Unsatisfiable unsatisfiable -> sendError(Rfc9110Status.RANGE_NOT_SATISFIABLE,
                     null, false, close, "Content-Range", "bytes */" + length);
             case RangeRequest.Partial partial when partial.ranges().size() == 1 -> {
                 ByteRange range = partial.ranges().getFirst();
-                ByteBuf head = fileHead(HttpResponseStatus.PARTIAL_CONTENT, info, type, range.length(), request, close)
+                ByteBuf head = fileHead(HttpResponseStatus.PARTIAL_CONTENT, fields, type, range.length(), request, close)
                         .add("Content-Range", range.contentRange(length))
                         .end();
                 send(head, file, range.first(), range.length(), false, close);
             }
             case RangeRequest.Partial partial -> {
                 MultipartBody body = new MultipartBody(partial.ranges(), type, length);
-                ResponseHead head = fileHead(HttpResponseStatus.PARTIAL_CONTENT, info, body.contentType(),
+                ResponseHead head = fileHead(HttpResponseStatus.PARTIAL_CONTENT, fields, body.contentType(),
                         body.contentLength(), request, close);
                 finish(body.send(ctx, head.end(), file, site.sender(), clock::progress), close);
             }
         }
     }
 
-    private ResponseHead fileHead(HttpResponseStatus status, FileInfo info, String type, long contentLength,
+    private ResponseHead fileHead(HttpResponseStatus status, FileFields fields, String type, long contentLength,
                                   Request request, boolean close) {
         ResponseHead head = ResponseHead.start(ctx.alloc(), status)
                 .add("Content-Type", type)
                 .add("Content-Length", contentLength)
-                .add("Last-Modified", info.lastModified())
-                .add("ETag", info.etag())
-                .add("Accept-Ranges", "bytes");
+                .add(fields.validators());
         return connection(head, request, close);
     }
 

@@ -5,7 +5,9 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.concurrent.FastThreadLocal;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * A response head: status line, fields, blank line. zeroedge sends only heads it built itself, so no
@@ -17,6 +19,8 @@ import java.util.Arrays;
  * {@code sun.misc.Unsafe}, so every single-byte put goes through the NIO buffer's checks), and composing
  * the head as a String (builder, copy, encode) was half of the bytes the server allocated per request,
  * which at 100k requests/s means a young collection, and a pause of several ms, twice a second (JFR).
+ * What does not change from response to response comes encoded: the status line with Server and Date (once
+ * per second and status) and a file's {@link FileFields}.
  */
 final class ResponseHead {
 
@@ -40,9 +44,33 @@ final class ResponseHead {
 
     /** Starts a head with its status line, Server and Date. */
     static ResponseHead start(ByteBufAllocator alloc, HttpResponseStatus status) {
-        ResponseHead head = new ResponseHead(alloc);
-        head.append("HTTP/1.1 ").append(status.code()).append(' ').append(status.reasonPhrase()).append("\r\n");
-        return head.add("Server", "zeroedge").add("Date", HttpDate.now());
+        return new ResponseHead(alloc).add(prefix(status));
+    }
+
+    /** Status line, Server and Date of one status, encoded once per second (the Date's resolution). */
+    private record Prefix(String date, byte[] bytes) {
+    }
+
+    private static final AtomicReferenceArray<Prefix> PREFIXES = new AtomicReferenceArray<>(600);
+
+    private static byte[] prefix(HttpResponseStatus status) {
+        String date = HttpDate.now();
+        int code = status.code();
+        if (code < 100 || code >= 600) {
+            return encodePrefix(status, date);
+        }
+        Prefix cached = PREFIXES.getAcquire(code);
+        if (cached == null || cached.date != date) {
+            // HttpDate hands out one String per second, so identity tells a new second.
+            cached = new Prefix(date, encodePrefix(status, date));
+            PREFIXES.setRelease(code, cached);
+        }
+        return cached.bytes;
+    }
+
+    private static byte[] encodePrefix(HttpResponseStatus status, String date) {
+        return ("HTTP/1.1 " + status.code() + ' ' + status.reasonPhrase() + "\r\nServer: zeroedge\r\nDate: " + date
+                + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
     }
 
     ResponseHead add(String name, String value) {
@@ -52,6 +80,14 @@ final class ResponseHead {
 
     ResponseHead add(String name, long value) {
         return append(name).append(": ").append(value).append("\r\n");
+    }
+
+    /** Fields already encoded, each ended by CRLF. */
+    ResponseHead add(byte[] fields) {
+        room(fields.length);
+        System.arraycopy(fields, 0, bytes, length, fields.length);
+        length += fields.length;
+        return this;
     }
 
     /** Ends the head; the buffer is the caller's to write and release. */
