@@ -37,14 +37,14 @@ public final class ZeroedgeServer implements AutoCloseable {
 
     private final Transport transport;
     private final ServerConfig config;
-    private final EventLoopGroup group;
+    private final MultiThreadIoEventLoopGroup group;
     private final Channel listener;
     private final ChannelGroup connections;
     private final SendCounters counters;
     private final Site site;
     private volatile boolean stopped;
 
-    private ZeroedgeServer(Transport transport, ServerConfig config, EventLoopGroup group, Channel listener,
+    private ZeroedgeServer(Transport transport, ServerConfig config, MultiThreadIoEventLoopGroup group, Channel listener,
                            ChannelGroup connections, SendCounters counters, Site site) {
         this.transport = transport;
         this.config = config;
@@ -74,7 +74,10 @@ public final class ZeroedgeServer implements AutoCloseable {
                 config.limits(), counters);
         ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
         ConnectionLimit limit = new ConnectionLimit(config.limits().maxConnections());
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(config.eventLoops(), transport.ioHandlerFactory());
+        // One loop per processor the process may run on, like nginx's worker_processes auto (Netty's own
+        // default is two per processor: on a server pinned to one CPU, two loops take turns on it).
+        int loops = config.eventLoops() > 0 ? config.eventLoops() : Runtime.getRuntime().availableProcessors();
+        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(loops, transport.ioHandlerFactory());
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannelClass())
@@ -115,6 +118,11 @@ public final class ZeroedgeServer implements AutoCloseable {
 
     public ServerConfig config() {
         return config;
+    }
+
+    /** How many event loops serve connections. */
+    public int eventLoops() {
+        return group.executorCount();
     }
 
     public SendCounters counters() {
