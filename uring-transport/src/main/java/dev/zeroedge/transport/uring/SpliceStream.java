@@ -21,6 +21,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.ClosedChannelException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The splice engine of one connection, registered on the connection's io_uring event loop beside Netty's
@@ -42,6 +43,11 @@ import java.nio.channels.ClosedChannelException;
  * looks the pipe's read end up when the splice runs, and a closed number could by then name another file.
  * A slice that fails (client reset, EPIPE) or a connection that closes cancels what is in flight and
  * closes the pipe: it may hold bytes of this response and is never reused.
+ *
+ * <p>Descriptors an idle keep-alive connection does not hold: the pipe goes back to the loop's pool when a
+ * slice is done, the file when its last byte is out, and the stream's own number for the socket (see
+ * {@link #takeSocket}) once no slice has started for {@link #SOCKET_LINGER_NANOS}. Ten thousand idle
+ * connections cost ten thousand descriptors, not twenty.
  */
 final class SpliceStream implements IoUringIoHandle {
 
@@ -59,6 +65,12 @@ final class SpliceStream implements IoUringIoHandle {
     private static final int ECONNRESET = 104;
     private static final int ECANCELED = 125;
 
+    /**
+     * How long the socket's dup is kept after the last slice: a connection that keeps sending pays one
+     * fcntl + close per second instead of per response; an idle one gives the descriptor back soon.
+     */
+    static final long SOCKET_LINGER_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     /** What a completion is for; the fast path of Netty's registration carries a short. */
     private static final short TO_PIPE = 1;
     private static final short TO_SOCKET = 2;
@@ -66,11 +78,16 @@ final class SpliceStream implements IoUringIoHandle {
     private static final short CANCEL = 4;
 
     private final Channel channel;
-    private final int socketFd;
     private final SpliceTuning tuning;
     private IoRegistration registration;
     private boolean closing;
-    private boolean socketClosed;
+    private boolean released;
+
+    /** Our own number for the socket while slices are on their way (see {@link #takeSocket}), else -1. */
+    private int socketFd = -1;
+    /** The release check of {@link #socketFd} is scheduled; {@link #slice} when it was. */
+    private boolean lingering;
+    private long sliceAtLinger;
 
     /**
      * The file spliced from and its descriptor number (see {@link #useFile}), held for the following
@@ -98,24 +115,17 @@ final class SpliceStream implements IoUringIoHandle {
     private long toSocketId;
     private long pollId;
 
-    private SpliceStream(Channel channel, int socketFd, SpliceTuning tuning) {
+    private SpliceStream(Channel channel, SpliceTuning tuning) {
         this.channel = channel;
-        this.socketFd = socketFd;
         this.tuning = tuning;
     }
 
     /** Registers a stream for {@code channel} on its event loop; must be called on that loop. */
     static SpliceStream open(Channel channel, SpliceTuning tuning) throws IOException {
-        // Our own number for the socket: a splice punted to an io-wq worker looks its descriptors up when it
-        // runs, so with Netty's number a splice still queued when Netty closes the connection could write
-        // into the next connection that gets the same number. This one is closed only when nothing of ours
-        // is in flight.
-        int socketFd = Libc.fcntl(((UnixChannel) channel).fd().intValue(), Libc.F_DUPFD_CLOEXEC, 3);
-        SpliceStream stream = new SpliceStream(channel, socketFd, tuning);
+        SpliceStream stream = new SpliceStream(channel, tuning);
         Future<IoRegistration> registered = ((IoEventLoop) channel.eventLoop()).register(stream);
         if (!registered.isDone() || !registered.isSuccess()) {
             registered.cancel(false);
-            Libc.close(socketFd);
             throw new IOException("cannot register the splice stream on the io_uring loop of " + channel,
                     registered.cause());
         }
@@ -133,6 +143,7 @@ final class SpliceStream implements IoUringIoHandle {
                     : new IllegalStateException("a slice is still on its way on " + channel));
         }
         try {
+            takeSocket();
             useFile(file, offset + length);
             if (pipe == null) {
                 pipe = Pipe.borrow(tuning.pipeSize());
@@ -140,6 +151,7 @@ final class SpliceStream implements IoUringIoHandle {
             }
         } catch (IOException e) {
             head.release();
+            settle();
             return sent.setFailure(e);
         }
         promise = sent;
@@ -196,6 +208,54 @@ final class SpliceStream implements IoUringIoHandle {
         inPipe += length;
         unsent += length;
         return true;
+    }
+
+    /**
+     * Our own number for the socket, taken when a slice needs it and none is held. A splice punted to an
+     * io-wq worker looks its descriptors up when it runs, so with Netty's number a splice still queued when
+     * Netty closes an aborted connection could write into the next connection that got the same number.
+     * This one is closed only when nothing of ours in flight names it. Taken on the event loop while the
+     * channel is open, so Netty's number still names this connection.
+     */
+    private void takeSocket() throws IOException {
+        if (socketFd >= 0) {
+            return;
+        }
+        if (!channel.isOpen()) {
+            throw new ClosedChannelException();
+        }
+        socketFd = Libc.fcntl(((UnixChannel) channel).fd().intValue(), Libc.F_DUPFD_CLOEXEC, 3);
+    }
+
+    /** Checks once per {@link #SOCKET_LINGER_NANOS} whether the socket's dup can go; armed by {@link #settle}. */
+    private void lingerSocket() {
+        // A loop that is shutting down closes its connections, and closing releases the dup.
+        if (!lingering && socketFd >= 0 && !closing && !channel.eventLoop().isShuttingDown()) {
+            lingering = true;
+            sliceAtLinger = slice;
+            channel.eventLoop().schedule(this::releaseSocketIfIdle, SOCKET_LINGER_NANOS, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void releaseSocketIfIdle() {
+        lingering = false;
+        if (closing || promise != null || busy()) {
+            // Closing releases it itself; a busy stream arms the check again when it settles.
+            return;
+        }
+        if (slice != sliceAtLinger) {
+            lingerSocket();
+            return;
+        }
+        releaseSocket();
+    }
+
+    /** Only when nothing in flight names the dup: the kernel would otherwise resolve a reused number. */
+    private void releaseSocket() {
+        if (socketFd >= 0) {
+            Libc.close(socketFd);
+            socketFd = -1;
+        }
     }
 
     /**
@@ -380,7 +440,10 @@ final class SpliceStream implements IoUringIoHandle {
         }
     }
 
-    /** Nothing in flight: give back or close the pipe, and on a closing stream everything else too. */
+    /**
+     * Nothing in flight: give back or close the pipe, and on a closing stream everything else too; an open
+     * stream with no slice lets the socket's dup linger.
+     */
     private void settle() {
         if (pipe != null && promise == null) {
             if (pipeDirty || inPipe != 0 || channel.eventLoop().isShuttingDown()) {
@@ -393,11 +456,15 @@ final class SpliceStream implements IoUringIoHandle {
             pipeDirty = false;
             inPipe = 0;
         }
-        if (closing && !socketClosed) {
-            socketClosed = true;
-            closeFile();
-            Libc.close(socketFd);
-            registration.cancel();
+        if (closing) {
+            if (!released) {
+                released = true;
+                closeFile();
+                releaseSocket();
+                registration.cancel();
+            }
+        } else if (promise == null) {
+            lingerSocket();
         }
     }
 
