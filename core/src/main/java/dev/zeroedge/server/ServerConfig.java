@@ -11,7 +11,7 @@ import java.time.Duration;
 /**
  * Everything a server is started with, except its transport.
  *
- * @param eventLoops    event-loop threads; 0 means one per available processor
+ * @param eventLoops    event-loop threads; 0 means Netty's default (two per available processor)
  * @param maxSlice      the largest piece of a body handed to the transport at once (fairness)
  * @param gracePeriod   how long shutdown lets responses in flight finish
  * @param openFileCache how many resolved, open files are kept (0: none); see {@link OpenFileCache}

@@ -29,9 +29,11 @@ final class Help {
               --max-headers N            most header fields, else 431 (default 100)
               --header-timeout DUR       time to receive a request head, else 408 (default 10s)
               --idle-timeout DUR         keep-alive idle time and longest send stall (default 60s)
-              --max-connections N        open connections, more get 503 (default 10000)
+              --max-connections N        open connections, more get 503 (default: what the open-file
+                                         limit holds: limit - open-file cache - 512 - 256 per event
+                                         loop; the startup log says the figure and how)
               --sendfile-max-chunk BYTES largest slice of a body sent at once, for fairness (default 2m)
-              --event-loops N            event-loop threads (default: one per CPU)
+              --event-loops N            event-loop threads (default: Netty's, two per CPU)
               --grace DUR                on SIGTERM/SIGINT, time for responses in flight (default 10s)
               --open-file-cache N        resolved, open files kept (default 4096; 0: off)
               --open-file-cache-valid DUR  how long a cached file is trusted before it is checked again (default 1s)
