@@ -15,6 +15,7 @@ import io.netty.channel.unix.UnixChannel;
 import io.netty.channel.uring.IoUringIoEvent;
 import io.netty.channel.uring.IoUringIoHandle;
 import io.netty.channel.uring.IoUringIoOps;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
 
 import java.io.EOFException;
@@ -44,10 +45,11 @@ import java.util.concurrent.TimeUnit;
  * A slice that fails (client reset, EPIPE) or a connection that closes cancels what is in flight and
  * closes the pipe: it may hold bytes of this response and is never reused.
  *
- * <p>Descriptors an idle keep-alive connection does not hold: the pipe goes back to the loop's pool when a
- * slice is done, the file when its last byte is out, and the stream's own number for the socket (see
- * {@link #takeSocket}) once no slice has started for {@link #SOCKET_LINGER_NANOS}. Ten thousand idle
- * connections cost ten thousand descriptors, not twenty.
+ * <p>What an idle keep-alive connection does not hold: the pipe goes back to the loop's pool when a slice
+ * is done, the file when its last byte is out; once no slice has started for {@link #LINGER_NANOS} the
+ * stream retires: it closes its own number for the socket (see {@link #takeSocket}), lets go of the file
+ * and leaves the ring and the channel, and the connection's next body opens a new stream. Ten thousand idle
+ * connections cost ten thousand descriptors, not twenty, and no splice state.
  */
 final class SpliceStream implements IoUringIoHandle {
 
@@ -66,10 +68,13 @@ final class SpliceStream implements IoUringIoHandle {
     private static final int ECANCELED = 125;
 
     /**
-     * How long the socket's dup is kept after the last slice: a connection that keeps sending pays one
-     * fcntl + close per second instead of per response; an idle one gives the descriptor back soon.
+     * How long a stream stays after its last slice: a connection that keeps sending pays for its stream
+     * (registration, fcntl + close of the dup) once per second at most instead of per response; an idle
+     * one gives everything back soon.
      */
-    static final long SOCKET_LINGER_NANOS = TimeUnit.SECONDS.toNanos(1);
+    static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private static final AttributeKey<SpliceStream> STREAM = AttributeKey.valueOf(SpliceStream.class, "stream");
 
     /** What a completion is for; the fast path of Netty's registration carries a short. */
     private static final short TO_PIPE = 1;
@@ -79,13 +84,16 @@ final class SpliceStream implements IoUringIoHandle {
 
     private final Channel channel;
     private final SpliceTuning tuning;
+    private final ChannelFutureListener onChannelClosed = closed -> close();
     private IoRegistration registration;
+    /** The channel closed (or the loop shuts down): what is in flight is cancelled, then all is released. */
     private boolean closing;
+    /** Everything is given back: descriptors, file, registration; the channel no longer names this stream. */
     private boolean released;
 
-    /** Our own number for the socket while slices are on their way (see {@link #takeSocket}), else -1. */
+    /** Our own number for the socket (see {@link #takeSocket}). */
     private int socketFd = -1;
-    /** The release check of {@link #socketFd} is scheduled; {@link #slice} when it was. */
+    /** The retirement check is scheduled; {@link #slice} when it was. */
     private boolean lingering;
     private long sliceAtLinger;
 
@@ -120,8 +128,18 @@ final class SpliceStream implements IoUringIoHandle {
         this.tuning = tuning;
     }
 
-    /** Registers a stream for {@code channel} on its event loop; must be called on that loop. */
-    static SpliceStream open(Channel channel, SpliceTuning tuning) throws IOException {
+    /** The stream of {@code channel}, opened if it has none (or its last one retired); on the channel's loop. */
+    static SpliceStream of(Channel channel, SpliceTuning tuning) throws IOException {
+        SpliceStream stream = channel.attr(STREAM).get();
+        if (stream == null) {
+            stream = open(channel, tuning);
+            channel.attr(STREAM).set(stream);
+        }
+        return stream;
+    }
+
+    /** Registers a stream for {@code channel} on its event loop. */
+    private static SpliceStream open(Channel channel, SpliceTuning tuning) throws IOException {
         SpliceStream stream = new SpliceStream(channel, tuning);
         Future<IoRegistration> registered = ((IoEventLoop) channel.eventLoop()).register(stream);
         if (!registered.isDone() || !registered.isSuccess()) {
@@ -130,17 +148,18 @@ final class SpliceStream implements IoUringIoHandle {
                     registered.cause());
         }
         stream.registration = registered.getNow();
-        channel.closeFuture().addListener((ChannelFutureListener) closed -> stream.close());
+        channel.closeFuture().addListener(stream.onChannelClosed);
         return stream;
     }
 
     /** See {@link dev.zeroedge.transport.FileSender#send}. */
     ChannelFuture send(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length) {
         ChannelPromise sent = ctx.newPromise();
-        if (closing || promise != null || busy()) {
+        if (closing || released || promise != null || busy()) {
             head.release();
             return sent.setFailure(closing ? new ClosedChannelException()
-                    : new IllegalStateException("a slice is still on its way on " + channel));
+                    : new IllegalStateException((released ? "a retired stream" : "a slice is still on its way")
+                            + " on " + channel));
         }
         try {
             takeSocket();
@@ -227,35 +246,43 @@ final class SpliceStream implements IoUringIoHandle {
         socketFd = Libc.fcntl(((UnixChannel) channel).fd().intValue(), Libc.F_DUPFD_CLOEXEC, 3);
     }
 
-    /** Checks once per {@link #SOCKET_LINGER_NANOS} whether the socket's dup can go; armed by {@link #settle}. */
-    private void lingerSocket() {
-        // A loop that is shutting down closes its connections, and closing releases the dup.
-        if (!lingering && socketFd >= 0 && !closing && !channel.eventLoop().isShuttingDown()) {
+    /** Checks once per {@link #LINGER_NANOS} whether the stream can retire; armed by {@link #settle}. */
+    private void linger() {
+        // A loop that is shutting down closes its connections, and closing releases everything.
+        if (!lingering && !closing && !released && !channel.eventLoop().isShuttingDown()) {
             lingering = true;
             sliceAtLinger = slice;
-            channel.eventLoop().schedule(this::releaseSocketIfIdle, SOCKET_LINGER_NANOS, TimeUnit.NANOSECONDS);
+            channel.eventLoop().schedule(this::retireIfIdle, LINGER_NANOS, TimeUnit.NANOSECONDS);
         }
     }
 
-    private void releaseSocketIfIdle() {
+    private void retireIfIdle() {
         lingering = false;
-        if (closing || promise != null || busy()) {
-            // Closing releases it itself; a busy stream arms the check again when it settles.
+        if (closing || released || promise != null || busy()) {
+            // Closing releases by itself; a busy stream arms the check again when it settles.
             return;
         }
         if (slice != sliceAtLinger) {
-            lingerSocket();
+            linger();
             return;
         }
-        releaseSocket();
+        channel.closeFuture().removeListener(onChannelClosed);
+        channel.attr(STREAM).compareAndSet(this, null);
+        release();
     }
 
-    /** Only when nothing in flight names the dup: the kernel would otherwise resolve a reused number. */
-    private void releaseSocket() {
+    /**
+     * Gives back the dup, the file and the registration. Only when nothing in flight names them: the kernel
+     * resolves descriptor numbers when a punted splice runs, and a closed number could name another file.
+     */
+    private void release() {
+        released = true;
+        closeFile();
         if (socketFd >= 0) {
             Libc.close(socketFd);
             socketFd = -1;
         }
+        registration.cancel();
     }
 
     /**
@@ -442,7 +469,7 @@ final class SpliceStream implements IoUringIoHandle {
 
     /**
      * Nothing in flight: give back or close the pipe, and on a closing stream everything else too; an open
-     * stream with no slice lets the socket's dup linger.
+     * stream with no slice lingers, then retires.
      */
     private void settle() {
         if (pipe != null && promise == null) {
@@ -458,13 +485,10 @@ final class SpliceStream implements IoUringIoHandle {
         }
         if (closing) {
             if (!released) {
-                released = true;
-                closeFile();
-                releaseSocket();
-                registration.cancel();
+                release();
             }
         } else if (promise == null) {
-            lingerSocket();
+            linger();
         }
     }
 
