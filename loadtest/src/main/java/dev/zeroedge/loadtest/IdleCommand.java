@@ -33,6 +33,8 @@ final class IdleCommand {
     private static final Set<String> VALUED = Set.of("server-jar", "modes", "reps", "idle", "rate", "connections",
             "duration", "warmup", "root", "server-cpus", "client-cpus", "threads", "parallel", "out", "timeout", "jvm-flags");
     private static final Pattern MODE_LINE = Pattern.compile(" zeroedge - mode (\\S+) \\(");
+    /** A stop-the-world pause as {@code -Xlog:gc} writes it: {@code [9.349s][info][gc] GC(3) Pause Young ... 81.264ms}. */
+    private static final Pattern GC_PAUSE = Pattern.compile("\\[gc\\] GC\\(\\d+\\) Pause .* (\\d+\\.\\d+)ms$", Pattern.MULTILINE);
     private static final Path PROC = Path.of("/proc");
     /** Longer than uring-splice's linger of the socket's dup (1 s), so what is measured is the idle state. */
     private static final Duration SETTLE = Duration.ofMillis(1500);
@@ -92,7 +94,11 @@ final class IdleCommand {
     /** One repetition of one mode. */
     record Run(String asked, String mode, int rep, int idle, long idleOpen, long idleErrors, long closedByServer,
                double openSeconds, Footprint before, Footprint withIdle, Footprint afterLoad, Footprint afterClose,
-               Measurement load) {
+               Measurement load, List<Double> gcPausesInLoad) {
+
+        double gcPauseMaxMs() {
+            return gcPausesInLoad.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+        }
 
         double kibPerIdleConnection() {
             return (double) (withIdle.rssKib - before.rssKib) / idle;
@@ -192,10 +198,18 @@ final class IdleCommand {
         return runs.stream().anyMatch(r -> r.errors() > 0 || !r.descriptorsBack()) ? 1 : 0;
     }
 
+    /** {@code -Xlog:gc} to the server's log first, so pauses during the load can be told apart from the rest. */
+    private static List<String> withGcLog(List<String> jvmFlags) {
+        List<String> flags = new ArrayList<>();
+        flags.add("-Xlog:gc:stdout");
+        flags.addAll(jvmFlags);
+        return flags;
+    }
+
     private Run once(LoadGenerator generator, Path serverJar, List<String> jvmFlags, Corpus corpus, String asked, int rep, int idle, long rate,
                      int connections, Duration duration, Duration warmup, Duration timeout, int parallel,
                      String serverCpus, Path log) throws IOException, InterruptedException {
-        try (ServerProcess server = ServerProcess.start(serverJar, jvmFlags, asked, corpus.dir(), 0, serverCpus, log)) {
+        try (ServerProcess server = ServerProcess.start(serverJar, withGcLog(jvmFlags), asked, corpus.dir(), 0, serverCpus, log)) {
             InetSocketAddress address = server.awaitReady(Duration.ofSeconds(30));
             Matcher modeLine = MODE_LINE.matcher(Files.readString(log));
             String mode = modeLine.find() ? modeLine.group(1) : asked;
@@ -221,9 +235,13 @@ final class IdleCommand {
                 Footprint withIdle = Footprint.read(server.pid());
 
                 Measurement load;
+                List<Double> gcPauses;
                 try (LoadRun measured = generator.start(target, oneK, rate, connections, timeout, 100)) {
                     Thread.sleep(500); // its connections are made before the measured phase
+                    int pausesBefore = gcPauses(log).size();
                     load = measured.measure(duration, null);
+                    List<Double> all = gcPauses(log);
+                    gcPauses = List.copyOf(all.subList(pausesBefore, all.size()));
                 }
                 Footprint afterLoad = Footprint.read(server.pid());
                 long idleOpen = idling.idle();
@@ -232,9 +250,19 @@ final class IdleCommand {
                 idling.close();
                 Footprint afterClose = awaitDescriptors(server.pid(), before, Duration.ofSeconds(10));
                 return new Run(asked, mode, rep, idle, idleOpen, idleErrors, closedByServer, openSeconds, before,
-                        withIdle, afterLoad, afterClose, load);
+                        withIdle, afterLoad, afterClose, load, gcPauses);
             }
         }
+    }
+
+    /** The GC pauses the server has logged so far, in ms (the server runs with {@code -Xlog:gc}). */
+    private static List<Double> gcPauses(Path log) throws IOException {
+        List<Double> pauses = new ArrayList<>();
+        Matcher pause = GC_PAUSE.matcher(Files.readString(log));
+        while (pause.find()) {
+            pauses.add(Double.parseDouble(pause.group(1)));
+        }
+        return pauses;
     }
 
     /** Waits for the server's sockets and files to come back to {@code baseline}'s; returns the last footprint. */
@@ -251,7 +279,8 @@ final class IdleCommand {
     private void print(Run r) {
         out.printf(Locale.ROOT, "%s%s rep %d: %d idle (%d open, %d errors, %d closed by server; opened in %.1f s)"
                         + "  RSS MiB %s -> %s idle -> %s after load (HWM %s)  %.2f KiB/idle conn"
-                        + "  sockets %d -> %d idle -> %d closed, pipes %d -> %d -> %d, other fds %d -> %d -> %d  1k p50 %s p99 %s p99.9 %s max %s ms  %s req/s  errors %s%n",
+                        + "  sockets %d -> %d idle -> %d closed, pipes %d -> %d -> %d, other fds %d -> %d -> %d  1k p50 %s p99 %s p99.9 %s max %s ms  %s req/s  errors %s"
+                        + "  GC pauses in the load: %d, longest %s ms%n",
                 r.asked(), r.asked().equals(r.mode()) ? "" : " (" + r.mode() + ")", r.rep(), r.idle(), r.idleOpen(),
                 r.idleErrors(), r.closedByServer(), r.openSeconds(),
                 figure(r.before().rssMib()), figure(r.withIdle().rssMib()), figure(r.afterLoad().rssMib()),
@@ -260,7 +289,8 @@ final class IdleCommand {
                 r.before().pipes(), r.withIdle().pipes(), r.afterClose().pipes(),
                 r.before().others(), r.withIdle().others(), r.afterClose().others(),
                 figure(r.ms(50)), figure(r.ms(99)), figure(r.ms(99.9)), figure(r.maxMs()),
-                figure(r.load().requestsPerSecond()), r.load().errorSummary());
+                figure(r.load().requestsPerSecond()), r.load().errorSummary(), r.gcPausesInLoad().size(),
+                figure(r.gcPauseMaxMs()));
     }
 
     /** One row per mode: the median of the repetitions and, in parentheses, their min–max. */
@@ -281,6 +311,8 @@ final class IdleCommand {
         columns.put("max ms", Run::maxMs);
         columns.put("req/s", r -> r.load().requestsPerSecond());
         columns.put("errors", r -> r.errors());
+        columns.put("GC pauses in load", r -> r.gcPausesInLoad().size());
+        columns.put("longest GC pause ms", Run::gcPauseMaxMs);
         StringBuilder table = new StringBuilder("| mode | runs | idle |");
         columns.keySet().forEach(name -> table.append(' ').append(name).append(" |"));
         table.append("\n|---|---:|---:|").append("---:|".repeat(columns.size())).append('\n');
