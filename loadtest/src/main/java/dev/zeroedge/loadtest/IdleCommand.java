@@ -168,7 +168,8 @@ final class IdleCommand {
             try (LoadGenerator generator = new LoadGenerator(threads)) {
                 for (int rep = 1; rep <= reps; rep++) {
                     for (String mode : modes) {
-                        Path log = Files.createTempFile("zeroedge-idle-" + mode, ".log");
+                        Path log = outDir != null ? outDir.resolve(mode + "_" + rep + ".server.log")
+                                : Files.createTempFile("zeroedge-idle-" + mode, ".log");
                         try {
                             Run run = once(generator, serverJar, jvmFlags, corpus, mode, rep, idle, rate, connections, duration,
                                     warmup, timeout, parallel, serverCpus, log);
@@ -179,7 +180,9 @@ final class IdleCommand {
                                         outDir.resolve(mode + "_" + rep + "_idle" + idle + ".hgrm"));
                             }
                         } finally {
-                            Files.deleteIfExists(log);
+                            if (outDir == null) {
+                                Files.deleteIfExists(log);
+                            }
                         }
                     }
                 }

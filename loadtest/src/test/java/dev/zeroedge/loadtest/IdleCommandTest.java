@@ -46,5 +46,6 @@ class IdleCommandTest {
         assertTrue(table.contains("\n| uring-splice | 1 | 300 | "), table);
         assertTrue(table.contains("\n| epoll-sendfile | 1 | 300 | "), table);
         assertTrue(Files.isRegularFile(out.resolve("uring-splice_1_idle300.hgrm")));
+        assertTrue(Files.readString(out.resolve("epoll-sendfile_1.server.log")).contains(" INFO zeroedge - mode epoll-sendfile ("));
     }
 }
