@@ -6,7 +6,7 @@
 #
 #   bash scripts/bench-idle.sh [loadtest idle options]
 #   default: --modes auto,epoll-sendfile --reps 3 --idle 10000 --rate 5000 --duration 10s --connections 32
-#   e.g. bash scripts/bench-idle.sh --reps 1 --idle 2000 --jvm-flags "-Xmx128m" --out /tmp/idle
+#   e.g. bash scripts/bench-idle.sh --reps 1 --idle 2000 --jvm-flags "-Xmn24m" --out /tmp/idle
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/jdk25.sh

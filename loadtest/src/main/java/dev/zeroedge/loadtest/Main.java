@@ -26,7 +26,7 @@ public final class Main {
                   servers are measured (one server: a plain load test).
               idle --server-jar server/target/zeroedge.jar [--modes auto,epoll-sendfile] [--reps 3] [--idle 10000]
                    [--rate 5000] [--connections 32] [--duration 10s] [--warmup 3s] [--root DIR]
-                   [--server-cpus 0] [--client-cpus 1] [--parallel 64] [--jvm-flags "-Xmx128m ..."] [--out DIR]
+                   [--server-cpus 0] [--client-cpus 1] [--parallel 64] [--jvm-flags "-Xmn24m ..."] [--out DIR]
                   Per mode and repetition (interleaved), a fresh server: warm-up, then --idle keep-alive connections
                   that each fetch 1k once and stay open, then an open-loop 1k load at --rate; prints the server's
                   VmRSS/VmHWM and descriptors before, with the idle connections, after the load and after they

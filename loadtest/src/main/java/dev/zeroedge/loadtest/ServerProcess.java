@@ -41,7 +41,7 @@ final class ServerProcess implements AutoCloseable {
         return start(serverJar, List.of(), mode, root, port, cpus, log);
     }
 
-    /** As {@link #start(Path, String, Path, int, String, Path)}, with flags for the server's JVM (e.g. {@code -Xmx128m}). */
+    /** As {@link #start(Path, String, Path, int, String, Path)}, with flags for the server's JVM (e.g. {@code -Xmn24m}). */
     static ServerProcess start(Path serverJar, List<String> jvmFlags, String mode, Path root, int port, String cpus,
                                Path log) throws IOException {
         List<String> command = new ArrayList<>();
