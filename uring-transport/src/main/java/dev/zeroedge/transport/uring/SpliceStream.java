@@ -45,11 +45,12 @@ import java.util.concurrent.TimeUnit;
  * A slice that fails (client reset, EPIPE) or a connection that closes cancels what is in flight and
  * closes the pipe: it may hold bytes of this response and is never reused.
  *
- * <p>What an idle keep-alive connection does not hold: the pipe goes back to the loop's pool when a slice
- * is done, the file when its last byte is out; once no slice has started for {@link #LINGER_NANOS} the
- * stream retires: it closes its own number for the socket (see {@link #takeSocket}), lets go of the file
- * and leaves the ring and the channel, and the connection's next body opens a new stream. Ten thousand idle
- * connections cost ten thousand descriptors, not twenty, and no splice state.
+ * <p>What a connection holds between slices: no descriptor of ours. The pipe goes back to the loop's pool
+ * and our number for the socket (see {@link #takeSocket}) is closed when a slice is done, the file when its
+ * last byte is out. So the open-file limit counts one descriptor per connection, plus a dup and a pipe
+ * only for the connections that have a slice on its way, also in a burst of ten thousand new connections
+ * that each fetch something. Once no slice has started for {@link #LINGER_NANOS} the stream retires: it
+ * lets go of the file and leaves the ring and the channel; the connection's next body opens a new stream.
  */
 final class SpliceStream implements IoUringIoHandle {
 
@@ -68,9 +69,8 @@ final class SpliceStream implements IoUringIoHandle {
     private static final int ECANCELED = 125;
 
     /**
-     * How long a stream stays after its last slice: a connection that keeps sending pays for its stream
-     * (registration, fcntl + close of the dup) once per second at most instead of per response; an idle
-     * one gives everything back soon.
+     * How long a stream stays after its last slice: a connection that keeps sending registers its stream
+     * once per second at most instead of per response; an idle one holds no splice state for long.
      */
     static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -233,8 +233,11 @@ final class SpliceStream implements IoUringIoHandle {
      * Our own number for the socket, taken when a slice needs it and none is held. A splice punted to an
      * io-wq worker looks its descriptors up when it runs, so with Netty's number a splice still queued when
      * Netty closes an aborted connection could write into the next connection that got the same number.
-     * This one is closed only when nothing of ours in flight names it. Taken on the event loop while the
-     * channel is open, so Netty's number still names this connection.
+     * This one is closed only when nothing of ours in flight names it ({@link #settle}). Taken on the event
+     * loop while the channel is open, so Netty's number still names this connection. It costs a fcntl and
+     * a close per slice; kept between slices it cost a descriptor per recently busy connection, and a
+     * burst of 10,000 connections that each fetched a file ran the server out of descriptors (EMFILE on
+     * accept) with a 1 s linger.
      */
     private void takeSocket() throws IOException {
         if (socketFd >= 0) {
@@ -271,18 +274,23 @@ final class SpliceStream implements IoUringIoHandle {
         release();
     }
 
-    /**
-     * Gives back the dup, the file and the registration. Only when nothing in flight names them: the kernel
-     * resolves descriptor numbers when a punted splice runs, and a closed number could name another file.
-     */
+    /** Gives back the dup, the file and the registration; only when nothing in flight names them. */
     private void release() {
         released = true;
         closeFile();
-        if (socketFd >= 0) {
+        closeSocket();
+        registration.cancel();
+    }
+
+    /**
+     * Closes our number for the socket. Only when nothing in flight names it: the kernel resolves descriptor
+     * numbers when a punted splice runs, and a closed number could by then name another connection.
+     */
+    private void closeSocket() {
+        if (socketFd >= 0 && !busy()) {
             Libc.close(socketFd);
             socketFd = -1;
         }
-        registration.cancel();
     }
 
     /**
@@ -468,8 +476,8 @@ final class SpliceStream implements IoUringIoHandle {
     }
 
     /**
-     * Nothing in flight: give back or close the pipe, and on a closing stream everything else too; an open
-     * stream with no slice lingers, then retires.
+     * Nothing in flight: give back or close the pipe and close the socket's dup, and on a closing stream
+     * everything else too; an open stream with no slice lingers, then retires.
      */
     private void settle() {
         if (pipe != null && promise == null) {
@@ -484,10 +492,11 @@ final class SpliceStream implements IoUringIoHandle {
             inPipe = 0;
         }
         if (closing) {
-            if (!released) {
+            if (!released && !busy()) {
                 release();
             }
         } else if (promise == null) {
+            closeSocket();
             linger();
         }
     }
