@@ -255,7 +255,7 @@ final class CompareCommand {
      * at launch ({@code taskset -c 1 java -jar ...}) is better still: the JVM then sizes its GC and JIT
      * thread pools for one CPU.
      */
-    private void pinThisProcess(String cpus) throws IOException, InterruptedException {
+    static void pinThisProcess(String cpus) throws IOException, InterruptedException {
         Process taskset = new ProcessBuilder("taskset", "-a", "-p", "-c", cpus, Long.toString(ProcessHandle.current().pid()))
                 .redirectErrorStream(true).start();
         String output = new String(taskset.getInputStream().readAllBytes());

@@ -41,6 +41,11 @@ final class LoadGenerator implements AutoCloseable {
         return new LoadRun(group, bootstrap, target, prepared, rate, connections, timeout, checkEvery);
     }
 
+    /** Opens {@code count} connections to {@code target} that each ask once and then stay idle. */
+    IdleConnections idle(Target target, RequestTarget request, int count, int parallel) {
+        return new IdleConnections(group, bootstrap, target.address(), request, count, parallel);
+    }
+
     @Override
     public void close() {
         group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();

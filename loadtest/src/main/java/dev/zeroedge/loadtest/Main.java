@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
-/** {@code java -jar zeroedge-loadtest.jar compare|plot|make-corpus|--help ...}. */
+/** {@code java -jar zeroedge-loadtest.jar compare|idle|plot|make-corpus|--help ...}. */
 public final class Main {
 
     static final int EXIT_USAGE = 2;
@@ -24,6 +24,13 @@ public final class Main {
                   --rate max is a closed loop (peak throughput); --rate R an open loop of R requests/s whose
                   latency counts from each request's intended start. Without --modes, only --external
                   servers are measured (one server: a plain load test).
+              idle --server-jar server/target/zeroedge.jar [--modes auto,epoll-sendfile] [--reps 3] [--idle 10000]
+                   [--rate 5000] [--connections 32] [--duration 10s] [--warmup 3s] [--root DIR]
+                   [--server-cpus 0] [--client-cpus 1] [--parallel 64] [--jvm-flags "-Xmn24m ..."] [--out DIR]
+                  Per mode and repetition (interleaved), a fresh server: warm-up, then --idle keep-alive connections
+                  that each fetch 1k once and stay open, then an open-loop 1k load at --rate; prints the server's
+                  VmRSS/VmHWM and descriptors before, with the idle connections, after the load and after they
+                  closed, and the load's p50/p99/p99.9/max; a summary table with median (min–max) per mode.
               plot A.hgrm B.hgrm ... --out chart.html [--title T]
                   Percentile curves of any .hgrm files (ours, wrk2's, ...) on one chart.
               make-corpus DIR [--files 1k,64k,1m,64m,1g]    (also: --make-corpus DIR)
@@ -51,6 +58,7 @@ public final class Main {
             return switch (args[0]) {
                 case "compare" -> CompareCommand.run(args, out);
                 case "plot" -> PlotCommand.run(args, out);
+                case "idle" -> IdleCommand.run(args, out);
                 case "make-corpus", "--make-corpus" -> makeCorpus(args, out);
                 default -> throw new UsageException("unknown command '" + args[0] + "' (see --help)");
             };

@@ -38,11 +38,19 @@ final class ServerProcess implements AutoCloseable {
 
     static ServerProcess start(Path serverJar, String mode, Path root, int port, String cpus, Path log)
             throws IOException {
+        return start(serverJar, List.of(), mode, root, port, cpus, log);
+    }
+
+    /** As {@link #start(Path, String, Path, int, String, Path)}, with flags for the server's JVM (e.g. {@code -Xmn24m}). */
+    static ServerProcess start(Path serverJar, List<String> jvmFlags, String mode, Path root, int port, String cpus,
+                               Path log) throws IOException {
         List<String> command = new ArrayList<>();
         if (cpus != null) {
             command.addAll(List.of("taskset", "-c", cpus));
         }
-        command.addAll(List.of(javaBinary(), "-jar", serverJar.toString(), "serve", "--root", root.toString(),
+        command.add(javaBinary());
+        command.addAll(jvmFlags);
+        command.addAll(List.of("-jar", serverJar.toString(), "serve", "--root", root.toString(),
                 "--port", Integer.toString(port), "--bind", "127.0.0.1", "--mode", mode));
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();

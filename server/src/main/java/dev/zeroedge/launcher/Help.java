@@ -29,7 +29,9 @@ final class Help {
               --max-headers N            most header fields, else 431 (default 100)
               --header-timeout DUR       time to receive a request head, else 408 (default 10s)
               --idle-timeout DUR         keep-alive idle time and longest send stall (default 60s)
-              --max-connections N        open connections, more get 503 (default 10000)
+              --max-connections N        open connections, more get 503 (default: what the open-file
+                                         limit holds: limit - open-file cache - 512 - 256 per event
+                                         loop; the startup log says the figure and how)
               --sendfile-max-chunk BYTES largest slice of a body sent at once, for fairness (default 2m)
               --inline-body-max BYTES    bodies up to this size are read and sent with the head in one
                                          write, cheaper than zero-copy when small (default 16383, at

@@ -4,6 +4,7 @@ import dev.zeroedge.files.OpenFileCache;
 import dev.zeroedge.http.HttpLimits;
 import dev.zeroedge.probe.MachineProbe;
 import dev.zeroedge.probe.ModeSelector;
+import dev.zeroedge.server.DescriptorBudget;
 import dev.zeroedge.server.ServerConfig;
 import dev.zeroedge.server.ZeroedgeServer;
 import dev.zeroedge.transport.FairFileSender;
@@ -20,6 +21,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
@@ -39,7 +41,11 @@ final class ServeCommand {
 
     static int run(String[] args, PrintStream out) throws UsageException {
         Flags flags = Flags.parse(args, 1, VALUED, BOOLEANS);
-        ServerConfig config = config(flags);
+        int eventLoops = flags.integer("event-loops", 0, 0, 1024);
+        int openFileCache = flags.integer("open-file-cache", OpenFileCache.DEFAULT_CAPACITY, 0, 1_000_000);
+        MaxConnections connections = maxConnections(flags, openFileCache,
+                eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors());
+        ServerConfig config = config(flags, eventLoops, openFileCache, connections.max());
         String requested = flags.string("mode", "auto");
         ModeSelector selector = new ModeSelector(ProbeCommand.uringMinKernel(flags));
         Transports transports = Transports.load();
@@ -60,6 +66,11 @@ final class ServeCommand {
             throw new UsageException(e.getMessage());
         }
         log.info("mode {} ({})", transport.mode(), choice.reason());
+        if (connections.fits()) {
+            log.info("max connections {} ({})", connections.max(), connections.reason());
+        } else {
+            log.warn("max connections {} ({})", connections.max(), connections.reason());
+        }
         log.info("serving {} on http://{}:{}/", config.root().toAbsolutePath().normalize(),
                 config.bind().getHostString(), server.port());
 
@@ -84,7 +95,42 @@ final class ServeCommand {
         return Main.EXIT_OK;
     }
 
-    private static ServerConfig config(Flags flags) throws UsageException {
+    /** The connection limit, why, and whether the open-file limit holds it. */
+    record MaxConnections(int max, String reason, boolean fits) {
+    }
+
+    /**
+     * {@code --max-connections} when given, else what the open-file limit holds ({@link DescriptorBudget});
+     * either way the reason says which, and a limit that cannot hold it is said too (logged as a warning).
+     */
+    static MaxConnections maxConnections(Flags flags, int openFileCache, int eventLoops) throws UsageException {
+        OptionalLong limit = DescriptorBudget.openFileLimitOfThisProcess();
+        DescriptorBudget budget = limit.isPresent()
+                ? new DescriptorBudget(limit.getAsLong(), openFileCache, eventLoops) : null;
+        if (flags.has("max-connections")) {
+            int asked = flags.integer("max-connections", 0, 1, 10_000_000);
+            if (budget == null || budget.fits(asked)) {
+                return new MaxConnections(asked, "--max-connections", true);
+            }
+            return new MaxConnections(asked, "--max-connections; with the open-file cache and the spare that is up to "
+                    + (asked + openFileCache + budget.spare()) + " descriptors, more than the open-file limit "
+                    + budget.openFileLimit() + ": past it accepts and responses fail with EMFILE; raise the limit"
+                    + " (ulimit -n, LimitNOFILE=) or lower --max-connections or --open-file-cache", false);
+        }
+        if (budget == null) {
+            return new MaxConnections(HttpLimits.DEFAULTS.maxConnections(), "open-file limit unknown", true);
+        }
+        int max = budget.connections();
+        if (budget.fits(max)) {
+            return new MaxConnections(max, budget.arithmetic(), true);
+        }
+        return new MaxConnections(max, "a quarter of the open-file limit " + budget.openFileLimit()
+                + ": it cannot hold the open-file cache " + openFileCache + ", " + budget.spare()
+                + " spare and connections; raise the limit (ulimit -n, LimitNOFILE=) or lower --open-file-cache", false);
+    }
+
+    private static ServerConfig config(Flags flags, int eventLoops, int openFileCache, int maxConnections)
+            throws UsageException {
         if (!flags.has("root")) {
             throw new UsageException("--root DIR is required");
         }
@@ -108,7 +154,7 @@ final class ServeCommand {
                 flags.integer("max-headers", d.maxHeaders(), 1, 10_000),
                 flags.duration("header-timeout", d.headerTimeout()),
                 flags.duration("idle-timeout", d.idleTimeout()),
-                flags.integer("max-connections", d.maxConnections(), 1, 10_000_000),
+                maxConnections,
                 d.maxPipelined());
         Duration grace = flags.duration("grace", Duration.ofSeconds(10));
         return ServerConfig.of(root, address)
@@ -117,9 +163,8 @@ final class ServeCommand {
                 .withMaxSlice(flags.size("sendfile-max-chunk", FairFileSender.DEFAULT_MAX_SLICE))
                 .withInlineBodyMax((int) flags.size("inline-body-max", FairFileSender.DEFAULT_INLINE_BODY_MAX,
                         0, FairFileSender.LARGEST_INLINE_BODY_MAX))
-                .withEventLoops(flags.integer("event-loops", 0, 0, 1024))
+                .withEventLoops(eventLoops)
                 .withGracePeriod(grace)
-                .withOpenFileCache(flags.integer("open-file-cache", OpenFileCache.DEFAULT_CAPACITY, 0, 1_000_000),
-                        flags.duration("open-file-cache-valid", OpenFileCache.DEFAULT_VALID));
+                .withOpenFileCache(openFileCache, flags.duration("open-file-cache-valid", OpenFileCache.DEFAULT_VALID));
     }
 }

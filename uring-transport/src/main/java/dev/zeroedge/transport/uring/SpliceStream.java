@@ -15,12 +15,14 @@ import io.netty.channel.unix.UnixChannel;
 import io.netty.channel.uring.IoUringIoEvent;
 import io.netty.channel.uring.IoUringIoHandle;
 import io.netty.channel.uring.IoUringIoOps;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
 
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.ClosedChannelException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The splice engine of one connection, registered on the connection's io_uring event loop beside Netty's
@@ -42,6 +44,13 @@ import java.nio.channels.ClosedChannelException;
  * looks the pipe's read end up when the splice runs, and a closed number could by then name another file.
  * A slice that fails (client reset, EPIPE) or a connection that closes cancels what is in flight and
  * closes the pipe: it may hold bytes of this response and is never reused.
+ *
+ * <p>What a connection holds between slices: no descriptor of ours. The pipe goes back to the loop's pool
+ * and our number for the socket (see {@link #takeSocket}) is closed when a slice is done, the file when its
+ * last byte is out. So the open-file limit counts one descriptor per connection, plus a dup and a pipe
+ * only for the connections that have a slice on its way, also in a burst of ten thousand new connections
+ * that each fetch something. Once no slice has started for {@link #LINGER_NANOS} the stream retires: it
+ * lets go of the file and leaves the ring and the channel; the connection's next body opens a new stream.
  */
 final class SpliceStream implements IoUringIoHandle {
 
@@ -59,6 +68,14 @@ final class SpliceStream implements IoUringIoHandle {
     private static final int ECONNRESET = 104;
     private static final int ECANCELED = 125;
 
+    /**
+     * How long a stream stays after its last slice: a connection that keeps sending registers its stream
+     * once per second at most instead of per response; an idle one holds no splice state for long.
+     */
+    static final long LINGER_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private static final AttributeKey<SpliceStream> STREAM = AttributeKey.valueOf(SpliceStream.class, "stream");
+
     /** What a completion is for; the fast path of Netty's registration carries a short. */
     private static final short TO_PIPE = 1;
     private static final short TO_SOCKET = 2;
@@ -66,11 +83,19 @@ final class SpliceStream implements IoUringIoHandle {
     private static final short CANCEL = 4;
 
     private final Channel channel;
-    private final int socketFd;
     private final SpliceTuning tuning;
+    private final ChannelFutureListener onChannelClosed = closed -> close();
     private IoRegistration registration;
+    /** The channel closed (or the loop shuts down): what is in flight is cancelled, then all is released. */
     private boolean closing;
-    private boolean socketClosed;
+    /** Everything is given back: descriptors, file, registration; the channel no longer names this stream. */
+    private boolean released;
+
+    /** Our own number for the socket (see {@link #takeSocket}). */
+    private int socketFd = -1;
+    /** The retirement check is scheduled; {@link #slice} when it was. */
+    private boolean lingering;
+    private long sliceAtLinger;
 
     /**
      * The file spliced from and its descriptor number (see {@link #useFile}), held for the following
@@ -98,41 +123,46 @@ final class SpliceStream implements IoUringIoHandle {
     private long toSocketId;
     private long pollId;
 
-    private SpliceStream(Channel channel, int socketFd, SpliceTuning tuning) {
+    private SpliceStream(Channel channel, SpliceTuning tuning) {
         this.channel = channel;
-        this.socketFd = socketFd;
         this.tuning = tuning;
     }
 
-    /** Registers a stream for {@code channel} on its event loop; must be called on that loop. */
-    static SpliceStream open(Channel channel, SpliceTuning tuning) throws IOException {
-        // Our own number for the socket: a splice punted to an io-wq worker looks its descriptors up when it
-        // runs, so with Netty's number a splice still queued when Netty closes the connection could write
-        // into the next connection that gets the same number. This one is closed only when nothing of ours
-        // is in flight.
-        int socketFd = Libc.fcntl(((UnixChannel) channel).fd().intValue(), Libc.F_DUPFD_CLOEXEC, 3);
-        SpliceStream stream = new SpliceStream(channel, socketFd, tuning);
+    /** The stream of {@code channel}, opened if it has none (or its last one retired); on the channel's loop. */
+    static SpliceStream of(Channel channel, SpliceTuning tuning) throws IOException {
+        SpliceStream stream = channel.attr(STREAM).get();
+        if (stream == null) {
+            stream = open(channel, tuning);
+            channel.attr(STREAM).set(stream);
+        }
+        return stream;
+    }
+
+    /** Registers a stream for {@code channel} on its event loop. */
+    private static SpliceStream open(Channel channel, SpliceTuning tuning) throws IOException {
+        SpliceStream stream = new SpliceStream(channel, tuning);
         Future<IoRegistration> registered = ((IoEventLoop) channel.eventLoop()).register(stream);
         if (!registered.isDone() || !registered.isSuccess()) {
             registered.cancel(false);
-            Libc.close(socketFd);
             throw new IOException("cannot register the splice stream on the io_uring loop of " + channel,
                     registered.cause());
         }
         stream.registration = registered.getNow();
-        channel.closeFuture().addListener((ChannelFutureListener) closed -> stream.close());
+        channel.closeFuture().addListener(stream.onChannelClosed);
         return stream;
     }
 
     /** See {@link dev.zeroedge.transport.FileSender#send}. */
     ChannelFuture send(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length) {
         ChannelPromise sent = ctx.newPromise();
-        if (closing || promise != null || busy()) {
+        if (closing || released || promise != null || busy()) {
             head.release();
             return sent.setFailure(closing ? new ClosedChannelException()
-                    : new IllegalStateException("a slice is still on its way on " + channel));
+                    : new IllegalStateException((released ? "a retired stream" : "a slice is still on its way")
+                            + " on " + channel));
         }
         try {
+            takeSocket();
             useFile(file, offset + length);
             if (pipe == null) {
                 pipe = Pipe.borrow(tuning.pipeSize());
@@ -140,6 +170,7 @@ final class SpliceStream implements IoUringIoHandle {
             }
         } catch (IOException e) {
             head.release();
+            settle();
             return sent.setFailure(e);
         }
         promise = sent;
@@ -196,6 +227,70 @@ final class SpliceStream implements IoUringIoHandle {
         inPipe += length;
         unsent += length;
         return true;
+    }
+
+    /**
+     * Our own number for the socket, taken when a slice needs it and none is held. A splice punted to an
+     * io-wq worker looks its descriptors up when it runs, so with Netty's number a splice still queued when
+     * Netty closes an aborted connection could write into the next connection that got the same number.
+     * This one is closed only when nothing of ours in flight names it ({@link #settle}). Taken on the event
+     * loop while the channel is open, so Netty's number still names this connection. It costs a fcntl and
+     * a close per slice; kept between slices it cost a descriptor per recently busy connection, and a
+     * burst of 10,000 connections that each fetched a file ran the server out of descriptors (EMFILE on
+     * accept) with a 1 s linger.
+     */
+    private void takeSocket() throws IOException {
+        if (socketFd >= 0) {
+            return;
+        }
+        if (!channel.isOpen()) {
+            throw new ClosedChannelException();
+        }
+        socketFd = Libc.fcntl(((UnixChannel) channel).fd().intValue(), Libc.F_DUPFD_CLOEXEC, 3);
+    }
+
+    /** Checks once per {@link #LINGER_NANOS} whether the stream can retire; armed by {@link #settle}. */
+    private void linger() {
+        // A loop that is shutting down closes its connections, and closing releases everything.
+        if (!lingering && !closing && !released && !channel.eventLoop().isShuttingDown()) {
+            lingering = true;
+            sliceAtLinger = slice;
+            channel.eventLoop().schedule(this::retireIfIdle, LINGER_NANOS, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void retireIfIdle() {
+        lingering = false;
+        if (closing || released || promise != null || busy()) {
+            // Closing releases by itself; a busy stream arms the check again when it settles.
+            return;
+        }
+        if (slice != sliceAtLinger) {
+            linger();
+            return;
+        }
+        channel.closeFuture().removeListener(onChannelClosed);
+        channel.attr(STREAM).compareAndSet(this, null);
+        release();
+    }
+
+    /** Gives back the dup, the file and the registration; only when nothing in flight names them. */
+    private void release() {
+        released = true;
+        closeFile();
+        closeSocket();
+        registration.cancel();
+    }
+
+    /**
+     * Closes our number for the socket. Only when nothing in flight names it: the kernel resolves descriptor
+     * numbers when a punted splice runs, and a closed number could by then name another connection.
+     */
+    private void closeSocket() {
+        if (socketFd >= 0 && !busy()) {
+            Libc.close(socketFd);
+            socketFd = -1;
+        }
     }
 
     /**
@@ -380,7 +475,10 @@ final class SpliceStream implements IoUringIoHandle {
         }
     }
 
-    /** Nothing in flight: give back or close the pipe, and on a closing stream everything else too. */
+    /**
+     * Nothing in flight: give back or close the pipe and close the socket's dup, and on a closing stream
+     * everything else too; an open stream with no slice lingers, then retires.
+     */
     private void settle() {
         if (pipe != null && promise == null) {
             if (pipeDirty || inPipe != 0 || channel.eventLoop().isShuttingDown()) {
@@ -393,11 +491,13 @@ final class SpliceStream implements IoUringIoHandle {
             pipeDirty = false;
             inPipe = 0;
         }
-        if (closing && !socketClosed) {
-            socketClosed = true;
-            closeFile();
-            Libc.close(socketFd);
-            registration.cancel();
+        if (closing) {
+            if (!released && !busy()) {
+                release();
+            }
+        } else if (promise == null) {
+            closeSocket();
+            linger();
         }
     }
 
