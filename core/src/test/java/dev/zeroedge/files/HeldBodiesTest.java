@@ -1,0 +1,54 @@
+package dev.zeroedge.files;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/**
+ * The open-file cache holds small files' bytes within its budget, and gives the budget back when a file's
+ * last reference goes: 1000-byte files under a 2500-byte budget, at most 1000 bytes each.
+ */
+class HeldBodiesTest {
+
+    @TempDir
+    Path root;
+
+    private OpenFile open(OpenFileCache cache, String name) throws Exception {
+        Lookup.Found found = (Lookup.Found) cache.resolve("/" + name);
+        return cache.open("/" + name, found);
+    }
+
+    @Test
+    void holdsWhatFitsAndGivesItBack() throws Exception {
+        for (String name : new String[] {"a", "b", "c"}) {
+            Files.writeString(root.resolve(name), name.repeat(1000));
+        }
+        Files.writeString(root.resolve("big"), "x".repeat(1001));
+        HeldBodies held = new HeldBodies(1000, 2500);
+        OpenFileCache cache = new OpenFileCache(new DocumentRoot(root, false), 16, Duration.ofMinutes(1), held);
+
+        OpenFile a = open(cache, "a");
+        OpenFile b = open(cache, "b");
+        OpenFile c = open(cache, "c");
+        OpenFile big = open(cache, "big");
+        assertEquals("a".repeat(1000), a.body().toString(StandardCharsets.US_ASCII));
+        assertNotNull(b.body());
+        assertNull(c.body(), "past the budget: read from the descriptor");
+        assertNull(big.body(), "larger than the largest held");
+        assertEquals(2000, held.held());
+
+        for (OpenFile file : new OpenFile[] {a, b, c, big}) {
+            file.release();
+        }
+        cache.close();
+        assertEquals(0, held.held(), "every held byte given back with the last reference");
+    }
+}
