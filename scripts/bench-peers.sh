@@ -22,8 +22,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ ${#specs[@]} -eq 0 ]; then
-  specs=(zeroedge-uring:uring-splice zeroedge-sendfile:epoll-sendfile zeroedge-nio:nio-sendfile
-         zeroedge-mmap:epoll-mmap zeroedge-copy:epoll-copy)
+  # -Xmn24m: the JVM flag of the README's run command.
+  specs=(zeroedge-uring:uring-splice:-Xmn24m zeroedge-sendfile:epoll-sendfile:-Xmn24m
+         zeroedge-nio:nio-sendfile:-Xmn24m zeroedge-mmap:epoll-mmap:-Xmn24m zeroedge-copy:epoll-copy:-Xmn24m)
 fi
 
 [ -f server/target/zeroedge.jar ] || mvn -B -q -DskipTests package
