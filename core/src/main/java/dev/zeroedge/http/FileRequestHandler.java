@@ -163,7 +163,9 @@ public final class FileRequestHandler extends ChannelInboundHandlerAdapter {
 
     private void serveFile(Request request, Lookup.Found found, boolean bodyless, boolean close) {
         FileInfo info = found.file();
-        switch (Preconditions.evaluate(true, request.headers(), info)) {
+        Preconditions.Outcome outcome = request.mayBeConditional()
+                ? Preconditions.evaluate(true, request.headers(), info) : Preconditions.Outcome.PROCEED;
+        switch (outcome) {
             case NOT_MODIFIED -> {
                 ResponseHead head = ResponseHead.start(ctx.alloc(), HttpResponseStatus.NOT_MODIFIED)
                         .add("ETag", info.etag())
@@ -204,7 +206,7 @@ public final class FileRequestHandler extends ChannelInboundHandlerAdapter {
         FileFields fields = FileFields.of(info);
         String type = fields.type();
         RangeRequest ranges = RangeRequest.WHOLE;
-        String rangeHeader = request.headers().get(HttpHeaderNames.RANGE);
+        String rangeHeader = request.mayBeConditional() ? request.headers().get(HttpHeaderNames.RANGE) : null;
         if (!bodyless && rangeHeader != null && Preconditions.rangeAllowed(request.headers(), info)) {
             ranges = RangeRequest.parse(rangeHeader, length);
         }

@@ -11,7 +11,10 @@ import io.netty.handler.codec.http.HttpVersion;
  * @param query     the query without '?', or null
  * @param keepAlive whether the client lets the connection stay open after the response
  * @param hasBody   the request announced a body; zeroedge reads none, so the connection closes after it
+ * @param mayBeConditional the head has a field named {@code If-*} or {@code Range}; without one there are no
+ *                  preconditions or ranges to look up
  */
 public record Request(HttpMethod method, String target, String path, String query, HttpVersion version,
-                      HttpHeaders headers, boolean keepAlive, boolean hasBody) implements Inbound {
+                      HttpHeaders headers, boolean keepAlive, boolean hasBody, boolean mayBeConditional)
+        implements Inbound {
 }

@@ -49,6 +49,14 @@ public final class RequestDecoder extends ByteToMessageDecoder {
     private HttpHeaders headers;
     private int headerBytes;
     private int emptyLines;
+    /** What complete() checks, noted as the fields go by rather than looked up again in the headers. */
+    private int hosts;
+    private String host;
+    private int contentLengths;
+    private String contentLength;
+    private boolean chunked;
+    private boolean connectionField;
+    private boolean mayBeConditional;
 
     public RequestDecoder(HttpLimits limits) {
         this.limits = limits;
@@ -207,8 +215,10 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         if (headers.size() >= limits.maxHeaders()) {
             return "too many header fields";
         }
-        headers.add(new String(line, 0, colon, StandardCharsets.ISO_8859_1),
-                new String(line, valueStart, valueEnd - valueStart, StandardCharsets.ISO_8859_1));
+        String name = new String(line, 0, colon, StandardCharsets.ISO_8859_1);
+        String value = new String(line, valueStart, valueEnd - valueStart, StandardCharsets.ISO_8859_1);
+        headers.add(name, value);
+        note(name, value);
         return null;
     }
 
@@ -232,21 +242,43 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         return line;
     }
 
+    private void note(String name, String value) {
+        switch (name.length()) {
+            case 4 -> {
+                if (name.equalsIgnoreCase("host")) {
+                    hosts++;
+                    host = value;
+                }
+            }
+            case 5 -> mayBeConditional |= name.equalsIgnoreCase("range");
+            case 10 -> connectionField |= name.equalsIgnoreCase("connection");
+            case 14 -> {
+                if (name.equalsIgnoreCase("content-length")) {
+                    contentLengths++;
+                    contentLength = value;
+                }
+            }
+            case 17 -> chunked |= name.equalsIgnoreCase("transfer-encoding");
+            default -> {
+            }
+        }
+        if (name.length() > 3 && name.regionMatches(true, 0, "if-", 0, 3)) {
+            mayBeConditional = true;
+        }
+    }
+
     /** The head is complete: check framing and Host, then hand the request on. */
     private void complete(List<Object> out) {
-        List<String> hosts = headers.getAll(HttpHeaderNames.HOST);
-        if (hosts.size() > 1 || (hosts.isEmpty() && version == HttpVersion.HTTP_1_1)) {
-            reject(out, HttpResponseStatus.BAD_REQUEST, hosts.isEmpty() ? "missing Host" : "more than one Host");
+        if (hosts > 1 || (hosts == 0 && version == HttpVersion.HTTP_1_1)) {
+            reject(out, HttpResponseStatus.BAD_REQUEST, hosts == 0 ? "missing Host" : "more than one Host");
             return;
         }
-        if (!hosts.isEmpty() && !Tokens.isHost(hosts.getFirst())) {
+        if (hosts == 1 && !Tokens.isHost(host)) {
             reject(out, HttpResponseStatus.BAD_REQUEST, "malformed Host");
             return;
         }
         boolean bodyless = method == HttpMethod.GET || method == HttpMethod.HEAD;
-        List<String> lengths = headers.getAll(HttpHeaderNames.CONTENT_LENGTH);
-        boolean chunked = headers.contains(HttpHeaderNames.TRANSFER_ENCODING);
-        if (chunked && !lengths.isEmpty()) {
+        if (chunked && contentLengths > 0) {
             reject(out, HttpResponseStatus.BAD_REQUEST, "Content-Length with Transfer-Encoding");
             return;
         }
@@ -254,18 +286,18 @@ public final class RequestDecoder extends ByteToMessageDecoder {
             reject(out, HttpResponseStatus.BAD_REQUEST, "Transfer-Encoding not allowed here");
             return;
         }
-        if (lengths.size() > 1) {
+        if (contentLengths > 1) {
             reject(out, HttpResponseStatus.BAD_REQUEST, "repeated Content-Length");
             return;
         }
-        long contentLength = 0;
-        if (!lengths.isEmpty()) {
-            contentLength = Tokens.parseContentLength(lengths.getFirst());
-            if (contentLength < 0) {
+        long length = 0;
+        if (contentLengths == 1) {
+            length = Tokens.parseContentLength(contentLength);
+            if (length < 0) {
                 reject(out, HttpResponseStatus.BAD_REQUEST, "invalid Content-Length");
                 return;
             }
-            if (contentLength > 0 && bodyless) {
+            if (length > 0 && bodyless) {
                 reject(out, HttpResponseStatus.BAD_REQUEST, "body on " + method.name());
                 return;
             }
@@ -296,9 +328,9 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         if (hash >= 0) {
             path = path.substring(0, hash);
         }
-        boolean hasBody = chunked || contentLength > 0;
-        boolean keepAlive = !hasBody && keepAlive(version, headers);
-        out.add(new Request(method, target, path, query, version, headers, keepAlive, hasBody));
+        boolean hasBody = chunked || length > 0;
+        boolean keepAlive = !hasBody && (connectionField ? keepAlive(version, headers) : version == HttpVersion.HTTP_1_1);
+        out.add(new Request(method, target, path, query, version, headers, keepAlive, hasBody, mayBeConditional));
         reset();
         if (hasBody) {
             state = State.DISCARD;
@@ -327,6 +359,13 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         headers = null;
         headerBytes = 0;
         emptyLines = 0;
+        hosts = 0;
+        host = null;
+        contentLengths = 0;
+        contentLength = null;
+        chunked = false;
+        connectionField = false;
+        mayBeConditional = false;
     }
 
     private static boolean isOws(byte b) {
