@@ -113,12 +113,6 @@ final class ResponseHead {
         return this;
     }
 
-    private ResponseHead append(char c) {
-        room(1);
-        bytes[length++] = (byte) c;
-        return this;
-    }
-
     /** A length or a status code: never negative. */
     private ResponseHead append(long value) {
         if (value < 0) {

@@ -29,6 +29,15 @@ public record ServerConfig(Path root, InetSocketAddress bind, boolean serveDotfi
                 Duration.ofSeconds(10), OpenFileCache.DEFAULT_CAPACITY, OpenFileCache.DEFAULT_VALID);
     }
 
+    /**
+     * The event loops a server started with {@code eventLoops} runs: 0 means one per processor the process
+     * may run on, like nginx's {@code worker_processes auto}. (Netty's own default is two per processor: on
+     * a server pinned to one CPU, two loops take turns on it.)
+     */
+    public static int eventLoopsFor(int eventLoops) {
+        return eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors();
+    }
+
     public ServerConfig withLimits(HttpLimits newLimits) {
         return new ServerConfig(root, bind, serveDotfiles, newLimits, maxSlice, inlineBodyMax, eventLoops,
                 gracePeriod, openFileCache, openFileCacheValid);

@@ -14,7 +14,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -74,10 +73,8 @@ public final class ZeroedgeServer implements AutoCloseable {
                 config.limits(), counters);
         ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
         ConnectionLimit limit = new ConnectionLimit(config.limits().maxConnections());
-        // One loop per processor the process may run on, like nginx's worker_processes auto (Netty's own
-        // default is two per processor: on a server pinned to one CPU, two loops take turns on it).
-        int loops = config.eventLoops() > 0 ? config.eventLoops() : Runtime.getRuntime().availableProcessors();
-        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(loops, transport.ioHandlerFactory());
+        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(
+                ServerConfig.eventLoopsFor(config.eventLoops()), transport.ioHandlerFactory());
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(transport.serverChannelClass())

@@ -81,39 +81,32 @@ public final class FairFileSender {
 
     private ChannelFuture sendInline(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, int length,
                                      Runnable progress) {
-        ByteBuf out = ctx.alloc().directBuffer(head.readableBytes() + length);
+        ByteBuf out = ctx.alloc().directBuffer(head.readableBytes() + length).writeBytes(head);
+        head.release();
         ByteBuf held = file.body();
         if (held != null) {
             // The open-file cache holds this small file's bytes: no read at all. Event loops share them, so
             // they are copied through a view of their own, never through the shared buffer's indices.
-            out.writeBytes(head).writeBytes(held.nioBuffer((int) offset, length));
-            head.release();
-            return written(ctx.writeAndFlush(out), length, progress);
-        }
-        try {
-            out.writeBytes(head);
-            int end = out.writerIndex() + length;
-            long position = offset;
-            while (out.writerIndex() < end) {
-                int read = out.writeBytes(file.channel(), position, end - out.writerIndex());
-                if (read < 0) {
-                    // Truncated since it was opened: better a broken connection than a short body.
-                    throw new EOFException(file.path() + " ended at " + position + ", expected "
-                            + (offset + length) + " bytes");
+            out.writeBytes(held.nioBuffer((int) offset, length));
+        } else {
+            try {
+                int end = out.writerIndex() + length;
+                long position = offset;
+                while (out.writerIndex() < end) {
+                    int read = out.writeBytes(file.channel(), position, end - out.writerIndex());
+                    if (read < 0) {
+                        // Truncated since it was opened: better a broken connection than a short body.
+                        throw new EOFException(file.path() + " ended at " + position + ", expected "
+                                + (offset + length) + " bytes");
+                    }
+                    position += read;
                 }
-                position += read;
+            } catch (IOException e) {
+                out.release();
+                return ctx.newFailedFuture(e);
             }
-        } catch (IOException e) {
-            out.release();
-            return ctx.newFailedFuture(e);
-        } finally {
-            head.release();
         }
-        return written(ctx.writeAndFlush(out), length, progress);
-    }
-
-    private ChannelFuture written(ChannelFuture write, int length, Runnable progress) {
-        return write.addListener(sent -> {
+        return ctx.writeAndFlush(out).addListener(sent -> {
             if (sent.isSuccess()) {
                 counters.addFileBytes(length);
                 progress.run();

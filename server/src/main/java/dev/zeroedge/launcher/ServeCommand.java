@@ -43,8 +43,7 @@ final class ServeCommand {
         Flags flags = Flags.parse(args, 1, VALUED, BOOLEANS);
         int eventLoops = flags.integer("event-loops", 0, 0, 1024);
         int openFileCache = flags.integer("open-file-cache", OpenFileCache.DEFAULT_CAPACITY, 0, 1_000_000);
-        MaxConnections connections = maxConnections(flags, openFileCache,
-                eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors());
+        MaxConnections connections = maxConnections(flags, openFileCache, ServerConfig.eventLoopsFor(eventLoops));
         ServerConfig config = config(flags, eventLoops, openFileCache, connections.max());
         String requested = flags.string("mode", "auto");
         ModeSelector selector = new ModeSelector(ProbeCommand.uringMinKernel(flags));
