@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A running zeroedge: one event-loop group of the chosen transport that accepts and serves, the listening
@@ -41,7 +43,9 @@ public final class ZeroedgeServer implements AutoCloseable {
     private final ChannelGroup connections;
     private final SendCounters counters;
     private final Site site;
-    private volatile boolean stopped;
+    /** Set by the one caller that runs the stop; {@link #stopped} opens when it is done. */
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private final CountDownLatch stopped = new CountDownLatch(1);
 
     private ZeroedgeServer(Transport transport, ServerConfig config, MultiThreadIoEventLoopGroup group, Channel listener,
                            ChannelGroup connections, SendCounters counters, Site site) {
@@ -129,12 +133,24 @@ public final class ZeroedgeServer implements AutoCloseable {
     /**
      * Stops accepting, lets responses in flight finish for up to {@code grace}, closes what is left and
      * stops the event loops. Idle keep-alive connections close at once.
+     *
+     * <p>Only the first call stops the server and decides the grace; a call that comes while it runs (a
+     * second SIGTERM: systemd and orchestrators resend it) waits for that stop to finish rather than
+     * cutting the grace short, and a call after it returns at once.
      */
     public void shutdown(Duration grace) {
-        if (stopped) {
+        if (!stopping.compareAndSet(false, true)) {
+            awaitStopped();
             return;
         }
-        stopped = true;
+        try {
+            drain(grace);
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    private void drain(Duration grace) {
         long deadline = System.nanoTime() + grace.toNanos();
         listener.close().syncUninterruptibly();
         site.startDraining();
@@ -156,6 +172,21 @@ public final class ZeroedgeServer implements AutoCloseable {
         }
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         site.files().close();
+    }
+
+    private void awaitStopped() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                stopped.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Shutdown with the configured grace period. */

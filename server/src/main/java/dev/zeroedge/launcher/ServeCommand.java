@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** {@code serve}: parse, choose the mode, start, log one line, and shut down gracefully on SIGTERM/SIGINT. */
 final class ServeCommand {
@@ -34,6 +35,8 @@ final class ServeCommand {
             "max-header-size", "max-headers", "header-timeout", "idle-timeout", "max-connections",
             "sendfile-max-chunk", "event-loops", "grace", "nic", "uring-min-kernel", "open-file-cache",
             "open-file-cache-valid", "inline-body-max");
+    /** {@link System#nanoTime} can be any long; this one stands for "no stop signal yet". */
+    private static final long NO_SIGNAL_YET = Long.MIN_VALUE;
     private static final Set<String> BOOLEANS = Set.of("serve-dotfiles");
 
     private ServeCommand() {
@@ -74,17 +77,29 @@ final class ServeCommand {
                 config.bind().getHostString(), server.port());
 
         CountDownLatch stopped = new CountDownLatch(1);
+        long graceMillis = config.gracePeriod().toMillis();
         Runnable stop = () -> {
-            log.info("shutting down: no new connections, up to {} ms for responses in flight",
-                    config.gracePeriod().toMillis());
+            log.info("shutting down: no new connections, up to {} ms for responses in flight", graceMillis);
             server.shutdown(config.gracePeriod());
             log.info("stopped after {} responses, {} file bytes", server.counters().responses(),
                     server.counters().fileBytes());
             stopped.countDown();
         };
-        // Handled signals, not a shutdown hook: the JVM then exits with our code (0), not 128+signal.
+        // Handled signals, not a shutdown hook: the JVM then exits with our code (0), not 128+signal. The first
+        // signal starts the one stop; a repeated one (systemd and orchestrators resend SIGTERM) is only noted,
+        // so it can never shorten the grace period of the responses still in flight.
+        AtomicLong firstSignalAt = new AtomicLong(NO_SIGNAL_YET);
         for (String name : new String[] {"TERM", "INT"}) {
-            Signal.handle(new Signal(name), signal -> Thread.ofPlatform().name("zeroedge-shutdown").start(stop));
+            Signal.handle(new Signal(name), signal -> {
+                long now = System.nanoTime();
+                if (firstSignalAt.compareAndSet(NO_SIGNAL_YET, now)) {
+                    Thread.ofPlatform().name("zeroedge-shutdown").start(stop);
+                } else {
+                    long left = graceMillis - (now - firstSignalAt.get()) / 1_000_000;
+                    log.info("SIG{} again: already shutting down, {} ms of the grace period left",
+                            signal.getName(), Math.max(0, left));
+                }
+            });
         }
         try {
             stopped.await();
