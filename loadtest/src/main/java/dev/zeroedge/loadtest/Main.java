@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
-/** {@code java -jar zeroedge-loadtest.jar compare|idle|plot|make-corpus|--help ...}. */
+/** {@code java -jar zeroedge-loadtest.jar compare|idle|slow-readers|plot|make-corpus|--help ...}. */
 public final class Main {
 
     static final int EXIT_USAGE = 2;
@@ -31,6 +31,10 @@ public final class Main {
                   that each fetch 1k once and stay open, then an open-loop 1k load at --rate; prints the server's
                   VmRSS/VmHWM and descriptors before, with the idle connections, after the load and after they
                   closed, and the load's p50/p99/p99.9/max; a summary table with median (min–max) per mode.
+              slow-readers --url http://HOST:PORT/PATH [--clients 16] [--kib-per-s 20] [--rcvbuf-kib 16] [--timeout 1h]
+                  Slow mobile clients: each connection reads the body at a steady rate through a small receive
+                  buffer; prints each download (complete with its crc32c, or where it was cut) and a summary;
+                  exits 1 when any was cut or the bodies differ.
               plot A.hgrm B.hgrm ... --out chart.html [--title T]
                   Percentile curves of any .hgrm files (ours, wrk2's, ...) on one chart.
               make-corpus DIR [--files 1k,64k,1m,64m,1g]    (also: --make-corpus DIR)
@@ -59,6 +63,7 @@ public final class Main {
                 case "compare" -> CompareCommand.run(args, out);
                 case "plot" -> PlotCommand.run(args, out);
                 case "idle" -> IdleCommand.run(args, out);
+                case "slow-readers" -> SlowReadersCommand.run(args, out);
                 case "make-corpus", "--make-corpus" -> makeCorpus(args, out);
                 default -> throw new UsageException("unknown command '" + args[0] + "' (see --help)");
             };
