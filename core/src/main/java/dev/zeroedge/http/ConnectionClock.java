@@ -121,7 +121,7 @@ final class ConnectionClock extends ChannelInboundHandlerAdapter implements Runn
         }
         if (phase == Phase.READING) {
             ctx.writeAndFlush(ErrorResponse.build(ctx.alloc(), HttpResponseStatus.REQUEST_TIMEOUT,
-                            "request head not received in time", false, true, null, null))
+                            "request head not received in time", false, Persistence.CLOSE, null, null))
                     .addListener(ChannelFutureListener.CLOSE);
         } else {
             ctx.close();

@@ -12,6 +12,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,6 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 /**
  * HTTP behaviour that every mode must show, written once over raw sockets (RFC 9110/9112). Each transport
@@ -498,6 +502,53 @@ public abstract class HttpBehaviourSuite {
             Response r = http.exchange("GET /hello.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
             assertEquals("keep-alive", r.header("Connection"));
             assertEquals(HELLO, http.exchange("GET /hello.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").bodyText());
+        }
+    }
+
+    /**
+     * Every kind of response on an HTTP/1.0 connection says what becomes of it (RFC 9112 §9.3): with
+     * keep-alive asked for, each says keep-alive and the connection takes the next request; without, each
+     * says close and the connection closes. A 1.0 client that is not told keep-alive waits for the close.
+     */
+    Stream<Arguments> http10Responses() {
+        return Stream.of(
+                arguments("GET /hello.txt", 200),
+                arguments("HEAD /hello.txt", 200),
+                arguments("GET /hello.txt|If-None-Match: *", 304),
+                arguments("GET /hello.txt|If-Match: \"x\"", 412),
+                arguments("GET /data.bin|Range: bytes=0-9", 206),
+                arguments("GET /data.bin|Range: bytes=0-9,20-29", 206),
+                arguments("GET /data.bin|Range: bytes=100000-", 416),
+                arguments("GET /missing.txt", 404),
+                arguments("HEAD /missing.txt", 404),
+                arguments("GET /docs", 301),
+                arguments("HEAD /docs", 301),
+                arguments("GET /%zz", 400),
+                arguments("DELETE /hello.txt", 405),
+                arguments("BREW /hello.txt", 501));
+    }
+
+    @ParameterizedTest
+    @MethodSource("http10Responses")
+    void http10ResponsesAllSayWhetherTheConnectionStays(String request, int status) throws IOException {
+        String[] parts = request.split("\\|");
+        String extra = parts.length > 1 ? parts[1] + "\r\n" : "";
+        boolean head = parts[0].startsWith("HEAD");
+        try (RawHttp http = new RawHttp(port)) {
+            http.send(parts[0] + " HTTP/1.0\r\nConnection: keep-alive\r\n" + extra + "\r\n");
+            Response r = head ? http.readHead() : http.read();
+            assertEquals(status, r.status(), request);
+            assertEquals("keep-alive", r.header("Connection"), request);
+            Response next = http.exchange("GET /hello.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+            assertEquals(HELLO, next.bodyText(), "the connection stayed after " + request);
+            assertEquals("keep-alive", next.header("Connection"));
+        }
+        try (RawHttp http = new RawHttp(port)) {
+            http.send(parts[0] + " HTTP/1.0\r\n" + extra + "\r\n");
+            Response r = head ? http.readHead() : http.read();
+            assertEquals(status, r.status(), request);
+            assertEquals("close", r.header("Connection"), request);
+            assertTrue(http.closedByServer(2000), "closed after " + request);
         }
     }
 
