@@ -210,7 +210,9 @@ public final class FileRequestHandler extends ChannelInboundHandlerAdapter {
         FileFields fields = FileFields.of(info);
         String type = fields.type();
         RangeRequest ranges = RangeRequest.WHOLE;
-        String rangeHeader = request.mayBeConditional() ? request.headers().get(HttpHeaderNames.RANGE) : null;
+        // Range is no list: two lines of it are no valid range set, and an invalid one is ignored (§14.2).
+        String rangeHeader = request.mayBeConditional()
+                ? FieldLines.single(request.headers(), HttpHeaderNames.RANGE) : null;
         if (!bodyless && rangeHeader != null && Preconditions.rangeAllowed(request.headers(), info)) {
             ranges = RangeRequest.parse(rangeHeader, length);
         }

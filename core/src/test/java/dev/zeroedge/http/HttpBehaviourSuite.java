@@ -450,6 +450,93 @@ public abstract class HttpBehaviourSuite {
         assertEquals(200, get("/data.bin", "Range: bytes=0-9", "If-Range: Thu, 01 Jan 2015 00:00:00 GMT").status());
     }
 
+    /**
+     * Every field the server reads, on more than one line. A list-valued field reads as its lines joined
+     * with ", " (RFC 9110 §5.3): If-Match, If-None-Match, Connection. A singleton field on two lines is
+     * invalid: Host and Content-Length make the request 400 (RFC 9112 §3.2, RFC 9110 §8.6); the dates of
+     * If-Modified-Since and If-Unmodified-Since are then ignored (§13.1.3, §13.1.4); two If-Range lines are
+     * a validator that cannot match, so the Range is ignored (§13.1.5); two Range lines are not a valid
+     * range set and are ignored (§14.2). Transfer-Encoding on a GET is 400 however it is written.
+     * {etag}, {lm} and {past} stand for the file's ETag, its Last-Modified and an older date.
+     */
+    Stream<Arguments> repeatedFields() {
+        String inm = "If-None-Match: ";
+        return Stream.of(
+                arguments("HTTP/1.1", "/hello.txt", List.of("Host: a", "Host: b"), 400, "close"),
+                arguments("HTTP/1.1", "/hello.txt", List.of("Host: a", "Host: a"), 400, "close"),
+                arguments("HTTP/1.0", "/hello.txt", List.of("Host: a", "Host: a"), 400, "close"),
+                arguments("HTTP/1.1", "/hello.txt", List.of("Content-Length: 0", "Content-Length: 0"), 400, "close"),
+                arguments("HTTP/1.1", "/hello.txt", List.of("Content-Length: 0, 0"), 400, "close"),
+                arguments("HTTP/1.1", "/hello.txt", List.of("Transfer-Encoding: gzip", "Transfer-Encoding: chunked"),
+                        400, "close"),
+                arguments("HTTP/1.1", "/hello.txt", List.of("Connection: keep-alive", "Connection: close"), 200, "close"),
+                arguments("HTTP/1.1", "/hello.txt", List.of("Connection: x-custom", "connection: Close"), 200, "close"),
+                arguments("HTTP/1.0", "/hello.txt", List.of("Connection: x-custom", "Connection: Keep-Alive"), 200,
+                        "keep-alive"),
+                arguments("HTTP/1.1", "/hello.txt", List.of("If-Match: \"x\"", "If-Match: {etag}"), 200, null),
+                arguments("HTTP/1.1", "/hello.txt", List.of("If-Match: {etag}", "If-Match: \"x\""), 200, null),
+                arguments("HTTP/1.1", "/hello.txt", List.of("if-match: \"x\"", "IF-MATCH: \"y\", {etag}"), 200, null),
+                arguments("HTTP/1.1", "/hello.txt", List.of("If-Match: \"x\"", "If-Match: \"y\""), 412, null),
+                arguments("HTTP/1.1", "/hello.txt", List.of("If-Match: \"x\"", "If-Match: W/{etag}"), 412, null),
+                arguments("HTTP/1.1", "/hello.txt", List.of(inm + "\"x\"", inm + "{etag}"), 304, null),
+                arguments("HTTP/1.1", "/hello.txt", List.of(inm + "\"x\"", inm + "W/{etag}"), 304, null),
+                arguments("HTTP/1.1", "/hello.txt", List.of(inm + "\"x\"", inm + "\"y\""), 200, null),
+                arguments("HTTP/1.1", "/hello.txt", List.of(inm + "\"x\"", inm + "\"y\"", "If-Modified-Since: {lm}"),
+                        200, null),
+                arguments("HTTP/1.1", "/hello.txt", List.of("If-Unmodified-Since: {past}", "If-Unmodified-Since: {lm}"),
+                        200, null),
+                arguments("HTTP/1.1", "/hello.txt", List.of("If-Unmodified-Since: {past}", "If-Unmodified-Since: {past}"),
+                        200, null),
+                arguments("HTTP/1.1", "/hello.txt", List.of("If-Modified-Since: {lm}", "If-Modified-Since: {past}"),
+                        200, null),
+                arguments("HTTP/1.1", "/hello.txt", List.of("If-Modified-Since: {lm}", "If-Modified-Since: {lm}"),
+                        200, null),
+                arguments("HTTP/1.1", "/data.bin", List.of("Range: bytes=0-9", "Range: bytes=20-29"), 200, null),
+                arguments("HTTP/1.1", "/data.bin", List.of("Range: bytes=0-9", "Range: 20-29"), 200, null),
+                arguments("HTTP/1.1", "/data.bin", List.of("Range: bytes=0-9", "Range: bytes=0-9"), 200, null),
+                arguments("HTTP/1.1", "/data.bin", List.of("Range: bytes=0-9", "If-Range: {etag}", "If-Range: {etag}"),
+                        200, null),
+                arguments("HTTP/1.1", "/data.bin", List.of("Range: bytes=0-9", "If-Range: {etag}"), 206, null),
+                arguments("HTTP/1.1", "/data.bin", List.of("Range: bytes=0-9", "If-Match: \"x\"", "If-Match: {etag}"),
+                        206, null));
+    }
+
+    @ParameterizedTest
+    @MethodSource("repeatedFields")
+    void repeatedFieldLinesReadAsTheRfcSays(String version, String path, List<String> lines, int status,
+                                             String connection) throws IOException {
+        Response plain = get(path);
+        String past = "Thu, 01 Jan 2015 00:00:00 GMT";
+        StringBuilder request = new StringBuilder("GET " + path + " " + version + "\r\n");
+        if (version.equals("HTTP/1.1") && lines.stream().noneMatch(l -> l.regionMatches(true, 0, "Host:", 0, 5))) {
+            request.append("Host: test\r\n");
+        }
+        for (String line : lines) {
+            request.append(line.replace("{etag}", etagOf(plain)).replace("{lm}", plain.header("Last-Modified"))
+                    .replace("{past}", past)).append("\r\n");
+        }
+        String sent = request.append("\r\n").toString();
+        try (RawHttp http = new RawHttp(port)) {
+            Response r = http.exchange(sent);
+            assertEquals(status, r.status(), sent);
+            assertEquals(connection, r.header("Connection"), sent);
+            switch (status) {
+                case 200 -> assertArrayEquals(plain.body(), r.body(), sent);
+                case 206 -> assertArrayEquals(Arrays.copyOfRange(plain.body(), 0, 10), r.body(), sent);
+                case 304 -> assertEquals(0, r.body().length, sent);
+                default -> {
+                }
+            }
+            if ("close".equals(connection)) {
+                assertTrue(http.closedByServer(2000), "closed after: " + sent);
+            } else {
+                Response next = http.exchange("GET /hello.txt " + version + "\r\nHost: test\r\n"
+                        + ("keep-alive".equals(connection) ? "Connection: keep-alive\r\n" : "") + "\r\n");
+                assertEquals(HELLO, next.bodyText(), "still open after: " + sent);
+            }
+        }
+    }
+
     // ---- connections ----
 
     @Test
