@@ -159,10 +159,17 @@ public final class FileRequestHandler extends ChannelInboundHandlerAdapter {
             case Lookup.Forbidden forbidden -> sendError(HttpResponseStatus.FORBIDDEN, null, bodyless, persistence,
                     null, null);
             case Lookup.MissingSlash redirect -> sendError(HttpResponseStatus.MOVED_PERMANENTLY, null, bodyless,
-                    persistence, "Location", request.query() == null ? redirect.location()
-                            : redirect.location() + "?" + request.query());
+                    persistence, "Location", location(redirect, request.query()));
             case Lookup.Found found -> serveFile(request, found, bodyless, persistence);
         }
+    }
+
+    /**
+     * Where a redirect sends the client: the path as the document root resolved and encoded it (one leading
+     * '/', so never another host) and the query re-encoded; nothing of the request is echoed as it came.
+     */
+    private static String location(Lookup.MissingSlash redirect, String query) {
+        return query == null ? redirect.location() : redirect.location() + "?" + Tokens.reencodeQuery(query);
     }
 
     private void serveFile(Request request, Lookup.Found found, boolean bodyless, Persistence persistence) {

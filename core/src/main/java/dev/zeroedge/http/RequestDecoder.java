@@ -317,16 +317,18 @@ public final class RequestDecoder extends ByteToMessageDecoder {
             }
             requestTarget = absolutePath;
         }
+        // A target carries no fragment (RFC 9112 §3.2); one sent anyway is dropped, from the query too, so a
+        // redirect that keeps the query never carries it on.
+        int hash = requestTarget.indexOf('#');
+        if (hash >= 0) {
+            requestTarget = requestTarget.substring(0, hash);
+        }
         int q = requestTarget.indexOf('?');
         if (q >= 0) {
             query = requestTarget.substring(q + 1);
             path = requestTarget.substring(0, q);
         } else {
             path = requestTarget;
-        }
-        int hash = path.indexOf('#');
-        if (hash >= 0) {
-            path = path.substring(0, hash);
         }
         boolean hasBody = chunked || length > 0;
         boolean keepAlive = !hasBody && (connectionField ? keepAlive(version, headers) : version == HttpVersion.HTTP_1_1);

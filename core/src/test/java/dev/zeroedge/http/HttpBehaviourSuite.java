@@ -120,6 +120,9 @@ public abstract class HttpBehaviourSuite {
         Files.createDirectory(root.resolve("docs"));
         Files.writeString(root.resolve("docs/index.html"), "<h1>docs</h1>\n");
         Files.createDirectory(root.resolve("noindex"));
+        for (String odd : List.of("sp ace", "caf\u00e9", "a#b?c", "100%", "semi;colon")) {
+            Files.createDirectory(root.resolve(odd));
+        }
         Files.writeString(root.resolve("noindex/a.txt"), "a\n");
         Files.writeString(root.resolve(".secret"), "secret\n");
         Files.createDirectory(root.resolve(".hidden"));
@@ -652,6 +655,51 @@ public abstract class HttpBehaviourSuite {
         assertEquals("<h1>docs</h1>\n", index.bodyText());
         assertEquals(404, get("/noindex/").status());
         assertEquals(404, get("/hello.txt/").status());
+    }
+
+    /**
+     * The Location of a redirect is built from the resolved path, never echoed: one leading '/', dot segments
+     * and empty segments gone, each segment percent-encoded again from its decoded form (UTF-8, upper-case hex),
+     * and the query kept with whatever is not a query character encoded. A Location of "//host/..." would send
+     * browsers, and every cache that keeps the 301, to another host.
+     */
+    Stream<Arguments> redirects() {
+        return Stream.of(
+                arguments("//attacker.example/../docs", "/docs/"),
+                arguments("//docs", "/docs/"),
+                arguments("///docs", "/docs/"),
+                arguments("/./docs", "/docs/"),
+                arguments("/docs/../docs", "/docs/"),
+                arguments("/noindex/./../docs", "/docs/"),
+                arguments("/%64ocs", "/docs/"),
+                arguments("/sp%20ace", "/sp%20ace/"),
+                arguments("/caf%c3%a9", "/caf%C3%A9/"),
+                arguments("/a%23b%3fc", "/a%23b%3Fc/"),
+                arguments("/100%25", "/100%25/"),
+                arguments("/semi;colon", "/semi;colon/"),
+                arguments("/semi%3Bcolon", "/semi;colon/"),
+                arguments("//attacker.example/../docs?a=1", "/docs/?a=1"),
+                arguments("/docs?next=%2Fx%2f", "/docs/?next=%2Fx%2f"),
+                arguments("/docs?a=/b?c:d@e!$&'()*+,;=", "/docs/?a=/b?c:d@e!$&'()*+,;="),
+                arguments("/docs?q=\"<>\\^`{|}", "/docs/?q=%22%3C%3E%5C%5E%60%7B%7C%7D"),
+                arguments("/docs?bad=%zz%4", "/docs/?bad=%25zz%254"),
+                arguments("/docs?", "/docs/?"),
+                arguments("/docs?a=1#//attacker.example", "/docs/?a=1"),
+                arguments("/docs#frag", "/docs/"),
+                arguments("http://attacker.example//attacker.example/../docs", "/docs/"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("redirects")
+    void redirectLocationIsTheNormalisedPathReEncoded(String target, String location) throws IOException {
+        Response r = raw("GET " + target + " HTTP/1.1\r\nHost: test\r\n\r\n");
+        assertEquals("HTTP/1.1 301 Moved Permanently", r.statusLine(), target);
+        assertEquals(location, r.header("Location"), target);
+        assertEquals("301 Moved Permanently\n", r.bodyText(), target);
+        try (RawHttp http = new RawHttp(port)) {
+            Response head = http.send("HEAD " + target + " HTTP/1.1\r\nHost: test\r\n\r\n").readHead();
+            assertEquals(location, head.header("Location"), "HEAD " + target);
+        }
     }
 
     @Test
