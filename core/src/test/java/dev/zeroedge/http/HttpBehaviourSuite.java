@@ -821,6 +821,47 @@ public abstract class HttpBehaviourSuite {
         }
     }
 
+    /**
+     * An empty line before a request line is ignored (RFC 9112 §2.2) and leaves the connection idle: the
+     * header timeout does not start (no 408), and the idle timeout keeps counting from where it was, so
+     * empty lines cannot keep a connection open. A third empty line in a row is refused (400 and close),
+     * so they cannot make the server work without end either.
+     */
+    @Test
+    void emptyLinesBeforeARequestLeaveTheConnectionIdle() throws Exception {
+        ServerConfig quick = config().withLimits(HttpLimits.DEFAULTS.withTimeouts(Duration.ofMillis(200),
+                Duration.ofMillis(1500)));
+        ZeroedgeServer idle = ZeroedgeServer.start(quick, transport());
+        try {
+            try (RawHttp http = new RawHttp(idle.port())) {
+                http.send("\r\n");
+                Thread.sleep(600); // three header timeouts
+                Response r = http.exchange("GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n");
+                assertEquals("HTTP/1.1 200 OK", r.statusLine());
+                assertEquals(HELLO, r.bodyText());
+                http.send("\r\n");
+                Thread.sleep(600);
+                assertEquals(HELLO, http.exchange("GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n").bodyText(),
+                        "an empty line after a response is idle too");
+            }
+            try (RawHttp http = new RawHttp(idle.port())) {
+                Thread.sleep(900);
+                http.send("\r\n");
+                // The idle timeout ends 1500 ms after the connection opened, 600 ms from now; had the empty
+                // line restarted it, 1500 ms from now. No 408 comes first: closed without a byte.
+                assertTrue(http.closedByServer(1200), "closed silently when the idle time that began before the "
+                        + "empty line ran out");
+            }
+            try (RawHttp http = new RawHttp(idle.port())) {
+                Response r = http.exchange("\r\n\r\n\r\nGET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n");
+                assertEquals("HTTP/1.1 400 Bad Request", r.statusLine());
+                assertTrue(http.closedByServer(2000));
+            }
+        } finally {
+            idle.shutdown(Duration.ofSeconds(1));
+        }
+    }
+
     @Test
     void connectionsOverTheLimitGet503() throws Exception {
         ServerConfig tiny = config().withLimits(new HttpLimits(8192, 16384, 100, Duration.ofSeconds(10),
