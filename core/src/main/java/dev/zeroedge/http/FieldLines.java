@@ -18,17 +18,20 @@ final class FieldLines {
 
     /** A list-valued field: its lines joined with ", ", or null when it is absent. */
     static String list(HttpHeaders headers, CharSequence name) {
+        String first = headers.get(name);
+        if (first == null) {
+            return null; // the usual case, and it costs no list
+        }
         List<String> lines = headers.getAll(name);
-        return switch (lines.size()) {
-            case 0 -> null;
-            case 1 -> lines.getFirst();
-            default -> String.join(", ", lines);
-        };
+        return lines.size() == 1 ? first : String.join(", ", lines);
     }
 
     /** A singleton field: its value, or null when it is absent or came on more than one line. */
     static String single(HttpHeaders headers, CharSequence name) {
-        List<String> lines = headers.getAll(name);
-        return lines.size() == 1 ? lines.getFirst() : null;
+        String first = headers.get(name);
+        if (first == null) {
+            return null;
+        }
+        return headers.getAll(name).size() == 1 ? first : null;
     }
 }
