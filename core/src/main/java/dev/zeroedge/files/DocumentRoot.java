@@ -175,7 +175,7 @@ public final class DocumentRoot {
      * The path of a directory as a redirect names it: "/" + each segment encoded + "/". Not empty (only a real
      * segment makes a path that is no directory form), so it never starts with "//".
      */
-    static String location(List<String> segments) {
+    private static String location(List<String> segments) {
         StringBuilder location = new StringBuilder();
         for (String segment : segments) {
             location.append('/');
