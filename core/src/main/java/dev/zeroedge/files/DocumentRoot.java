@@ -24,10 +24,23 @@ import java.util.List;
  * character. Dotfiles are hidden unless the operator allows them. Finally the candidate is resolved
  * with {@code toRealPath}, which follows symlinks: the result must still lie under the root's real
  * path, so a link is followed only when its target stays inside.
+ *
+ * <p>A directory named without its trailing slash is redirected to a location built from the segments as
+ * resolved, never from the request: one leading '/', each segment percent-encoded again, so
+ * {@code //attacker.example/../dir} leads to {@code /dir/} and not to another host.
  */
 public final class DocumentRoot {
 
     private static final String INDEX = "index.html";
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+    private static final boolean[] SEGMENT_CHAR = new boolean[128];
+
+    static {
+        for (char c : ("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~" + "!$&'()*+,;=" + ":@")
+                .toCharArray()) {
+            SEGMENT_CHAR[c] = true;
+        }
+    }
 
     private final Path root;
     private final boolean serveDotfiles;
@@ -91,10 +104,10 @@ public final class DocumentRoot {
             segments.add(segment);
             directoryForm = false;
         }
-        return lookUp(rawPath, segments, directoryForm);
+        return lookUp(segments, directoryForm);
     }
 
-    private Lookup lookUp(String rawPath, List<String> segments, boolean directoryForm) {
+    private Lookup lookUp(List<String> segments, boolean directoryForm) {
         Path candidate = segments.isEmpty() ? root : root.resolve(String.join("/", segments));
         try {
             Path real = candidate.toRealPath();
@@ -104,7 +117,7 @@ public final class DocumentRoot {
             BasicFileAttributes attributes = Files.readAttributes(real, BasicFileAttributes.class);
             if (attributes.isDirectory()) {
                 if (!directoryForm) {
-                    return new Lookup.MissingSlash(rawPath + "/");
+                    return new Lookup.MissingSlash(location(segments));
                 }
                 return index(real);
             }
@@ -156,6 +169,35 @@ public final class DocumentRoot {
             }
         }
         return null;
+    }
+
+    /**
+     * The path of a directory as a redirect names it: "/" + each segment encoded + "/". Not empty (only a real
+     * segment makes a path that is no directory form), so it never starts with "//".
+     */
+    private static String location(List<String> segments) {
+        StringBuilder location = new StringBuilder();
+        for (String segment : segments) {
+            location.append('/');
+            encode(segment, location);
+        }
+        return location.append('/').toString();
+    }
+
+    /**
+     * Percent-encodes a decoded segment as UTF-8 (upper-case hex, RFC 3986 §2.1). What a segment may hold
+     * as it is (pchar: unreserved, sub-delims, ':' and '@') stays; everything else, '%', '/', '?', '#',
+     * backslash, space and every non-ASCII byte included, is encoded, so the segment reads back as itself.
+     */
+    private static void encode(String segment, StringBuilder to) {
+        for (byte b : segment.getBytes(StandardCharsets.UTF_8)) {
+            int c = b & 0xff;
+            if (c < 128 && SEGMENT_CHAR[c]) {
+                to.append((char) c);
+            } else {
+                to.append('%').append(HEX[c >> 4]).append(HEX[c & 0xf]);
+            }
+        }
     }
 
     /** Percent-decodes one segment as UTF-8; null when an escape or the UTF-8 is malformed. */

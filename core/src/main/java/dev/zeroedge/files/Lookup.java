@@ -7,7 +7,10 @@ public sealed interface Lookup {
     record Found(FileInfo file) implements Lookup {
     }
 
-    /** A directory named without its trailing slash: redirect to {@code location}. */
+    /**
+     * A directory named without its trailing slash: redirect to {@code location}, its path as resolved
+     * (percent-encoded, one leading '/', the trailing slash added), never the request's text.
+     */
     record MissingSlash(String location) implements Lookup {
     }
 

@@ -12,7 +12,12 @@ import java.util.concurrent.TimeUnit;
  * The one timer of a connection. It sits before the decoder, sees the first byte of every request and
  * is told by {@link FileRequestHandler} when a response starts, makes progress and ends:
  * <ul>
- *   <li>waiting for a request: closes after the idle keep-alive timeout;</li>
+ *   <li>waiting for a request: closes after the idle keep-alive timeout. Empty lines before a request
+ *       line (RFC 9112 §2.2 asks to ignore them) leave the connection waiting, on the deadline it had: they
+ *       start no header timer (so no 408) and never push the idle deadline out, so a client sending
+ *       nothing but CRLFs is closed when the idle time since its last response (or its connect) is up.
+ *       The work they can cause is bounded too: the decoder refuses a third one before a request with
+ *       400 and close;</li>
  *   <li>reading a request head: answers 408 and closes when the head is not complete within the
  *       header timeout, counted from its first byte (slowloris);</li>
  *   <li>responding: closes when a body makes no progress for the idle timeout (a client that stopped
@@ -27,15 +32,17 @@ final class ConnectionClock extends ChannelInboundHandlerAdapter implements Runn
 
     private final long headerNanos;
     private final long idleNanos;
+    private final RequestDecoder decoder;
     private ChannelHandlerContext ctx;
     private Phase phase = Phase.WAITING;
     private long deadline;
     private ScheduledFuture<?> timer;
     private long timerAt;
 
-    ConnectionClock(HttpLimits limits) {
+    ConnectionClock(HttpLimits limits, RequestDecoder decoder) {
         this.headerNanos = limits.headerTimeout().toNanos();
         this.idleNanos = limits.idleTimeout().toNanos();
+        this.decoder = decoder;
     }
 
     @Override
@@ -53,11 +60,19 @@ final class ConnectionClock extends ChannelInboundHandlerAdapter implements Runn
         // The header clock starts at this first byte, but the timer is only moved forward when the head is
         // still incomplete after this read: a head that arrives whole (nearly every one) is answered before
         // that, and costs no cancelled task and no new one.
+        long idleDeadline = deadline;
         phase = Phase.READING;
         deadline = System.nanoTime() + headerNanos;
         ctx.fireChannelRead(msg);
         if (phase == Phase.READING) {
-            pullTimerIn();
+            if (decoder.midRequest()) {
+                pullTimerIn();
+            } else {
+                // Nothing but empty lines came, and the decoder let them go: still idle, on the old deadline (the
+                // armed timer is at or before it).
+                phase = Phase.WAITING;
+                deadline = idleDeadline;
+            }
         }
     }
 
@@ -121,7 +136,7 @@ final class ConnectionClock extends ChannelInboundHandlerAdapter implements Runn
         }
         if (phase == Phase.READING) {
             ctx.writeAndFlush(ErrorResponse.build(ctx.alloc(), HttpResponseStatus.REQUEST_TIMEOUT,
-                            "request head not received in time", false, true, null, null))
+                            "request head not received in time", false, Persistence.CLOSE, null, null))
                     .addListener(ChannelFutureListener.CLOSE);
         } else {
             ctx.close();

@@ -16,11 +16,11 @@ public final class ErrorResponse {
     /**
      * @param reason    a fixed phrase of ours, or null
      * @param bodyless  HEAD: the same fields, no body
-     * @param close     whether the connection closes after it
+     * @param persistence what becomes of the connection after it, said in the response
      * @param extraName an extra field (Allow, Location, Content-Range) or null
      */
     public static ByteBuf build(ByteBufAllocator alloc, HttpResponseStatus status, String reason, boolean bodyless,
-                         boolean close, String extraName, String extraValue) {
+                         Persistence persistence, String extraName, String extraValue) {
         String body = status.code() + " " + status.reasonPhrase() + (reason == null ? "" : ": " + reason) + "\n";
         ResponseHead head = ResponseHead.start(alloc, status)
                 .add("Content-Type", "text/plain; charset=utf-8")
@@ -28,9 +28,6 @@ public final class ErrorResponse {
         if (extraName != null) {
             head.add(extraName, extraValue);
         }
-        if (close) {
-            head.add("Connection", "close");
-        }
-        return head.end(bodyless ? null : body);
+        return persistence.say(head).end(bodyless ? null : body);
     }
 }

@@ -12,7 +12,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -128,13 +127,14 @@ public final class FileRequestHandler extends ChannelInboundHandlerAdapter {
 
     private void respond(Inbound inbound) {
         switch (inbound) {
-            case Rejection rejection -> sendError(rejection.status(), rejection.reason(), false, true, null, null);
+            case Rejection rejection -> sendError(rejection.status(), rejection.reason(), false, Persistence.CLOSE,
+                    null, null);
             case Request request -> {
                 try {
                     serve(request);
                 } catch (RuntimeException e) {
                     log.error("failed to answer {} {}", request.method(), request.path(), e);
-                    sendError(HttpResponseStatus.INTERNAL_SERVER_ERROR, null, false, true, null, null);
+                    sendError(HttpResponseStatus.INTERNAL_SERVER_ERROR, null, false, Persistence.CLOSE, null, null);
                 }
             }
         }
@@ -142,26 +142,37 @@ public final class FileRequestHandler extends ChannelInboundHandlerAdapter {
 
     private void serve(Request request) {
         boolean bodyless = request.method().equals(HttpMethod.HEAD);
-        boolean close = !request.keepAlive() || site.draining();
+        Persistence persistence = Persistence.of(request, site.draining());
         if (!bodyless && !request.method().equals(HttpMethod.GET)) {
             if (KNOWN_METHODS.contains(request.method().name())) {
-                sendError(HttpResponseStatus.METHOD_NOT_ALLOWED, null, false, close, "Allow", ALLOW);
+                sendError(HttpResponseStatus.METHOD_NOT_ALLOWED, null, false, persistence, "Allow", ALLOW);
             } else {
-                sendError(HttpResponseStatus.NOT_IMPLEMENTED, null, false, close, "Allow", ALLOW);
+                sendError(HttpResponseStatus.NOT_IMPLEMENTED, null, false, persistence, "Allow", ALLOW);
             }
             return;
         }
         switch (site.files().resolve(request.path())) {
-            case Lookup.BadPath bad -> sendError(HttpResponseStatus.BAD_REQUEST, bad.why(), bodyless, close, null, null);
-            case Lookup.NotFound notFound -> sendError(HttpResponseStatus.NOT_FOUND, null, bodyless, close, null, null);
-            case Lookup.Forbidden forbidden -> sendError(HttpResponseStatus.FORBIDDEN, null, bodyless, close, null, null);
-            case Lookup.MissingSlash redirect -> sendError(HttpResponseStatus.MOVED_PERMANENTLY, null, bodyless, close,
-                    "Location", request.query() == null ? redirect.location() : redirect.location() + "?" + request.query());
-            case Lookup.Found found -> serveFile(request, found, bodyless, close);
+            case Lookup.BadPath bad -> sendError(HttpResponseStatus.BAD_REQUEST, bad.why(), bodyless, persistence,
+                    null, null);
+            case Lookup.NotFound notFound -> sendError(HttpResponseStatus.NOT_FOUND, null, bodyless, persistence,
+                    null, null);
+            case Lookup.Forbidden forbidden -> sendError(HttpResponseStatus.FORBIDDEN, null, bodyless, persistence,
+                    null, null);
+            case Lookup.MissingSlash redirect -> sendError(HttpResponseStatus.MOVED_PERMANENTLY, null, bodyless,
+                    persistence, "Location", location(redirect, request.query()));
+            case Lookup.Found found -> serveFile(request, found, bodyless, persistence);
         }
     }
 
-    private void serveFile(Request request, Lookup.Found found, boolean bodyless, boolean close) {
+    /**
+     * Where a redirect sends the client: the path as the document root resolved and encoded it (one leading
+     * '/', so never another host) and the query re-encoded; nothing of the request is echoed as it came.
+     */
+    private static String location(Lookup.MissingSlash redirect, String query) {
+        return query == null ? redirect.location() : redirect.location() + "?" + Tokens.reencodeQuery(query);
+    }
+
+    private void serveFile(Request request, Lookup.Found found, boolean bodyless, Persistence persistence) {
         FileInfo info = found.file();
         Preconditions.Outcome outcome = request.mayBeConditional()
                 ? Preconditions.evaluate(true, request.headers(), info) : Preconditions.Outcome.PROCEED;
@@ -170,11 +181,11 @@ public final class FileRequestHandler extends ChannelInboundHandlerAdapter {
                 ResponseHead head = ResponseHead.start(ctx.alloc(), HttpResponseStatus.NOT_MODIFIED)
                         .add("ETag", info.etag())
                         .add("Last-Modified", info.lastModified());
-                finish(ctx.writeAndFlush(connection(head, request, close).end()), close);
+                finish(ctx.writeAndFlush(persistence.say(head).end()), persistence);
                 return;
             }
             case PRECONDITION_FAILED -> {
-                sendError(HttpResponseStatus.PRECONDITION_FAILED, null, bodyless, close, null, null);
+                sendError(HttpResponseStatus.PRECONDITION_FAILED, null, bodyless, persistence, null, null);
                 return;
             }
             case PROCEED -> {
@@ -184,87 +195,84 @@ public final class FileRequestHandler extends ChannelInboundHandlerAdapter {
         try {
             file = site.files().open(request.path(), found);
         } catch (FileChangedException e) {
-            sendError(HttpResponseStatus.SERVICE_UNAVAILABLE, "file is being modified", bodyless, close,
+            sendError(HttpResponseStatus.SERVICE_UNAVAILABLE, "file is being modified", bodyless, persistence,
                     "Retry-After", "1");
             return;
         } catch (AccessDeniedException e) {
-            sendError(HttpResponseStatus.FORBIDDEN, null, bodyless, close, null, null);
+            sendError(HttpResponseStatus.FORBIDDEN, null, bodyless, persistence, null, null);
             return;
         } catch (IOException e) {
-            sendError(HttpResponseStatus.NOT_FOUND, null, bodyless, close, null, null);
+            sendError(HttpResponseStatus.NOT_FOUND, null, bodyless, persistence, null, null);
             return;
         }
         try {
-            sendFile(request, info, file, bodyless, close);
+            sendFile(request, info, file, bodyless, persistence);
         } finally {
             file.release();
         }
     }
 
-    private void sendFile(Request request, FileInfo info, OpenFile file, boolean bodyless, boolean close) {
+    private void sendFile(Request request, FileInfo info, OpenFile file, boolean bodyless, Persistence persistence) {
         long length = info.length();
         FileFields fields = FileFields.of(info);
         String type = fields.type();
         RangeRequest ranges = RangeRequest.WHOLE;
-        String rangeHeader = request.mayBeConditional() ? request.headers().get(HttpHeaderNames.RANGE) : null;
+        // Range is no list: two lines of it are no valid range set, and an invalid one is ignored (§14.2).
+        String rangeHeader = request.mayBeConditional()
+                ? FieldLines.single(request.headers(), HttpHeaderNames.RANGE) : null;
         if (!bodyless && rangeHeader != null && Preconditions.rangeAllowed(request.headers(), info)) {
             ranges = RangeRequest.parse(rangeHeader, length);
         }
         switch (ranges) {
             case RangeRequest.Whole whole -> {
-                ByteBuf head = fileHead(HttpResponseStatus.OK, fields, type, length, request, close).end();
-                send(head, file, 0, length, bodyless, close);
+                ByteBuf head = fileHead(HttpResponseStatus.OK, fields, type, length, persistence).end();
+                send(head, file, 0, length, bodyless, persistence);
             }
             case RangeRequest.Unsatisfiable unsatisfiable -> sendError(Rfc9110Status.RANGE_NOT_SATISFIABLE,
-                    null, false, close, "Content-Range", "bytes */" + length);
+                    null, false, persistence, "Content-Range", "bytes */" + length);
             case RangeRequest.Partial partial when partial.ranges().size() == 1 -> {
                 ByteRange range = partial.ranges().getFirst();
-                ByteBuf head = fileHead(HttpResponseStatus.PARTIAL_CONTENT, fields, type, range.length(), request, close)
+                ByteBuf head = fileHead(HttpResponseStatus.PARTIAL_CONTENT, fields, type, range.length(), persistence)
                         .add("Content-Range", range.contentRange(length))
                         .end();
-                send(head, file, range.first(), range.length(), false, close);
+                send(head, file, range.first(), range.length(), false, persistence);
             }
             case RangeRequest.Partial partial -> {
                 MultipartBody body = new MultipartBody(partial.ranges(), type, length);
                 ResponseHead head = fileHead(HttpResponseStatus.PARTIAL_CONTENT, fields, body.contentType(),
-                        body.contentLength(), request, close);
-                finish(body.send(ctx, head.end(), file, site.sender(), clock::progress), close);
+                        body.contentLength(), persistence);
+                finish(body.send(ctx, head.end(), file, site.sender(), clock::progress), persistence);
             }
         }
     }
 
     private ResponseHead fileHead(HttpResponseStatus status, FileFields fields, String type, long contentLength,
-                                  Request request, boolean close) {
+                                  Persistence persistence) {
         ResponseHead head = ResponseHead.start(ctx.alloc(), status)
                 .add("Content-Type", type)
                 .add("Content-Length", contentLength)
                 .add(fields.validators());
-        return connection(head, request, close);
+        return persistence.say(head);
     }
 
-    private static ResponseHead connection(ResponseHead head, Request request, boolean close) {
-        if (close) {
-            return head.add("Connection", "close");
-        }
-        return request.version() == HttpVersion.HTTP_1_0 ? head.add("Connection", "keep-alive") : head;
-    }
-
-    private void send(ByteBuf head, OpenFile file, long offset, long length, boolean bodyless, boolean close) {
+    private void send(ByteBuf head, OpenFile file, long offset, long length, boolean bodyless,
+                      Persistence persistence) {
         if (bodyless) {
-            finish(ctx.writeAndFlush(head), close);
+            finish(ctx.writeAndFlush(head), persistence);
         } else {
-            finish(site.sender().send(ctx, head, file, offset, length, clock::progress), close);
+            finish(site.sender().send(ctx, head, file, offset, length, clock::progress), persistence);
         }
     }
 
-    private void sendError(HttpResponseStatus status, String reason, boolean bodyless, boolean close,
+    private void sendError(HttpResponseStatus status, String reason, boolean bodyless, Persistence persistence,
                            String extraName, String extraValue) {
-        ByteBuf response = ErrorResponse.build(ctx.alloc(), status, reason, bodyless, close, extraName, extraValue);
-        finish(ctx.writeAndFlush(response), close);
+        ByteBuf response = ErrorResponse.build(ctx.alloc(), status, reason, bodyless, persistence, extraName,
+                extraValue);
+        finish(ctx.writeAndFlush(response), persistence);
     }
 
     /** When the response is in the kernel: count it, then close or take the next request. */
-    private void finish(ChannelFuture sent, boolean close) {
+    private void finish(ChannelFuture sent, Persistence persistence) {
         sent.addListener((ChannelFutureListener) future -> {
             if (!future.isSuccess()) {
                 log.debug("response to {} failed: {}", ctx.channel().remoteAddress(), future.cause().toString());
@@ -272,7 +280,7 @@ public final class FileRequestHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             site.counters().addResponse();
-            if (close || site.draining()) {
+            if (persistence.closes() || site.draining()) {
                 ctx.close();
                 return;
             }

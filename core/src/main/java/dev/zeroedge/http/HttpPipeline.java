@@ -10,8 +10,8 @@ public final class HttpPipeline {
     }
 
     public static void install(Channel channel, Site site) {
-        ConnectionClock clock = new ConnectionClock(site.limits());
         RequestDecoder decoder = new RequestDecoder(site.limits());
+        ConnectionClock clock = new ConnectionClock(site.limits(), decoder);
         ChannelPipeline pipeline = channel.pipeline();
         pipeline.addLast("clock", clock);
         pipeline.addLast("decoder", decoder);

@@ -10,7 +10,8 @@ import java.util.Date;
 /**
  * Conditional requests, evaluated in the order of RFC 9110 §13.2.2: If-Match, If-Unmodified-Since,
  * If-None-Match, If-Modified-Since; and If-Range, which decides only whether a Range is honoured.
- * Pure functions of the headers and the file's validators.
+ * Pure functions of the headers and the file's validators. The tag lists may come on several lines, which
+ * read as one list; a date or If-Range on more than one line is invalid ({@link FieldLines}).
  */
 public final class Preconditions {
 
@@ -20,24 +21,26 @@ public final class Preconditions {
     }
 
     public static Outcome evaluate(boolean getOrHead, HttpHeaders headers, FileInfo file) {
-        String ifMatch = headers.get(HttpHeaderNames.IF_MATCH);
+        String ifMatch = FieldLines.list(headers, HttpHeaderNames.IF_MATCH);
         if (ifMatch != null) {
             if (!matches(ifMatch, file.etag(), true)) {
                 return Outcome.PRECONDITION_FAILED;
             }
         } else {
-            Long since = date(headers.get(HttpHeaderNames.IF_UNMODIFIED_SINCE));
+            // Two lines of it "appear to be a list of dates", which §13.1.4 says to ignore.
+            Long since = date(FieldLines.single(headers, HttpHeaderNames.IF_UNMODIFIED_SINCE));
             if (since != null && file.lastModifiedSeconds() > since) {
                 return Outcome.PRECONDITION_FAILED;
             }
         }
-        String ifNoneMatch = headers.get(HttpHeaderNames.IF_NONE_MATCH);
+        String ifNoneMatch = FieldLines.list(headers, HttpHeaderNames.IF_NONE_MATCH);
         if (ifNoneMatch != null) {
             if (matches(ifNoneMatch, file.etag(), false)) {
                 return getOrHead ? Outcome.NOT_MODIFIED : Outcome.PRECONDITION_FAILED;
             }
         } else if (getOrHead) {
-            Long since = date(headers.get(HttpHeaderNames.IF_MODIFIED_SINCE));
+            // Ignored with more than one member (§13.1.3), so on more than one line.
+            Long since = date(FieldLines.single(headers, HttpHeaderNames.IF_MODIFIED_SINCE));
             if (since != null && file.lastModifiedSeconds() <= since) {
                 return Outcome.NOT_MODIFIED;
             }
@@ -47,12 +50,16 @@ public final class Preconditions {
 
     /**
      * Whether a Range may be honoured: true without If-Range; with it, only when it holds the current
-     * strong ETag or exactly the Last-Modified date (§13.1.5; a weak tag never matches).
+     * strong ETag or exactly the Last-Modified date (§13.1.5; a weak tag never matches). On two lines it is
+     * no one validator, so it cannot match and the Range is ignored: the whole file is the safe answer.
      */
     public static boolean rangeAllowed(HttpHeaders headers, FileInfo file) {
-        String ifRange = headers.get(HttpHeaderNames.IF_RANGE);
-        if (ifRange == null) {
+        if (!headers.contains(HttpHeaderNames.IF_RANGE)) {
             return true;
+        }
+        String ifRange = FieldLines.single(headers, HttpHeaderNames.IF_RANGE);
+        if (ifRange == null) {
+            return false;
         }
         String value = ifRange.trim();
         if (value.startsWith("\"") || value.startsWith("W/")) {

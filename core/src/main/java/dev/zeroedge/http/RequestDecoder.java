@@ -31,7 +31,11 @@ public final class RequestDecoder extends ByteToMessageDecoder {
 
     private enum State { REQUEST_LINE, HEADERS, DISCARD }
 
-    /** Empty lines tolerated before a request line (RFC 9112 §2.2 asks to ignore at least one). */
+    /**
+     * Empty lines tolerated before a request line (RFC 9112 §2.2 asks to ignore at least one); one more is
+     * refused with 400, so a client sending endless CRLFs costs a few bytes of work, not a connection's worth.
+     * Meanwhile the {@link ConnectionClock} keeps the connection on its idle deadline.
+     */
     private static final int MAX_LEADING_EMPTY_LINES = 2;
 
     private static final FastThreadLocal<byte[]> LINE = new FastThreadLocal<>() {
@@ -93,15 +97,15 @@ public final class RequestDecoder extends ByteToMessageDecoder {
                         reject(out, HttpResponseStatus.BAD_REQUEST, "line not terminated by CRLF");
                         continue;
                     }
-                    String line = lineText(in, in.readerIndex(), length - 1);
-                    in.readerIndex(lf + 1);
-                    if (line.isEmpty()) {
+                    if (length == 1) {
+                        in.readerIndex(lf + 1);
                         if (++emptyLines > MAX_LEADING_EMPTY_LINES) {
                             reject(out, HttpResponseStatus.BAD_REQUEST, "empty lines instead of a request");
-                            continue;
                         }
                         continue;
                     }
+                    String line = lineText(in, in.readerIndex(), length - 1);
+                    in.readerIndex(lf + 1);
                     String problem = parseRequestLine(line);
                     if (problem != null) {
                         reject(out, version == null && problem.startsWith("HTTP version")
@@ -317,16 +321,18 @@ public final class RequestDecoder extends ByteToMessageDecoder {
             }
             requestTarget = absolutePath;
         }
+        // A target carries no fragment (RFC 9112 §3.2); one sent anyway is dropped, from the query too, so a
+        // redirect that keeps the query never carries it on.
+        int hash = requestTarget.indexOf('#');
+        if (hash >= 0) {
+            requestTarget = requestTarget.substring(0, hash);
+        }
         int q = requestTarget.indexOf('?');
         if (q >= 0) {
             query = requestTarget.substring(q + 1);
             path = requestTarget.substring(0, q);
         } else {
             path = requestTarget;
-        }
-        int hash = path.indexOf('#');
-        if (hash >= 0) {
-            path = path.substring(0, hash);
         }
         boolean hasBody = chunked || length > 0;
         boolean keepAlive = !hasBody && (connectionField ? keepAlive(version, headers) : version == HttpVersion.HTTP_1_1);

@@ -74,7 +74,7 @@ final class ResponseHead {
     }
 
     ResponseHead add(String name, String value) {
-        // Values are ours, media types of our table or numbers: all US-ASCII.
+        // Values are ours (media types of our table, numbers, a Location we encoded): all US-ASCII.
         return append(name).append(": ").append(value).append("\r\n");
     }
 

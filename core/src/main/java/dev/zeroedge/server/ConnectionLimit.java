@@ -1,6 +1,7 @@
 package dev.zeroedge.server;
 
 import dev.zeroedge.http.ErrorResponse;
+import dev.zeroedge.http.Persistence;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -28,7 +29,7 @@ final class ConnectionLimit extends ChannelInboundHandlerAdapter {
         ctx.channel().closeFuture().addListener(f -> open.decrementAndGet());
         if (open.incrementAndGet() > max) {
             ctx.writeAndFlush(ErrorResponse.build(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE,
-                            "too many connections", false, true, "Retry-After", "1"))
+                            "too many connections", false, Persistence.CLOSE, "Retry-After", "1"))
                     .addListener(ChannelFutureListener.CLOSE);
             return;
         }

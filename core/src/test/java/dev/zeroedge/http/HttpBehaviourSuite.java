@@ -12,6 +12,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,6 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 /**
  * HTTP behaviour that every mode must show, written once over raw sockets (RFC 9110/9112). Each transport
@@ -116,6 +120,9 @@ public abstract class HttpBehaviourSuite {
         Files.createDirectory(root.resolve("docs"));
         Files.writeString(root.resolve("docs/index.html"), "<h1>docs</h1>\n");
         Files.createDirectory(root.resolve("noindex"));
+        for (String odd : List.of("sp ace", "caf\u00e9", "a#b?c", "100%", "semi;colon")) {
+            Files.createDirectory(root.resolve(odd));
+        }
         Files.writeString(root.resolve("noindex/a.txt"), "a\n");
         Files.writeString(root.resolve(".secret"), "secret\n");
         Files.createDirectory(root.resolve(".hidden"));
@@ -446,6 +453,93 @@ public abstract class HttpBehaviourSuite {
         assertEquals(200, get("/data.bin", "Range: bytes=0-9", "If-Range: Thu, 01 Jan 2015 00:00:00 GMT").status());
     }
 
+    /**
+     * Every field the server reads, on more than one line. A list-valued field reads as its lines joined
+     * with ", " (RFC 9110 §5.3): If-Match, If-None-Match, Connection. A singleton field on two lines is
+     * invalid: Host and Content-Length make the request 400 (RFC 9112 §3.2, RFC 9110 §8.6); the dates of
+     * If-Modified-Since and If-Unmodified-Since are then ignored (§13.1.3, §13.1.4); two If-Range lines are
+     * a validator that cannot match, so the Range is ignored (§13.1.5); two Range lines are not a valid
+     * range set and are ignored (§14.2). Transfer-Encoding on a GET is 400 however it is written.
+     * {etag}, {lm} and {past} stand for the file's ETag, its Last-Modified and an older date.
+     */
+    Stream<Arguments> repeatedFields() {
+        String inm = "If-None-Match: ";
+        return Stream.of(
+                arguments("HTTP/1.1", "/hello.txt", List.of("Host: a", "Host: b"), 400, "close"),
+                arguments("HTTP/1.1", "/hello.txt", List.of("Host: a", "Host: a"), 400, "close"),
+                arguments("HTTP/1.0", "/hello.txt", List.of("Host: a", "Host: a"), 400, "close"),
+                arguments("HTTP/1.1", "/hello.txt", List.of("Content-Length: 0", "Content-Length: 0"), 400, "close"),
+                arguments("HTTP/1.1", "/hello.txt", List.of("Content-Length: 0, 0"), 400, "close"),
+                arguments("HTTP/1.1", "/hello.txt", List.of("Transfer-Encoding: gzip", "Transfer-Encoding: chunked"),
+                        400, "close"),
+                arguments("HTTP/1.1", "/hello.txt", List.of("Connection: keep-alive", "Connection: close"), 200, "close"),
+                arguments("HTTP/1.1", "/hello.txt", List.of("Connection: x-custom", "connection: Close"), 200, "close"),
+                arguments("HTTP/1.0", "/hello.txt", List.of("Connection: x-custom", "Connection: Keep-Alive"), 200,
+                        "keep-alive"),
+                arguments("HTTP/1.1", "/hello.txt", List.of("If-Match: \"x\"", "If-Match: {etag}"), 200, null),
+                arguments("HTTP/1.1", "/hello.txt", List.of("If-Match: {etag}", "If-Match: \"x\""), 200, null),
+                arguments("HTTP/1.1", "/hello.txt", List.of("if-match: \"x\"", "IF-MATCH: \"y\", {etag}"), 200, null),
+                arguments("HTTP/1.1", "/hello.txt", List.of("If-Match: \"x\"", "If-Match: \"y\""), 412, null),
+                arguments("HTTP/1.1", "/hello.txt", List.of("If-Match: \"x\"", "If-Match: W/{etag}"), 412, null),
+                arguments("HTTP/1.1", "/hello.txt", List.of(inm + "\"x\"", inm + "{etag}"), 304, null),
+                arguments("HTTP/1.1", "/hello.txt", List.of(inm + "\"x\"", inm + "W/{etag}"), 304, null),
+                arguments("HTTP/1.1", "/hello.txt", List.of(inm + "\"x\"", inm + "\"y\""), 200, null),
+                arguments("HTTP/1.1", "/hello.txt", List.of(inm + "\"x\"", inm + "\"y\"", "If-Modified-Since: {lm}"),
+                        200, null),
+                arguments("HTTP/1.1", "/hello.txt", List.of("If-Unmodified-Since: {past}", "If-Unmodified-Since: {lm}"),
+                        200, null),
+                arguments("HTTP/1.1", "/hello.txt", List.of("If-Unmodified-Since: {past}", "If-Unmodified-Since: {past}"),
+                        200, null),
+                arguments("HTTP/1.1", "/hello.txt", List.of("If-Modified-Since: {lm}", "If-Modified-Since: {past}"),
+                        200, null),
+                arguments("HTTP/1.1", "/hello.txt", List.of("If-Modified-Since: {lm}", "If-Modified-Since: {lm}"),
+                        200, null),
+                arguments("HTTP/1.1", "/data.bin", List.of("Range: bytes=0-9", "Range: bytes=20-29"), 200, null),
+                arguments("HTTP/1.1", "/data.bin", List.of("Range: bytes=0-9", "Range: 20-29"), 200, null),
+                arguments("HTTP/1.1", "/data.bin", List.of("Range: bytes=0-9", "Range: bytes=0-9"), 200, null),
+                arguments("HTTP/1.1", "/data.bin", List.of("Range: bytes=0-9", "If-Range: {etag}", "If-Range: {etag}"),
+                        200, null),
+                arguments("HTTP/1.1", "/data.bin", List.of("Range: bytes=0-9", "If-Range: {etag}"), 206, null),
+                arguments("HTTP/1.1", "/data.bin", List.of("Range: bytes=0-9", "If-Match: \"x\"", "If-Match: {etag}"),
+                        206, null));
+    }
+
+    @ParameterizedTest
+    @MethodSource("repeatedFields")
+    void repeatedFieldLinesReadAsTheRfcSays(String version, String path, List<String> lines, int status,
+                                             String connection) throws IOException {
+        Response plain = get(path);
+        String past = "Thu, 01 Jan 2015 00:00:00 GMT";
+        StringBuilder request = new StringBuilder("GET " + path + " " + version + "\r\n");
+        if (version.equals("HTTP/1.1") && lines.stream().noneMatch(l -> l.regionMatches(true, 0, "Host:", 0, 5))) {
+            request.append("Host: test\r\n");
+        }
+        for (String line : lines) {
+            request.append(line.replace("{etag}", etagOf(plain)).replace("{lm}", plain.header("Last-Modified"))
+                    .replace("{past}", past)).append("\r\n");
+        }
+        String sent = request.append("\r\n").toString();
+        try (RawHttp http = new RawHttp(port)) {
+            Response r = http.exchange(sent);
+            assertEquals(status, r.status(), sent);
+            assertEquals(connection, r.header("Connection"), sent);
+            switch (status) {
+                case 200 -> assertArrayEquals(plain.body(), r.body(), sent);
+                case 206 -> assertArrayEquals(Arrays.copyOfRange(plain.body(), 0, 10), r.body(), sent);
+                case 304 -> assertEquals(0, r.body().length, sent);
+                default -> {
+                }
+            }
+            if ("close".equals(connection)) {
+                assertTrue(http.closedByServer(2000), "closed after: " + sent);
+            } else {
+                Response next = http.exchange("GET /hello.txt " + version + "\r\nHost: test\r\n"
+                        + ("keep-alive".equals(connection) ? "Connection: keep-alive\r\n" : "") + "\r\n");
+                assertEquals(HELLO, next.bodyText(), "still open after: " + sent);
+            }
+        }
+    }
+
     // ---- connections ----
 
     @Test
@@ -501,6 +595,53 @@ public abstract class HttpBehaviourSuite {
         }
     }
 
+    /**
+     * Every kind of response on an HTTP/1.0 connection says what becomes of it (RFC 9112 §9.3): with
+     * keep-alive asked for, each says keep-alive and the connection takes the next request; without, each
+     * says close and the connection closes. A 1.0 client that is not told keep-alive waits for the close.
+     */
+    Stream<Arguments> http10Responses() {
+        return Stream.of(
+                arguments("GET /hello.txt", 200),
+                arguments("HEAD /hello.txt", 200),
+                arguments("GET /hello.txt|If-None-Match: *", 304),
+                arguments("GET /hello.txt|If-Match: \"x\"", 412),
+                arguments("GET /data.bin|Range: bytes=0-9", 206),
+                arguments("GET /data.bin|Range: bytes=0-9,20-29", 206),
+                arguments("GET /data.bin|Range: bytes=100000-", 416),
+                arguments("GET /missing.txt", 404),
+                arguments("HEAD /missing.txt", 404),
+                arguments("GET /docs", 301),
+                arguments("HEAD /docs", 301),
+                arguments("GET /%zz", 400),
+                arguments("DELETE /hello.txt", 405),
+                arguments("BREW /hello.txt", 501));
+    }
+
+    @ParameterizedTest
+    @MethodSource("http10Responses")
+    void http10ResponsesAllSayWhetherTheConnectionStays(String request, int status) throws IOException {
+        String[] parts = request.split("\\|");
+        String extra = parts.length > 1 ? parts[1] + "\r\n" : "";
+        boolean head = parts[0].startsWith("HEAD");
+        try (RawHttp http = new RawHttp(port)) {
+            http.send(parts[0] + " HTTP/1.0\r\nConnection: keep-alive\r\n" + extra + "\r\n");
+            Response r = head ? http.readHead() : http.read();
+            assertEquals(status, r.status(), request);
+            assertEquals("keep-alive", r.header("Connection"), request);
+            Response next = http.exchange("GET /hello.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+            assertEquals(HELLO, next.bodyText(), "the connection stayed after " + request);
+            assertEquals("keep-alive", next.header("Connection"));
+        }
+        try (RawHttp http = new RawHttp(port)) {
+            http.send(parts[0] + " HTTP/1.0\r\n" + extra + "\r\n");
+            Response r = head ? http.readHead() : http.read();
+            assertEquals(status, r.status(), request);
+            assertEquals("close", r.header("Connection"), request);
+            assertTrue(http.closedByServer(2000), "closed after " + request);
+        }
+    }
+
     // ---- directories and paths ----
 
     @Test
@@ -514,6 +655,51 @@ public abstract class HttpBehaviourSuite {
         assertEquals("<h1>docs</h1>\n", index.bodyText());
         assertEquals(404, get("/noindex/").status());
         assertEquals(404, get("/hello.txt/").status());
+    }
+
+    /**
+     * The Location of a redirect is built from the resolved path, never echoed: one leading '/', dot segments
+     * and empty segments gone, each segment percent-encoded again from its decoded form (UTF-8, upper-case hex),
+     * and the query kept with whatever is not a query character encoded. A Location of "//host/..." would send
+     * browsers, and every cache that keeps the 301, to another host.
+     */
+    Stream<Arguments> redirects() {
+        return Stream.of(
+                arguments("//attacker.example/../docs", "/docs/"),
+                arguments("//docs", "/docs/"),
+                arguments("///docs", "/docs/"),
+                arguments("/./docs", "/docs/"),
+                arguments("/docs/../docs", "/docs/"),
+                arguments("/noindex/./../docs", "/docs/"),
+                arguments("/%64ocs", "/docs/"),
+                arguments("/sp%20ace", "/sp%20ace/"),
+                arguments("/caf%c3%a9", "/caf%C3%A9/"),
+                arguments("/a%23b%3fc", "/a%23b%3Fc/"),
+                arguments("/100%25", "/100%25/"),
+                arguments("/semi;colon", "/semi;colon/"),
+                arguments("/semi%3Bcolon", "/semi;colon/"),
+                arguments("//attacker.example/../docs?a=1", "/docs/?a=1"),
+                arguments("/docs?next=%2Fx%2f", "/docs/?next=%2Fx%2f"),
+                arguments("/docs?a=/b?c:d@e!$&'()*+,;=", "/docs/?a=/b?c:d@e!$&'()*+,;="),
+                arguments("/docs?q=\"<>\\^`{|}", "/docs/?q=%22%3C%3E%5C%5E%60%7B%7C%7D"),
+                arguments("/docs?bad=%zz%4", "/docs/?bad=%25zz%254"),
+                arguments("/docs?", "/docs/?"),
+                arguments("/docs?a=1#//attacker.example", "/docs/?a=1"),
+                arguments("/docs#frag", "/docs/"),
+                arguments("http://attacker.example//attacker.example/../docs", "/docs/"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("redirects")
+    void redirectLocationIsTheNormalisedPathReEncoded(String target, String location) throws IOException {
+        Response r = raw("GET " + target + " HTTP/1.1\r\nHost: test\r\n\r\n");
+        assertEquals("HTTP/1.1 301 Moved Permanently", r.statusLine(), target);
+        assertEquals(location, r.header("Location"), target);
+        assertEquals("301 Moved Permanently\n", r.bodyText(), target);
+        try (RawHttp http = new RawHttp(port)) {
+            Response head = http.send("HEAD " + target + " HTTP/1.1\r\nHost: test\r\n\r\n").readHead();
+            assertEquals(location, head.header("Location"), "HEAD " + target);
+        }
     }
 
     @Test
@@ -632,6 +818,47 @@ public abstract class HttpBehaviourSuite {
             assertTrue(http.closedByServer(3000), "idle keep-alive connection closed after the idle timeout");
         } finally {
             slow.shutdown(Duration.ofSeconds(1));
+        }
+    }
+
+    /**
+     * An empty line before a request line is ignored (RFC 9112 §2.2) and leaves the connection idle: the
+     * header timeout does not start (no 408), and the idle timeout keeps counting from where it was, so
+     * empty lines cannot keep a connection open. A third empty line in a row is refused (400 and close),
+     * so they cannot make the server work without end either.
+     */
+    @Test
+    void emptyLinesBeforeARequestLeaveTheConnectionIdle() throws Exception {
+        ServerConfig quick = config().withLimits(HttpLimits.DEFAULTS.withTimeouts(Duration.ofMillis(200),
+                Duration.ofMillis(1500)));
+        ZeroedgeServer idle = ZeroedgeServer.start(quick, transport());
+        try {
+            try (RawHttp http = new RawHttp(idle.port())) {
+                http.send("\r\n");
+                Thread.sleep(600); // three header timeouts
+                Response r = http.exchange("GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n");
+                assertEquals("HTTP/1.1 200 OK", r.statusLine());
+                assertEquals(HELLO, r.bodyText());
+                http.send("\r\n");
+                Thread.sleep(600);
+                assertEquals(HELLO, http.exchange("GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n").bodyText(),
+                        "an empty line after a response is idle too");
+            }
+            try (RawHttp http = new RawHttp(idle.port())) {
+                Thread.sleep(900);
+                http.send("\r\n");
+                // The idle timeout ends 1500 ms after the connection opened, 600 ms from now; had the empty
+                // line restarted it, 1500 ms from now. No 408 comes first: closed without a byte.
+                assertTrue(http.closedByServer(1200), "closed silently when the idle time that began before the "
+                        + "empty line ran out");
+            }
+            try (RawHttp http = new RawHttp(idle.port())) {
+                Response r = http.exchange("\r\n\r\n\r\nGET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n");
+                assertEquals("HTTP/1.1 400 Bad Request", r.statusLine());
+                assertTrue(http.closedByServer(2000));
+            }
+        } finally {
+            idle.shutdown(Duration.ofSeconds(1));
         }
     }
 
