@@ -22,6 +22,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 final class Statx {
 
     private static final int AT_EMPTY_PATH = 0x1000;
+    /** The attributes the kernel has: on a network file system, no round trip from an event loop. */
+    private static final int AT_STATX_DONT_SYNC = 0x4000;
     private static final int STATX_NLINK = 0x4;
     private static final int STATX_MTIME = 0x40;
     private static final int STATX_SIZE = 0x200;
@@ -58,7 +60,7 @@ final class Statx {
     static boolean describes(int fd, FileInfo info) {
         MemorySegment answer = ANSWER.get();
         try {
-            int rc = (int) STATX.invokeExact(fd, EMPTY_PATH, AT_EMPTY_PATH, WANTED, answer);
+            int rc = (int) STATX.invokeExact(fd, EMPTY_PATH, AT_EMPTY_PATH | AT_STATX_DONT_SYNC, WANTED, answer);
             if (rc != 0 || (answer.get(JAVA_INT, MASK) & WANTED) != WANTED) {
                 return false;
             }

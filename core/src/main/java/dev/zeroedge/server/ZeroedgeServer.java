@@ -95,6 +95,7 @@ public final class ZeroedgeServer implements AutoCloseable {
         ChannelFuture bound = bootstrap.bind(config.bind()).awaitUninterruptibly();
         if (!bound.isSuccess()) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            files.close();
             Throwable cause = bound.cause();
             throw new IOException("cannot listen on " + config.bind().getHostString() + ":" + config.bind().getPort()
                     + ": " + cause.getMessage(), cause);
