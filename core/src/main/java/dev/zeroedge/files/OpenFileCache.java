@@ -34,16 +34,17 @@ import java.util.concurrent.TimeUnit;
  * validators.
  *
  * <p>A file rewritten <em>in place</em> (same inode) changes the bytes behind a cached descriptor. So a
- * trusted name whose body is read from its descriptor is only trusted after a statx of that descriptor
- * (one system call, no path walk) still shows the length and mtime of its validators and a link count
- * above 0; otherwise the path is resolved again at once, and a deleted file answers 404 at once. A file of
- * at most {@link HeldBodies}' size has its bytes held, read between the open and the second stat, and
- * needs no such check: its bytes stay the ones of its validators whatever happens on disk. <b>The window
+ * name whose body is read from its descriptor is only trusted after a statx of that descriptor
+ * ({@link Statx}: one system call, no path walk, about 0.9 µs here) still shows the length and mtime of
+ * its validators and a link count above 0; otherwise the path is resolved again at once, and a deleted
+ * file answers 404 at once. A file of at most {@link HeldBodies}' size has its bytes held, read between
+ * the open and the second stat, and needs no such check: its bytes stay the ones of its validators
+ * whatever happens on disk. <b>The window
  * that remains</b>: a rewrite that starts after that statx, while the response is being sent (the bytes
  * are read by the kernel as they go out, after the head), goes out with new bytes under the old
  * validators for that one response; and a rewrite within the file system's timestamp granularity of
-the previous write (a clock tick) keeps its mtime and length, which no mtime-based validator sees. A
-writer who wants no window replaces files by rename.
+ * the previous write (a clock tick) keeps its mtime and length, which no mtime-based validator sees. A
+ * writer who wants no window replaces files by rename.
  *
  * <p>Files not used for {@code inactive} (default 60 s, nginx's {@code open_file_cache inactive}) are
  * closed whether or not the path is asked for again, so a deleted file's disk space comes back: a sweep
@@ -92,7 +93,8 @@ public final class OpenFileCache implements AutoCloseable {
         if (off) {
             this.sweeper = null;
         } else {
-            this.sweeper = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("open-file-sweep", true));
+            this.sweeper = Executors.newSingleThreadScheduledExecutor(
+                    new DefaultThreadFactory("open-file-sweep", true));
             long every = Math.max(inactiveNanos / 4, TimeUnit.MILLISECONDS.toNanos(10));
             sweeper.scheduleWithFixedDelay(this::dropInactive, every, every, TimeUnit.NANOSECONDS);
         }
@@ -126,8 +128,9 @@ public final class OpenFileCache implements AutoCloseable {
             known.file.usedAt(now);
             return known.found;
         }
-        Entry file = files.asMap().compute(found.file().path(), (path, old) ->
-                old != null && !old.evicted && old.info.equals(found.file()) ? old : new Entry(found.file(), held, now));
+        // One entry per real file at one version: every name of it shares it, a new version replaces it.
+        Entry file = files.asMap().compute(found.file().path(), (path, old) -> old != null && !old.evicted
+                && old.info.equals(found.file()) ? old : new Entry(found.file(), held, now));
         file.usedAt(now);
         Name checked = new Name(new Lookup.Found(file.info), now, file);
         names.put(name, checked);

@@ -98,7 +98,7 @@ public abstract class OpenFileCacheSuite {
         }
     }
 
-    /** Waits until {@code deadline} (nanoTime) for this JVM to hold no descriptor of {@code file}; returns those left. */
+    /** Waits until {@code deadline} (nanoTime) for this JVM to hold no descriptor of {@code file}; returns the rest. */
     private static List<String> awaitNoDescriptorOf(Path file, long deadline) throws Exception {
         List<String> left = descriptorsOf(file);
         while (!left.isEmpty() && System.nanoTime() < deadline) {
