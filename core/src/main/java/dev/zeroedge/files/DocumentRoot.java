@@ -63,8 +63,79 @@ public final class DocumentRoot {
      * without query or fragment.
      */
     public Lookup resolve(String rawPath) {
+        Name name = parse(rawPath);
+        return name.refusal != null ? name.refusal : lookUp(name.segments, name.directoryForm);
+    }
+
+    /**
+     * The canonical name of what {@code rawPath} asks for, found without a system call: its segments
+     * decoded, dot and empty segments gone, "/"-joined, with a trailing '/' when it names a directory. Every
+     * spelling of one file ({@code /a.txt}, {@code /%61.txt}, {@code //a.txt}, {@code /./a.txt},
+     * {@code /d/../a.txt}) has the same name. Null when {@link #resolve} refuses the path without looking.
+     * A path that is already canonical (the usual one) is returned as it is, without an allocation.
+     */
+    public String name(String rawPath) {
+        if (isCanonical(rawPath)) {
+            return rawPath;
+        }
+        Name name = parse(rawPath);
+        if (name.refusal != null) {
+            return null;
+        }
+        StringBuilder canonical = new StringBuilder(rawPath.length());
+        for (String segment : name.segments) {
+            canonical.append('/').append(segment);
+        }
+        if (name.directoryForm) {
+            canonical.append('/');
+        }
+        return canonical.toString();
+    }
+
+    /** What a canonical {@code name} (from {@link #name}) names. */
+    public Lookup resolveName(String name) {
+        List<String> segments = new ArrayList<>();
+        int start = 1;
+        while (start < name.length()) {
+            int slash = name.indexOf('/', start);
+            int end = slash < 0 ? name.length() : slash;
+            segments.add(name.substring(start, end));
+            start = end + 1;
+        }
+        return lookUp(segments, name.endsWith("/"));
+    }
+
+    /**
+     * True when {@code rawPath} is its own canonical name: no escape, no dot or empty segment (and so no
+     * dotfile), nothing {@link #refuse} would refuse. The rest take {@link #parse}.
+     */
+    private static boolean isCanonical(String rawPath) {
         if (rawPath.isEmpty() || rawPath.charAt(0) != '/') {
-            return new Lookup.BadPath("path must start with '/'");
+            return false;
+        }
+        for (int i = 1; i < rawPath.length(); i++) {
+            char c = rawPath.charAt(i);
+            if (c == '%' || c == '\\' || c < 0x20 || c == 0x7f) {
+                return false;
+            }
+            if (rawPath.charAt(i - 1) == '/' && (c == '/' || c == '.')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A request path split into decoded segments, or why it names nothing. */
+    private record Name(List<String> segments, boolean directoryForm, Lookup refusal) {
+
+        static Name refused(Lookup refusal) {
+            return new Name(List.of(), false, refusal);
+        }
+    }
+
+    private Name parse(String rawPath) {
+        if (rawPath.isEmpty() || rawPath.charAt(0) != '/') {
+            return Name.refused(new Lookup.BadPath("path must start with '/'"));
         }
         List<String> segments = new ArrayList<>();
         boolean directoryForm = true;
@@ -84,7 +155,7 @@ public final class DocumentRoot {
             }
             if (raw.equals("..")) {
                 if (segments.isEmpty()) {
-                    return new Lookup.BadPath("'..' leaves the document root");
+                    return Name.refused(new Lookup.BadPath("'..' leaves the document root"));
                 }
                 segments.removeLast();
                 directoryForm = true;
@@ -92,19 +163,19 @@ public final class DocumentRoot {
             }
             String segment = decode(raw);
             if (segment == null) {
-                return new Lookup.BadPath("malformed percent-encoding");
+                return Name.refused(new Lookup.BadPath("malformed percent-encoding"));
             }
             String refusal = refuse(segment);
             if (refusal != null) {
-                return new Lookup.BadPath(refusal);
+                return Name.refused(new Lookup.BadPath(refusal));
             }
             if (segment.charAt(0) == '.' && !serveDotfiles) {
-                return new Lookup.NotFound("dotfile");
+                return Name.refused(new Lookup.NotFound("dotfile"));
             }
             segments.add(segment);
             directoryForm = false;
         }
-        return lookUp(segments, directoryForm);
+        return new Name(segments, directoryForm, null);
     }
 
     private Lookup lookUp(List<String> segments, boolean directoryForm) {

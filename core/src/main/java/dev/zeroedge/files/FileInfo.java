@@ -16,8 +16,12 @@ import java.util.concurrent.TimeUnit;
  * <p>The ETag is {@code "<length>-<mtime ns>-<inode>"} in hex. A strong validator must change whenever
  * the bytes can differ: a rewrite changes the modification time (nanoseconds here), an atomic replace
  * (write elsewhere, rename over) changes the inode even when the writer restores the time.
+ *
+ * <p>{@code lastModifiedNanos} is the mtime the ETag carries; an open descriptor's stat is compared with it
+ * and the length (see {@link OpenFile#describedBy}).
  */
-public record FileInfo(Path path, long length, long lastModifiedMillis, String etag, String lastModified) {
+public record FileInfo(Path path, long length, long lastModifiedMillis, long lastModifiedNanos, String etag,
+                       String lastModified) {
 
     /**
      * {@code lastModified} is the HTTP-date of the Last-Modified field, formatted here, once per look at the
@@ -29,7 +33,7 @@ public record FileInfo(Path path, long length, long lastModifiedMillis, String e
         String etag = '"' + Long.toHexString(attributes.size()) + '-' + Long.toHexString(mtimeNanos)
                 + (inode.isEmpty() ? "" : '-' + inode) + '"';
         long millis = attributes.lastModifiedTime().toMillis();
-        return new FileInfo(path, attributes.size(), millis, etag,
+        return new FileInfo(path, attributes.size(), millis, mtimeNanos, etag,
                 DateFormatter.format(new Date(Math.floorDiv(millis, 1000) * 1000)));
     }
 

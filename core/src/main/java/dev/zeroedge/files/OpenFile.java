@@ -22,6 +22,7 @@ public final class OpenFile extends AbstractReferenceCounted {
 
     private final Path path;
     private final FileChannel channel;
+    private final int descriptor;
     private final long length;
     private ByteBuf body;
     private HeldBodies account;
@@ -29,6 +30,7 @@ public final class OpenFile extends AbstractReferenceCounted {
     private OpenFile(Path path, FileChannel channel, long length) {
         this.path = path;
         this.channel = channel;
+        this.descriptor = ChannelDescriptor.of(channel);
         this.length = length;
     }
 
@@ -78,6 +80,30 @@ public final class OpenFile extends AbstractReferenceCounted {
 
     public FileChannel channel() {
         return channel;
+    }
+
+    /**
+     * The channel's descriptor number, for system calls the JDK does not make (io_uring's splice, statx);
+     * -1 when the JVM does not open the JDK's fields to zeroedge (see {@link ChannelDescriptor}).
+     */
+    public int descriptor() {
+        return descriptor;
+    }
+
+    /**
+     * Whether the file behind this descriptor still has {@code info}'s length and mtime and a name: one
+     * statx of the descriptor, or a stat of the path where its number is not readable (a stat by path also
+     * sees a file renamed over this one as a change, which only makes the cache look again).
+     */
+    boolean describedBy(FileInfo info) {
+        if (descriptor >= 0 && Statx.available()) {
+            return Statx.describes(descriptor, info);
+        }
+        try {
+            return FileInfo.read(path).equals(info);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** The length seen when the file was opened. */

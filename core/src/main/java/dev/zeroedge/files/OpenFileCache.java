@@ -1,115 +1,183 @@
 package dev.zeroedge.files;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Iterator;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The files being served, resolved, stat'ed and open, like nginx's {@code open_file_cache} or lighttpd's
  * stat cache: a hot file costs no path walk, no stat, no open and no close per request.
  *
- * <p>An entry is trusted for {@code valid} (default 1 s) after it was last checked; then the next request
+ * <p>Two maps. <em>Names</em>: the canonical name of a request path ({@link DocumentRoot#name}, found
+ * without a system call) → its lookup, so that {@code /a.txt}, {@code /%61.txt}, {@code //a.txt},
+ * {@code /./a.txt} and {@code /d/../a.txt} are one entry. <em>Files</em>: the real path → its descriptor
+ * (and held bytes), so that names which are symlinks to one file share one descriptor and one held body.
+ * Both are Caffeine caches bounded by {@code capacity} entries (a burst of one-off names does not push the
+ * frequently used ones out: W-TinyLFU admission), so a client cannot fill the descriptor budget or
+ * {@link HeldBodies}' with aliases of one file.
+ *
+ * <p>A name is trusted for {@code valid} (default 1 s) after it was last checked; then the next request
  * resolves and stats the path again. Same validators (the ETag: length, mtime in ns, inode) → the entry
  * lives on; different → a new entry, and the old descriptor is released once the responses still sending
- * from it are done. A replaced file is therefore served for at most {@code valid} with its old bytes under
- * its old ETag, never with old bytes under a new ETag: validators and descriptor are checked together
- * when the file is opened (stat, open, stat again; a difference is {@link FileChangedException}).
+ * from it are done. Validators and descriptor are checked together when the file is opened (stat, open,
+ * stat again; a difference is {@link FileChangedException}), so a file replaced by a rename is served for
+ * at most {@code valid} with its old bytes under its old ETag, never with one file's bytes under another's
+ * validators.
  *
- * <p>A file of at most {@link HeldBodies}' size also has its bytes held, read between the open and the
- * second stat: a small hot file then costs no read per response either, and its bytes stay the ones of
- * its validators even when it is rewritten in place before the entry is checked again.
+ * <p>A file rewritten <em>in place</em> (same inode) changes the bytes behind a cached descriptor. So a
+ * name whose body is read from its descriptor is only trusted after a statx of that descriptor
+ * ({@link Statx}: one system call, no path walk, about 0.9 µs here) still shows the length and mtime of
+ * its validators and a link count above 0; otherwise the path is resolved again at once, and a deleted
+ * file answers 404 at once. A file of at most {@link HeldBodies}' size has its bytes held, read between
+ * the open and the second stat, and needs no such check: its bytes stay the ones of its validators
+ * whatever happens on disk. <b>The window
+ * that remains</b>: a rewrite that starts after that statx, while the response is being sent (the bytes
+ * are read by the kernel as they go out, after the head), goes out with new bytes under the old
+ * validators for that one response; and a rewrite within the file system's timestamp granularity of
+ * the previous write (a clock tick) keeps its mtime and length, which no mtime-based validator sees. A
+ * writer who wants no window replaces files by rename.
  *
- * <p>Bounded: past {@code capacity} entries, a tenth of them are dropped (arbitrary ones; a hot file is
- * back on its next request). Capacity 0 turns the cache off: every request resolves, opens and checks.
+ * <p>Files not used for {@code inactive} (default 60 s, nginx's {@code open_file_cache inactive}) are
+ * closed whether or not the path is asked for again, so a deleted file's disk space comes back: a sweep
+ * every quarter of {@code inactive} on a thread of its own drops them, and Caffeine releases what leaves
+ * the cache on its executor (the common pool), never on an event loop; a descriptor is closed when the
+ * last response sending from it lets go of it. (Not Caffeine's {@code expireAfterAccess}: its bookkeeping
+ * on every read cost about 100 ns per lookup on a server pinned to one CPU; a request here writes one
+ * timestamp at most every {@link #USE_GRAIN_NANOS}.) Capacity 0 turns the cache off: every request
+ * resolves, opens and checks.
  */
 public final class OpenFileCache implements AutoCloseable {
 
     public static final int DEFAULT_CAPACITY = 4096;
     public static final Duration DEFAULT_VALID = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_INACTIVE = Duration.ofSeconds(60);
+
+    /** A file's last use is noted when it is older than this, so hot files are not one shared write per request. */
+    static final long USE_GRAIN_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private final DocumentRoot root;
-    private final int capacity;
+    private final boolean off;
     private final long validNanos;
+    private final long inactiveNanos;
     private final HeldBodies held;
-    private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+    private final Cache<String, Name> names;
+    private final Cache<Path, Entry> files;
+    private final ScheduledExecutorService sweeper;
 
-    public OpenFileCache(DocumentRoot root, int capacity, Duration valid, HeldBodies held) {
+    public OpenFileCache(DocumentRoot root, int capacity, Duration valid, Duration inactive, HeldBodies held) {
         if (capacity < 0) {
             throw new IllegalArgumentException("capacity must not be negative: " + capacity);
         }
         this.root = root;
-        this.capacity = capacity;
+        this.off = capacity == 0;
         this.validNanos = valid.toNanos();
+        this.inactiveNanos = inactive.toNanos();
         this.held = held;
+        this.names = Caffeine.newBuilder().maximumSize(capacity).build();
+        this.files = Caffeine.newBuilder().maximumSize(capacity)
+                .removalListener((Path path, Entry entry, RemovalCause cause) -> {
+                    if (entry != null) {
+                        entry.evict();
+                    }
+                })
+                .build();
+        if (off) {
+            this.sweeper = null;
+        } else {
+            this.sweeper = Executors.newSingleThreadScheduledExecutor(
+                    new DefaultThreadFactory("open-file-sweep", true));
+            long every = Math.max(inactiveNanos / 4, TimeUnit.MILLISECONDS.toNanos(10));
+            sweeper.scheduleWithFixedDelay(this::dropInactive, every, every, TimeUnit.NANOSECONDS);
+        }
     }
 
     /** What {@code rawPath} names; see {@link DocumentRoot#resolve}. Only found files are cached. */
     public Lookup resolve(String rawPath) {
-        if (capacity == 0) {
+        if (off) {
+            return root.resolve(rawPath);
+        }
+        String name = root.name(rawPath);
+        if (name == null) {
             return root.resolve(rawPath);
         }
         long now = System.nanoTime();
-        Entry entry = entries.get(rawPath);
-        if (entry != null && now - entry.checkedAt < validNanos) {
-            return entry.found;
+        Name known = names.getIfPresent(name);
+        if (known != null && now - known.checkedAt < validNanos && known.file.unchanged()) {
+            known.file.usedAt(now);
+            return known.found;
         }
-        Lookup fresh = root.resolve(rawPath);
-        if (fresh instanceof Lookup.Found found) {
-            if (entry != null && entry.found.file().equals(found.file())) {
-                entry.checkedAt = now;
-                return entry.found;
+        Lookup fresh = root.resolveName(name);
+        if (!(fresh instanceof Lookup.Found found)) {
+            if (known != null) {
+                names.invalidate(name);
+                files.asMap().remove(known.found.file().path(), known.file);
             }
-            Entry replaced = entries.put(rawPath, new Entry(found, now, held));
-            if (replaced != null) {
-                replaced.evict();
-            }
-            if (entries.size() > capacity) {
-                trim();
-            }
-            return found;
+            return fresh;
         }
-        if (entry != null && entries.remove(rawPath, entry)) {
-            entry.evict();
+        if (known != null && !known.file.evicted && known.found.file().equals(found.file())) {
+            known.checkedAt = now;
+            known.file.usedAt(now);
+            return known.found;
         }
-        return fresh;
+        // One entry per real file at one version: every name of it shares it, a new version replaces it.
+        Entry file = files.asMap().compute(found.file().path(), (path, old) -> old != null && !old.evicted
+                && old.info.equals(found.file()) ? old : new Entry(found.file(), held, now));
+        file.usedAt(now);
+        Name checked = new Name(new Lookup.Found(file.info), now, file);
+        names.put(name, checked);
+        return checked.found;
     }
 
     /**
-     * The open file behind a {@link Lookup.Found} from {@link #resolve} of the same path, retained for the
-     * caller, whose bytes are the ones its validators describe.
+     * The open file behind a {@link Lookup.Found} from {@link #resolve}, retained for the caller, whose
+     * bytes are the ones its validators describe.
      *
      * @throws FileChangedException when the file changed between the stat and the open
      * @throws IOException          when it cannot be opened (gone, permission)
      */
-    public OpenFile open(String rawPath, Lookup.Found found) throws IOException {
-        Entry entry = entries.get(rawPath);
-        if (entry != null && entry.found == found) {
-            OpenFile file = entry.retainFile();
-            if (file != null) {
-                return file;
+    public OpenFile open(Lookup.Found found) throws IOException {
+        if (!off) {
+            Entry entry = files.getIfPresent(found.file().path());
+            if (entry != null && entry.info == found.file()) {
+                OpenFile file = entry.retainFile();
+                if (file != null) {
+                    return file;
+                }
             }
         }
         return openMatching(found.file(), HeldBodies.NONE);
     }
 
-    /** Releases every cached descriptor (responses still sending keep theirs until they finish). */
-    @Override
-    public void close() {
-        for (Iterator<Entry> it = entries.values().iterator(); it.hasNext(); ) {
-            Entry entry = it.next();
-            it.remove();
-            entry.evict();
+    /** Drops the files not used for {@code inactive}; Caffeine's removal listener releases them. */
+    private void dropInactive() {
+        long now = System.nanoTime();
+        for (Map.Entry<Path, Entry> cached : files.asMap().entrySet()) {
+            if (now - cached.getValue().lastUsed > inactiveNanos) {
+                files.asMap().remove(cached.getKey(), cached.getValue());
+            }
         }
     }
 
-    private synchronized void trim() {
-        int drop = entries.size() - capacity + capacity / 10;
-        for (Iterator<Entry> it = entries.values().iterator(); it.hasNext() && drop > 0; drop--) {
-            Entry entry = it.next();
-            it.remove();
+    /** Releases every cached descriptor now (responses still sending keep theirs until they finish). */
+    @Override
+    public void close() {
+        if (sweeper != null) {
+            sweeper.shutdownNow();
+        }
+        for (Entry entry : files.asMap().values()) {
             entry.evict();
         }
+        files.invalidateAll();
+        names.invalidateAll();
     }
 
     /**
@@ -131,18 +199,49 @@ public final class OpenFileCache implements AutoCloseable {
         }
     }
 
-    /** One cached path: its lookup, when it was last checked, and its descriptor once a GET needed it. */
-    private static final class Entry {
+    /** One canonical name: its lookup, when it was last checked, and the file entry it was checked with. */
+    private static final class Name {
         final Lookup.Found found;
+        final Entry file;
         volatile long checkedAt;
-        private final HeldBodies held;
-        private OpenFile file;
-        private boolean evicted;
 
-        Entry(Lookup.Found found, long checkedAt, HeldBodies held) {
+        Name(Lookup.Found found, long checkedAt, Entry file) {
             this.found = found;
             this.checkedAt = checkedAt;
+            this.file = file;
+        }
+    }
+
+    /** One real file at one version (its validators), and its descriptor once a GET needed it. */
+    private static final class Entry {
+        final FileInfo info;
+        private final HeldBodies held;
+        private volatile OpenFile file;
+        volatile boolean evicted;
+        volatile long lastUsed;
+
+        Entry(FileInfo info, HeldBodies held, long now) {
+            this.info = info;
             this.held = held;
+            this.lastUsed = now;
+        }
+
+        void usedAt(long now) {
+            if (now - lastUsed > USE_GRAIN_NANOS) {
+                lastUsed = now;
+            }
+        }
+
+        /**
+         * False when the entry is gone or its descriptor says the file changed since {@link #info} (see the
+         * class comment); a file not open yet, or whose bytes are held, has nothing to check.
+         */
+        boolean unchanged() {
+            if (evicted) {
+                return false;
+            }
+            OpenFile open = file;
+            return open == null || open.body() != null || open.describedBy(info);
         }
 
         /** The cached descriptor, opened on first use, retained for the caller; null once evicted. */
@@ -151,16 +250,20 @@ public final class OpenFileCache implements AutoCloseable {
                 return null;
             }
             if (file == null) {
-                file = openMatching(found.file(), held);
+                file = openMatching(info, held);
             }
             return file.retain();
         }
 
-        synchronized void evict() {
-            evicted = true;
-            if (file != null) {
-                file.release();
+        void evict() {
+            OpenFile open;
+            synchronized (this) {
+                evicted = true;
+                open = file;
                 file = null;
+            }
+            if (open != null) {
+                open.release();
             }
         }
     }

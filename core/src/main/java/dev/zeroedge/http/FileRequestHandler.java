@@ -193,7 +193,7 @@ public final class FileRequestHandler extends ChannelInboundHandlerAdapter {
         }
         OpenFile file;
         try {
-            file = site.files().open(request.path(), found);
+            file = site.files().open(found);
         } catch (FileChangedException e) {
             sendError(HttpResponseStatus.SERVICE_UNAVAILABLE, "file is being modified", bodyless, persistence,
                     "Retry-After", "1");

@@ -18,15 +18,17 @@ import java.time.Duration;
  * @param gracePeriod   how long shutdown lets responses in flight finish
  * @param openFileCache how many resolved, open files are kept (0: none); see {@link OpenFileCache}
  * @param openFileCacheValid how long a cached file is trusted before its path is checked again
+ * @param openFileCacheInactive how long a cached file may go unused before it is closed
  */
 public record ServerConfig(Path root, InetSocketAddress bind, boolean serveDotfiles, HttpLimits limits,
                            long maxSlice, int inlineBodyMax, int eventLoops, Duration gracePeriod, int openFileCache,
-                           Duration openFileCacheValid) {
+                           Duration openFileCacheValid, Duration openFileCacheInactive) {
 
     public static ServerConfig of(Path root, InetSocketAddress bind) {
         return new ServerConfig(root, bind, false, HttpLimits.DEFAULTS, FairFileSender.DEFAULT_MAX_SLICE,
                 FairFileSender.DEFAULT_INLINE_BODY_MAX, 0,
-                Duration.ofSeconds(10), OpenFileCache.DEFAULT_CAPACITY, OpenFileCache.DEFAULT_VALID);
+                Duration.ofSeconds(10), OpenFileCache.DEFAULT_CAPACITY, OpenFileCache.DEFAULT_VALID,
+                OpenFileCache.DEFAULT_INACTIVE);
     }
 
     /**
@@ -40,36 +42,41 @@ public record ServerConfig(Path root, InetSocketAddress bind, boolean serveDotfi
 
     public ServerConfig withLimits(HttpLimits newLimits) {
         return new ServerConfig(root, bind, serveDotfiles, newLimits, maxSlice, inlineBodyMax, eventLoops,
-                gracePeriod, openFileCache, openFileCacheValid);
+                gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive);
     }
 
     public ServerConfig withMaxSlice(long newMaxSlice) {
         return new ServerConfig(root, bind, serveDotfiles, limits, newMaxSlice, inlineBodyMax, eventLoops,
-                gracePeriod, openFileCache, openFileCacheValid);
+                gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive);
     }
 
     public ServerConfig withInlineBodyMax(int newInlineBodyMax) {
         return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, newInlineBodyMax, eventLoops,
-                gracePeriod, openFileCache, openFileCacheValid);
+                gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive);
     }
 
     public ServerConfig withEventLoops(int newEventLoops) {
         return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, inlineBodyMax, newEventLoops,
-                gracePeriod, openFileCache, openFileCacheValid);
+                gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive);
     }
 
     public ServerConfig withServeDotfiles(boolean serve) {
         return new ServerConfig(root, bind, serve, limits, maxSlice, inlineBodyMax, eventLoops,
-                gracePeriod, openFileCache, openFileCacheValid);
+                gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive);
     }
 
     public ServerConfig withOpenFileCache(int capacity, Duration valid) {
         return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, inlineBodyMax, eventLoops,
-                gracePeriod, capacity, valid);
+                gracePeriod, capacity, valid, openFileCacheInactive);
+    }
+
+    public ServerConfig withOpenFileCacheInactive(Duration inactive) {
+        return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, inlineBodyMax, eventLoops,
+                gracePeriod, openFileCache, openFileCacheValid, inactive);
     }
 
     public ServerConfig withGracePeriod(Duration grace) {
         return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, inlineBodyMax, eventLoops,
-                grace, openFileCache, openFileCacheValid);
+                grace, openFileCache, openFileCacheValid, openFileCacheInactive);
     }
 }

@@ -71,7 +71,8 @@ public final class ZeroedgeServer implements AutoCloseable {
         // Small files are held in memory only where the cache keeps them; without it they are read per response.
         HeldBodies held = config.openFileCache() == 0 || config.inlineBodyMax() == 0 ? HeldBodies.NONE
                 : new HeldBodies(config.inlineBodyMax(), HeldBodies.DEFAULT_BUDGET);
-        OpenFileCache files = new OpenFileCache(root, config.openFileCache(), config.openFileCacheValid(), held);
+        OpenFileCache files = new OpenFileCache(root, config.openFileCache(), config.openFileCacheValid(),
+                config.openFileCacheInactive(), held);
         Site site = new Site(files, new FairFileSender(transport.fileSender(), config.maxSlice(),
                 config.inlineBodyMax(), counters),
                 config.limits(), counters);
@@ -98,6 +99,7 @@ public final class ZeroedgeServer implements AutoCloseable {
         ChannelFuture bound = bootstrap.bind(config.bind()).awaitUninterruptibly();
         if (!bound.isSuccess()) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            files.close();
             Throwable cause = bound.cause();
             throw new IOException("cannot listen on " + config.bind().getHostString() + ":" + config.bind().getPort()
                     + ": " + cause.getMessage(), cause);

@@ -11,10 +11,12 @@ import java.time.Duration;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 /**
  * The open-file cache holds small files' bytes within its budget, and gives the budget back when a file's
- * last reference goes: 1000-byte files under a 2500-byte budget, at most 1000 bytes each.
+ * last reference goes: 1000-byte files under a 2500-byte budget, at most 1000 bytes each. Every spelling
+ * of one file (escapes, dot segments, a symlink) is one descriptor and one held body.
  */
 class HeldBodiesTest {
 
@@ -23,7 +25,7 @@ class HeldBodiesTest {
 
     private OpenFile open(OpenFileCache cache, String name) throws Exception {
         Lookup.Found found = (Lookup.Found) cache.resolve("/" + name);
-        return cache.open("/" + name, found);
+        return cache.open(found);
     }
 
     @Test
@@ -33,7 +35,8 @@ class HeldBodiesTest {
         }
         Files.writeString(root.resolve("big"), "x".repeat(1001));
         HeldBodies held = new HeldBodies(1000, 2500);
-        OpenFileCache cache = new OpenFileCache(new DocumentRoot(root, false), 16, Duration.ofMinutes(1), held);
+        OpenFileCache cache = new OpenFileCache(new DocumentRoot(root, false), 16, Duration.ofMinutes(1),
+                Duration.ofMinutes(1), held);
 
         OpenFile a = open(cache, "a");
         OpenFile b = open(cache, "b");
@@ -50,5 +53,26 @@ class HeldBodiesTest {
         }
         cache.close();
         assertEquals(0, held.held(), "every held byte given back with the last reference");
+    }
+
+    @Test
+    void everySpellingOfOneFileHoldsItsBytesOnce() throws Exception {
+        Files.writeString(root.resolve("a.txt"), "a".repeat(1000));
+        Files.createDirectory(root.resolve("dir"));
+        Files.createSymbolicLink(root.resolve("link-in"), Path.of("a.txt"));
+        HeldBodies held = new HeldBodies(1000, 10_000);
+        OpenFileCache cache = new OpenFileCache(new DocumentRoot(root, false), 16, Duration.ofMinutes(1),
+                Duration.ofMinutes(1), held);
+
+        OpenFile first = open(cache, "a.txt");
+        for (String alias : new String[] {"%61.txt", "/a.txt", "./a.txt", "dir/../a.txt", "link-in"}) {
+            OpenFile same = open(cache, alias);
+            assertSame(first, same, alias);
+            same.release();
+        }
+        assertEquals(1000, held.held(), "one body held for all of them");
+        first.release();
+        cache.close();
+        assertEquals(0, held.held());
     }
 }

@@ -40,6 +40,7 @@ final class Help {
               --grace DUR                on SIGTERM/SIGINT, time for responses in flight (default 10s)
               --open-file-cache N        resolved, open files kept (default 4096; 0: off)
               --open-file-cache-valid DUR  how long a cached file is trusted before it is checked again (default 1s)
+              --open-file-cache-inactive DUR  a cached file unused this long is closed, deleted or not (default 60s)
 
             probe prints what auto would find and choose: kernel, io_uring, epoll, the NIC and its
             scatter-gather (from ethtool -k, else the SIOCETHTOOL ioctl), the mode and the reason;

@@ -34,7 +34,7 @@ final class ServeCommand {
     private static final Set<String> VALUED = Set.of("root", "port", "bind", "mode", "max-request-line",
             "max-header-size", "max-headers", "header-timeout", "idle-timeout", "max-connections",
             "sendfile-max-chunk", "event-loops", "grace", "nic", "uring-min-kernel", "open-file-cache",
-            "open-file-cache-valid", "inline-body-max");
+            "open-file-cache-valid", "open-file-cache-inactive", "inline-body-max");
     /** {@link System#nanoTime} can be any long; this one stands for "no stop signal yet". */
     private static final long NO_SIGNAL_YET = Long.MIN_VALUE;
     private static final Set<String> BOOLEANS = Set.of("serve-dotfiles");
@@ -179,6 +179,7 @@ final class ServeCommand {
                         0, FairFileSender.LARGEST_INLINE_BODY_MAX))
                 .withEventLoops(eventLoops)
                 .withGracePeriod(grace)
-                .withOpenFileCache(openFileCache, flags.duration("open-file-cache-valid", OpenFileCache.DEFAULT_VALID));
+                .withOpenFileCache(openFileCache, flags.duration("open-file-cache-valid", OpenFileCache.DEFAULT_VALID))
+                .withOpenFileCacheInactive(flags.duration("open-file-cache-inactive", OpenFileCache.DEFAULT_INACTIVE));
     }
 }

@@ -13,7 +13,7 @@ import java.io.IOException;
  * which splices the slice file → pipe → socket with its own io_uring operations and retires about a
  * second after its last slice, so idle connections hold none.
  *
- * <p>io_uring needs the file's descriptor number: {@link ChannelDescriptor} reads it from the JDK when
+ * <p>io_uring needs the file's descriptor number: {@link OpenFile#descriptor} reads it from the JDK when
  * the JVM opens {@code sun.nio.ch} and {@code java.io} to zeroedge (the jar's manifest does), otherwise
  * the stream opens the path a second time and checks its length.
  */

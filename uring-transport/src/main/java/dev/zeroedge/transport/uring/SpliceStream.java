@@ -297,7 +297,7 @@ final class SpliceStream implements IoUringIoHandle {
      * Makes {@code wanted} the file spliced from, unless it already is (the next slice, or the next
      * response from core's open-file cache). The stream holds a reference to it until it moves on, so
      * the descriptor stays open while an operation may name it. Its own descriptor when the JDK's is
-     * readable ({@link ChannelDescriptor}); otherwise the path is opened again, and refused if it no
+     * readable ({@link OpenFile#descriptor}); otherwise the path is opened again, and refused if it no
      * longer has the length the response head announced.
      */
     private void useFile(OpenFile wanted, long sliceEnd) throws IOException {
@@ -305,7 +305,7 @@ final class SpliceStream implements IoUringIoHandle {
             return;
         }
         closeFile();
-        int fd = ChannelDescriptor.of(wanted.channel());
+        int fd = wanted.descriptor();
         boolean own = fd < 0;
         if (own) {
             fd = Libc.openForReading(wanted.path());

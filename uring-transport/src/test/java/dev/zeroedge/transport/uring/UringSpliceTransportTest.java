@@ -1,12 +1,12 @@
 package dev.zeroedge.transport.uring;
 
+import dev.zeroedge.files.OpenFile;
 import dev.zeroedge.testing.OpenDescriptors;
 import dev.zeroedge.transport.Transport;
 import dev.zeroedge.transport.Transports;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -41,10 +41,13 @@ class UringSpliceTransportTest {
     void theFileChannelsOwnDescriptorIsUsed() throws IOException {
         // The surefire JVM opens sun.nio.ch and java.io as the jar's manifest does; without them the sender
         // would silently fall back to opening the path again.
-        try (FileChannel channel = FileChannel.open(Path.of("/proc/self/stat"))) {
-            int fd = ChannelDescriptor.of(channel);
+        OpenFile file = OpenFile.open(Path.of("/proc/self/stat"));
+        try {
+            int fd = file.descriptor();
             assertTrue(fd > 2, "descriptor " + fd);
             assertTrue(Files.isSameFile(Path.of("/proc/self/fd/" + fd), Path.of("/proc/self/stat")));
+        } finally {
+            file.release();
         }
     }
 

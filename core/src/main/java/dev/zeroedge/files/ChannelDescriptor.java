@@ -1,4 +1,4 @@
-package dev.zeroedge.transport.uring;
+package dev.zeroedge.files;
 
 import java.io.FileDescriptor;
 import java.lang.invoke.MethodHandles;
@@ -6,15 +6,14 @@ import java.lang.invoke.VarHandle;
 import java.nio.channels.FileChannel;
 
 /**
- * The descriptor number behind a {@link FileChannel}, which io_uring needs and the JDK keeps private
- * ({@code sun.nio.ch.FileChannelImpl.fd}, {@code java.io.FileDescriptor.fd}). Readable when the JVM runs
- * with {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED --add-opens java.base/java.io=ALL-UNNAMED}
- * (the runnable jar's manifest and this module's tests carry them).
+ * The descriptor number behind a {@link FileChannel}, which io_uring and {@link Statx} need and the JDK
+ * keeps private ({@code sun.nio.ch.FileChannelImpl.fd}, {@code java.io.FileDescriptor.fd}). Readable when
+ * the JVM runs with {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED --add-opens
+ * java.base/java.io=ALL-UNNAMED} (the runnable jar's manifest and every test JVM carry them).
  *
- * <p>Why it matters: core's open-file cache keeps a file open for up to a second after it was checked, so
- * the bytes to send are those of <em>its</em> descriptor; opening the path again could find a file that
- * has been renamed over it since. Without the opens, {@link SpliceStream} falls back to exactly that
- * second open and refuses to send when the length differs.
+ * <p>Why it matters: the open-file cache keeps a file open after it was checked, so the bytes to send are
+ * those of <em>its</em> descriptor; opening the path again could find a file that has been renamed over
+ * it since. Read once, when the file is opened ({@link OpenFile#descriptor}).
  */
 final class ChannelDescriptor {
 
