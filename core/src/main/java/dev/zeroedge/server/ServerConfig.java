@@ -21,12 +21,12 @@ import java.time.Duration;
  */
 public record ServerConfig(Path root, InetSocketAddress bind, boolean serveDotfiles, HttpLimits limits,
                            long maxSlice, int inlineBodyMax, int eventLoops, Duration gracePeriod, int openFileCache,
-                           Duration openFileCacheValid) {
+                           Duration openFileCacheValid, int sendBuffer) {
 
     public static ServerConfig of(Path root, InetSocketAddress bind) {
         return new ServerConfig(root, bind, false, HttpLimits.DEFAULTS, FairFileSender.DEFAULT_MAX_SLICE,
                 FairFileSender.DEFAULT_INLINE_BODY_MAX, 0,
-                Duration.ofSeconds(10), OpenFileCache.DEFAULT_CAPACITY, OpenFileCache.DEFAULT_VALID);
+                Duration.ofSeconds(10), OpenFileCache.DEFAULT_CAPACITY, OpenFileCache.DEFAULT_VALID, 0);
     }
 
     /**
@@ -40,36 +40,41 @@ public record ServerConfig(Path root, InetSocketAddress bind, boolean serveDotfi
 
     public ServerConfig withLimits(HttpLimits newLimits) {
         return new ServerConfig(root, bind, serveDotfiles, newLimits, maxSlice, inlineBodyMax, eventLoops,
-                gracePeriod, openFileCache, openFileCacheValid);
+                gracePeriod, openFileCache, openFileCacheValid, sendBuffer);
     }
 
     public ServerConfig withMaxSlice(long newMaxSlice) {
         return new ServerConfig(root, bind, serveDotfiles, limits, newMaxSlice, inlineBodyMax, eventLoops,
-                gracePeriod, openFileCache, openFileCacheValid);
+                gracePeriod, openFileCache, openFileCacheValid, sendBuffer);
     }
 
     public ServerConfig withInlineBodyMax(int newInlineBodyMax) {
         return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, newInlineBodyMax, eventLoops,
-                gracePeriod, openFileCache, openFileCacheValid);
+                gracePeriod, openFileCache, openFileCacheValid, sendBuffer);
     }
 
     public ServerConfig withEventLoops(int newEventLoops) {
         return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, inlineBodyMax, newEventLoops,
-                gracePeriod, openFileCache, openFileCacheValid);
+                gracePeriod, openFileCache, openFileCacheValid, sendBuffer);
     }
 
     public ServerConfig withServeDotfiles(boolean serve) {
         return new ServerConfig(root, bind, serve, limits, maxSlice, inlineBodyMax, eventLoops,
-                gracePeriod, openFileCache, openFileCacheValid);
+                gracePeriod, openFileCache, openFileCacheValid, sendBuffer);
     }
 
     public ServerConfig withOpenFileCache(int capacity, Duration valid) {
         return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, inlineBodyMax, eventLoops,
-                gracePeriod, capacity, valid);
+                gracePeriod, capacity, valid, sendBuffer);
     }
 
     public ServerConfig withGracePeriod(Duration grace) {
         return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, inlineBodyMax, eventLoops,
-                grace, openFileCache, openFileCacheValid);
+                grace, openFileCache, openFileCacheValid, sendBuffer);
+    }
+
+    public ServerConfig withSendBuffer(int bytes) {
+        return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, inlineBodyMax, eventLoops,
+                gracePeriod, openFileCache, openFileCacheValid, bytes);
     }
 }

@@ -33,7 +33,7 @@ final class ServeCommand {
     private static final Set<String> VALUED = Set.of("root", "port", "bind", "mode", "max-request-line",
             "max-header-size", "max-headers", "header-timeout", "idle-timeout", "max-connections",
             "sendfile-max-chunk", "event-loops", "grace", "nic", "uring-min-kernel", "open-file-cache",
-            "open-file-cache-valid", "inline-body-max");
+            "open-file-cache-valid", "inline-body-max", "send-buffer");
     private static final Set<String> BOOLEANS = Set.of("serve-dotfiles");
 
     private ServeCommand() {
@@ -163,6 +163,7 @@ final class ServeCommand {
                 .withInlineBodyMax((int) flags.size("inline-body-max", FairFileSender.DEFAULT_INLINE_BODY_MAX,
                         0, FairFileSender.LARGEST_INLINE_BODY_MAX))
                 .withEventLoops(eventLoops)
+                .withSendBuffer((int) flags.size("send-buffer", 0, 0, 64L * 1024 * 1024))
                 .withGracePeriod(grace)
                 .withOpenFileCache(openFileCache, flags.duration("open-file-cache-valid", OpenFileCache.DEFAULT_VALID));
     }
