@@ -43,6 +43,11 @@ final class ChannelDescriptor {
     private ChannelDescriptor() {
     }
 
+    /** Whether the JDK's fields are open to zeroedge, so {@link #of} can answer. */
+    static boolean readable() {
+        return CHANNEL_FD != null;
+    }
+
     /** The channel's descriptor number, or -1 when the JDK's fields are not open to zeroedge. */
     static int of(FileChannel channel) {
         if (CHANNEL_FD == null || !CHANNEL_CLASS.isInstance(channel)) {
