@@ -15,7 +15,7 @@ import java.nio.channels.FileChannel;
  * those of <em>its</em> descriptor; opening the path again could find a file that has been renamed over
  * it since. Read once, when the file is opened ({@link OpenFile#descriptor}).
  */
-final class ChannelDescriptor {
+public final class ChannelDescriptor {
 
     private static final VarHandle CHANNEL_FD;
     private static final VarHandle FD_NUMBER;
@@ -40,6 +40,11 @@ final class ChannelDescriptor {
     }
 
     private ChannelDescriptor() {
+    }
+
+    /** Whether the JDK's fields are open to zeroedge, so {@link #of} can answer. */
+    public static boolean readable() {
+        return CHANNEL_FD != null;
     }
 
     /** The channel's descriptor number, or -1 when the JDK's fields are not open to zeroedge. */

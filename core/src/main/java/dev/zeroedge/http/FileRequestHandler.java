@@ -4,6 +4,7 @@ import dev.zeroedge.files.FileChangedException;
 import dev.zeroedge.files.FileInfo;
 import dev.zeroedge.files.Lookup;
 import dev.zeroedge.files.OpenFile;
+import dev.zeroedge.transport.NothingSentException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -17,6 +18,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.util.ArrayDeque;
 import java.util.Set;
 
@@ -46,14 +49,22 @@ public final class FileRequestHandler extends ChannelInboundHandlerAdapter {
     private final ConnectionClock clock;
     private final RequestDecoder decoder;
     private final ArrayDeque<Inbound> queue = new ArrayDeque<>();
+    /** After each slice: the connection's send-stall clock, and {@link #bodyOut}. */
+    private final Runnable progress;
     private ChannelHandlerContext ctx;
     private boolean responding;
     private boolean serving;
+    /** Part of the current response's body is in the kernel: past that, a failed send can only close. */
+    private boolean bodyOut;
 
     FileRequestHandler(Site site, ConnectionClock clock, RequestDecoder decoder) {
         this.site = site;
         this.clock = clock;
         this.decoder = decoder;
+        this.progress = () -> {
+            bodyOut = true;
+            clock.progress();
+        };
     }
 
     @Override
@@ -117,6 +128,7 @@ public final class FileRequestHandler extends ChannelInboundHandlerAdapter {
                     return;
                 }
                 responding = true;
+                bodyOut = false;
                 clock.responding();
                 respond(next);
             }
@@ -201,8 +213,13 @@ public final class FileRequestHandler extends ChannelInboundHandlerAdapter {
         } catch (AccessDeniedException e) {
             sendError(HttpResponseStatus.FORBIDDEN, null, bodyless, persistence, null, null);
             return;
-        } catch (IOException e) {
+        } catch (NoSuchFileException | NotDirectoryException gone) {
             sendError(HttpResponseStatus.NOT_FOUND, null, bodyless, persistence, null, null);
+            return;
+        } catch (IOException e) {
+            // Found a moment ago, so not the request's fault: e.g. EMFILE, no descriptor left for the file.
+            log.debug("cannot open {}: {}", found.file().path(), e.toString());
+            sendError(HttpResponseStatus.SERVICE_UNAVAILABLE, "server busy", bodyless, Persistence.CLOSE, "Retry-After", "1");
             return;
         }
         try {
@@ -241,7 +258,7 @@ public final class FileRequestHandler extends ChannelInboundHandlerAdapter {
                 MultipartBody body = new MultipartBody(partial.ranges(), type, length);
                 ResponseHead head = fileHead(HttpResponseStatus.PARTIAL_CONTENT, fields, body.contentType(),
                         body.contentLength(), persistence);
-                finish(body.send(ctx, head.end(), file, site.sender(), clock::progress), persistence);
+                finish(body.send(ctx, head.end(), file, site.sender(), progress), persistence);
             }
         }
     }
@@ -260,7 +277,7 @@ public final class FileRequestHandler extends ChannelInboundHandlerAdapter {
         if (bodyless) {
             finish(ctx.writeAndFlush(head), persistence);
         } else {
-            finish(site.sender().send(ctx, head, file, offset, length, clock::progress), persistence);
+            finish(site.sender().send(ctx, head, file, offset, length, progress), persistence);
         }
     }
 
@@ -276,6 +293,12 @@ public final class FileRequestHandler extends ChannelInboundHandlerAdapter {
         sent.addListener((ChannelFutureListener) future -> {
             if (!future.isSuccess()) {
                 log.debug("response to {} failed: {}", ctx.channel().remoteAddress(), future.cause().toString());
+                if (future.cause() instanceof NothingSentException && !bodyOut && ctx.channel().isActive()) {
+                    // The sender could not start (no descriptor for a pipe, a dup): nothing of this
+                    // response is on the wire, so it can still be refused whole.
+                    sendError(HttpResponseStatus.SERVICE_UNAVAILABLE, "server busy", false, Persistence.CLOSE, "Retry-After", "1");
+                    return;
+                }
                 ctx.close();
                 return;
             }

@@ -36,6 +36,11 @@ public record HttpLimits(int maxRequestLine, int maxHeaderSection, int maxHeader
         return new HttpLimits(maxRequestLine, maxHeaderSection, maxHeaders, header, idle, maxConnections, maxPipelined);
     }
 
+    public HttpLimits withMaxConnections(int connections) {
+        return new HttpLimits(maxRequestLine, maxHeaderSection, maxHeaders, headerTimeout, idleTimeout, connections,
+                maxPipelined);
+    }
+
     private static void positive(String name, int value) {
         if (value < 1) {
             throw new IllegalArgumentException(name + " must be positive: " + value);

@@ -19,16 +19,17 @@ import java.time.Duration;
  * @param openFileCache how many resolved, open files are kept (0: none); see {@link OpenFileCache}
  * @param openFileCacheValid how long a cached file is trusted before its path is checked again
  * @param openFileCacheInactive how long a cached file may go unused before it is closed
+ * @param sendBuffer    SO_SNDBUF of each connection in bytes; 0 leaves it to the kernel's autotuning
  */
 public record ServerConfig(Path root, InetSocketAddress bind, boolean serveDotfiles, HttpLimits limits,
                            long maxSlice, int inlineBodyMax, int eventLoops, Duration gracePeriod, int openFileCache,
-                           Duration openFileCacheValid, Duration openFileCacheInactive) {
+                           Duration openFileCacheValid, Duration openFileCacheInactive, int sendBuffer) {
 
     public static ServerConfig of(Path root, InetSocketAddress bind) {
         return new ServerConfig(root, bind, false, HttpLimits.DEFAULTS, FairFileSender.DEFAULT_MAX_SLICE,
                 FairFileSender.DEFAULT_INLINE_BODY_MAX, 0,
                 Duration.ofSeconds(10), OpenFileCache.DEFAULT_CAPACITY, OpenFileCache.DEFAULT_VALID,
-                OpenFileCache.DEFAULT_INACTIVE);
+                OpenFileCache.DEFAULT_INACTIVE, 0);
     }
 
     /**
@@ -42,41 +43,46 @@ public record ServerConfig(Path root, InetSocketAddress bind, boolean serveDotfi
 
     public ServerConfig withLimits(HttpLimits newLimits) {
         return new ServerConfig(root, bind, serveDotfiles, newLimits, maxSlice, inlineBodyMax, eventLoops,
-                gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive);
+                gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive, sendBuffer);
     }
 
     public ServerConfig withMaxSlice(long newMaxSlice) {
         return new ServerConfig(root, bind, serveDotfiles, limits, newMaxSlice, inlineBodyMax, eventLoops,
-                gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive);
+                gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive, sendBuffer);
     }
 
     public ServerConfig withInlineBodyMax(int newInlineBodyMax) {
         return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, newInlineBodyMax, eventLoops,
-                gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive);
+                gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive, sendBuffer);
     }
 
     public ServerConfig withEventLoops(int newEventLoops) {
         return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, inlineBodyMax, newEventLoops,
-                gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive);
+                gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive, sendBuffer);
     }
 
     public ServerConfig withServeDotfiles(boolean serve) {
         return new ServerConfig(root, bind, serve, limits, maxSlice, inlineBodyMax, eventLoops,
-                gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive);
+                gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive, sendBuffer);
     }
 
     public ServerConfig withOpenFileCache(int capacity, Duration valid) {
         return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, inlineBodyMax, eventLoops,
-                gracePeriod, capacity, valid, openFileCacheInactive);
+                gracePeriod, capacity, valid, openFileCacheInactive, sendBuffer);
     }
 
     public ServerConfig withOpenFileCacheInactive(Duration inactive) {
         return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, inlineBodyMax, eventLoops,
-                gracePeriod, openFileCache, openFileCacheValid, inactive);
+                gracePeriod, openFileCache, openFileCacheValid, inactive, sendBuffer);
     }
 
     public ServerConfig withGracePeriod(Duration grace) {
         return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, inlineBodyMax, eventLoops,
-                grace, openFileCache, openFileCacheValid, openFileCacheInactive);
+                grace, openFileCache, openFileCacheValid, openFileCacheInactive, sendBuffer);
+    }
+
+    public ServerConfig withSendBuffer(int bytes) {
+        return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, inlineBodyMax, eventLoops,
+                gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive, bytes);
     }
 }

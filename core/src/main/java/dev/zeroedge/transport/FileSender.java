@@ -14,7 +14,9 @@ import io.netty.channel.ChannelHandlerContext;
  * maybe empty: the response head or a multipart boundary, owned by the sender from now on) and then
  * bytes {@code [offset, offset + length)} of {@code file}, after everything written on the channel
  * before; flushes; and returns a future that completes when the last byte has been handed to the
- * kernel, or fails. The sender retains {@code file} for as long as it needs it and releases it
+ * kernel, or fails: with {@link NothingSentException} when it wrote nothing of this call (the head is
+ * released unsent), so that a response of which nothing is out yet can still be refused cleanly. The
+ * sender retains {@code file} for as long as it needs it and releases it
  * itself, also on failure. {@code length} is at least 1.
  */
 @FunctionalInterface

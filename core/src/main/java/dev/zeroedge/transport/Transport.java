@@ -27,6 +27,12 @@ public interface Transport {
     /** The one place that knows how a byte range of an open file goes out on this transport's channels. */
     FileSender fileSender();
 
+    /**
+     * The descriptors this transport holds per busy connection and per event loop, beyond a connection's
+     * socket and its response's file: the server sizes its default connection limit from it.
+     */
+    DescriptorUse descriptors();
+
     /** Called once per accepted connection before the pipeline is built (socket options of this transport). */
     default void configureChild(io.netty.channel.Channel channel) {
     }

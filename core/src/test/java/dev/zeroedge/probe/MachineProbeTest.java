@@ -1,6 +1,7 @@
 package dev.zeroedge.probe;
 
 import dev.zeroedge.transport.Availability;
+import dev.zeroedge.transport.DescriptorUse;
 import dev.zeroedge.transport.FileSender;
 import dev.zeroedge.transport.Transport;
 import dev.zeroedge.transport.Transports;
@@ -312,6 +313,11 @@ class MachineProbeTest {
 
         @Override
         public FileSender fileSender() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public DescriptorUse descriptors() {
             throw new UnsupportedOperationException();
         }
     }

@@ -1,5 +1,6 @@
 package dev.zeroedge.server;
 
+import dev.zeroedge.transport.DescriptorUse;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -9,10 +10,17 @@ import java.util.OptionalLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The default connection limit is what the open-file limit holds beside the cache and the spare. */
+/**
+ * The default connection limit is what the open-file limit holds beside the cache and the spare, with every
+ * connection busy holding what the chosen mode's transport says it holds.
+ */
 class DescriptorBudgetTest {
+
+    private static final DescriptorUse EPOLL = new DescriptorUse(0, "", 3);
+    private static final DescriptorUse URING = new DescriptorUse(3, "a dup of the socket, a pipe", 130);
 
     /** The lines around it as this kernel writes them (columns padded with spaces). */
     private static final String LIMITS = """
@@ -38,27 +46,54 @@ class DescriptorBudgetTest {
     }
 
     @Test
-    void theDefaultIsTheLimitLessCacheAndSpare() {
-        DescriptorBudget budget = new DescriptorBudget(20000, 4096, 2);
-        assertEquals(1024, budget.spare());
-        assertEquals(14880, budget.connections());
-        assertTrue(budget.fits(14880));
-        assertFalse(budget.fits(14881));
-        assertEquals("open-file limit 20000 - open-file cache 4096 - 1024 spare (2 event loops)", budget.arithmetic());
-        assertEquals("open-file limit 1200 - open-file cache 0 - 768 spare (1 event loop)",
-                new DescriptorBudget(1200, 0, 1).arithmetic());
+    void theDefaultHoldsEveryConnectionBusyWithAFileOutsideTheCache() {
+        DescriptorBudget budget = new DescriptorBudget(20000, 4096, 2, "epoll-sendfile", EPOLL);
+        assertEquals(518, budget.spare());
+        assertEquals(2, budget.perConnection());
+        assertEquals(7693, budget.connections());
+        assertEquals(20000, budget.descriptors(7693));
+        assertTrue(budget.fits(7693));
+        assertFalse(budget.fits(7694));
+        assertEquals("epoll-sendfile: (open-file limit 20000 - open-file cache 4096 - 518 spare (2 event loops))"
+                + " / 2 per busy connection (socket, file)", budget.arithmetic());
+        assertEquals("nio-sendfile: (open-file limit 1200 - open-file cache 0 - 514 spare (1 event loop))"
+                + " / 2 per busy connection (socket, file)",
+                new DescriptorBudget(1200, 0, 1, "nio-sendfile", new DescriptorUse(0, "", 2)).arithmetic());
+    }
+
+    @Test
+    void whatTheTransportHoldsPerBusyConnectionAndLoopIsCounted() {
+        DescriptorBudget budget = new DescriptorBudget(20000, 4096, 2, "uring-splice", URING);
+        assertEquals(772, budget.spare());
+        assertEquals(5, budget.perConnection());
+        assertEquals(3026, budget.connections());
+        assertTrue(budget.fits(3026));
+        assertFalse(budget.fits(3027));
+        assertEquals("uring-splice: (open-file limit 20000 - open-file cache 4096 - 772 spare (2 event loops))"
+                + " / 5 per busy connection (socket, file, a dup of the socket, a pipe)", budget.arithmetic());
+        // The issue's case: the one-per-connection default (14880 here) and 5,000 slow downloads do not fit.
+        assertFalse(budget.fits(14880));
+        assertFalse(budget.fits(5000));
     }
 
     @Test
     void aLimitTooSmallForTheCacheStillServesAQuarterOfIt() {
         // systemd's default soft limit beside the default cache: nothing is left, so a quarter, and it does not fit.
-        DescriptorBudget budget = new DescriptorBudget(1024, 4096, 2);
-        assertEquals(256, budget.connections());
+        DescriptorBudget budget = new DescriptorBudget(1024, 4096, 2, "epoll-sendfile", EPOLL);
+        assertEquals(128, budget.connections());
         assertFalse(budget.fits(budget.connections()));
+        assertEquals(51, new DescriptorBudget(1024, 4096, 2, "uring-splice", URING).connections());
     }
 
     @Test
     void aHugeLimitIsCapped() {
-        assertEquals(1_000_000, new DescriptorBudget(1L << 30, 4096, 64).connections());
+        assertEquals(1_000_000, new DescriptorBudget(1L << 30, 4096, 64, "uring-splice", URING).connections());
+    }
+
+    @Test
+    void aTransportSaysWhatItsDescriptorsAre() {
+        assertThrows(IllegalArgumentException.class, () -> new DescriptorUse(2, "", 0));
+        assertThrows(IllegalArgumentException.class, () -> new DescriptorUse(0, "a pipe", 0));
+        assertThrows(IllegalArgumentException.class, () -> new DescriptorUse(-1, "", 0));
     }
 }

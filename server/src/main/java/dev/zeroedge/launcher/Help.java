@@ -30,8 +30,9 @@ final class Help {
               --header-timeout DUR       time to receive a request head, else 408 (default 10s)
               --idle-timeout DUR         keep-alive idle time and longest send stall (default 60s)
               --max-connections N        open connections, more get 503 (default: what the open-file
-                                         limit holds: limit - open-file cache - 512 - 256 per event
-                                         loop; the startup log says the figure and how)
+                                         limit holds with every connection busy in the chosen mode;
+                                         the startup log says the figure and how)
+              --send-buffer BYTES        SO_SNDBUF of each connection (default: the kernel's autotuning)
               --sendfile-max-chunk BYTES largest slice of a body sent at once, for fairness (default 2m)
               --inline-body-max BYTES    bodies up to this size are read and sent with the head in one
                                          write, cheaper than zero-copy when small (default 16383, at

@@ -34,7 +34,7 @@ final class ServeCommand {
     private static final Set<String> VALUED = Set.of("root", "port", "bind", "mode", "max-request-line",
             "max-header-size", "max-headers", "header-timeout", "idle-timeout", "max-connections",
             "sendfile-max-chunk", "event-loops", "grace", "nic", "uring-min-kernel", "open-file-cache",
-            "open-file-cache-valid", "open-file-cache-inactive", "inline-body-max");
+            "open-file-cache-valid", "open-file-cache-inactive", "inline-body-max", "send-buffer");
     /** {@link System#nanoTime} can be any long; this one stands for "no stop signal yet". */
     private static final long NO_SIGNAL_YET = Long.MIN_VALUE;
     private static final Set<String> BOOLEANS = Set.of("serve-dotfiles");
@@ -46,14 +46,13 @@ final class ServeCommand {
         Flags flags = Flags.parse(args, 1, VALUED, BOOLEANS);
         int eventLoops = flags.integer("event-loops", 0, 0, 1024);
         int openFileCache = flags.integer("open-file-cache", OpenFileCache.DEFAULT_CAPACITY, 0, 1_000_000);
-        MaxConnections connections = maxConnections(flags, openFileCache, ServerConfig.eventLoopsFor(eventLoops));
-        ServerConfig config = config(flags, eventLoops, openFileCache, connections.max());
+        ServerConfig configured = config(flags, eventLoops, openFileCache);
         String requested = flags.string("mode", "auto");
         ModeSelector selector = new ModeSelector(ProbeCommand.uringMinKernel(flags));
         Transports transports = Transports.load();
         ModeSelector.Choice choice = requested.equals("auto")
                 ? selector.select(MachineProbe.ofThisMachine(transports)
-                        .probe(config.bind().getAddress(), flags.string("nic", null)))
+                        .probe(configured.bind().getAddress(), flags.string("nic", null)))
                 : new ModeSelector.Choice(requested, "asked for by name");
         Transport transport;
         try {
@@ -61,6 +60,10 @@ final class ServeCommand {
         } catch (ModeUnavailableException e) {
             throw new UsageException(e.getMessage());
         }
+        // After the choice: what a busy connection holds depends on the mode auto picked.
+        MaxConnections connections = maxConnections(flags, openFileCache, ServerConfig.eventLoopsFor(eventLoops),
+                transport);
+        ServerConfig config = configured.withLimits(configured.limits().withMaxConnections(connections.max()));
         ZeroedgeServer server;
         try {
             server = ZeroedgeServer.start(config, transport);
@@ -114,22 +117,25 @@ final class ServeCommand {
     }
 
     /**
-     * {@code --max-connections} when given, else what the open-file limit holds ({@link DescriptorBudget});
-     * either way the reason says which, and a limit that cannot hold it is said too (logged as a warning).
+     * {@code --max-connections} when given, else what the open-file limit holds with every connection busy in
+     * {@code transport}'s mode ({@link DescriptorBudget}); either way the reason says which, and a limit that
+     * cannot hold it is said too, with the figures (logged as a warning).
      */
-    static MaxConnections maxConnections(Flags flags, int openFileCache, int eventLoops) throws UsageException {
+    static MaxConnections maxConnections(Flags flags, int openFileCache, int eventLoops, Transport transport)
+            throws UsageException {
         OptionalLong limit = DescriptorBudget.openFileLimitOfThisProcess();
-        DescriptorBudget budget = limit.isPresent()
-                ? new DescriptorBudget(limit.getAsLong(), openFileCache, eventLoops) : null;
+        DescriptorBudget budget = limit.isPresent() ? new DescriptorBudget(limit.getAsLong(), openFileCache,
+                eventLoops, transport.mode(), transport.descriptors()) : null;
         if (flags.has("max-connections")) {
             int asked = flags.integer("max-connections", 0, 1, 10_000_000);
             if (budget == null || budget.fits(asked)) {
                 return new MaxConnections(asked, "--max-connections", true);
             }
-            return new MaxConnections(asked, "--max-connections; with the open-file cache and the spare that is up to "
-                    + (asked + openFileCache + budget.spare()) + " descriptors, more than the open-file limit "
-                    + budget.openFileLimit() + ": past it accepts and responses fail with EMFILE; raise the limit"
-                    + " (ulimit -n, LimitNOFILE=) or lower --max-connections or --open-file-cache", false);
+            return new MaxConnections(asked, "--max-connections; " + budget.arithmetic() + " is "
+                    + budget.connections() + ": busy, " + asked + " connections take up to "
+                    + budget.descriptors(asked) + " descriptors with the cache and the spare, more than the limit;"
+                    + " past it accepts stall and responses are refused with 503; raise the limit (ulimit -n,"
+                    + " LimitNOFILE=) or lower --max-connections or --open-file-cache", false);
         }
         if (budget == null) {
             return new MaxConnections(HttpLimits.DEFAULTS.maxConnections(), "open-file limit unknown", true);
@@ -139,12 +145,14 @@ final class ServeCommand {
             return new MaxConnections(max, budget.arithmetic(), true);
         }
         return new MaxConnections(max, "a quarter of the open-file limit " + budget.openFileLimit()
-                + ": it cannot hold the open-file cache " + openFileCache + ", " + budget.spare()
-                + " spare and connections; raise the limit (ulimit -n, LimitNOFILE=) or lower --open-file-cache", false);
+                + " in " + budget.mode() + ": it cannot hold the open-file cache " + openFileCache + ", "
+                + budget.spare() + " spare and busy connections (" + budget.perConnection() + " each: "
+                + budget.holdings() + "); raise the limit (ulimit -n, LimitNOFILE=) or lower --open-file-cache",
+                false);
     }
 
-    private static ServerConfig config(Flags flags, int eventLoops, int openFileCache, int maxConnections)
-            throws UsageException {
+    /** The configuration; the connection limit is the default's until {@link #maxConnections} has its answer. */
+    private static ServerConfig config(Flags flags, int eventLoops, int openFileCache) throws UsageException {
         if (!flags.has("root")) {
             throw new UsageException("--root DIR is required");
         }
@@ -168,7 +176,7 @@ final class ServeCommand {
                 flags.integer("max-headers", d.maxHeaders(), 1, 10_000),
                 flags.duration("header-timeout", d.headerTimeout()),
                 flags.duration("idle-timeout", d.idleTimeout()),
-                maxConnections,
+                d.maxConnections(),
                 d.maxPipelined());
         Duration grace = flags.duration("grace", Duration.ofSeconds(10));
         return ServerConfig.of(root, address)
@@ -178,6 +186,7 @@ final class ServeCommand {
                 .withInlineBodyMax((int) flags.size("inline-body-max", FairFileSender.DEFAULT_INLINE_BODY_MAX,
                         0, FairFileSender.LARGEST_INLINE_BODY_MAX))
                 .withEventLoops(eventLoops)
+                .withSendBuffer((int) flags.size("send-buffer", 0, 0, 64L * 1024 * 1024))
                 .withGracePeriod(grace)
                 .withOpenFileCache(openFileCache, flags.duration("open-file-cache-valid", OpenFileCache.DEFAULT_VALID))
                 .withOpenFileCacheInactive(flags.duration("open-file-cache-inactive", OpenFileCache.DEFAULT_INACTIVE));

@@ -3,48 +3,41 @@ package dev.zeroedge.launcher;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The default {@code --max-connections} comes from the server process's own open-file limit (set here with
  * {@code ulimit -n} around a real server JVM), is logged with its arithmetic, and is the limit enforced;
- * an explicit value the limit cannot hold is logged as a warning.
+ * an explicit value the limit cannot hold is logged as a warning with the figure it holds.
  */
 class MaxConnectionsTest {
-
-    private static final Pattern SERVING = Pattern.compile("serving .* on http://[^:/]+:(\\d+)/");
 
     @TempDir
     Path root;
 
     @Test
     void theDefaultIsWhatTheOpenFileLimitHoldsAndIsEnforced() throws Exception {
-        // 1200 - no cache - (512 + 256 for one event loop) = 432.
-        Server server = start(1200, "--open-file-cache", "0", "--event-loops", "1");
+        // (1200 - no cache - (512 + 3 for one epoll loop)) / 2 for a busy connection's socket and file = 342.
+        ServerJvm server = start(1200, "--open-file-cache", "0", "--event-loops", "1");
         try {
-            assertEquals(List.of(" INFO zeroedge - max connections 432 (open-file limit 1200 - open-file cache 0"
-                    + " - 768 spare (1 event loop))"), server.connectionLines());
+            assertEquals(List.of(" INFO zeroedge - max connections 342 (epoll-sendfile: (open-file limit 1200"
+                    + " - open-file cache 0 - 515 spare (1 event loop)) / 2 per busy connection (socket, file))"),
+                    server.connectionLines());
             List<Socket> held = new ArrayList<>();
             try {
-                for (int i = 0; i < 432; i++) {
-                    held.add(new Socket("127.0.0.1", server.port));
+                for (int i = 0; i < 342; i++) {
+                    held.add(new Socket("127.0.0.1", server.port()));
                 }
-                // The first one is still served; one loop accepts in order, so all 432 count by now.
+                // The first one is still served; one loop accepts in order, so all 342 count by now.
                 assertEquals("HTTP/1.1 404 Not Found", exchange(held.getFirst()));
-                try (Socket oneMore = new Socket("127.0.0.1", server.port)) {
+                try (Socket oneMore = new Socket("127.0.0.1", server.port())) {
                     assertEquals("HTTP/1.1 503 Service Unavailable", statusLine(oneMore));
                 }
             } finally {
@@ -59,61 +52,27 @@ class MaxConnectionsTest {
 
     @Test
     void anExplicitValueWinsAndIsWarnedAboutWhenTheLimitCannotHoldIt() throws Exception {
-        Server server = start(1200, "--open-file-cache", "100", "--event-loops", "1", "--max-connections", "400");
+        ServerJvm server = start(1200, "--open-file-cache", "100", "--event-loops", "1", "--max-connections", "400");
         try {
-            assertEquals(List.of(" WARN zeroedge - max connections 400 (--max-connections; with the open-file cache"
-                    + " and the spare that is up to 1268 descriptors, more than the open-file limit 1200: past it"
-                    + " accepts and responses fail with EMFILE; raise the limit (ulimit -n, LimitNOFILE=) or lower"
-                    + " --max-connections or --open-file-cache)"), server.connectionLines());
+            assertEquals(List.of(" WARN zeroedge - max connections 400 (--max-connections; epoll-sendfile:"
+                    + " (open-file limit 1200 - open-file cache 100 - 515 spare (1 event loop)) / 2 per busy"
+                    + " connection (socket, file) is 292: busy, 400 connections take up to 1415 descriptors with"
+                    + " the cache and the spare, more than the limit; past it accepts stall and responses are refused"
+                    + " with 503; raise the limit (ulimit -n, LimitNOFILE=) or lower --max-connections or"
+                    + " --open-file-cache)"), server.connectionLines());
         } finally {
             server.stop();
         }
-        server = start(1200, "--open-file-cache", "100", "--event-loops", "1", "--max-connections", "300");
+        server = start(1200, "--open-file-cache", "100", "--event-loops", "1", "--max-connections", "292");
         try {
-            assertEquals(List.of(" INFO zeroedge - max connections 300 (--max-connections)"), server.connectionLines());
+            assertEquals(List.of(" INFO zeroedge - max connections 292 (--max-connections)"), server.connectionLines());
         } finally {
             server.stop();
         }
     }
 
-    private record Server(Process process, int port, List<String> log) {
-
-        /** The log's connection-limit lines, without their time stamp. */
-        List<String> connectionLines() {
-            return log.stream().filter(l -> l.contains(" zeroedge - max connections "))
-                    .map(l -> l.substring(l.indexOf(' '))).toList();
-        }
-
-        void stop() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        }
-    }
-
-    /** A server JVM under {@code ulimit -n LIMIT} (soft and hard), its log read up to the "serving" line. */
-    private Server start(int openFileLimit, String... flags) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of("sh", "-c", "ulimit -n " + openFileLimit + " && exec \"$@\"", "sh",
-                java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "serve", "--root", root.toString(), "--bind", "127.0.0.1", "--port", "0",
-                "--mode", "epoll-sendfile"));
-        command.addAll(List.of(flags));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        List<String> log = new ArrayList<>();
-        BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-            log.add(line);
-            Matcher serving = SERVING.matcher(line);
-            if (serving.find()) {
-                // Keep draining the log so the server never blocks on a full pipe.
-                Thread.ofVirtual().start(() -> lines.lines().forEach(l -> { }));
-                return new Server(process, Integer.parseInt(serving.group(1)), log);
-            }
-        }
-        process.destroyForcibly();
-        throw new IOException("the server did not start: " + log);
+    private ServerJvm start(int openFileLimit, String... flags) throws IOException {
+        return ServerJvm.start(root, openFileLimit, "epoll-sendfile", flags);
     }
 
     private static String exchange(Socket socket) throws IOException {

@@ -1,6 +1,7 @@
 package dev.zeroedge.transport.nio;
 
 import dev.zeroedge.transport.Availability;
+import dev.zeroedge.transport.DescriptorUse;
 import dev.zeroedge.transport.FileSender;
 import dev.zeroedge.transport.SharedFileRegion;
 import dev.zeroedge.transport.Transport;
@@ -36,6 +37,12 @@ public final class NioSendfileTransport implements Transport {
     @Override
     public Class<? extends ServerChannel> serverChannelClass() {
         return NioServerSocketChannel.class;
+    }
+
+    /** transferTo needs nothing but the file; each loop's selector is an epoll and a wakeup eventfd. */
+    @Override
+    public DescriptorUse descriptors() {
+        return new DescriptorUse(0, "", 2);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.zeroedge.transport.epoll;
 
 import dev.zeroedge.transport.Availability;
+import dev.zeroedge.transport.DescriptorUse;
 import dev.zeroedge.transport.FileSender;
 import dev.zeroedge.transport.Transport;
 import io.netty.channel.IoHandlerFactory;
@@ -52,6 +53,15 @@ abstract class EpollTransport implements Transport {
     @Override
     public final Class<? extends ServerChannel> serverChannelClass() {
         return EpollServerSocketChannel.class;
+    }
+
+    /**
+     * None per connection in any of the three: sendfile and the copy need only the file, and a mapping
+     * keeps no descriptor of its own. Each loop holds an epoll, an eventfd and a timerfd.
+     */
+    @Override
+    public final DescriptorUse descriptors() {
+        return new DescriptorUse(0, "", 3);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.zeroedge.transport.epoll;
 
 import dev.zeroedge.transport.Availability;
+import dev.zeroedge.transport.DescriptorUse;
 import dev.zeroedge.transport.FileSender;
 import dev.zeroedge.transport.Transport;
 import io.netty.buffer.ByteBuf;
@@ -58,6 +59,11 @@ final class OutboundTap extends ChannelOutboundHandlerAdapter {
             @Override
             public FileSender fileSender() {
                 return real.fileSender();
+            }
+
+            @Override
+            public DescriptorUse descriptors() {
+                return real.descriptors();
             }
 
             @Override

@@ -2,6 +2,7 @@ package dev.zeroedge.transport.uring;
 
 import dev.zeroedge.files.OpenFile;
 import dev.zeroedge.transport.FileSender;
+import dev.zeroedge.transport.NothingSentException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -32,7 +33,7 @@ final class SpliceSender implements FileSender {
             stream = SpliceStream.of(ctx.channel(), tuning);
         } catch (IOException | RuntimeException e) {
             head.release();
-            return ctx.newFailedFuture(e);
+            return ctx.newFailedFuture(new NothingSentException(e));
         }
         return stream.send(ctx, head, file, offset, length);
     }

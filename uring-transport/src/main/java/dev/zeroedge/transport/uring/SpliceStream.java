@@ -1,6 +1,7 @@
 package dev.zeroedge.transport.uring;
 
 import dev.zeroedge.files.OpenFile;
+import dev.zeroedge.transport.NothingSentException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -169,9 +170,10 @@ final class SpliceStream implements IoUringIoHandle {
                 inPipe = 0;
             }
         } catch (IOException e) {
+            // No dup, file or pipe to be had (EMFILE past the open-file limit): nothing is written yet.
             head.release();
             settle();
-            return sent.setFailure(e);
+            return sent.setFailure(new NothingSentException(e));
         }
         promise = sent;
         long thisSlice = ++slice;

@@ -1,6 +1,8 @@
 package dev.zeroedge.transport.uring;
 
+import dev.zeroedge.files.ChannelDescriptor;
 import dev.zeroedge.transport.Availability;
+import dev.zeroedge.transport.DescriptorUse;
 import dev.zeroedge.transport.FileSender;
 import dev.zeroedge.transport.SharedFileRegion;
 import dev.zeroedge.transport.Transport;
@@ -93,6 +95,22 @@ public final class UringSpliceTransport implements Transport {
     @Override
     public Class<? extends ServerChannel> serverChannelClass() {
         return IoUringServerSocketChannel.class;
+    }
+
+    /**
+     * A connection with a slice on its way holds a dup of its socket and a pipe (see {@link SpliceStream}),
+     * and the file opened a second time when the JDK's descriptor is not readable ({@link ChannelDescriptor});
+     * each loop holds its ring, an eventfd and up to {@link Pipe#IDLE_PER_LOOP} idle pipes.
+     */
+    @Override
+    public DescriptorUse descriptors() {
+        int perLoop = 2 + 2 * Pipe.IDLE_PER_LOOP;
+        if (NETTY_FILE_REGION.equals(System.getProperty("zeroedge.uring.sender"))) {
+            return new DescriptorUse(2, "a pipe", perLoop);
+        }
+        return ChannelDescriptor.readable()
+                ? new DescriptorUse(3, "a dup of the socket, a pipe", perLoop)
+                : new DescriptorUse(4, "a dup of the socket, a pipe, the file opened again", perLoop);
     }
 
     @Override
