@@ -1,5 +1,7 @@
 package dev.zeroedge.loadtest;
 
+import dev.zeroedge.cli.Flags;
+import dev.zeroedge.cli.UsageException;
 import org.HdrHistogram.HistogramLogWriter;
 
 import java.io.IOException;
@@ -48,15 +50,15 @@ final class CompareCommand {
 
     private CompareCommand(String[] args, PrintStream out) throws UsageException, IOException {
         this.out = out;
-        this.flags = Flags.parse(args, 1, VALUED, Set.of(), REPEATABLE);
+        this.flags = Flags.parse(args, 1, VALUED, Set.of(), REPEATABLE, Flags.Positional.NONE);
         this.commandLine = String.join(" ", args);
         this.outDir = Path.of(flags.required("out"));
         this.workloads = Workload.parseList(flags.string("workloads", "1k,1m,64m"),
                 flags.string("mix", Workload.DEFAULT_MIX), rangeSize(flags));
-        this.rate = flags.rate("rate");
+        this.rate = RequestRate.of(flags, "rate");
         this.connections = flags.integer("connections", 32, 1, 100_000);
         this.duration = flags.duration("duration", Duration.ofSeconds(20));
-        this.warmup = flags.duration("warmup", Duration.ofSeconds(5));
+        this.warmup = flags.durationOrZero("warmup", Duration.ofSeconds(5));
         this.timeout = flags.duration("timeout", Duration.ofSeconds(30));
         this.checkEvery = flags.integer("check-every", 100, 1, Integer.MAX_VALUE);
         Set<String> files = new LinkedHashSet<>();

@@ -1,5 +1,7 @@
 package dev.zeroedge.loadtest;
 
+import dev.zeroedge.cli.Flags;
+import dev.zeroedge.cli.UsageException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -135,13 +137,13 @@ final class IdleCommand {
         List<String> modes = Arrays.asList(flags.string("modes", "auto,epoll-sendfile").split(","));
         int reps = flags.integer("reps", 3, 1, 100);
         int idle = flags.integer("idle", 10_000, 1, 1_000_000);
-        long rate = flags.has("rate") ? flags.rate("rate") : 5000;
+        long rate = flags.has("rate") ? RequestRate.of(flags, "rate") : 5000;
         if (rate == 0) {
             throw new UsageException("--rate must be a number of requests per second: the load is an open loop");
         }
         int connections = flags.integer("connections", 32, 1, 10_000);
         Duration duration = flags.duration("duration", Duration.ofSeconds(10));
-        Duration warmup = flags.duration("warmup", Duration.ofSeconds(3));
+        Duration warmup = flags.durationOrZero("warmup", Duration.ofSeconds(3));
         Duration timeout = flags.duration("timeout", Duration.ofSeconds(10));
         int parallel = flags.integer("parallel", 64, 1, 10_000);
         String serverCpus = flags.string("server-cpus", null);

@@ -1,5 +1,7 @@
 package dev.zeroedge.loadtest;
 
+import dev.zeroedge.cli.JsonText;
+
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.List;
@@ -24,7 +26,7 @@ final class Json {
     private static void write(StringBuilder out, Object value, int indent) {
         switch (value) {
             case null -> out.append("null");
-            case String s -> string(out, s);
+            case String s -> JsonText.quote(out, s);
             case Double d -> out.append(number(d));
             case Float f -> out.append(number(f.doubleValue()));
             case Number n -> out.append(n.longValue());
@@ -37,7 +39,7 @@ final class Json {
                     out.append(first ? "" : ",");
                     first = false;
                     newline(out, inner);
-                    string(out, entry.getKey().toString());
+                    JsonText.quote(out, entry.getKey().toString());
                     out.append(indent >= 0 ? ": " : ":");
                     write(out, entry.getValue(), inner);
                 }
@@ -81,29 +83,5 @@ final class Json {
             return "0";
         }
         return new BigDecimal(d).round(new MathContext(6)).stripTrailingZeros().toPlainString();
-    }
-
-    private static void string(StringBuilder out, String s) {
-        out.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                // "</script>" inside a string must not end the report's script element.
-                case '<' -> out.append("\\u003c");
-                default -> {
-                    if (c < 0x20) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        out.append('"');
     }
 }

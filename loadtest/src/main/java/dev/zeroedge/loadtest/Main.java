@@ -1,5 +1,7 @@
 package dev.zeroedge.loadtest;
 
+import dev.zeroedge.cli.Flags;
+import dev.zeroedge.cli.UsageException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -80,7 +82,8 @@ public final class Main {
     }
 
     private static int makeCorpus(String[] args, PrintStream out) throws UsageException, IOException {
-        Flags flags = Flags.parse(args, 1, java.util.Set.of("files"), java.util.Set.of());
+        Flags flags = Flags.parse(args, 1, java.util.Set.of("files"), java.util.Set.of(), java.util.Set.of(),
+                Flags.Positional.ANY);
         if (flags.positional().size() != 1) {
             throw new UsageException("make-corpus DIR");
         }

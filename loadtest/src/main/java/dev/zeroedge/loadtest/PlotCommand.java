@@ -1,5 +1,7 @@
 package dev.zeroedge.loadtest;
 
+import dev.zeroedge.cli.Flags;
+import dev.zeroedge.cli.UsageException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -16,7 +18,7 @@ final class PlotCommand {
     }
 
     static int run(String[] args, PrintStream out) throws UsageException, IOException {
-        Flags flags = Flags.parse(args, 1, Set.of("out", "title"), Set.of());
+        Flags flags = Flags.parse(args, 1, Set.of("out", "title"), Set.of(), Set.of(), Flags.Positional.ANY);
         if (flags.positional().isEmpty()) {
             throw new UsageException("plot needs at least one .hgrm file");
         }

@@ -1,5 +1,6 @@
 package dev.zeroedge.loadtest;
 
+import dev.zeroedge.cli.UsageException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 

@@ -1,5 +1,8 @@
 package dev.zeroedge.launcher;
 
+import dev.zeroedge.cli.Flags;
+import dev.zeroedge.cli.JsonText;
+import dev.zeroedge.cli.UsageException;
 import dev.zeroedge.probe.KernelVersion;
 import dev.zeroedge.probe.MachineFacts;
 import dev.zeroedge.probe.MachineProbe;
@@ -84,48 +87,22 @@ final class ProbeCommand {
         MachineFacts.IoUring uring = facts.ioUring();
         MachineFacts.Nic nic = facts.nic();
         ScatterGather sg = nic.scatterGather();
-        return "{\"kernel\":{\"release\":" + quote(kernel.release())
-                + ",\"version\":" + quote(kernel.version() == null ? null : kernel.version().toString())
-                + ",\"cause\":" + quote(kernel.cause()) + "}"
+        return "{\"kernel\":{\"release\":" + JsonText.quote(kernel.release())
+                + ",\"version\":" + JsonText.quote(kernel.version() == null ? null : kernel.version().toString())
+                + ",\"cause\":" + JsonText.quote(kernel.cause()) + "}"
                 + ",\"io_uring\":{\"available\":" + uring.available()
                 + ",\"splice\":" + uring.splice()
-                + ",\"cause\":" + quote(uring.cause())
-                + ",\"disabled\":" + quote(uring.disabled()) + "}"
+                + ",\"cause\":" + JsonText.quote(uring.cause())
+                + ",\"disabled\":" + JsonText.quote(uring.disabled()) + "}"
                 + ",\"epoll\":{\"available\":" + facts.epoll().available()
-                + ",\"cause\":" + quote(facts.epoll().cause()) + "}"
-                + ",\"nic\":{\"name\":" + quote(nic.name())
-                + ",\"foundBy\":" + quote(nic.foundBy())
-                + ",\"scatterGather\":" + quote(sg.setting().toString())
-                + ",\"flags\":" + quote(sg.flags())
-                + ",\"source\":" + quote(sg.source().toString())
-                + ",\"cause\":" + quote(sg.cause()) + "}"
-                + ",\"choice\":" + quote(choice.mode())
-                + ",\"reason\":" + quote(choice.reason()) + "}";
-    }
-
-    /** A JSON string literal (RFC 8259 section 7), or {@code null}. */
-    static String quote(String value) {
-        if (value == null) {
-            return "null";
-        }
-        StringBuilder s = new StringBuilder(value.length() + 2).append('"');
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            switch (c) {
-                case '"' -> s.append("\\\"");
-                case '\\' -> s.append("\\\\");
-                case '\n' -> s.append("\\n");
-                case '\r' -> s.append("\\r");
-                case '\t' -> s.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        s.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        s.append(c);
-                    }
-                }
-            }
-        }
-        return s.append('"').toString();
+                + ",\"cause\":" + JsonText.quote(facts.epoll().cause()) + "}"
+                + ",\"nic\":{\"name\":" + JsonText.quote(nic.name())
+                + ",\"foundBy\":" + JsonText.quote(nic.foundBy())
+                + ",\"scatterGather\":" + JsonText.quote(sg.setting().toString())
+                + ",\"flags\":" + JsonText.quote(sg.flags())
+                + ",\"source\":" + JsonText.quote(sg.source().toString())
+                + ",\"cause\":" + JsonText.quote(sg.cause()) + "}"
+                + ",\"choice\":" + JsonText.quote(choice.mode())
+                + ",\"reason\":" + JsonText.quote(choice.reason()) + "}";
     }
 }

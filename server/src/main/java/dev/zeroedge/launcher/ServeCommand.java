@@ -1,5 +1,7 @@
 package dev.zeroedge.launcher;
 
+import dev.zeroedge.cli.Flags;
+import dev.zeroedge.cli.UsageException;
 import dev.zeroedge.files.OpenFileCache;
 import dev.zeroedge.http.HttpLimits;
 import dev.zeroedge.probe.MachineProbe;
