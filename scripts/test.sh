@@ -16,7 +16,11 @@ ip       iproute2    MachineProbeTest compares the default route with ip route
 ss       iproute2    HeadAndBodyShareASegmentTest counts segments with ss -ti
 taskset  util-linux  loadtest pins server and client to CPUs
 kill     procps      ShutdownTest sends SIGTERM to a server JVM
+umount   mount       SlowFileSystem unmounts its FUSE file system
 PROGRAMS
+# SlowFileSystem (a FUSE file system with delays) runs slowfs.py on Debian's python3 with its fusepy (which
+# brings libfuse2; as root it mounts without a fusermount helper).
+/usr/bin/python3 -c 'import fusepy' >/dev/null 2>&1 || need+=(python3-fusepy)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "zeroedge: the tests need ${need[*]} (Debian packages); run this as root to install them, or install them" >&2
