@@ -15,8 +15,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>waiting for a request: closes after the idle keep-alive timeout;</li>
  *   <li>reading a request head: answers 408 and closes when the head is not complete within the
  *       header timeout, counted from its first byte (slowloris);</li>
- *   <li>responding: closes when a body makes no progress for the idle timeout (a client that stopped
- *       reading).</li>
+ *   <li>responding: closes when the kernel takes no byte of the response for the send timeout (a client
+ *       that stopped reading). Every partial write counts as progress, like nginx's {@code send_timeout}:
+ *       a phone on a weak cell that reads 20 KiB/s takes 100 s for one 2 MiB slice and is still reading.</li>
  * </ul>
  * One task is scheduled at a time and moved lazily: a later deadline just waits for the task to fire
  * and re-arm, so the common request costs no cancel and no new task.
@@ -27,6 +28,7 @@ final class ConnectionClock extends ChannelInboundHandlerAdapter implements Runn
 
     private final long headerNanos;
     private final long idleNanos;
+    private final long sendNanos;
     private ChannelHandlerContext ctx;
     private Phase phase = Phase.WAITING;
     private long deadline;
@@ -36,6 +38,7 @@ final class ConnectionClock extends ChannelInboundHandlerAdapter implements Runn
     ConnectionClock(HttpLimits limits) {
         this.headerNanos = limits.headerTimeout().toNanos();
         this.idleNanos = limits.idleTimeout().toNanos();
+        this.sendNanos = limits.sendTimeout().toNanos();
     }
 
     @Override
@@ -71,11 +74,14 @@ final class ConnectionClock extends ChannelInboundHandlerAdapter implements Runn
     }
 
     void responding() {
-        moveTo(Phase.RESPONDING, idleNanos);
+        moveTo(Phase.RESPONDING, sendNanos);
     }
 
+    /** The kernel took bytes of the response; runs per write, so it only moves the deadline (see the class comment). */
     void progress() {
-        deadline = System.nanoTime() + idleNanos;
+        if (phase == Phase.RESPONDING) {
+            deadline = System.nanoTime() + sendNanos;
+        }
     }
 
     /** No response in flight; {@code midRequest}: part of the next head is already buffered. */

@@ -58,8 +58,9 @@ public final class FairFileSender {
 
     /**
      * Writes {@code head} (owned from now on) followed by bytes {@code [offset, offset + length)} of
-     * {@code file}, and flushes. {@code progress} runs after each slice (the connection's send-stall
-     * clock). The returned future completes when the last byte is in the kernel.
+     * {@code file}, and flushes. {@code progress} runs whenever the kernel has taken more of the body (the
+     * connection's send timeout; see {@link FileSender}). The returned future completes when the last byte
+     * is in the kernel.
      */
     public ChannelFuture send(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length,
                               Runnable progress) {
@@ -106,10 +107,9 @@ public final class FairFileSender {
                 return ctx.newFailedFuture(e);
             }
         }
-        return ctx.writeAndFlush(out).addListener(sent -> {
+        return ctx.writeAndFlush(out, FileSender.reporting(ctx, progress)).addListener(sent -> {
             if (sent.isSuccess()) {
                 counters.addFileBytes(length);
-                progress.run();
             }
         });
     }
@@ -149,7 +149,7 @@ public final class FairFileSender {
                 head = null;
                 ChannelFuture sent;
                 try {
-                    sent = sender.send(ctx, sliceHead, file, position, sliceLength);
+                    sent = sender.send(ctx, sliceHead, file, position, sliceLength, progress);
                 } catch (RuntimeException e) {
                     fail(e);
                     return;
@@ -178,7 +178,6 @@ public final class FairFileSender {
             }
             counters.addFileBytes(sliceLength);
             position += sliceLength;
-            progress.run();
             return true;
         }
 

@@ -31,7 +31,7 @@ final class ServeCommand {
     private static final Logger log = LoggerFactory.getLogger("zeroedge");
 
     private static final Set<String> VALUED = Set.of("root", "port", "bind", "mode", "max-request-line",
-            "max-header-size", "max-headers", "header-timeout", "idle-timeout", "max-connections",
+            "max-header-size", "max-headers", "header-timeout", "idle-timeout", "send-timeout", "max-connections",
             "sendfile-max-chunk", "event-loops", "grace", "nic", "uring-min-kernel", "open-file-cache",
             "open-file-cache-valid", "inline-body-max");
     private static final Set<String> BOOLEANS = Set.of("serve-dotfiles");
@@ -153,6 +153,7 @@ final class ServeCommand {
                 flags.integer("max-headers", d.maxHeaders(), 1, 10_000),
                 flags.duration("header-timeout", d.headerTimeout()),
                 flags.duration("idle-timeout", d.idleTimeout()),
+                flags.duration("send-timeout", d.sendTimeout()),
                 maxConnections,
                 d.maxPipelined());
         Duration grace = flags.duration("grace", Duration.ofSeconds(10));

@@ -40,13 +40,13 @@ public final class NioSendfileTransport implements Transport {
 
     @Override
     public FileSender fileSender() {
-        return (ctx, head, file, offset, length) -> {
+        return (ctx, head, file, offset, length, progress) -> {
             if (head.isReadable()) {
                 ctx.write(head, ctx.voidPromise());
             } else {
                 head.release();
             }
-            return ctx.writeAndFlush(new SharedFileRegion(file, offset, length));
+            return ctx.writeAndFlush(new SharedFileRegion(file, offset, length), FileSender.reporting(ctx, progress));
         };
     }
 }

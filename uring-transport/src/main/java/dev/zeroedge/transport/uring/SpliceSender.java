@@ -26,7 +26,8 @@ final class SpliceSender implements FileSender {
     }
 
     @Override
-    public ChannelFuture send(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length) {
+    public ChannelFuture send(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length,
+                              Runnable progress) {
         SpliceStream stream;
         try {
             stream = SpliceStream.of(ctx.channel(), tuning);
@@ -34,6 +35,6 @@ final class SpliceSender implements FileSender {
             head.release();
             return ctx.newFailedFuture(e);
         }
-        return stream.send(ctx, head, file, offset, length);
+        return stream.send(ctx, head, file, offset, length, progress);
     }
 }

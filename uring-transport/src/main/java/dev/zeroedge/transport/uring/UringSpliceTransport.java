@@ -98,9 +98,9 @@ public final class UringSpliceTransport implements Transport {
     @Override
     public FileSender fileSender() {
         if (NETTY_FILE_REGION.equals(System.getProperty("zeroedge.uring.sender"))) {
-            return (ctx, head, file, offset, length) -> {
+            return (ctx, head, file, offset, length, progress) -> {
                 ctx.write(head, ctx.voidPromise());
-                return ctx.writeAndFlush(new SharedFileRegion(file, offset, length));
+                return ctx.writeAndFlush(new SharedFileRegion(file, offset, length), FileSender.reporting(ctx, progress));
             };
         }
         return new SpliceSender(tuning);
