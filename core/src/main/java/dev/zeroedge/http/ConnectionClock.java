@@ -17,7 +17,10 @@ import java.util.concurrent.TimeUnit;
  *       header timeout, counted from its first byte (slowloris);</li>
  *   <li>responding: closes when the kernel takes no byte of the response for the send timeout (a client
  *       that stopped reading). Every partial write counts as progress, like nginx's {@code send_timeout}:
- *       a phone on a weak cell that reads 20 KiB/s takes 100 s for one 2 MiB slice and is still reading.</li>
+ *       a phone on a weak cell that reads 20 KiB/s takes 100 s for one 2 MiB slice and is still reading.
+ *       Before it closes, it asks the transport when the kernel last put data on the wire: a writer is
+ *       woken only when a third of the socket's send buffer has drained, which for a slow reader on a
+ *       large buffer can take longer than the send timeout although the client reads all the time.</li>
  * </ul>
  * One task is scheduled at a time and moved lazily: a later deadline just waits for the task to fire
  * and re-arm, so the common request costs no cancel and no new task.
@@ -29,13 +32,16 @@ final class ConnectionClock extends ChannelInboundHandlerAdapter implements Runn
     private final long headerNanos;
     private final long idleNanos;
     private final long sendNanos;
+    private final Site site;
     private ChannelHandlerContext ctx;
     private Phase phase = Phase.WAITING;
     private long deadline;
     private ScheduledFuture<?> timer;
     private long timerAt;
 
-    ConnectionClock(HttpLimits limits) {
+    ConnectionClock(Site site) {
+        HttpLimits limits = site.limits();
+        this.site = site;
         this.headerNanos = limits.headerTimeout().toNanos();
         this.idleNanos = limits.idleTimeout().toNanos();
         this.sendNanos = limits.sendTimeout().toNanos();
@@ -124,6 +130,15 @@ final class ConnectionClock extends ChannelInboundHandlerAdapter implements Runn
         if (System.nanoTime() - deadline < 0) {
             arm();
             return;
+        }
+        if (phase == Phase.RESPONDING) {
+            long quietNanos = TimeUnit.MILLISECONDS.toNanos(site.millisSinceDataSent(ctx.channel()));
+            if (quietNanos >= 0 && quietNanos < sendNanos) {
+                // The kernel took nothing new, but it still sends what it holds: the client reads.
+                deadline = System.nanoTime() - quietNanos + sendNanos;
+                arm();
+                return;
+            }
         }
         if (phase == Phase.READING) {
             ctx.writeAndFlush(ErrorResponse.build(ctx.alloc(), HttpResponseStatus.REQUEST_TIMEOUT,

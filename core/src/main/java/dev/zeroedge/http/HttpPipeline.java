@@ -10,7 +10,7 @@ public final class HttpPipeline {
     }
 
     public static void install(Channel channel, Site site) {
-        ConnectionClock clock = new ConnectionClock(site.limits());
+        ConnectionClock clock = new ConnectionClock(site);
         RequestDecoder decoder = new RequestDecoder(site.limits());
         ChannelPipeline pipeline = channel.pipeline();
         pipeline.addLast("clock", clock);

@@ -70,7 +70,7 @@ public final class ZeroedgeServer implements AutoCloseable {
         OpenFileCache files = new OpenFileCache(root, config.openFileCache(), config.openFileCacheValid(), held);
         Site site = new Site(files, new FairFileSender(transport.fileSender(), config.maxSlice(),
                 config.inlineBodyMax(), counters),
-                config.limits(), counters);
+                config.limits(), counters, transport::millisSinceDataSent);
         ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
         ConnectionLimit limit = new ConnectionLimit(config.limits().maxConnections());
         MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(

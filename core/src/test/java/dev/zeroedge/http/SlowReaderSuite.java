@@ -27,6 +27,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The send timeout in every mode: it measures time in which the kernel takes no byte of a response, not
@@ -59,6 +60,11 @@ public abstract class SlowReaderSuite {
 
     /** The transport under test. */
     protected abstract Transport transport();
+
+    /** Whether the transport tells when the kernel last sent data ({@link Transport#millisSinceDataSent}). */
+    protected boolean seesTheWire() {
+        return true;
+    }
 
     @BeforeAll
     void startServer() throws IOException {
@@ -108,6 +114,30 @@ public abstract class SlowReaderSuite {
             // The connection is still there and back to waiting for requests.
             assertEquals("small\n", http.exchange("GET /small.txt HTTP/1.1\r\nHost: a\r\n\r\n").bodyText());
         }
+    }
+
+    /**
+     * Slower than the send buffer drains: the kernel takes nothing new for about three send timeouts (it wakes
+     * the writer when a third of its 4 MiB has gone), while the client reads all the time. The server must
+     * still be sending (holding the file) after that; with only the writes as progress it had closed.
+     */
+    @Test
+    void aReaderSlowerThanTheSendBufferDrainsIsNotCutOff() throws Exception {
+        assumeTrue(seesTheWire(), transport().mode() + " cannot see what the kernel sends, only what it takes");
+        ZeroedgeServer quick = ZeroedgeServer.start(server.config().withLimits(
+                HttpLimits.DEFAULTS.withSendTimeout(Duration.ofMillis(750))), transport());
+        try (RawHttp http = new RawHttp(quick.port(), RECEIVE_BUFFER)) {
+            http.send("GET /slow.bin HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals("HTTP/1.1 200 OK", http.readHead().statusLine());
+            byte[] received = readSteadily(http.input(), 1536 * 1024, 512 * 1024);
+            assertArrayEquals(Arrays.copyOf(data, received.length), received);
+            assertEquals(1536 * 1024, received.length, "bytes before the server closed");
+            assertTrue(Leftovers.descriptors(file) > 0, "the response is still on its way");
+            http.socket().setSoLinger(true, 0);
+        } finally {
+            quick.shutdown(Duration.ofSeconds(1));
+        }
+        assertEquals("", Leftovers.awaitNone(file, 5_000));
     }
 
     @Test

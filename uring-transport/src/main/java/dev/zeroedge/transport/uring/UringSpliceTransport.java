@@ -4,11 +4,15 @@ import dev.zeroedge.transport.Availability;
 import dev.zeroedge.transport.FileSender;
 import dev.zeroedge.transport.SharedFileRegion;
 import dev.zeroedge.transport.Transport;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
+import io.netty.channel.uring.IoUringTcpInfo;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -93,6 +97,16 @@ public final class UringSpliceTransport implements Transport {
     @Override
     public Class<? extends ServerChannel> serverChannelClass() {
         return IoUringServerSocketChannel.class;
+    }
+
+    @Override
+    public long millisSinceDataSent(Channel channel) {
+        try {
+            IoUringTcpInfo info = ((IoUringSocketChannel) channel).tcpInfo();
+            return info.backoff() == 0 ? info.lastDataSent() : -1;
+        } catch (ChannelException closed) {
+            return -1;
+        }
     }
 
     @Override
