@@ -73,15 +73,18 @@ public final class FairFileSender {
             return ctx.writeAndFlush(head);
         }
         if (length <= inlineBodyMax) {
-            return sendInline(ctx, head, file, offset, (int) length, progress);
+            return sendInline(ctx, head, file, offset, (int) length);
         }
         ChannelPromise promise = ctx.newPromise();
         new Run(ctx, head, file.retain(), offset, offset + length, progress, promise).next();
         return promise;
     }
 
-    private ChannelFuture sendInline(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, int length,
-                                     Runnable progress) {
+    /**
+     * One write, which reports no progress: the send timeout counts from the start of the response, and the
+     * kernel takes a body of this size at once (a progressive promise would cost every small response).
+     */
+    private ChannelFuture sendInline(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, int length) {
         ByteBuf out = ctx.alloc().directBuffer(head.readableBytes() + length).writeBytes(head);
         head.release();
         ByteBuf held = file.body();
@@ -107,7 +110,7 @@ public final class FairFileSender {
                 return ctx.newFailedFuture(e);
             }
         }
-        return ctx.writeAndFlush(out, FileSender.reporting(ctx, progress)).addListener(sent -> {
+        return ctx.writeAndFlush(out).addListener(sent -> {
             if (sent.isSuccess()) {
                 counters.addFileBytes(length);
             }
