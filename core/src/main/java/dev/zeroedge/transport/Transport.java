@@ -29,8 +29,10 @@ public interface Transport {
 
     /**
      * Milliseconds since the kernel last sent data of {@code channel}'s response on the wire (TCP_INFO
-     * {@code tcpi_last_data_sent}), or -1 when this transport cannot tell or the kernel is backing off
-     * retransmissions (a peer that is gone makes no progress, however often its data is sent again).
+     * {@code tcpi_last_data_sent}), or -1 when this transport cannot tell or the kernel is retransmitting
+     * after a timeout ({@code tcpi_retransmits}: a peer that is gone makes no progress, however often its
+     * data is sent again). Not the backoff: that also counts the zero-window probes sent to a slow reader
+     * whose window opens only when it has read half its buffer.
      *
      * <p>The send timeout asks it before closing, on the event loop. The kernel takes new bytes from a
      * writer only when a third of the socket's send buffer has drained, and on loopback that buffer grows to

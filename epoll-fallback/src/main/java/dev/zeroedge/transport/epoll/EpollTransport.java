@@ -67,7 +67,7 @@ abstract class EpollTransport implements Transport {
     public final long millisSinceDataSent(Channel channel) {
         try {
             EpollTcpInfo info = ((EpollSocketChannel) channel).tcpInfo();
-            return info.backoff() == 0 ? info.lastDataSent() : -1;
+            return info.retransmits() == 0 ? info.lastDataSent() : -1;
         } catch (ChannelException closed) {
             return -1;
         }

@@ -103,7 +103,7 @@ public final class UringSpliceTransport implements Transport {
     public long millisSinceDataSent(Channel channel) {
         try {
             IoUringTcpInfo info = ((IoUringSocketChannel) channel).tcpInfo();
-            return info.backoff() == 0 ? info.lastDataSent() : -1;
+            return info.retransmits() == 0 ? info.lastDataSent() : -1;
         } catch (ChannelException closed) {
             return -1;
         }
