@@ -10,10 +10,4 @@ class NioSendfileSlowReaderTest extends SlowReaderSuite {
     protected Transport transport() {
         return new NioSendfileTransport();
     }
-
-    /** The JDK's socket channel offers no TCP_INFO: only what the kernel takes counts as progress. */
-    @Override
-    protected boolean seesTheWire() {
-        return false;
-    }
 }
