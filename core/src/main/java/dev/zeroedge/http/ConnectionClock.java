@@ -20,8 +20,12 @@ import java.util.concurrent.TimeUnit;
  *       400 and close;</li>
  *   <li>reading a request head: answers 408 and closes when the head is not complete within the
  *       header timeout, counted from its first byte (slowloris);</li>
- *   <li>responding: closes when a body makes no progress for the idle timeout (a client that stopped
- *       reading).</li>
+ *   <li>responding: closes when the kernel takes no byte of the response for the send timeout (a client
+ *       that stopped reading). Every partial write counts as progress, like nginx's {@code send_timeout}:
+ *       a phone on a weak cell that reads 20 KiB/s takes 100 s for one 2 MiB slice and is still reading.
+ *       Before it closes, it asks the transport when the kernel last put data on the wire: a writer is
+ *       woken only when a third of the socket's send buffer has drained, which for a slow reader on a
+ *       large buffer can take longer than the send timeout although the client reads all the time.</li>
  * </ul>
  * One task is scheduled at a time and moved lazily: a later deadline just waits for the task to fire
  * and re-arm, so the common request costs no cancel and no new task.
@@ -32,6 +36,8 @@ final class ConnectionClock extends ChannelInboundHandlerAdapter implements Runn
 
     private final long headerNanos;
     private final long idleNanos;
+    private final long sendNanos;
+    private final Site site;
     private final RequestDecoder decoder;
     private ChannelHandlerContext ctx;
     private Phase phase = Phase.WAITING;
@@ -39,10 +45,13 @@ final class ConnectionClock extends ChannelInboundHandlerAdapter implements Runn
     private ScheduledFuture<?> timer;
     private long timerAt;
 
-    ConnectionClock(HttpLimits limits, RequestDecoder decoder) {
+    ConnectionClock(Site site, RequestDecoder decoder) {
+        HttpLimits limits = site.limits();
+        this.site = site;
+        this.decoder = decoder;
         this.headerNanos = limits.headerTimeout().toNanos();
         this.idleNanos = limits.idleTimeout().toNanos();
-        this.decoder = decoder;
+        this.sendNanos = limits.sendTimeout().toNanos();
     }
 
     @Override
@@ -86,11 +95,14 @@ final class ConnectionClock extends ChannelInboundHandlerAdapter implements Runn
     }
 
     void responding() {
-        moveTo(Phase.RESPONDING, idleNanos);
+        moveTo(Phase.RESPONDING, sendNanos);
     }
 
+    /** The kernel took bytes of the response; runs per write, so it only moves the deadline (see the class comment). */
     void progress() {
-        deadline = System.nanoTime() + idleNanos;
+        if (phase == Phase.RESPONDING) {
+            deadline = System.nanoTime() + sendNanos;
+        }
     }
 
     /** No response in flight; {@code midRequest}: part of the next head is already buffered. */
@@ -133,6 +145,15 @@ final class ConnectionClock extends ChannelInboundHandlerAdapter implements Runn
         if (System.nanoTime() - deadline < 0) {
             arm();
             return;
+        }
+        if (phase == Phase.RESPONDING) {
+            long quietNanos = TimeUnit.MILLISECONDS.toNanos(site.millisSinceDataSent(ctx.channel()));
+            if (quietNanos >= 0 && quietNanos < sendNanos) {
+                // The kernel took nothing new, but it still sends what it holds: the client reads.
+                deadline = System.nanoTime() - quietNanos + sendNanos;
+                arm();
+                return;
+            }
         }
         if (phase == Phase.READING) {
             ctx.writeAndFlush(ErrorResponse.build(ctx.alloc(), HttpResponseStatus.REQUEST_TIMEOUT,

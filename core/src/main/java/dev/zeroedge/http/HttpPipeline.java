@@ -11,7 +11,7 @@ public final class HttpPipeline {
 
     public static void install(Channel channel, Site site) {
         RequestDecoder decoder = new RequestDecoder(site.limits());
-        ConnectionClock clock = new ConnectionClock(site.limits(), decoder);
+        ConnectionClock clock = new ConnectionClock(site, decoder);
         ChannelPipeline pipeline = channel.pipeline();
         pipeline.addLast("clock", clock);
         pipeline.addLast("decoder", decoder);

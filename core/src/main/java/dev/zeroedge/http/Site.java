@@ -3,6 +3,9 @@ package dev.zeroedge.http;
 import dev.zeroedge.files.OpenFileCache;
 import dev.zeroedge.transport.FairFileSender;
 import dev.zeroedge.transport.SendCounters;
+import io.netty.channel.Channel;
+
+import java.util.function.ToLongFunction;
 
 /** What every connection of a server shares: the files, how their bytes leave, the limits, the counters. */
 public final class Site {
@@ -11,13 +14,17 @@ public final class Site {
     private final FairFileSender sender;
     private final HttpLimits limits;
     private final SendCounters counters;
+    private final ToLongFunction<Channel> sinceDataSent;
     private volatile boolean draining;
 
-    public Site(OpenFileCache files, FairFileSender sender, HttpLimits limits, SendCounters counters) {
+    /** {@code sinceDataSent}: see {@link dev.zeroedge.transport.Transport#millisSinceDataSent}. */
+    public Site(OpenFileCache files, FairFileSender sender, HttpLimits limits, SendCounters counters,
+                ToLongFunction<Channel> sinceDataSent) {
         this.files = files;
         this.sender = sender;
         this.limits = limits;
         this.counters = counters;
+        this.sinceDataSent = sinceDataSent;
     }
 
     /** The document root behind its cache of resolved, open files. */
@@ -35,6 +42,11 @@ public final class Site {
 
     public SendCounters counters() {
         return counters;
+    }
+
+    /** Milliseconds since the kernel last sent data on {@code channel}, or -1 when unknown. */
+    long millisSinceDataSent(Channel channel) {
+        return sinceDataSent.applyAsLong(channel);
     }
 
     /** Shutting down: connections close after the response in flight instead of waiting for another. */

@@ -75,7 +75,7 @@ public final class ZeroedgeServer implements AutoCloseable {
                 config.openFileCacheInactive(), held);
         Site site = new Site(files, new FairFileSender(transport.fileSender(), config.maxSlice(),
                 config.inlineBodyMax(), counters),
-                config.limits(), counters);
+                config.limits(), counters, transport::millisSinceDataSent);
         ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
         ConnectionLimit limit = new ConnectionLimit(config.limits().maxConnections());
         MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(

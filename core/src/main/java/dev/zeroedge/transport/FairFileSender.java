@@ -58,8 +58,9 @@ public final class FairFileSender {
 
     /**
      * Writes {@code head} (owned from now on) followed by bytes {@code [offset, offset + length)} of
-     * {@code file}, and flushes. {@code progress} runs after each slice (the connection's send-stall
-     * clock). The returned future completes when the last byte is in the kernel.
+     * {@code file}, and flushes. {@code progress} runs whenever the kernel has taken more of the body (the
+     * connection's send timeout; see {@link FileSender}). The returned future completes when the last byte
+     * is in the kernel.
      */
     public ChannelFuture send(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length,
                               Runnable progress) {
@@ -72,15 +73,18 @@ public final class FairFileSender {
             return ctx.writeAndFlush(head);
         }
         if (length <= inlineBodyMax) {
-            return sendInline(ctx, head, file, offset, (int) length, progress);
+            return sendInline(ctx, head, file, offset, (int) length);
         }
         ChannelPromise promise = ctx.newPromise();
         new Run(ctx, head, file.retain(), offset, offset + length, progress, promise).next();
         return promise;
     }
 
-    private ChannelFuture sendInline(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, int length,
-                                     Runnable progress) {
+    /**
+     * One write, which reports no progress: the send timeout counts from the start of the response, and the
+     * kernel takes a body of this size at once (a progressive promise would cost every small response).
+     */
+    private ChannelFuture sendInline(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, int length) {
         ByteBuf out = ctx.alloc().directBuffer(head.readableBytes() + length).writeBytes(head);
         head.release();
         ByteBuf held = file.body();
@@ -109,7 +113,6 @@ public final class FairFileSender {
         return ctx.writeAndFlush(out).addListener(sent -> {
             if (sent.isSuccess()) {
                 counters.addFileBytes(length);
-                progress.run();
             }
         });
     }
@@ -149,7 +152,7 @@ public final class FairFileSender {
                 head = null;
                 ChannelFuture sent;
                 try {
-                    sent = sender.send(ctx, sliceHead, file, position, sliceLength);
+                    sent = sender.send(ctx, sliceHead, file, position, sliceLength, progress);
                 } catch (RuntimeException e) {
                     fail(e);
                     return;
@@ -178,7 +181,6 @@ public final class FairFileSender {
             }
             counters.addFileBytes(sliceLength);
             position += sliceLength;
-            progress.run();
             return true;
         }
 

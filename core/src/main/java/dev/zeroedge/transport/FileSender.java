@@ -4,6 +4,9 @@ import dev.zeroedge.files.OpenFile;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelProgressiveFuture;
+import io.netty.channel.ChannelProgressiveFutureListener;
+import io.netty.channel.ChannelProgressivePromise;
 
 /**
  * How a transport puts file bytes on a socket. The HTTP layer never writes file bytes any other way:
@@ -18,9 +21,31 @@ import io.netty.channel.ChannelHandlerContext;
  * released unsent), so that a response of which nothing is out yet can still be refused cleanly. The
  * sender retains {@code file} for as long as it needs it and releases it
  * itself, also on failure. {@code length} is at least 1.
+ *
+ * <p>{@code progress} runs on the event loop every time the kernel has taken some of the range's bytes:
+ * each partial sendfile, each write, each splice into the socket, not only at the end of the slice. It
+ * is the connection's send timeout: a slice of 2 MiB to a client that reads 20 KiB/s takes 100 s and must
+ * not count as 100 s without progress. Writes through Netty report it with a promise from
+ * {@link #reporting}: Netty's outbound buffer tells a progressive promise about every partial write of a
+ * buffer or a file region.
  */
 @FunctionalInterface
 public interface FileSender {
 
-    ChannelFuture send(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length);
+    ChannelFuture send(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length,
+                       Runnable progress);
+
+    /** A promise for a write through Netty that runs {@code progress} whenever part of the write is in the kernel. */
+    static ChannelProgressivePromise reporting(ChannelHandlerContext ctx, Runnable progress) {
+        return ctx.newProgressivePromise().addListener(new ChannelProgressiveFutureListener() {
+            @Override
+            public void operationProgressed(ChannelProgressiveFuture future, long done, long total) {
+                progress.run();
+            }
+
+            @Override
+            public void operationComplete(ChannelProgressiveFuture future) {
+            }
+        });
+    }
 }

@@ -33,6 +33,22 @@ public interface Transport {
      */
     DescriptorUse descriptors();
 
+    /**
+     * Milliseconds since the kernel last sent data of {@code channel}'s response on the wire (TCP_INFO
+     * {@code tcpi_last_data_sent}), or -1 when this transport cannot tell or the kernel is retransmitting
+     * after a timeout ({@code tcpi_retransmits}: a peer that is gone makes no progress, however often its
+     * data is sent again). Not the backoff: that also counts the zero-window probes sent to a slow reader
+     * whose window opens only when it has read half its buffer.
+     *
+     * <p>The send timeout asks it before closing, on the event loop. The kernel takes new bytes from a
+     * writer only when a third of the socket's send buffer has drained, and on loopback that buffer grows to
+     * 4 MiB: a client reading 20 KiB/s drains the 1.2 MB between two writes in about 60 s while it reads all
+     * the time. What reaches the wire tells such a reader from one that stopped.
+     */
+    default long millisSinceDataSent(io.netty.channel.Channel channel) {
+        return -1;
+    }
+
     /** Called once per accepted connection before the pipeline is built (socket options of this transport). */
     default void configureChild(io.netty.channel.Channel channel) {
     }

@@ -865,7 +865,7 @@ public abstract class HttpBehaviourSuite {
     @Test
     void connectionsOverTheLimitGet503() throws Exception {
         ServerConfig tiny = config().withLimits(new HttpLimits(8192, 16384, 100, Duration.ofSeconds(10),
-                Duration.ofSeconds(60), 2, 16));
+                Duration.ofSeconds(60), Duration.ofSeconds(60), 2, 16));
         ZeroedgeServer limited = ZeroedgeServer.start(tiny, transport());
         try (RawHttp a = new RawHttp(limited.port()); RawHttp b = new RawHttp(limited.port())) {
             assertEquals(HELLO, a.exchange("GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n").bodyText());

@@ -25,7 +25,18 @@ public final class RawHttp implements AutoCloseable {
     private final OutputStream out;
 
     public RawHttp(int port) throws IOException {
+        this(port, 0);
+    }
+
+    /**
+     * A client whose receive buffer is {@code receiveBuffer} bytes (0: the system's), set before connecting
+     * so the window the client offers is small from the first segment on: a slow or stalled reader.
+     */
+    public RawHttp(int port, int receiveBuffer) throws IOException {
         socket = new Socket();
+        if (receiveBuffer > 0) {
+            socket.setReceiveBufferSize(receiveBuffer);
+        }
         socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
         socket.setSoTimeout(10_000);
         socket.setTcpNoDelay(true);

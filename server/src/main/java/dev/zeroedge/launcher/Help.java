@@ -28,7 +28,9 @@ final class Help {
               --max-header-size BYTES    largest header section, else 431 (default 16k)
               --max-headers N            most header fields, else 431 (default 100)
               --header-timeout DUR       time to receive a request head, else 408 (default 10s)
-              --idle-timeout DUR         keep-alive idle time and longest send stall (default 60s)
+              --idle-timeout DUR         keep-alive idle time between requests (default 60s)
+              --send-timeout DUR         a response that the client takes no byte of for this long
+                                         is closed; a slow reader that keeps reading never is (default 60s)
               --max-connections N        open connections, more get 503 (default: what the open-file
                                          limit holds with every connection busy in the chosen mode;
                                          the startup log says the figure and how)

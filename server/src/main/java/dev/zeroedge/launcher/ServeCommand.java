@@ -34,7 +34,7 @@ final class ServeCommand {
     private static final Logger log = LoggerFactory.getLogger("zeroedge");
 
     private static final Set<String> VALUED = Set.of("root", "port", "bind", "mode", "max-request-line",
-            "max-header-size", "max-headers", "header-timeout", "idle-timeout", "max-connections",
+            "max-header-size", "max-headers", "header-timeout", "idle-timeout", "send-timeout", "max-connections",
             "sendfile-max-chunk", "event-loops", "grace", "nic", "uring-min-kernel", "open-file-cache",
             "open-file-cache-valid", "open-file-cache-inactive", "inline-body-max", "send-buffer");
     /** {@link System#nanoTime} can be any long; this one stands for "no stop signal yet". */
@@ -178,6 +178,7 @@ final class ServeCommand {
                 flags.integer("max-headers", d.maxHeaders(), 1, 10_000),
                 flags.duration("header-timeout", d.headerTimeout()),
                 flags.duration("idle-timeout", d.idleTimeout()),
+                flags.duration("send-timeout", d.sendTimeout()),
                 d.maxConnections(),
                 d.maxPipelined());
         Duration grace = flags.duration("grace", Duration.ofSeconds(10));

@@ -70,6 +70,8 @@ class CommandLineTest {
         assertOneLineError("--port must be between 0 and 65535");
         assertEquals(2, run("serve", "--root", root.toString(), "--header-timeout", "10"));
         assertOneLineError("needs a unit");
+        assertEquals(2, run("serve", "--root", root.toString(), "--send-timeout", "0s"));
+        assertOneLineError("--send-timeout must be positive: 0s");
         assertEquals(2, run("serve", "--root", root.toString(), "--sendfile-max-chunk", "lots"));
         assertOneLineError("is not a size");
         assertEquals(2, run("serve", "--root", root.toString(), "--inline-body-max", "257k"));

@@ -5,6 +5,7 @@ import dev.zeroedge.transport.DescriptorUse;
 import dev.zeroedge.transport.FileSender;
 import dev.zeroedge.transport.SharedFileRegion;
 import dev.zeroedge.transport.Transport;
+import io.netty.channel.Channel;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.nio.NioIoHandler;
@@ -13,7 +14,8 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 /**
  * {@code nio-sendfile}: Netty's NIO event loop; a {@link io.netty.channel.DefaultFileRegion} goes out
  * through {@code FileChannel.transferTo}, which is sendfile(2) inside the JDK. Needs no native jar, so it
- * runs wherever Java does: the mode {@code auto} falls back to.
+ * runs wherever Java does: the mode {@code auto} falls back to. What the kernel last sent, which the send
+ * timeout asks, comes from {@link NioTcpInfo}.
  */
 public final class NioSendfileTransport implements Transport {
 
@@ -46,14 +48,19 @@ public final class NioSendfileTransport implements Transport {
     }
 
     @Override
+    public long millisSinceDataSent(Channel channel) {
+        return NioTcpInfo.millisSinceDataSent(channel);
+    }
+
+    @Override
     public FileSender fileSender() {
-        return (ctx, head, file, offset, length) -> {
+        return (ctx, head, file, offset, length, progress) -> {
             if (head.isReadable()) {
                 ctx.write(head, ctx.voidPromise());
             } else {
                 head.release();
             }
-            return ctx.writeAndFlush(new SharedFileRegion(file, offset, length));
+            return ctx.writeAndFlush(new SharedFileRegion(file, offset, length), FileSender.reporting(ctx, progress));
         };
     }
 }

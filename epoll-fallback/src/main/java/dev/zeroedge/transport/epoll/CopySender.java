@@ -22,9 +22,10 @@ final class CopySender implements FileSender {
     static final int CHUNK = 64 * 1024;
 
     @Override
-    public ChannelFuture send(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length) {
+    public ChannelFuture send(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length,
+                              Runnable progress) {
         ChannelPromise done = ctx.newPromise();
-        new Copy(ctx, head, file.retain(), offset, offset + length, done).next();
+        new Copy(ctx, head, file.retain(), offset, offset + length, progress, done).next();
         return done;
     }
 
@@ -33,16 +34,19 @@ final class CopySender implements FileSender {
         private final ChannelHandlerContext ctx;
         private final OpenFile file;
         private final long end;
+        private final Runnable progress;
         private final ChannelPromise done;
         private ByteBuf head;
         private long position;
 
-        Copy(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long position, long end, ChannelPromise done) {
+        Copy(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long position, long end, Runnable progress,
+             ChannelPromise done) {
             this.ctx = ctx;
             this.head = head;
             this.file = file;
             this.position = position;
             this.end = end;
+            this.progress = progress;
             this.done = done;
         }
 
@@ -60,7 +64,7 @@ final class CopySender implements FileSender {
                 if (head != null) {
                     writeHead();
                 }
-                ChannelFuture sent = ctx.writeAndFlush(chunk);
+                ChannelFuture sent = ctx.writeAndFlush(chunk, FileSender.reporting(ctx, progress));
                 if (!sent.isDone()) {
                     sent.addListener(this);
                     return;

@@ -4,11 +4,15 @@ import dev.zeroedge.transport.Availability;
 import dev.zeroedge.transport.DescriptorUse;
 import dev.zeroedge.transport.FileSender;
 import dev.zeroedge.transport.Transport;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.epoll.EpollTcpInfo;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -67,6 +71,16 @@ abstract class EpollTransport implements Transport {
     @Override
     public final FileSender fileSender() {
         return sender;
+    }
+
+    @Override
+    public final long millisSinceDataSent(Channel channel) {
+        try {
+            EpollTcpInfo info = ((EpollSocketChannel) channel).tcpInfo();
+            return info.retransmits() == 0 ? info.lastDataSent() : -1;
+        } catch (ChannelException closed) {
+            return -1;
+        }
     }
 
     @Override

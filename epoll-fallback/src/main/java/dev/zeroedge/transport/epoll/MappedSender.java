@@ -32,7 +32,8 @@ final class MappedSender implements FileSender {
     private static final long MAX_VIEW = 1L << 30;
 
     @Override
-    public ChannelFuture send(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length) {
+    public ChannelFuture send(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length,
+                              Runnable progress) {
         Arena arena = Arena.ofConfined();
         ByteBuf[] pieces = new ByteBuf[(int) ((length + MAX_VIEW - 1) / MAX_VIEW)];
         try {
@@ -58,9 +59,9 @@ final class MappedSender implements FileSender {
             head.release();
         }
         for (int i = 0; i < pieces.length - 1; i++) {
-            ctx.write(pieces[i], ctx.voidPromise());
+            ctx.write(pieces[i], FileSender.reporting(ctx, progress));
         }
-        ChannelPromise sent = ctx.newPromise();
+        ChannelPromise sent = FileSender.reporting(ctx, progress);
         // The last piece is released last (the outbound buffer releases in order), so the whole mapping
         // is unused by the time this runs, on the event loop that opened the arena. The unmap waits one
         // task so the caller's listeners (counters, next slice, next request) go first.

@@ -6,6 +6,7 @@ import dev.zeroedge.transport.SharedFileRegion;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.epoll.EpollSocketChannelConfig;
 
 /**
@@ -24,20 +25,22 @@ import io.netty.channel.epoll.EpollSocketChannelConfig;
 final class SendfileSender implements FileSender {
 
     @Override
-    public ChannelFuture send(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length) {
+    public ChannelFuture send(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length,
+                              Runnable progress) {
         SharedFileRegion body = new SharedFileRegion(file, offset, length);
+        ChannelPromise sent = FileSender.reporting(ctx, progress);
         if (!head.isReadable()) {
             head.release();
-            return ctx.writeAndFlush(body);
+            return ctx.writeAndFlush(body, sent);
         }
         if (!ctx.channel().isActive()) {
             ctx.write(head, ctx.voidPromise());
-            return ctx.writeAndFlush(body); // fails and releases both, as for any write on a closed channel
+            return ctx.writeAndFlush(body, sent); // fails and releases both, as for any write on a closed channel
         }
         EpollSocketChannelConfig config = (EpollSocketChannelConfig) ctx.channel().config();
         config.setTcpCork(true);
         ctx.write(head, ctx.voidPromise());
-        ChannelFuture sent = ctx.writeAndFlush(body);
+        ctx.writeAndFlush(body, sent);
         if (ctx.channel().isActive()) {
             config.setTcpCork(false);
         }

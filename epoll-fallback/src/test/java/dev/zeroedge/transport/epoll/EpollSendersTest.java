@@ -2,6 +2,7 @@ package dev.zeroedge.transport.epoll;
 
 import dev.zeroedge.server.ZeroedgeServer;
 import dev.zeroedge.testing.LeakRecorder;
+import dev.zeroedge.testing.Leftovers;
 import dev.zeroedge.testing.RawHttp;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;

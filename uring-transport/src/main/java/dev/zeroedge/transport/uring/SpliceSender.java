@@ -27,7 +27,8 @@ final class SpliceSender implements FileSender {
     }
 
     @Override
-    public ChannelFuture send(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length) {
+    public ChannelFuture send(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length,
+                              Runnable progress) {
         SpliceStream stream;
         try {
             stream = SpliceStream.of(ctx.channel(), tuning);
@@ -35,6 +36,6 @@ final class SpliceSender implements FileSender {
             head.release();
             return ctx.newFailedFuture(new NothingSentException(e));
         }
-        return stream.send(ctx, head, file, offset, length);
+        return stream.send(ctx, head, file, offset, length, progress);
     }
 }

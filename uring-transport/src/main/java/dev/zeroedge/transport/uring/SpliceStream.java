@@ -28,8 +28,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The splice engine of one connection, registered on the connection's io_uring event loop beside Netty's
  * own handle for the socket. It moves one slice at a time: {@code IORING_OP_SPLICE} file → pipe
- * (64-bit file offset, no file position), then pipe → socket, and completes the slice's promise when the
- * last byte of the slice has been accepted by the socket.
+ * (64-bit file offset, no file position), then pipe → socket, reports every pipe → socket completion as
+ * progress (the connection's send timeout), and completes the slice's promise when the last byte of the
+ * slice has been accepted by the socket.
  *
  * <p>Walk-through of a 2 MiB slice with a 1 MiB pipe: {@link #send} writes the response head through
  * Netty's pipeline (so it is ordered after anything Netty still has to write) and, without waiting for
@@ -107,8 +108,9 @@ final class SpliceStream implements IoUringIoHandle {
     private int fileFd = -1;
     private boolean ownFileFd;
 
-    /** The slice on its way: null promise = none. */
+    /** The slice on its way: null promise = none; {@code progress} runs when the socket took some of it. */
     private ChannelPromise promise;
+    private Runnable progress;
     private long slice;
     private long position;
     private long end;
@@ -154,7 +156,8 @@ final class SpliceStream implements IoUringIoHandle {
     }
 
     /** See {@link dev.zeroedge.transport.FileSender#send}. */
-    ChannelFuture send(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length) {
+    ChannelFuture send(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length,
+                       Runnable progress) {
         ChannelPromise sent = ctx.newPromise();
         if (closing || released || promise != null || busy()) {
             head.release();
@@ -176,6 +179,7 @@ final class SpliceStream implements IoUringIoHandle {
             return sent.setFailure(new NothingSentException(e));
         }
         promise = sent;
+        this.progress = progress;
         long thisSlice = ++slice;
         position = offset;
         end = offset + length;
@@ -430,6 +434,10 @@ final class SpliceStream implements IoUringIoHandle {
         if (res > 0) {
             inPipe -= res;
             unsent -= res;
+            if (progress != null) {
+                // The client reads: the connection's send timeout starts again (not once per slice).
+                progress.run();
+            }
             if (unsent == 0) {
                 complete();
             } else {
@@ -456,6 +464,7 @@ final class SpliceStream implements IoUringIoHandle {
     private void complete() {
         ChannelPromise done = promise;
         promise = null;
+        progress = null;
         if (position == file.length()) {
             // The body reached the end of the file: no further slice of it will come.
             closeFile();
@@ -467,6 +476,7 @@ final class SpliceStream implements IoUringIoHandle {
     private void fail(Throwable cause) {
         ChannelPromise failed = promise;
         promise = null;
+        progress = null;
         pipeDirty = true;
         cancelInFlight();
         if (!busy()) {

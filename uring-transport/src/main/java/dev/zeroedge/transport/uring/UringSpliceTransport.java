@@ -6,11 +6,15 @@ import dev.zeroedge.transport.DescriptorUse;
 import dev.zeroedge.transport.FileSender;
 import dev.zeroedge.transport.SharedFileRegion;
 import dev.zeroedge.transport.Transport;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
+import io.netty.channel.uring.IoUringTcpInfo;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -114,11 +118,21 @@ public final class UringSpliceTransport implements Transport {
     }
 
     @Override
+    public long millisSinceDataSent(Channel channel) {
+        try {
+            IoUringTcpInfo info = ((IoUringSocketChannel) channel).tcpInfo();
+            return info.retransmits() == 0 ? info.lastDataSent() : -1;
+        } catch (ChannelException closed) {
+            return -1;
+        }
+    }
+
+    @Override
     public FileSender fileSender() {
         if (NETTY_FILE_REGION.equals(System.getProperty("zeroedge.uring.sender"))) {
-            return (ctx, head, file, offset, length) -> {
+            return (ctx, head, file, offset, length, progress) -> {
                 ctx.write(head, ctx.voidPromise());
-                return ctx.writeAndFlush(new SharedFileRegion(file, offset, length));
+                return ctx.writeAndFlush(new SharedFileRegion(file, offset, length), FileSender.reporting(ctx, progress));
             };
         }
         return new SpliceSender(tuning);

@@ -1,4 +1,4 @@
-package dev.zeroedge.transport.epoll;
+package dev.zeroedge.testing;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,12 +9,12 @@ import java.util.stream.Stream;
  * What this JVM still holds of a file, read from {@code /proc/self}: open descriptors and mappings. A
  * finished or abandoned response must leave neither behind.
  */
-final class Leftovers {
+public final class Leftovers {
 
     private Leftovers() {
     }
 
-    static long descriptors(Path file) throws IOException {
+    public static long descriptors(Path file) throws IOException {
         Path target = file.toRealPath();
         try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
             return fds.filter(fd -> {
@@ -27,7 +27,7 @@ final class Leftovers {
         }
     }
 
-    static long mappings(Path file) throws IOException {
+    public static long mappings(Path file) throws IOException {
         String target = file.toRealPath().toString();
         try (Stream<String> maps = Files.lines(Path.of("/proc/self/maps"))) {
             return maps.filter(line -> line.endsWith(" " + target)).count();
@@ -35,7 +35,7 @@ final class Leftovers {
     }
 
     /** Waits up to {@code millis} for the file to be neither open nor mapped; returns what is left. */
-    static String awaitNone(Path file, long millis) throws IOException, InterruptedException {
+    public static String awaitNone(Path file, long millis) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + millis * 1_000_000;
         while (true) {
             long fds = descriptors(file);
