@@ -125,6 +125,11 @@ public final class ZeroedgeServer implements AutoCloseable {
         return config;
     }
 
+    /** Client connections open now: accepted and not yet closed (a closed one's descriptor is gone). */
+    public int openConnections() {
+        return connections.size();
+    }
+
     /** How many event loops serve connections. */
     public int eventLoops() {
         return group.executorCount();

@@ -2,6 +2,7 @@ package dev.zeroedge.loadtest;
 
 import dev.zeroedge.cli.Flags;
 import dev.zeroedge.cli.UsageException;
+
 import org.HdrHistogram.HistogramLogWriter;
 
 import java.io.IOException;

@@ -2,6 +2,7 @@ package dev.zeroedge.loadtest;
 
 import dev.zeroedge.cli.Flags;
 import dev.zeroedge.cli.UsageException;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -2,6 +2,7 @@ package dev.zeroedge.loadtest;
 
 import dev.zeroedge.cli.Flags;
 import dev.zeroedge.cli.UsageException;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,7 @@
 package dev.zeroedge.loadtest;
 
 import dev.zeroedge.cli.UsageException;
+
 import java.net.InetSocketAddress;
 import java.net.URI;
 

@@ -1,6 +1,7 @@
 package dev.zeroedge.loadtest;
 
 import dev.zeroedge.cli.UsageException;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 

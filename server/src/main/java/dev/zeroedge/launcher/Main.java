@@ -1,6 +1,7 @@
 package dev.zeroedge.launcher;
 
 import dev.zeroedge.cli.UsageException;
+
 import java.io.PrintStream;
 
 /** {@code java -jar zeroedge.jar serve|probe|--help ...}: dispatches to a command, maps failures to exit codes. */

@@ -71,6 +71,8 @@ class IdleConnectionDescriptorsTest {
             assertEquals(200, warm.exchange("GET /body.bin HTTP/1.1\r\nHost: a\r\n\r\n").status());
         }
         assertEquals(0, awaitSocketsNamedTwice(0));
+        // The server closes its end of the warm connection a moment after the client does: count after that.
+        assertEquals(0, awaitNoConnections(), "the warm connection is closed on the server too");
         int baseline = OpenDescriptors.count();
 
         List<RawHttp> clients = new ArrayList<>();
@@ -107,6 +109,15 @@ class IdleConnectionDescriptorsTest {
             assertArrayEquals(body, slow.exchange("GET /body.bin HTTP/1.1\r\nHost: a\r\n\r\n").body());
             assertEquals(0, awaitSocketsNamedTwice(0));
         }
+    }
+
+    /** Waits up to 5 s for the server to hold no client connection; returns how many it still holds. */
+    private int awaitNoConnections() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (server.openConnections() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        return server.openConnections();
     }
 
     /** Socket inodes that two or more of this JVM's descriptors name. */
