@@ -1,6 +1,8 @@
 package dev.zeroedge.probe;
 
+import dev.zeroedge.mode.Mode;
 import dev.zeroedge.transport.Availability;
+import dev.zeroedge.transport.Feature;
 import dev.zeroedge.transport.Transport;
 import dev.zeroedge.transport.Transports;
 
@@ -11,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -22,9 +23,6 @@ import java.util.Optional;
  * cannot be found is reported with its cause.
  */
 public final class MachineProbe {
-
-    static final String URING_MODE = "uring-splice";
-    static final String EPOLL_MODE = "epoll-sendfile";
 
     private final Path root;
     private final EthtoolCommand ethtool;
@@ -64,45 +62,41 @@ public final class MachineProbe {
 
     private MachineFacts.IoUring ioUring() {
         String disabled = readOptional(root.resolve("proc/sys/kernel/io_uring_disabled"));
-        Transport uring = transports.find(URING_MODE);
+        Transport uring = transports.find(Mode.URING_SPLICE);
         if (uring == null) {
-            return new MachineFacts.IoUring(false, false, "no " + URING_MODE + " provider on the class path",
+            return new MachineFacts.IoUring(false, false, "no " + Mode.URING_SPLICE + " provider on the class path",
                     disabled);
         }
         try {
-            // The provider's facts tell io_uring from splice; its availability has the last word, so auto
-            // never picks a mode whose transport then refuses to start.
+            // The mode's own availability, so auto never picks a mode whose transport then refuses to start; the
+            // missing feature tells "io_uring runs but cannot splice" from "io_uring does not run".
             Availability availability = uring.availability();
-            Map<String, String> facts = uring.facts();
-            String told = facts.get("io_uring.available");
-            boolean available = told == null ? availability.isAvailable() : Boolean.parseBoolean(told);
-            boolean splice = available && Boolean.parseBoolean(facts.get("io_uring.splice"));
-            String cause = null;
-            if (!available) {
-                String why = facts.get("io_uring.cause");
-                cause = why != null && !why.isBlank() ? why : availability.describe();
-            } else if (splice && !availability.isAvailable()) {
-                available = false;
-                splice = false;
-                cause = availability.describe();
+            if (availability.isAvailable()) {
+                return new MachineFacts.IoUring(true, true, null, disabled);
             }
-            return new MachineFacts.IoUring(available, splice, cause, disabled);
+            if (availability.missing() == Feature.IO_URING_SPLICE) {
+                return new MachineFacts.IoUring(true, false, null, disabled);
+            }
+            // The whole cause, class included: it tells a native library that did not load from a kernel
+            // that refused the ring.
+            return new MachineFacts.IoUring(false, false, availability.cause().toString(), disabled);
         } catch (Throwable e) {
-            return new MachineFacts.IoUring(false, false, "the " + URING_MODE + " provider failed: " + e, disabled);
+            return new MachineFacts.IoUring(false, false, "the " + Mode.URING_SPLICE + " provider failed: " + e,
+                    disabled);
         }
     }
 
     private MachineFacts.Epoll epoll() {
-        Transport epoll = transports.find(EPOLL_MODE);
+        Transport epoll = transports.find(Mode.EPOLL_SENDFILE);
         if (epoll == null) {
-            return new MachineFacts.Epoll(false, "no " + EPOLL_MODE + " provider on the class path");
+            return new MachineFacts.Epoll(false, "no " + Mode.EPOLL_SENDFILE + " provider on the class path");
         }
         try {
             Availability availability = epoll.availability();
             return new MachineFacts.Epoll(availability.isAvailable(),
                     availability.isAvailable() ? null : availability.describe());
         } catch (Throwable e) {
-            return new MachineFacts.Epoll(false, "the " + EPOLL_MODE + " provider failed: " + e);
+            return new MachineFacts.Epoll(false, "the " + Mode.EPOLL_SENDFILE + " provider failed: " + e);
         }
     }
 

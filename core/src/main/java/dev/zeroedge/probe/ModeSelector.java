@@ -1,5 +1,7 @@
 package dev.zeroedge.probe;
 
+import dev.zeroedge.mode.Mode;
+
 import java.util.Objects;
 
 /**
@@ -18,15 +20,11 @@ import java.util.Objects;
  */
 public final class ModeSelector {
 
-    public static final String URING_SPLICE = "uring-splice";
-    public static final String EPOLL_SENDFILE = "epoll-sendfile";
-    public static final String NIO_SENDFILE = "nio-sendfile";
-
     /** Default of {@code --uring-min-kernel}: 6.1 is the first LTS kernel with a mature io_uring. */
     public static final KernelVersion DEFAULT_URING_MIN_KERNEL = KernelVersion.parse("6.1").orElseThrow();
 
     /** The mode and the reason logged in the startup line {@code mode MODE (REASON)}. */
-    public record Choice(String mode, String reason) {
+    public record Choice(Mode mode, String reason) {
     }
 
     private final KernelVersion uringMinKernel;
@@ -38,13 +36,13 @@ public final class ModeSelector {
     public Choice select(MachineFacts facts) {
         String againstUring = againstUring(facts);
         if (againstUring == null) {
-            return new Choice(URING_SPLICE, "auto: kernel " + facts.kernel().version() + " >= " + uringMinKernel
+            return new Choice(Mode.URING_SPLICE, "auto: kernel " + facts.kernel().version() + " >= " + uringMinKernel
                     + "; io_uring splice supported; " + scatterGatherForUring(facts.nic()));
         }
         if (facts.epoll().available()) {
-            return new Choice(EPOLL_SENDFILE, "auto: " + againstUring);
+            return new Choice(Mode.EPOLL_SENDFILE, "auto: " + againstUring);
         }
-        return new Choice(NIO_SENDFILE, "auto: " + againstUring + "; epoll unavailable: " + facts.epoll().cause());
+        return new Choice(Mode.NIO_SENDFILE, "auto: " + againstUring + "; epoll unavailable: " + facts.epoll().cause());
     }
 
     /** The first condition for uring-splice that does not hold, or null when all hold. */

@@ -1,5 +1,6 @@
 package dev.zeroedge.server;
 
+import dev.zeroedge.mode.Mode;
 import dev.zeroedge.transport.DescriptorUse;
 
 import java.io.IOException;
@@ -27,7 +28,7 @@ import java.util.OptionalLong;
  * @param mode          the mode chosen, for the startup line
  * @param transport     what that mode's transport holds
  */
-public record DescriptorBudget(long openFileLimit, int openFileCache, int eventLoops, String mode,
+public record DescriptorBudget(long openFileLimit, int openFileCache, int eventLoops, Mode mode,
                                DescriptorUse transport) {
 
     /** The JVM's own files, the listening socket, the log, refused connections on their way out. */

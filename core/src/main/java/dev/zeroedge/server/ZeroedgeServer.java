@@ -6,6 +6,7 @@ import dev.zeroedge.files.OpenFileCache;
 import dev.zeroedge.http.Drain;
 import dev.zeroedge.http.HttpPipeline;
 import dev.zeroedge.http.Site;
+import dev.zeroedge.mode.Mode;
 import dev.zeroedge.transport.FairFileSender;
 import dev.zeroedge.transport.SendCounters;
 import dev.zeroedge.transport.Transport;
@@ -109,7 +110,7 @@ public final class ZeroedgeServer implements AutoCloseable {
         return new ZeroedgeServer(transport, config, group, bound.channel(), connections, counters, site);
     }
 
-    public String mode() {
+    public Mode mode() {
         return transport.mode();
     }
 

@@ -1,23 +1,30 @@
 package dev.zeroedge.transport;
 
+import dev.zeroedge.mode.Mode;
+
 import java.util.Objects;
 
 /**
- * Whether a mode can run on this machine. Available means "no cause": one source of truth, so the
- * flag and the reason can never disagree.
+ * Whether a mode can run on this machine. Available means "no cause": one source of truth, so the flag and
+ * the reason can never disagree. An unavailable mode names the {@link Feature} it is missing and carries
+ * the cause the native side gave.
  */
-public record Availability(String mode, Throwable cause) {
+public record Availability(Mode mode, Feature missing, Throwable cause) {
 
     public Availability {
         Objects.requireNonNull(mode, "mode");
+        if ((missing == null) != (cause == null)) {
+            throw new IllegalArgumentException("a missing feature exactly when there is a cause: " + missing
+                    + ", " + cause);
+        }
     }
 
-    public static Availability available(String mode) {
-        return new Availability(mode, null);
+    public static Availability available(Mode mode) {
+        return new Availability(mode, null, null);
     }
 
-    public static Availability unavailable(String mode, Throwable cause) {
-        return new Availability(mode, Objects.requireNonNull(cause, "cause"));
+    public static Availability unavailable(Mode mode, Feature missing, Throwable cause) {
+        return new Availability(mode, Objects.requireNonNull(missing, "missing"), Objects.requireNonNull(cause, "cause"));
     }
 
     public boolean isAvailable() {

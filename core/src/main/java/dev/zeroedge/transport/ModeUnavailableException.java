@@ -1,16 +1,18 @@
 package dev.zeroedge.transport;
 
+import dev.zeroedge.mode.Mode;
+
 /** A mode was asked for by name and cannot run here; the cause says why. */
 public final class ModeUnavailableException extends RuntimeException {
 
-    private final String mode;
+    private final Mode mode;
 
-    public ModeUnavailableException(String mode, Throwable cause) {
+    public ModeUnavailableException(Mode mode, Throwable cause) {
         super("mode " + mode + " is unavailable: " + describe(cause), cause);
         this.mode = mode;
     }
 
-    public String mode() {
+    public Mode mode() {
         return mode;
     }
 

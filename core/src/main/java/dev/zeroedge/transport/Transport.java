@@ -1,5 +1,6 @@
 package dev.zeroedge.transport;
 
+import dev.zeroedge.mode.Mode;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 
@@ -12,10 +13,14 @@ import io.netty.channel.ServerChannel;
  */
 public interface Transport {
 
-    /** The user-facing mode name, e.g. {@code epoll-sendfile}. */
-    String mode();
+    /** The mode this provider runs. */
+    Mode mode();
 
-    /** Whether this mode can run here, with the cause when it cannot. Never throws. */
+    /**
+     * Whether this mode can run here; when it cannot, the {@link Feature} that is missing and the cause. The
+     * probe reads it too, so it names the finer feature when it knows (io_uring runs, splice does not).
+     * Never throws.
+     */
     Availability availability();
 
     /** The event loop's I/O handler. Only called when {@link #availability()} is available. */
@@ -51,13 +56,5 @@ public interface Transport {
 
     /** Called once per accepted connection before the pipeline is built (socket options of this transport). */
     default void configureChild(io.netty.channel.Channel channel) {
-    }
-
-    /**
-     * Facts this transport found about the machine, for the probe's report: e.g. the io_uring provider
-     * gives {@code io_uring.available}, {@code io_uring.splice}, {@code io_uring.cause}. Never throws.
-     */
-    default java.util.Map<String, String> facts() {
-        return java.util.Map.of();
     }
 }

@@ -1,5 +1,6 @@
 package dev.zeroedge.http;
 
+import dev.zeroedge.mode.Mode;
 import dev.zeroedge.server.ServerConfig;
 import dev.zeroedge.server.ZeroedgeServer;
 import dev.zeroedge.testing.LeakRecorder;
@@ -68,7 +69,7 @@ public abstract class HttpBehaviourSuite {
     @BeforeAll
     void startServer() throws IOException {
         Transport transport = transport();
-        if (System.getProperty("os.name").toLowerCase().contains("linux") || transport.mode().startsWith("nio")) {
+        if (System.getProperty("os.name").toLowerCase().contains("linux") || transport.mode() == Mode.NIO_SENDFILE) {
             transport.availability().ensureAvailable();
         }
         base = Files.createTempDirectory("zeroedge-suite");

@@ -1,7 +1,9 @@
 package dev.zeroedge.probe;
 
+import dev.zeroedge.mode.Mode;
 import dev.zeroedge.transport.Availability;
 import dev.zeroedge.transport.DescriptorUse;
+import dev.zeroedge.transport.Feature;
 import dev.zeroedge.transport.FileSender;
 import dev.zeroedge.transport.Transport;
 import dev.zeroedge.transport.Transports;
@@ -21,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -179,10 +180,10 @@ class MachineProbeTest {
     @Test
     void ioUringFactsComeFromTheProvider() throws Exception {
         Transports transports = Transports.of(new NioSendfileTransport(),
-                new Provider("uring-splice", Availability.available("uring-splice"),
-                        () -> Map.of("io_uring.available", "true", "io_uring.splice", "false")),
-                new Provider("epoll-sendfile", Availability.unavailable("epoll-sendfile",
-                        new UnsatisfiedLinkError("no netty_transport_native_epoll")), Map::of));
+                new Provider(Mode.URING_SPLICE, () -> Availability.unavailable(Mode.URING_SPLICE,
+                        Feature.IO_URING_SPLICE, new UnsupportedOperationException("no IORING_OP_SPLICE"))),
+                new Provider(Mode.EPOLL_SENDFILE, () -> Availability.unavailable(Mode.EPOLL_SENDFILE, Feature.EPOLL,
+                        new UnsatisfiedLinkError("no netty_transport_native_epoll"))));
         MachineFacts facts = new MachineProbe(root("fc-6.18"), List.of(fakeEthtool("eth0-on.txt", 0).toString()),
                 transports).probe(WILDCARD, null);
         assertEquals(new MachineFacts.IoUring(true, false, null, "0"), facts.ioUring());
@@ -190,21 +191,20 @@ class MachineProbeTest {
     }
 
     @Test
-    void aTransportThatCannotRunOutranksFactsThatSayItCould() throws Exception {
-        Transports transports = Transports.of(new Provider("uring-splice",
-                Availability.unavailable("uring-splice", new IllegalStateException("pipe buffers refused")),
-                () -> Map.of("io_uring.available", "true", "io_uring.splice", "true", "io_uring.cause", "")));
+    void ioUringThatDoesNotRunIsReportedWithItsWholeCause() throws Exception {
+        Transports transports = Transports.of(new Provider(Mode.URING_SPLICE, () -> Availability.unavailable(
+                Mode.URING_SPLICE, Feature.IO_URING, new UnsatisfiedLinkError("no netty_transport_native_io_uring"))));
         MachineFacts.IoUring ioUring = new MachineProbe(root("fc-6.18"),
                 List.of(fakeEthtool("eth0-on.txt", 0).toString()), transports).probe(WILDCARD, null).ioUring();
-        assertEquals(new MachineFacts.IoUring(false, false, "pipe buffers refused", "0"), ioUring);
+        assertEquals(new MachineFacts.IoUring(false, false,
+                "java.lang.UnsatisfiedLinkError: no netty_transport_native_io_uring", "0"), ioUring);
     }
 
     @Test
     void aProviderThatThrowsIsReportedNotPropagated() throws Exception {
-        Transports transports = Transports.of(new Provider("uring-splice", Availability.available("uring-splice"),
-                () -> {
-                    throw new IllegalStateException("broken");
-                }));
+        Transports transports = Transports.of(new Provider(Mode.URING_SPLICE, () -> {
+            throw new IllegalStateException("broken");
+        }));
         MachineFacts.IoUring ioUring = new MachineProbe(root("fc-6.18"),
                 List.of(fakeEthtool("eth0-on.txt", 0).toString()), transports).probe(WILDCARD, null).ioUring();
         assertEquals(new MachineFacts.IoUring(false, false,
@@ -293,12 +293,11 @@ class MachineProbeTest {
         }
     }
 
-    private record Provider(String mode, Availability availability, Supplier<Map<String, String>> factSource)
-            implements Transport {
+    private record Provider(Mode mode, Supplier<Availability> availabilitySource) implements Transport {
 
         @Override
-        public Map<String, String> facts() {
-            return factSource.get();
+        public Availability availability() {
+            return availabilitySource.get();
         }
 
         @Override

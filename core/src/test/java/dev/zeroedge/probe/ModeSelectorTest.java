@@ -68,7 +68,7 @@ class ModeSelectorTest {
     @MethodSource("policy")
     void selects(String branch, String minKernel, Facts facts, String mode, String reason) {
         ModeSelector.Choice choice = new ModeSelector(KernelVersion.parse(minKernel).orElseThrow()).select(facts.build());
-        assertEquals(mode, choice.mode(), branch);
+        assertEquals(mode, choice.mode().userName(), branch);
         assertEquals(reason, choice.reason(), branch);
     }
 

@@ -1,5 +1,6 @@
 package dev.zeroedge.server;
 
+import dev.zeroedge.mode.Mode;
 import dev.zeroedge.transport.DescriptorUse;
 import org.junit.jupiter.api.Test;
 
@@ -47,7 +48,7 @@ class DescriptorBudgetTest {
 
     @Test
     void theDefaultHoldsEveryConnectionBusyWithAFileOutsideTheCache() {
-        DescriptorBudget budget = new DescriptorBudget(20000, 4096, 2, "epoll-sendfile", EPOLL);
+        DescriptorBudget budget = new DescriptorBudget(20000, 4096, 2, Mode.EPOLL_SENDFILE, EPOLL);
         assertEquals(518, budget.spare());
         assertEquals(2, budget.perConnection());
         assertEquals(7693, budget.connections());
@@ -58,12 +59,12 @@ class DescriptorBudgetTest {
                 + " / 2 per busy connection (socket, file)", budget.arithmetic());
         assertEquals("nio-sendfile: (open-file limit 1200 - open-file cache 0 - 514 spare (1 event loop))"
                 + " / 2 per busy connection (socket, file)",
-                new DescriptorBudget(1200, 0, 1, "nio-sendfile", new DescriptorUse(0, "", 2)).arithmetic());
+                new DescriptorBudget(1200, 0, 1, Mode.NIO_SENDFILE, new DescriptorUse(0, "", 2)).arithmetic());
     }
 
     @Test
     void whatTheTransportHoldsPerBusyConnectionAndLoopIsCounted() {
-        DescriptorBudget budget = new DescriptorBudget(20000, 4096, 2, "uring-splice", URING);
+        DescriptorBudget budget = new DescriptorBudget(20000, 4096, 2, Mode.URING_SPLICE, URING);
         assertEquals(772, budget.spare());
         assertEquals(5, budget.perConnection());
         assertEquals(3026, budget.connections());
@@ -79,15 +80,15 @@ class DescriptorBudgetTest {
     @Test
     void aLimitTooSmallForTheCacheStillServesAQuarterOfIt() {
         // systemd's default soft limit beside the default cache: nothing is left, so a quarter, and it does not fit.
-        DescriptorBudget budget = new DescriptorBudget(1024, 4096, 2, "epoll-sendfile", EPOLL);
+        DescriptorBudget budget = new DescriptorBudget(1024, 4096, 2, Mode.EPOLL_SENDFILE, EPOLL);
         assertEquals(128, budget.connections());
         assertFalse(budget.fits(budget.connections()));
-        assertEquals(51, new DescriptorBudget(1024, 4096, 2, "uring-splice", URING).connections());
+        assertEquals(51, new DescriptorBudget(1024, 4096, 2, Mode.URING_SPLICE, URING).connections());
     }
 
     @Test
     void aHugeLimitIsCapped() {
-        assertEquals(1_000_000, new DescriptorBudget(1L << 30, 4096, 64, "uring-splice", URING).connections());
+        assertEquals(1_000_000, new DescriptorBudget(1L << 30, 4096, 64, Mode.URING_SPLICE, URING).connections());
     }
 
     @Test

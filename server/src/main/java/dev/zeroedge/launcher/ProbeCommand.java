@@ -102,7 +102,7 @@ final class ProbeCommand {
                 + ",\"flags\":" + JsonText.quote(sg.flags())
                 + ",\"source\":" + JsonText.quote(sg.source().toString())
                 + ",\"cause\":" + JsonText.quote(sg.cause()) + "}"
-                + ",\"choice\":" + JsonText.quote(choice.mode())
+                + ",\"choice\":" + JsonText.quote(choice.mode().userName())
                 + ",\"reason\":" + JsonText.quote(choice.reason()) + "}";
     }
 }

@@ -4,6 +4,7 @@ import dev.zeroedge.cli.Flags;
 import dev.zeroedge.cli.UsageException;
 import dev.zeroedge.files.OpenFileCache;
 import dev.zeroedge.http.HttpLimits;
+import dev.zeroedge.mode.Mode;
 import dev.zeroedge.probe.MachineProbe;
 import dev.zeroedge.probe.ModeSelector;
 import dev.zeroedge.server.DescriptorBudget;
@@ -55,7 +56,7 @@ final class ServeCommand {
         ModeSelector.Choice choice = requested.equals("auto")
                 ? selector.select(MachineProbe.ofThisMachine(transports)
                         .probe(configured.bind().getAddress(), flags.string("nic", null)))
-                : new ModeSelector.Choice(requested, "asked for by name");
+                : new ModeSelector.Choice(modeNamed(requested), "asked for by name");
         Transport transport;
         try {
             transport = transports.require(choice.mode());
@@ -112,6 +113,15 @@ final class ServeCommand {
             Thread.currentThread().interrupt();
         }
         return Main.EXIT_OK;
+    }
+
+    /** {@code --mode NAME} other than {@code auto}; an unknown name fails with the known ones. */
+    private static Mode modeNamed(String name) throws UsageException {
+        try {
+            return Mode.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("mode " + name + " is unavailable: " + e.getMessage());
+        }
     }
 
     /** The connection limit, why, and whether the open-file limit holds it. */

@@ -1,5 +1,6 @@
 package dev.zeroedge.launcher;
 
+import dev.zeroedge.mode.Mode;
 import dev.zeroedge.probe.KernelVersion;
 import dev.zeroedge.probe.MachineFacts;
 import dev.zeroedge.probe.MachineProbe;
@@ -50,9 +51,9 @@ class ProbeCommandTest {
         assertTrue(run.out.contains("\"source\":\"ethtool\""), run.out);
         // This machine runs io_uring with splice and epoll: a provider on the class path must find them.
         Transports transports = Transports.load();
-        assertEquals(transports.find("uring-splice") != null, facts.ioUring().available() && facts.ioUring().splice(),
+        assertEquals(transports.find(Mode.URING_SPLICE) != null, facts.ioUring().available() && facts.ioUring().splice(),
                 String.valueOf(facts.ioUring()));
-        assertEquals(transports.find("epoll-sendfile") != null, facts.epoll().available(), String.valueOf(facts.epoll()));
+        assertEquals(transports.find(Mode.EPOLL_SENDFILE) != null, facts.epoll().available(), String.valueOf(facts.epoll()));
     }
 
     @Test

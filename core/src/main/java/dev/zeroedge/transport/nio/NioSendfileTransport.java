@@ -1,5 +1,6 @@
 package dev.zeroedge.transport.nio;
 
+import dev.zeroedge.mode.Mode;
 import dev.zeroedge.transport.Availability;
 import dev.zeroedge.transport.DescriptorUse;
 import dev.zeroedge.transport.FileSender;
@@ -19,16 +20,14 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
  */
 public final class NioSendfileTransport implements Transport {
 
-    public static final String MODE = "nio-sendfile";
-
     @Override
-    public String mode() {
-        return MODE;
+    public Mode mode() {
+        return Mode.NIO_SENDFILE;
     }
 
     @Override
     public Availability availability() {
-        return Availability.available(MODE);
+        return Availability.available(Mode.NIO_SENDFILE);
     }
 
     @Override

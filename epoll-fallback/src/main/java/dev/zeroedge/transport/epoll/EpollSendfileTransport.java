@@ -1,11 +1,11 @@
 package dev.zeroedge.transport.epoll;
 
+import dev.zeroedge.mode.Mode;
+
 /** {@code epoll-sendfile}: the fallback when io_uring cannot run; file bytes go out by sendfile(2). */
 public final class EpollSendfileTransport extends EpollTransport {
 
-    public static final String MODE = "epoll-sendfile";
-
     public EpollSendfileTransport() {
-        super(MODE, new SendfileSender());
+        super(Mode.EPOLL_SENDFILE, new SendfileSender());
     }
 }

@@ -1,7 +1,9 @@
 package dev.zeroedge.transport.epoll;
 
+import dev.zeroedge.mode.Mode;
 import dev.zeroedge.transport.Availability;
 import dev.zeroedge.transport.DescriptorUse;
+import dev.zeroedge.transport.Feature;
 import dev.zeroedge.transport.FileSender;
 import dev.zeroedge.transport.Transport;
 import io.netty.channel.Channel;
@@ -14,9 +16,6 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.epoll.EpollTcpInfo;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-
 /**
  * What the three epoll modes share: Netty's epoll event loop and listening socket, and one answer to
  * "can epoll run here" ({@link Epoll#unavailabilityCause()}). They differ only in their {@link FileSender}.
@@ -25,16 +24,16 @@ import java.util.Map;
  */
 abstract class EpollTransport implements Transport {
 
-    private final String mode;
+    private final Mode mode;
     private final FileSender sender;
 
-    EpollTransport(String mode, FileSender sender) {
+    EpollTransport(Mode mode, FileSender sender) {
         this.mode = mode;
         this.sender = sender;
     }
 
     @Override
-    public final String mode() {
+    public final Mode mode() {
         return mode;
     }
 
@@ -42,10 +41,10 @@ abstract class EpollTransport implements Transport {
     public final Availability availability() {
         try {
             Throwable cause = Epoll.unavailabilityCause();
-            return cause == null ? Availability.available(mode) : Availability.unavailable(mode, cause);
+            return cause == null ? Availability.available(mode) : Availability.unavailable(mode, Feature.EPOLL, cause);
         } catch (LinkageError e) {
             // The native classes themselves failed to load (e.g. a broken class path): unavailable, never thrown.
-            return Availability.unavailable(mode, e);
+            return Availability.unavailable(mode, Feature.EPOLL, e);
         }
     }
 
@@ -81,16 +80,5 @@ abstract class EpollTransport implements Transport {
         } catch (ChannelException closed) {
             return -1;
         }
-    }
-
-    @Override
-    public final Map<String, String> facts() {
-        Map<String, String> facts = new LinkedHashMap<>();
-        Availability availability = availability();
-        facts.put("epoll.available", Boolean.toString(availability.isAvailable()));
-        if (!availability.isAvailable()) {
-            facts.put("epoll.cause", availability.describe());
-        }
-        return facts;
     }
 }

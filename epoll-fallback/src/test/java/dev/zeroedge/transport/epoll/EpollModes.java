@@ -1,5 +1,6 @@
 package dev.zeroedge.transport.epoll;
 
+import dev.zeroedge.mode.Mode;
 import dev.zeroedge.server.ServerConfig;
 import dev.zeroedge.server.ZeroedgeServer;
 import dev.zeroedge.transport.Transport;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.UnaryOperator;
 
 /**
@@ -18,12 +20,17 @@ import java.util.function.UnaryOperator;
  */
 final class EpollModes {
 
-    static final String[] ALL = {EpollSendfileTransport.MODE, EpollMmapTransport.MODE, EpollCopyTransport.MODE};
+    static final List<Mode> ALL = List.of(Mode.EPOLL_SENDFILE, Mode.EPOLL_MMAP, Mode.EPOLL_COPY);
 
     private EpollModes() {
     }
 
+    /** @param mode a user-facing name, as the tests' value sources spell them */
     static Transport require(String mode) {
+        return require(Mode.parse(mode));
+    }
+
+    static Transport require(Mode mode) {
         return Transports.load().require(mode);
     }
 

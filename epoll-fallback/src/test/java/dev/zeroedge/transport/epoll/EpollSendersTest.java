@@ -1,5 +1,6 @@
 package dev.zeroedge.transport.epoll;
 
+import dev.zeroedge.mode.Mode;
 import dev.zeroedge.server.ZeroedgeServer;
 import dev.zeroedge.testing.LeakRecorder;
 import dev.zeroedge.testing.Leftovers;
@@ -159,7 +160,7 @@ class EpollSendersTest {
             assertEquals("HTTP/1.1 200 OK", client.readHead().statusLine());
             assertEquals(100_000, client.input().readNBytes(100_000).length);
             assertTrue(Leftovers.descriptors(big) > 0, "the download is still running");
-            if (mode.equals(EpollMmapTransport.MODE)) {
+            if (mode.equals(Mode.EPOLL_MMAP.userName())) {
                 assertTrue(Leftovers.mappings(big) > 0, "a slice is mapped while it is in flight");
             }
         }

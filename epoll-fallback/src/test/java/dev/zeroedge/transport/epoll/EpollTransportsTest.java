@@ -1,13 +1,13 @@
 package dev.zeroedge.transport.epoll;
 
+import dev.zeroedge.mode.Mode;
+import dev.zeroedge.transport.Availability;
 import dev.zeroedge.transport.Transport;
 import dev.zeroedge.transport.Transports;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -21,18 +21,18 @@ class EpollTransportsTest {
     void everyModeIsFoundAndRunsOnThisLinux(String mode) {
         // require() throws with epoll's cause when it cannot run: a forced mode fails here, it never skips.
         Transport transport = EpollModes.require(mode);
-        assertEquals(mode, transport.mode());
+        assertEquals(mode, transport.mode().userName());
         assertNull(transport.availability().cause());
         assertEquals(EpollServerSocketChannel.class, transport.serverChannelClass());
-        assertEquals(Map.of("epoll.available", "true"), transport.facts());
+        assertEquals(Availability.available(transport.mode()), transport.availability());
     }
 
     @Test
     void eachModeHasItsOwnSender() {
         Transports transports = Transports.load();
-        assertInstanceOf(SendfileSender.class, transports.find("epoll-sendfile").fileSender());
-        assertInstanceOf(MappedSender.class, transports.find("epoll-mmap").fileSender());
-        assertInstanceOf(CopySender.class, transports.find("epoll-copy").fileSender());
-        assertTrue(transports.all().keySet().containsAll(java.util.List.of(EpollModes.ALL)));
+        assertInstanceOf(SendfileSender.class, transports.find(Mode.EPOLL_SENDFILE).fileSender());
+        assertInstanceOf(MappedSender.class, transports.find(Mode.EPOLL_MMAP).fileSender());
+        assertInstanceOf(CopySender.class, transports.find(Mode.EPOLL_COPY).fileSender());
+        assertTrue(transports.all().keySet().containsAll(EpollModes.ALL));
     }
 }

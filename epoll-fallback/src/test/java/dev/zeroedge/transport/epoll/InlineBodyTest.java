@@ -1,5 +1,6 @@
 package dev.zeroedge.transport.epoll;
 
+import dev.zeroedge.mode.Mode;
 import dev.zeroedge.server.ZeroedgeServer;
 import dev.zeroedge.testing.LeakRecorder;
 import dev.zeroedge.testing.RawHttp;
@@ -55,7 +56,7 @@ class InlineBodyTest {
     }
 
     private static ZeroedgeServer start(OutboundTap tap, int inlineBodyMax, Duration cacheValid) throws IOException {
-        return EpollModes.start(tap.wrap(EpollModes.require(EpollSendfileTransport.MODE)), root,
+        return EpollModes.start(tap.wrap(EpollModes.require(Mode.EPOLL_SENDFILE)), root,
                 config -> config.withInlineBodyMax(inlineBodyMax).withOpenFileCache(16, cacheValid));
     }
 

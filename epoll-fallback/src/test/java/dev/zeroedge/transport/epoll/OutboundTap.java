@@ -1,5 +1,6 @@
 package dev.zeroedge.transport.epoll;
 
+import dev.zeroedge.mode.Mode;
 import dev.zeroedge.transport.Availability;
 import dev.zeroedge.transport.DescriptorUse;
 import dev.zeroedge.transport.FileSender;
@@ -37,7 +38,7 @@ final class OutboundTap extends ChannelOutboundHandlerAdapter {
         OutboundTap tap = this;
         return new Transport() {
             @Override
-            public String mode() {
+            public Mode mode() {
                 return real.mode();
             }
 

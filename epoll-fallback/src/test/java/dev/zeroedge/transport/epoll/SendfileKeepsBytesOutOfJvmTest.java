@@ -1,5 +1,6 @@
 package dev.zeroedge.transport.epoll;
 
+import dev.zeroedge.mode.Mode;
 import dev.zeroedge.server.ZeroedgeServer;
 import dev.zeroedge.testing.LeakRecorder;
 import dev.zeroedge.testing.RawHttp;
@@ -73,7 +74,7 @@ class SendfileKeepsBytesOutOfJvmTest {
     void sendfileHandsOnlyTheHeadToTheJvm() throws Exception {
         writeFile();
         OutboundTap tap = new OutboundTap();
-        ZeroedgeServer server = EpollModes.start(tap.wrap(EpollModes.require(EpollSendfileTransport.MODE)), root,
+        ZeroedgeServer server = EpollModes.start(tap.wrap(EpollModes.require(Mode.EPOLL_SENDFILE)), root,
                 config -> config);
         try {
             Download download = download(server.port());
@@ -97,7 +98,7 @@ class SendfileKeepsBytesOutOfJvmTest {
     void copyBaselineIsSeenPassingEveryByteThroughBuffers() throws Exception {
         writeFile();
         OutboundTap tap = new OutboundTap();
-        ZeroedgeServer server = EpollModes.start(tap.wrap(EpollModes.require(EpollCopyTransport.MODE)), root,
+        ZeroedgeServer server = EpollModes.start(tap.wrap(EpollModes.require(Mode.EPOLL_COPY)), root,
                 config -> config);
         try {
             assertEquals(fileDigest, download(server.port()).digest());

@@ -1,8 +1,10 @@
 package dev.zeroedge.transport.uring;
 
 import dev.zeroedge.files.ChannelDescriptor;
+import dev.zeroedge.mode.Mode;
 import dev.zeroedge.transport.Availability;
 import dev.zeroedge.transport.DescriptorUse;
+import dev.zeroedge.transport.Feature;
 import dev.zeroedge.transport.FileSender;
 import dev.zeroedge.transport.SharedFileRegion;
 import dev.zeroedge.transport.Transport;
@@ -16,15 +18,12 @@ import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.channel.uring.IoUringTcpInfo;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-
 /**
  * {@code uring-splice}: Netty's io_uring event loop, and file bodies spliced file → pipe → socket by
  * zeroedge's own {@link SpliceSender} ({@code IORING_OP_SPLICE}, 64-bit offsets, an enlarged pipe).
  *
  * <p>Available when Netty's io_uring loads and the kernel's probe lists {@code IORING_OP_SPLICE}; the
- * cause says which of the two is missing.
+ * {@link Feature} named missing says which of the two is not there, and the probe reads it.
  *
  * <p>For benchmarks only, {@code -Dzeroedge.uring.sender=netty-file-region} sends bodies as a plain
  * {@link io.netty.channel.DefaultFileRegion} instead, which Netty's io_uring channel splices itself
@@ -32,8 +31,6 @@ import java.util.Map;
  * compared with, never to be used.
  */
 public final class UringSpliceTransport implements Transport {
-
-    public static final String MODE = "uring-splice";
 
     /** The comparison sender's name in {@code -Dzeroedge.uring.sender}. */
     static final String NETTY_FILE_REGION = "netty-file-region";
@@ -50,45 +47,25 @@ public final class UringSpliceTransport implements Transport {
     }
 
     @Override
-    public String mode() {
-        return MODE;
+    public Mode mode() {
+        return Mode.URING_SPLICE;
     }
 
     @Override
     public Availability availability() {
         try {
             if (!IoUring.isAvailable()) {
-                return Availability.unavailable(MODE, IoUring.unavailabilityCause());
+                return Availability.unavailable(Mode.URING_SPLICE, Feature.IO_URING, IoUring.unavailabilityCause());
             }
             if (!IoUring.isSpliceSupported()) {
-                return Availability.unavailable(MODE, new UnsupportedOperationException(
-                        "io_uring is available but this kernel does not support IORING_OP_SPLICE (needs Linux 5.7+)"));
+                return Availability.unavailable(Mode.URING_SPLICE, Feature.IO_URING_SPLICE,
+                        new UnsupportedOperationException("io_uring is available but this kernel does not support"
+                                + " IORING_OP_SPLICE (needs Linux 5.7+)"));
             }
-            return Availability.available(MODE);
+            return Availability.available(Mode.URING_SPLICE);
         } catch (LinkageError e) {
-            return Availability.unavailable(MODE, e);
+            return Availability.unavailable(Mode.URING_SPLICE, Feature.IO_URING, e);
         }
-    }
-
-    @Override
-    public Map<String, String> facts() {
-        Map<String, String> facts = new LinkedHashMap<>();
-        boolean available = false;
-        boolean splice = false;
-        String cause = "";
-        try {
-            available = IoUring.isAvailable();
-            splice = available && IoUring.isSpliceSupported();
-            if (!available) {
-                cause = String.valueOf(IoUring.unavailabilityCause());
-            }
-        } catch (LinkageError e) {
-            cause = e.toString();
-        }
-        facts.put("io_uring.available", Boolean.toString(available));
-        facts.put("io_uring.splice", Boolean.toString(splice));
-        facts.put("io_uring.cause", cause);
-        return facts;
     }
 
     @Override
