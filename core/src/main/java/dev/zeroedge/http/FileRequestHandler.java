@@ -32,7 +32,7 @@ import java.util.Set;
  * under the {@link dev.zeroedge.files.DocumentRoot} to a regular file and its validators; the
  * {@link Preconditions} hold; {@link RangeRequest} finds one satisfiable range. The file is opened, the
  * head is built ({@code 206}, Content-Range, ETag, ...), and head and range go to the transport's sender
- * through {@link dev.zeroedge.transport.FairFileSender}: the bytes never enter the JVM. When the last
+ * through {@link dev.zeroedge.http.FairFileSender}: the bytes never enter the JVM. When the last
  * slice is in the kernel the file reference is dropped, the connection either closes (Connection:
  * close, HTTP/1.0, shutdown) or takes the next queued request, and the {@link ConnectionClock} goes
  * back to waiting.

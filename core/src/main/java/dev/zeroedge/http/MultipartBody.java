@@ -1,7 +1,6 @@
 package dev.zeroedge.http;
 
 import dev.zeroedge.files.OpenFile;
-import dev.zeroedge.transport.FairFileSender;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;

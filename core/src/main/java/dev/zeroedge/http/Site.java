@@ -1,8 +1,6 @@
 package dev.zeroedge.http;
 
 import dev.zeroedge.files.OpenFileCache;
-import dev.zeroedge.transport.FairFileSender;
-import dev.zeroedge.transport.SendCounters;
 import io.netty.channel.Channel;
 
 import java.util.function.ToLongFunction;

@@ -2,7 +2,7 @@ package dev.zeroedge.server;
 
 import dev.zeroedge.files.OpenFileCache;
 import dev.zeroedge.http.HttpLimits;
-import dev.zeroedge.transport.FairFileSender;
+import dev.zeroedge.http.FairFileSender;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;

@@ -10,7 +10,7 @@ import io.netty.channel.ChannelProgressivePromise;
 
 /**
  * How a transport puts file bytes on a socket. The HTTP layer never writes file bytes any other way:
- * it goes through {@link FairFileSender}, which cuts a body into bounded slices and calls this once
+ * it goes through {@link dev.zeroedge.http.FairFileSender}, which cuts a body into bounded slices and calls this once
  * per slice.
  *
  * <p>Contract of {@link #send}: called on the channel's event loop; writes {@code head} (never null,

@@ -10,7 +10,7 @@ import dev.zeroedge.probe.ModeSelector;
 import dev.zeroedge.server.DescriptorBudget;
 import dev.zeroedge.server.ServerConfig;
 import dev.zeroedge.server.ZeroedgeServer;
-import dev.zeroedge.transport.FairFileSender;
+import dev.zeroedge.http.FairFileSender;
 import dev.zeroedge.transport.ModeUnavailableException;
 import dev.zeroedge.transport.Transport;
 import dev.zeroedge.transport.Transports;

@@ -4,7 +4,7 @@ import dev.zeroedge.mode.Mode;
 import dev.zeroedge.server.ZeroedgeServer;
 import dev.zeroedge.testing.LeakRecorder;
 import dev.zeroedge.testing.RawHttp;
-import dev.zeroedge.transport.FairFileSender;
+import dev.zeroedge.http.FairFileSender;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -2,7 +2,7 @@ package dev.zeroedge.transport.uring;
 
 import dev.zeroedge.http.HttpBehaviourSuite;
 import dev.zeroedge.server.ServerConfig;
-import dev.zeroedge.transport.FairFileSender;
+import dev.zeroedge.http.FairFileSender;
 import dev.zeroedge.transport.Transport;
 
 /**

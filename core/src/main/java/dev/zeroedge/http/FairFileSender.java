@@ -1,6 +1,7 @@
-package dev.zeroedge.transport;
+package dev.zeroedge.http;
 
 import dev.zeroedge.files.OpenFile;
+import dev.zeroedge.transport.FileSender;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;

@@ -1,4 +1,4 @@
-package dev.zeroedge.transport;
+package dev.zeroedge.http;
 
 import java.util.concurrent.atomic.LongAdder;
 
