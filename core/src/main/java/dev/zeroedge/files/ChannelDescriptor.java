@@ -1,6 +1,7 @@
 package dev.zeroedge.files;
 
 import java.io.FileDescriptor;
+import java.io.FileInputStream;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.channels.FileChannel;
@@ -45,6 +46,21 @@ public final class ChannelDescriptor {
     /** Whether the JDK's fields are open to zeroedge, so {@link #of} can answer. */
     public static boolean readable() {
         return CHANNEL_FD != null;
+    }
+
+    /** Whether {@link #adopt} can make a channel of a descriptor number. */
+    static boolean adoptable() {
+        return FD_NUMBER != null;
+    }
+
+    /**
+     * A read-only channel that owns {@code fd} from now on (closing the channel closes it): for a descriptor
+     * opened outside the JDK (non-blocking, or by io_uring). Only when {@link #adoptable}.
+     */
+    static FileChannel adopt(int fd) {
+        FileDescriptor descriptor = new FileDescriptor();
+        FD_NUMBER.set(descriptor, fd);
+        return new FileInputStream(descriptor).getChannel();
     }
 
     /** The channel's descriptor number, or -1 when the JDK's fields are not open to zeroedge. */

@@ -59,12 +59,22 @@ public final class DocumentRoot {
     }
 
     /**
-     * Resolves the path component of a request target: raw (still percent-encoded), starting with '/',
-     * without query or fragment.
+     * Resolves the path component of a request target (raw, still percent-encoded, starting with '/', without
+     * query or fragment) and opens what it names, holding its bytes if {@code held} takes them. Blocking: it
+     * walks the path and opens, so it runs on a file-system thread ({@link FileSystemPool}), never on an
+     * event loop. A {@link Lookup.Found} carries the open file, retained for the caller.
      */
-    public Lookup resolve(String rawPath) {
+    public Lookup open(String rawPath, HeldBodies held) {
         Name name = parse(rawPath);
-        return name.refusal != null ? name.refusal : lookUp(name.segments, name.directoryForm);
+        return name.refusal != null ? name.refusal : lookUp(name.segments, name.directoryForm, held);
+    }
+
+    /**
+     * Why {@code rawPath} names nothing without looking at the disk (malformed, climbs out, a dotfile), or
+     * null when only a lookup can tell. No system call: safe on an event loop.
+     */
+    public Lookup refusal(String rawPath) {
+        return parse(rawPath).refusal;
     }
 
     /**
@@ -92,8 +102,8 @@ public final class DocumentRoot {
         return canonical.toString();
     }
 
-    /** What a canonical {@code name} (from {@link #name}) names. */
-    public Lookup resolveName(String name) {
+    /** What a canonical {@code name} (from {@link #name}) names, opened: see {@link #open}. Blocking. */
+    public Lookup openName(String name, HeldBodies held) {
         List<String> segments = new ArrayList<>();
         int start = 1;
         while (start < name.length()) {
@@ -102,7 +112,7 @@ public final class DocumentRoot {
             segments.add(name.substring(start, end));
             start = end + 1;
         }
-        return lookUp(segments, name.endsWith("/"));
+        return lookUp(segments, name.endsWith("/"), held);
     }
 
     /**
@@ -178,51 +188,104 @@ public final class DocumentRoot {
         return new Name(segments, directoryForm, null);
     }
 
-    private Lookup lookUp(List<String> segments, boolean directoryForm) {
+    /**
+     * Follows the segments to a real path inside the root, then opens it and asks the new descriptor what it
+     * is ({@link NonBlockingOpen}: a FIFO or device that was swapped in a moment ago is seen for what it is,
+     * without waiting for a writer). A directory in directory form serves its index.html.
+     */
+    private Lookup lookUp(List<String> segments, boolean directoryForm, HeldBodies held) {
         Path candidate = segments.isEmpty() ? root : root.resolve(String.join("/", segments));
         try {
             Path real = candidate.toRealPath();
             if (!real.startsWith(root)) {
                 return new Lookup.NotFound("resolves outside the document root");
             }
-            BasicFileAttributes attributes = Files.readAttributes(real, BasicFileAttributes.class);
-            if (attributes.isDirectory()) {
-                if (!directoryForm) {
-                    return new Lookup.MissingSlash(location(segments));
-                }
-                return index(real);
+            Lookup found = openReal(real, held);
+            if (found instanceof Lookup.MissingSlash && directoryForm) {
+                return index(real, held);
             }
-            if (!attributes.isRegularFile()) {
-                return new Lookup.NotFound("not a regular file");
+            if (found instanceof Lookup.MissingSlash) {
+                return new Lookup.MissingSlash(location(segments));
             }
-            if (directoryForm) {
+            if (found instanceof Lookup.Found file && directoryForm) {
+                file.open().release();
                 return new Lookup.NotFound("a file named as a directory");
             }
-            return new Lookup.Found(FileInfo.of(real, attributes));
+            return found;
         } catch (NoSuchFileException | NotDirectoryException e) {
             return new Lookup.NotFound("no such file");
         } catch (AccessDeniedException e) {
             return new Lookup.Forbidden("permission denied");
+        } catch (FileChangedException e) {
+            return new Lookup.Busy("file is being modified", false);
         } catch (IOException e) {
             return new Lookup.NotFound(e.getClass().getSimpleName());
         }
     }
 
-    private Lookup index(Path directory) throws IOException {
+    private Lookup index(Path directory, HeldBodies held) throws IOException {
         Path index = directory.resolve(INDEX);
         try {
             Path real = index.toRealPath();
             if (!real.startsWith(root)) {
                 return new Lookup.NotFound("index resolves outside the document root");
             }
-            BasicFileAttributes attributes = Files.readAttributes(real, BasicFileAttributes.class);
-            if (!attributes.isRegularFile()) {
-                return new Lookup.NotFound("index is not a regular file");
-            }
-            return new Lookup.Found(FileInfo.of(real, attributes));
+            Lookup found = openReal(real, held);
+            return found instanceof Lookup.MissingSlash ? new Lookup.NotFound("index is a directory") : found;
         } catch (NoSuchFileException e) {
             return new Lookup.NotFound("directory without index.html");
         }
+    }
+
+    /**
+     * Opens a real path inside the root: Found (a regular file, open), MissingSlash (a directory, closed again;
+     * the caller knows its location), or why not. The validators come from the descriptor that is sent from,
+     * so they describe its bytes; a held body is checked against a second statx of it after the read.
+     */
+    private static Lookup openReal(Path real, HeldBodies held) throws IOException {
+        if (!NonBlockingOpen.available()) {
+            return openWithTheJdk(real, held);
+        }
+        int fd = NonBlockingOpen.open(real);
+        if (fd < 0) {
+            return NonBlockingOpen.refusal(-fd);
+        }
+        FileStat stat = Statx.of(fd, true);
+        if (stat == null || !stat.regular()) {
+            NonBlockingOpen.close(fd);
+            if (stat != null && stat.directory()) {
+                return new Lookup.MissingSlash(null);
+            }
+            return new Lookup.NotFound(stat == null ? "cannot stat" : "not a regular file");
+        }
+        OpenFile file = OpenFile.adopt(real, fd, stat.length());
+        try {
+            file.hold(held);
+            FileInfo info = FileInfo.of(real, stat);
+            if (file.body() != null && !file.describedBy(info)) {
+                throw new FileChangedException(real);
+            }
+            return new Lookup.Found(info, file);
+        } catch (IOException | RuntimeException e) {
+            file.release();
+            throw e;
+        }
+    }
+
+    /**
+     * Where the linker is not open to zeroedge: a stat by path, then the JDK's open and a second stat, as
+     * before (a FIFO swapped in between the two would make the open wait; only this fallback has that window).
+     */
+    private static Lookup openWithTheJdk(Path real, HeldBodies held) throws IOException {
+        BasicFileAttributes attributes = Files.readAttributes(real, BasicFileAttributes.class);
+        if (attributes.isDirectory()) {
+            return new Lookup.MissingSlash(null);
+        }
+        if (!attributes.isRegularFile()) {
+            return new Lookup.NotFound("not a regular file");
+        }
+        FileInfo info = FileInfo.of(real, attributes);
+        return new Lookup.Found(info, OpenFileCache.openMatching(info, held));
     }
 
     /** Why a decoded segment may not name a file, or null when it may. */

@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
  * <p>{@code lastModifiedNanos} is the mtime the ETag carries; an open descriptor's stat is compared with it
  * and the length (see {@link OpenFile#describedBy}).
  */
-public record FileInfo(Path path, long length, long lastModifiedMillis, long lastModifiedNanos, String etag,
-                       String lastModified) {
+public record FileInfo(Path path, long length, long lastModifiedMillis, long lastModifiedNanos, long device,
+                       long inode, String etag, String lastModified) {
 
     /**
      * {@code lastModified} is the HTTP-date of the Last-Modified field, formatted here, once per look at the
@@ -29,12 +29,27 @@ public record FileInfo(Path path, long length, long lastModifiedMillis, long las
      */
     public static FileInfo of(Path path, BasicFileAttributes attributes) {
         long mtimeNanos = attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS);
-        String inode = inodeOf(attributes.fileKey());
+        String key = attributes.fileKey() == null ? "" : attributes.fileKey().toString();
+        long inode = number(key, "ino=", 10);
         String etag = '"' + Long.toHexString(attributes.size()) + '-' + Long.toHexString(mtimeNanos)
-                + (inode.isEmpty() ? "" : '-' + inode) + '"';
+                + (inode < 0 ? "" : "-" + Long.toHexString(inode)) + '"';
         long millis = attributes.lastModifiedTime().toMillis();
-        return new FileInfo(path, attributes.size(), millis, mtimeNanos, etag,
+        return new FileInfo(path, attributes.size(), millis, mtimeNanos, number(key, "dev=", 16), inode, etag,
                 DateFormatter.format(new Date(Math.floorDiv(millis, 1000) * 1000)));
+    }
+
+    /** The same validators from a statx of the open descriptor (see {@link FileStat}). */
+    public static FileInfo of(Path path, FileStat stat) {
+        String etag = '"' + Long.toHexString(stat.length()) + '-' + Long.toHexString(stat.mtimeNanos()) + '-'
+                + Long.toHexString(stat.inode()) + '"';
+        long millis = Math.floorDiv(stat.mtimeNanos(), 1_000_000L);
+        return new FileInfo(path, stat.length(), millis, stat.mtimeNanos(), stat.device(), stat.inode(), etag,
+                DateFormatter.format(new Date(Math.floorDiv(millis, 1000) * 1000)));
+    }
+
+    /** Same bytes as far as validators can tell: same length, mtime and ETag (inode), whatever the path. */
+    public boolean sameVersion(FileInfo other) {
+        return length == other.length && lastModifiedNanos == other.lastModifiedNanos && etag.equals(other.etag);
     }
 
     public static FileInfo read(Path path) throws IOException {
@@ -46,20 +61,16 @@ public record FileInfo(Path path, long length, long lastModifiedMillis, long las
         return Math.floorDiv(lastModifiedMillis, 1000);
     }
 
-    /** The JDK's Unix file key prints as "(dev=..,ino=..)"; the inode is the part that tells a replaced file. */
-    private static String inodeOf(Object fileKey) {
-        if (fileKey == null) {
-            return "";
-        }
-        String key = fileKey.toString();
-        int at = key.indexOf("ino=");
+    /** The JDK's Unix file key prints as "(dev=803,ino=1234)" (the device in hex); -1 where it says nothing. */
+    private static long number(String fileKey, String field, int radix) {
+        int at = fileKey.indexOf(field);
         if (at < 0) {
-            return Integer.toHexString(key.hashCode());
+            return -1;
         }
-        int end = at + 4;
-        while (end < key.length() && Character.isDigit(key.charAt(end))) {
+        int end = at + field.length();
+        while (end < fileKey.length() && Character.digit(fileKey.charAt(end), radix) >= 0) {
             end++;
         }
-        return end == at + 4 ? "" : Long.toHexString(Long.parseLong(key.substring(at + 4, end)));
+        return end == at + field.length() ? -1 : Long.parseLong(fileKey.substring(at + field.length(), end), radix);
     }
 }

@@ -3,8 +3,19 @@ package dev.zeroedge.files;
 /** What a request path names under the document root. */
 public sealed interface Lookup {
 
-    /** A regular file to serve (for a directory path ending in '/', its index.html). */
-    record Found(FileInfo file) implements Lookup {
+    /**
+     * A regular file to serve (for a directory path ending in '/', its index.html), open: {@code open} is
+     * retained for whoever receives this lookup, who releases it; its bytes are the ones {@code file} describes.
+     */
+    record Found(FileInfo file, OpenFile open) implements Lookup {
+    }
+
+    /**
+     * The server cannot look now (the file-system queue is full, no descriptor left, the file is being
+     * rewritten): 503 with Retry-After. {@code close}: the trouble is the server's descriptors, so the
+     * connection is closed after the answer rather than kept.
+     */
+    record Busy(String why, boolean close) implements Lookup {
     }
 
     /**

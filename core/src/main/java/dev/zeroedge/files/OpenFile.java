@@ -46,10 +46,19 @@ public final class OpenFile extends AbstractReferenceCounted {
     }
 
     /**
+     * The file behind {@code fd}, a descriptor opened outside the JDK ({@link NonBlockingOpen}, or io_uring's
+     * openat), owned from now on: released, it is closed. {@code length} is the statx of that descriptor.
+     * Only where {@link NonBlockingOpen#available}.
+     */
+    public static OpenFile adopt(Path path, int fd, long length) {
+        return new OpenFile(path, ChannelDescriptor.adopt(fd), length);
+    }
+
+    /**
      * Reads the whole file into memory, if {@code account} has room for it. Called once, right after the
      * open and before the check that the file is still the one its validators describe.
      */
-    void hold(HeldBodies account) throws IOException {
+    public void hold(HeldBodies account) throws IOException {
         if (body != null || length == 0 || !account.reserve(length)) {
             return;
         }

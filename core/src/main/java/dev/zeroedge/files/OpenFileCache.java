@@ -4,6 +4,9 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -65,26 +68,29 @@ public final class OpenFileCache implements AutoCloseable {
     static final long USE_GRAIN_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     private final DocumentRoot root;
+    private final FileOpener opener;
     private final boolean off;
     private final long validNanos;
     private final long inactiveNanos;
     private final HeldBodies held;
     private final Cache<String, Name> names;
-    private final Cache<Path, Entry> files;
+    private final Cache<FileKey, Entry> files;
     private final ScheduledExecutorService sweeper;
 
-    public OpenFileCache(DocumentRoot root, int capacity, Duration valid, Duration inactive, HeldBodies held) {
+    public OpenFileCache(DocumentRoot root, FileOpener opener, int capacity, Duration valid, Duration inactive,
+                         HeldBodies held) {
         if (capacity < 0) {
             throw new IllegalArgumentException("capacity must not be negative: " + capacity);
         }
         this.root = root;
+        this.opener = opener;
         this.off = capacity == 0;
         this.validNanos = valid.toNanos();
         this.inactiveNanos = inactive.toNanos();
         this.held = held;
         this.names = Caffeine.newBuilder().maximumSize(capacity).build();
         this.files = Caffeine.newBuilder().maximumSize(capacity)
-                .removalListener((Path path, Entry entry, RemovalCause cause) -> {
+                .removalListener((FileKey key, Entry entry, RemovalCause cause) -> {
                     if (entry != null) {
                         entry.evict();
                     }
@@ -100,67 +106,75 @@ public final class OpenFileCache implements AutoCloseable {
         }
     }
 
-    /** What {@code rawPath} names; see {@link DocumentRoot#resolve}. Only found files are cached. */
-    public Lookup resolve(String rawPath) {
-        if (off) {
-            return root.resolve(rawPath);
-        }
+    /**
+     * What {@code rawPath} names (see {@link DocumentRoot#open}), completed on {@code loop}; a
+     * {@link Lookup.Found} carries its file retained for the listener. A name checked less than {@code valid}
+     * ago whose descriptor still describes it is answered at once, with no system call but a statx of that
+     * descriptor of what the kernel has ({@code AT_STATX_DONT_SYNC}: no wait for the disk or a network file
+     * system); everything else is looked up and opened by the {@link FileOpener}, off the event loop.
+     */
+    public Future<Lookup> lookUp(String rawPath, EventExecutor loop) {
         String name = root.name(rawPath);
         if (name == null) {
-            return root.resolve(rawPath);
+            return loop.newSucceededFuture(root.refusal(rawPath));
+        }
+        if (off) {
+            return opener.open(root, name, HeldBodies.NONE, loop);
         }
         long now = System.nanoTime();
         Name known = names.getIfPresent(name);
-        if (known != null && now - known.checkedAt < validNanos && known.file.unchanged()) {
-            known.file.usedAt(now);
-            return known.found;
-        }
-        Lookup fresh = root.resolveName(name);
-        if (!(fresh instanceof Lookup.Found found)) {
-            if (known != null) {
-                names.invalidate(name);
-                files.asMap().remove(known.found.file().path(), known.file);
+        if (known != null && now - known.checkedAt() < validNanos && known.file().unchanged()) {
+            OpenFile file = known.file().retainFile();
+            if (file != null) {
+                known.file().usedAt(now);
+                return loop.newSucceededFuture(new Lookup.Found(known.file().info, file));
             }
-            return fresh;
         }
-        if (known != null && !known.file.evicted && known.found.file().equals(found.file())) {
-            known.checkedAt = now;
-            known.file.usedAt(now);
-            return known.found;
-        }
-        // One entry per real file at one version: every name of it shares it, a new version replaces it.
-        Entry file = files.asMap().compute(found.file().path(), (path, old) -> old != null && !old.evicted
-                && old.info.equals(found.file()) ? old : new Entry(found.file(), held, now));
-        file.usedAt(now);
-        Name checked = new Name(new Lookup.Found(file.info), now, file);
-        names.put(name, checked);
-        return checked.found;
+        Promise<Lookup> answer = loop.newPromise();
+        opener.open(root, name, held, loop).addListener((Future<Lookup> opened) -> {
+            if (!opened.isSuccess()) {
+                answer.setFailure(opened.cause());
+                return;
+            }
+            answer.setSuccess(remember(name, known, opened.getNow()));
+        });
+        return answer;
     }
 
     /**
-     * The open file behind a {@link Lookup.Found} from {@link #resolve}, retained for the caller, whose
-     * bytes are the ones its validators describe.
-     *
-     * @throws FileChangedException when the file changed between the stat and the open
-     * @throws IOException          when it cannot be opened (gone, permission)
+     * Notes what a lookup found under {@code name}: a file at the version already cached keeps its entry (and
+     * its descriptor; the one just opened is closed again), a new version gets a new entry, and a name that
+     * no longer finds a file is forgotten.
      */
-    public OpenFile open(Lookup.Found found) throws IOException {
-        if (!off) {
-            Entry entry = files.getIfPresent(found.file().path());
-            if (entry != null && entry.info == found.file()) {
-                OpenFile file = entry.retainFile();
-                if (file != null) {
-                    return file;
-                }
+    private Lookup remember(String name, Name known, Lookup fresh) {
+        long now = System.nanoTime();
+        if (!(fresh instanceof Lookup.Found found)) {
+            if (known != null) {
+                names.invalidate(name);
+                files.asMap().remove(known.file().key, known.file());
+            }
+            return fresh;
+        }
+        Lookup.Found lookedUp = found;
+        Entry file = files.asMap().compute(FileKey.of(found.file()), (key, old) -> old != null && !old.evicted
+                && old.info.sameVersion(lookedUp.file()) ? old : new Entry(key, lookedUp.file(), lookedUp.open().retain()));
+        if (file.info != found.file()) {
+            // This version was cached already: its descriptor serves, the one just opened is closed again.
+            OpenFile cached = file.retainFile();
+            if (cached != null) {
+                found.open().release();
+                found = new Lookup.Found(file.info, cached);
             }
         }
-        return openMatching(found.file(), HeldBodies.NONE);
+        file.usedAt(now);
+        names.put(name, new Name(now, file));
+        return found;
     }
 
     /** Drops the files not used for {@code inactive}; Caffeine's removal listener releases them. */
     private void dropInactive() {
         long now = System.nanoTime();
-        for (Map.Entry<Path, Entry> cached : files.asMap().entrySet()) {
+        for (Map.Entry<FileKey, Entry> cached : files.asMap().entrySet()) {
             if (now - cached.getValue().lastUsed > inactiveNanos) {
                 files.asMap().remove(cached.getKey(), cached.getValue());
             }
@@ -199,31 +213,23 @@ public final class OpenFileCache implements AutoCloseable {
         }
     }
 
-    /** One canonical name: its lookup, when it was last checked, and the file entry it was checked with. */
-    private static final class Name {
-        final Lookup.Found found;
-        final Entry file;
-        volatile long checkedAt;
-
-        Name(Lookup.Found found, long checkedAt, Entry file) {
-            this.found = found;
-            this.checkedAt = checkedAt;
-            this.file = file;
-        }
+    /** One canonical name: when it was last checked, and the file entry it was checked with. */
+    private record Name(long checkedAt, Entry file) {
     }
 
-    /** One real file at one version (its validators), and its descriptor once a GET needed it. */
+    /** One file at one version (its validators), and its descriptor, which the entry holds one reference of. */
     private static final class Entry {
+        final FileKey key;
         final FileInfo info;
-        private final HeldBodies held;
         private volatile OpenFile file;
         volatile boolean evicted;
         volatile long lastUsed;
 
-        Entry(FileInfo info, HeldBodies held, long now) {
+        Entry(FileKey key, FileInfo info, OpenFile file) {
+            this.key = key;
             this.info = info;
-            this.held = held;
-            this.lastUsed = now;
+            this.file = file;
+            this.lastUsed = System.nanoTime();
         }
 
         void usedAt(long now) {
@@ -234,25 +240,16 @@ public final class OpenFileCache implements AutoCloseable {
 
         /**
          * False when the entry is gone or its descriptor says the file changed since {@link #info} (see the
-         * class comment); a file not open yet, or whose bytes are held, has nothing to check.
+         * class comment); a file whose bytes are held has nothing to check.
          */
         boolean unchanged() {
-            if (evicted) {
-                return false;
-            }
             OpenFile open = file;
-            return open == null || open.body() != null || open.describedBy(info);
+            return !evicted && open != null && (open.body() != null || open.describedBy(info));
         }
 
-        /** The cached descriptor, opened on first use, retained for the caller; null once evicted. */
-        synchronized OpenFile retainFile() throws IOException {
-            if (evicted) {
-                return null;
-            }
-            if (file == null) {
-                file = openMatching(info, held);
-            }
-            return file.retain();
+        /** The cached descriptor, retained for the caller; null once evicted. */
+        synchronized OpenFile retainFile() {
+            return evicted || file == null ? null : file.retain();
         }
 
         void evict() {

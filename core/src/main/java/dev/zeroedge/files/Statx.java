@@ -19,7 +19,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * called (not Linux, native access refused, a seccomp filter that answers ENOSYS) {@link #available} is
  * false, found once by a statx of "/".
  */
-final class Statx {
+public final class Statx {
 
     private static final int AT_EMPTY_PATH = 0x1000;
     /** The attributes the kernel has: on a network file system, no round trip from an event loop. */
@@ -49,7 +49,7 @@ final class Statx {
     }
 
     /** Whether statx can be called here (Linux, libc has it, native access allowed). */
-    static boolean available() {
+    public static boolean available() {
         return STATX != null;
     }
 
@@ -72,6 +72,21 @@ final class Statx {
         return answer.get(JAVA_INT, NLINK) != 0
                 && answer.get(JAVA_LONG, LENGTH) == info.length()
                 && mtimeNanos == info.lastModifiedNanos();
+    }
+
+    /**
+     * What the file behind {@code fd} is, asked of the file system ({@code sync}: a lookup off the event loop,
+     * which may wait for it) or of what the kernel has; null when the call fails.
+     */
+    static FileStat of(int fd, boolean sync) {
+        MemorySegment answer = ANSWER.get();
+        try {
+            int flags = AT_EMPTY_PATH | (sync ? 0 : AT_STATX_DONT_SYNC);
+            int rc = (int) STATX.invokeExact(fd, EMPTY_PATH, flags, FileStat.WANTED, answer);
+            return rc == 0 ? FileStat.read(answer) : null;
+        } catch (Throwable t) {
+            return null;
+        }
     }
 
     private static MethodHandle downcall() {

@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The one timer of a connection. It sits before the decoder, sees the first byte of every request and
- * is told by {@link FileRequestHandler} when a response starts, makes progress and ends:
+ * is told by {@link ConnectionQueue} when a response starts, makes progress and ends:
  * <ul>
  *   <li>waiting for a request: closes after the idle keep-alive timeout. Empty lines before a request
  *       line (RFC 9112 §2.2 asks to ignore them) leave the connection waiting, on the deadline it had: they

@@ -3,7 +3,7 @@ package dev.zeroedge.http;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 
-/** The handlers of one client connection, in order: clock (sees raw bytes), decoder, file handler. */
+/** The handlers of one client connection, in order: clock (sees raw bytes), decoder, request queue. */
 public final class HttpPipeline {
 
     private HttpPipeline() {
@@ -15,6 +15,6 @@ public final class HttpPipeline {
         ChannelPipeline pipeline = channel.pipeline();
         pipeline.addLast("clock", clock);
         pipeline.addLast("decoder", decoder);
-        pipeline.addLast("files", new FileRequestHandler(site, clock, decoder));
+        pipeline.addLast("requests", new ConnectionQueue(site, clock, decoder));
     }
 }

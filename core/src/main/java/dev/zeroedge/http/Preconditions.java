@@ -1,6 +1,6 @@
 package dev.zeroedge.http;
 
-import dev.zeroedge.files.FileInfo;
+import dev.zeroedge.content.Description;
 import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -15,12 +15,25 @@ import java.util.Date;
  */
 public final class Preconditions {
 
-    public enum Outcome { PROCEED, NOT_MODIFIED, PRECONDITION_FAILED }
+    /**
+     * What the conditions ask for: send with any Range honoured, send the whole representation (If-Range did
+     * not match, so the Range is ignored), 304, or 412.
+     */
+    public enum Outcome { SEND_RANGES, SEND_WHOLE, NOT_MODIFIED, PRECONDITION_FAILED }
 
     private Preconditions() {
     }
 
-    public static Outcome evaluate(boolean getOrHead, HttpHeaders headers, FileInfo file) {
+    /** Every condition of the request, in the order of §13.2.2, against {@code representation}'s validators. */
+    public static Outcome evaluate(boolean getOrHead, HttpHeaders headers, Description representation) {
+        Outcome outcome = conditions(getOrHead, headers, representation);
+        if (outcome != Outcome.SEND_RANGES) {
+            return outcome;
+        }
+        return rangeAllowed(headers, representation) ? Outcome.SEND_RANGES : Outcome.SEND_WHOLE;
+    }
+
+    private static Outcome conditions(boolean getOrHead, HttpHeaders headers, Description file) {
         String ifMatch = FieldLines.list(headers, HttpHeaderNames.IF_MATCH);
         if (ifMatch != null) {
             if (!matches(ifMatch, file.etag(), true)) {
@@ -29,7 +42,8 @@ public final class Preconditions {
         } else {
             // Two lines of it "appear to be a list of dates", which §13.1.4 says to ignore.
             Long since = date(FieldLines.single(headers, HttpHeaderNames.IF_UNMODIFIED_SINCE));
-            if (since != null && file.lastModifiedSeconds() > since) {
+            // Without a modification date the field is ignored (§13.1.4).
+            if (since != null && file.lastModifiedSeconds() >= 0 && file.lastModifiedSeconds() > since) {
                 return Outcome.PRECONDITION_FAILED;
             }
         }
@@ -41,11 +55,11 @@ public final class Preconditions {
         } else if (getOrHead) {
             // Ignored with more than one member (§13.1.3), so on more than one line.
             Long since = date(FieldLines.single(headers, HttpHeaderNames.IF_MODIFIED_SINCE));
-            if (since != null && file.lastModifiedSeconds() <= since) {
+            if (since != null && file.lastModifiedSeconds() >= 0 && file.lastModifiedSeconds() <= since) {
                 return Outcome.NOT_MODIFIED;
             }
         }
-        return Outcome.PROCEED;
+        return Outcome.SEND_RANGES;
     }
 
     /**
@@ -53,7 +67,7 @@ public final class Preconditions {
      * strong ETag or exactly the Last-Modified date (§13.1.5; a weak tag never matches). On two lines it is
      * no one validator, so it cannot match and the Range is ignored: the whole file is the safe answer.
      */
-    public static boolean rangeAllowed(HttpHeaders headers, FileInfo file) {
+    private static boolean rangeAllowed(HttpHeaders headers, Description file) {
         if (!headers.contains(HttpHeaderNames.IF_RANGE)) {
             return true;
         }
@@ -66,7 +80,7 @@ public final class Preconditions {
             return value.equals(file.etag());
         }
         Long date = date(value);
-        return date != null && date == file.lastModifiedSeconds();
+        return date != null && file.lastModifiedSeconds() >= 0 && date == file.lastModifiedSeconds();
     }
 
     /**
@@ -77,6 +91,9 @@ public final class Preconditions {
         String trimmed = list.trim();
         if (trimmed.equals("*")) {
             return true;
+        }
+        if (etag == null) {
+            return false;
         }
         int at = 0;
         int n = list.length();

@@ -1,5 +1,6 @@
 package dev.zeroedge.http;
 
+import dev.zeroedge.content.ContentRequest;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
@@ -16,5 +17,5 @@ import io.netty.handler.codec.http.HttpVersion;
  */
 public record Request(HttpMethod method, String target, String path, String query, HttpVersion version,
                       HttpHeaders headers, boolean keepAlive, boolean hasBody, boolean mayBeConditional)
-        implements Inbound {
+        implements Inbound, ContentRequest {
 }

@@ -1,14 +1,17 @@
 package dev.zeroedge.http;
 
-import dev.zeroedge.files.OpenFileCache;
+import dev.zeroedge.content.ContentSource;
 import io.netty.channel.Channel;
 
 import java.util.function.ToLongFunction;
 
-/** What every connection of a server shares: the files, how their bytes leave, the limits, the counters. */
+/**
+ * What every connection of a server shares: where responses come from, how their bytes leave, the limits, the
+ * counters.
+ */
 public final class Site {
 
-    private final OpenFileCache files;
+    private final ContentSource source;
     private final FairFileSender sender;
     private final HttpLimits limits;
     private final SendCounters counters;
@@ -16,18 +19,18 @@ public final class Site {
     private volatile boolean draining;
 
     /** {@code sinceDataSent}: see {@link dev.zeroedge.transport.Transport#millisSinceDataSent}. */
-    public Site(OpenFileCache files, FairFileSender sender, HttpLimits limits, SendCounters counters,
+    public Site(ContentSource source, FairFileSender sender, HttpLimits limits, SendCounters counters,
                 ToLongFunction<Channel> sinceDataSent) {
-        this.files = files;
+        this.source = source;
         this.sender = sender;
         this.limits = limits;
         this.counters = counters;
         this.sinceDataSent = sinceDataSent;
     }
 
-    /** The document root behind its cache of resolved, open files. */
-    public OpenFileCache files() {
-        return files;
+    /** What answers requests: the document root behind its open-file cache, or another source. */
+    public ContentSource source() {
+        return source;
     }
 
     public FairFileSender sender() {

@@ -5,9 +5,6 @@ final class Tokens {
 
     private static final boolean[] TCHAR = new boolean[128];
     private static final boolean[] HOST_CHAR = new boolean[128];
-    /** RFC 3986 query: pchar (unreserved, sub-delims, ':', '@'), '/' and '?'; '%' only as part of an escape. */
-    private static final boolean[] QUERY_CHAR = new boolean[128];
-    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     static {
         for (char c = '0'; c <= '9'; c++) {
@@ -25,12 +22,6 @@ final class Tokens {
         }
         for (char c : "-._~!$&'()*+,;=:%[]".toCharArray()) {
             HOST_CHAR[c] = true;
-        }
-        for (char c = 0; c < 128; c++) {
-            QUERY_CHAR[c] = HOST_CHAR[c] && c != '%' && c != '[' && c != ']';
-        }
-        for (char c : "@/?".toCharArray()) {
-            QUERY_CHAR[c] = true;
         }
     }
 
@@ -74,30 +65,6 @@ final class Tokens {
             }
         }
         return true;
-    }
-
-    /**
-     * A query as a Location may carry it: query characters and well-formed escapes (%2F among them) stay as
-     * they came, anything else the target let through ('"', '<', '{', a backslash, a stray '%', ...) is
-     * percent-encoded. The target is visible US-ASCII already, so every char is one byte.
-     */
-    static String reencodeQuery(String query) {
-        StringBuilder out = new StringBuilder(query.length() + 16);
-        for (int i = 0; i < query.length(); i++) {
-            char c = query.charAt(i);
-            if (c < 128 && (QUERY_CHAR[c] || (c == '%' && isEscape(query, i)))) {
-                out.append(c);
-            } else {
-                out.append('%').append(HEX[(c >> 4) & 0xf]).append(HEX[c & 0xf]);
-            }
-        }
-        return out.toString();
-    }
-
-    /** Whether {@code text} holds "%" HEXDIG HEXDIG at {@code at}. */
-    private static boolean isEscape(String text, int at) {
-        return at + 2 < text.length() && Character.digit(text.charAt(at + 1), 16) >= 0
-                && Character.digit(text.charAt(at + 2), 16) >= 0;
     }
 
     /** 1*DIGIT, at most 18 digits so it fits a long; -1 when invalid. */

@@ -1,5 +1,6 @@
 package dev.zeroedge.server;
 
+import dev.zeroedge.files.FileSystemPool;
 import dev.zeroedge.files.OpenFileCache;
 import dev.zeroedge.http.HttpLimits;
 import dev.zeroedge.http.FairFileSender;
@@ -20,16 +21,19 @@ import java.time.Duration;
  * @param openFileCacheValid how long a cached file is trusted before its path is checked again
  * @param openFileCacheInactive how long a cached file may go unused before it is closed
  * @param sendBuffer    SO_SNDBUF of each connection in bytes; 0 leaves it to the kernel's autotuning
+ * @param fileSystemThreads the threads that wait for the disk instead of the event loops; see {@link FileSystemPool}
+ * @param fileSystemQueue   how much work may wait for them before requests get 503
  */
 public record ServerConfig(Path root, InetSocketAddress bind, boolean serveDotfiles, HttpLimits limits,
                            long maxSlice, int inlineBodyMax, int eventLoops, Duration gracePeriod, int openFileCache,
-                           Duration openFileCacheValid, Duration openFileCacheInactive, int sendBuffer) {
+                           Duration openFileCacheValid, Duration openFileCacheInactive, int sendBuffer,
+                           int fileSystemThreads, int fileSystemQueue) {
 
     public static ServerConfig of(Path root, InetSocketAddress bind) {
         return new ServerConfig(root, bind, false, HttpLimits.DEFAULTS, FairFileSender.DEFAULT_MAX_SLICE,
                 FairFileSender.DEFAULT_INLINE_BODY_MAX, 0,
                 Duration.ofSeconds(10), OpenFileCache.DEFAULT_CAPACITY, OpenFileCache.DEFAULT_VALID,
-                OpenFileCache.DEFAULT_INACTIVE, 0);
+                OpenFileCache.DEFAULT_INACTIVE, 0, FileSystemPool.DEFAULT_THREADS, FileSystemPool.DEFAULT_QUEUE);
     }
 
     /**
@@ -43,46 +47,59 @@ public record ServerConfig(Path root, InetSocketAddress bind, boolean serveDotfi
 
     public ServerConfig withLimits(HttpLimits newLimits) {
         return new ServerConfig(root, bind, serveDotfiles, newLimits, maxSlice, inlineBodyMax, eventLoops,
-                gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive, sendBuffer);
+                gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive, sendBuffer,
+                fileSystemThreads, fileSystemQueue);
     }
 
     public ServerConfig withMaxSlice(long newMaxSlice) {
         return new ServerConfig(root, bind, serveDotfiles, limits, newMaxSlice, inlineBodyMax, eventLoops,
-                gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive, sendBuffer);
+                gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive, sendBuffer,
+                fileSystemThreads, fileSystemQueue);
     }
 
     public ServerConfig withInlineBodyMax(int newInlineBodyMax) {
         return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, newInlineBodyMax, eventLoops,
-                gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive, sendBuffer);
+                gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive, sendBuffer,
+                fileSystemThreads, fileSystemQueue);
     }
 
     public ServerConfig withEventLoops(int newEventLoops) {
         return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, inlineBodyMax, newEventLoops,
-                gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive, sendBuffer);
+                gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive, sendBuffer,
+                fileSystemThreads, fileSystemQueue);
     }
 
     public ServerConfig withServeDotfiles(boolean serve) {
         return new ServerConfig(root, bind, serve, limits, maxSlice, inlineBodyMax, eventLoops,
-                gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive, sendBuffer);
+                gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive, sendBuffer,
+                fileSystemThreads, fileSystemQueue);
     }
 
     public ServerConfig withOpenFileCache(int capacity, Duration valid) {
         return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, inlineBodyMax, eventLoops,
-                gracePeriod, capacity, valid, openFileCacheInactive, sendBuffer);
+                gracePeriod, capacity, valid, openFileCacheInactive, sendBuffer,
+                fileSystemThreads, fileSystemQueue);
     }
 
     public ServerConfig withOpenFileCacheInactive(Duration inactive) {
         return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, inlineBodyMax, eventLoops,
-                gracePeriod, openFileCache, openFileCacheValid, inactive, sendBuffer);
+                gracePeriod, openFileCache, openFileCacheValid, inactive, sendBuffer, fileSystemThreads, fileSystemQueue);
     }
 
     public ServerConfig withGracePeriod(Duration grace) {
         return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, inlineBodyMax, eventLoops,
-                grace, openFileCache, openFileCacheValid, openFileCacheInactive, sendBuffer);
+                grace, openFileCache, openFileCacheValid, openFileCacheInactive, sendBuffer,
+                fileSystemThreads, fileSystemQueue);
     }
 
     public ServerConfig withSendBuffer(int bytes) {
         return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, inlineBodyMax, eventLoops,
-                gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive, bytes);
+                gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive, bytes,
+                fileSystemThreads, fileSystemQueue);
+    }
+
+    public ServerConfig withFileSystemPool(int threads, int queue) {
+        return new ServerConfig(root, bind, serveDotfiles, limits, maxSlice, inlineBodyMax, eventLoops,
+                gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive, sendBuffer, threads, queue);
     }
 }

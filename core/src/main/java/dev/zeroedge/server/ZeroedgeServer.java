@@ -1,6 +1,10 @@
 package dev.zeroedge.server;
 
+import dev.zeroedge.content.ContentSource;
+import dev.zeroedge.content.StaticSource;
 import dev.zeroedge.files.DocumentRoot;
+import dev.zeroedge.files.FileOpener;
+import dev.zeroedge.files.FileSystemPool;
 import dev.zeroedge.files.HeldBodies;
 import dev.zeroedge.files.OpenFileCache;
 import dev.zeroedge.http.Drain;
@@ -44,12 +48,14 @@ public final class ZeroedgeServer implements AutoCloseable {
     private final ChannelGroup connections;
     private final SendCounters counters;
     private final Site site;
+    private final FileSystemPool pool;
     /** Set by the one caller that runs the stop; {@link #stopped} opens when it is done. */
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private ZeroedgeServer(Transport transport, ServerConfig config, MultiThreadIoEventLoopGroup group, Channel listener,
-                           ChannelGroup connections, SendCounters counters, Site site) {
+                           ChannelGroup connections, SendCounters counters, Site site, FileSystemPool pool) {
+        this.pool = pool;
         this.transport = transport;
         this.config = config;
         this.group = group;
@@ -66,15 +72,25 @@ public final class ZeroedgeServer implements AutoCloseable {
      * @throws IOException when the root is not a readable directory or the address cannot be bound
      */
     public static ZeroedgeServer start(ServerConfig config, Transport transport) throws IOException {
+        return start(config, transport, ZeroedgeServer::documentRoot);
+    }
+
+    /**
+     * Binds and starts serving what {@code sources} makes: the document root ({@link #documentRoot}) or
+     * another {@link ContentSource} (the edge cache; a test's). The server closes it when it stops.
+     */
+    public static ZeroedgeServer start(ServerConfig config, Transport transport, Sources sources) throws IOException {
         transport.availability().ensureAvailable();
-        DocumentRoot root = new DocumentRoot(config.root(), config.serveDotfiles());
+        FileSystemPool pool = new FileSystemPool(config.fileSystemThreads(), config.fileSystemQueue());
+        ContentSource source;
+        try {
+            source = sources.create(config, transport.fileOpener(pool), pool);
+        } catch (IOException | RuntimeException e) {
+            pool.close();
+            throw e;
+        }
         SendCounters counters = new SendCounters();
-        // Small files are held in memory only where the cache keeps them; without it they are read per response.
-        HeldBodies held = config.openFileCache() == 0 || config.inlineBodyMax() == 0 ? HeldBodies.NONE
-                : new HeldBodies(config.inlineBodyMax(), HeldBodies.DEFAULT_BUDGET);
-        OpenFileCache files = new OpenFileCache(root, config.openFileCache(), config.openFileCacheValid(),
-                config.openFileCacheInactive(), held);
-        Site site = new Site(files, new FairFileSender(transport.fileSender(), config.maxSlice(),
+        Site site = new Site(source, new FairFileSender(transport.fileSender(), config.maxSlice(),
                 config.inlineBodyMax(), counters),
                 config.limits(), counters, transport::millisSinceDataSent);
         ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
@@ -102,12 +118,34 @@ public final class ZeroedgeServer implements AutoCloseable {
         ChannelFuture bound = bootstrap.bind(config.bind()).awaitUninterruptibly();
         if (!bound.isSuccess()) {
             group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-            files.close();
+            source.close();
+            pool.close();
             Throwable cause = bound.cause();
             throw new IOException("cannot listen on " + config.bind().getHostString() + ":" + config.bind().getPort()
                     + ": " + cause.getMessage(), cause);
         }
-        return new ZeroedgeServer(transport, config, group, bound.channel(), connections, counters, site);
+        return new ZeroedgeServer(transport, config, group, bound.channel(), connections, counters, site, pool);
+    }
+
+    /** What a server serves, made once at startup from its configuration and the ways to the disk. */
+    @FunctionalInterface
+    public interface Sources {
+        /**
+         * @param opener how the document root's files are opened off the event loop in this mode
+         * @param pool   the file-system threads, for any other blocking call a source needs
+         */
+        ContentSource create(ServerConfig config, FileOpener opener, FileSystemPool pool) throws IOException;
+    }
+
+    /** The static document root behind its open-file cache: what {@code serve --root DIR} serves. */
+    public static ContentSource documentRoot(ServerConfig config, FileOpener opener, FileSystemPool pool)
+            throws IOException {
+        DocumentRoot root = new DocumentRoot(config.root(), config.serveDotfiles());
+        // Small files are held in memory only where the cache keeps them; without it they are read per response.
+        HeldBodies held = config.openFileCache() == 0 || config.inlineBodyMax() == 0 ? HeldBodies.NONE
+                : new HeldBodies(config.inlineBodyMax(), HeldBodies.DEFAULT_BUDGET);
+        return new StaticSource(new OpenFileCache(root, opener, config.openFileCache(), config.openFileCacheValid(),
+                config.openFileCacheInactive(), held));
     }
 
     public Mode mode() {
@@ -181,7 +219,8 @@ public final class ZeroedgeServer implements AutoCloseable {
             connections.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         }
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-        site.files().close();
+        site.source().close();
+        pool.close();
     }
 
     private void awaitStopped() {

@@ -1,5 +1,7 @@
 package dev.zeroedge.transport;
 
+import dev.zeroedge.files.FileOpener;
+import dev.zeroedge.files.FileSystemPool;
 import dev.zeroedge.mode.Mode;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
@@ -52,6 +54,15 @@ public interface Transport {
      */
     default long millisSinceDataSent(io.netty.channel.Channel channel) {
         return -1;
+    }
+
+    /**
+     * How this mode opens and stats the document root's files without blocking an event loop. By default the
+     * server's file-system threads do it; a transport with a ring of its own may do it there (and hand the
+     * pool what it cannot do itself).
+     */
+    default FileOpener fileOpener(FileSystemPool pool) {
+        return pool;
     }
 
     /** Called once per accepted connection before the pipeline is built (socket options of this transport). */

@@ -1,5 +1,7 @@
 package dev.zeroedge.files;
 
+import io.netty.channel.DefaultEventLoop;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -7,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -23,9 +26,18 @@ class HeldBodiesTest {
     @TempDir
     Path root;
 
+    private final FileSystemPool pool = new FileSystemPool(2, 16);
+    private final DefaultEventLoop loop = new DefaultEventLoop();
+
+    @AfterEach
+    void stop() {
+        pool.close();
+        loop.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+    }
+
     private OpenFile open(OpenFileCache cache, String name) throws Exception {
-        Lookup.Found found = (Lookup.Found) cache.resolve("/" + name);
-        return cache.open(found);
+        Lookup.Found found = (Lookup.Found) cache.lookUp("/" + name, loop).get(10, TimeUnit.SECONDS);
+        return found.open();
     }
 
     @Test
@@ -35,7 +47,7 @@ class HeldBodiesTest {
         }
         Files.writeString(root.resolve("big"), "x".repeat(1001));
         HeldBodies held = new HeldBodies(1000, 2500);
-        OpenFileCache cache = new OpenFileCache(new DocumentRoot(root, false), 16, Duration.ofMinutes(1),
+        OpenFileCache cache = new OpenFileCache(new DocumentRoot(root, false), pool, 16, Duration.ofMinutes(1),
                 Duration.ofMinutes(1), held);
 
         OpenFile a = open(cache, "a");
@@ -61,7 +73,7 @@ class HeldBodiesTest {
         Files.createDirectory(root.resolve("dir"));
         Files.createSymbolicLink(root.resolve("link-in"), Path.of("a.txt"));
         HeldBodies held = new HeldBodies(1000, 10_000);
-        OpenFileCache cache = new OpenFileCache(new DocumentRoot(root, false), 16, Duration.ofMinutes(1),
+        OpenFileCache cache = new OpenFileCache(new DocumentRoot(root, false), pool, 16, Duration.ofMinutes(1),
                 Duration.ofMinutes(1), held);
 
         OpenFile first = open(cache, "a.txt");

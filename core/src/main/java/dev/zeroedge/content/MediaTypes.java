@@ -1,4 +1,4 @@
-package dev.zeroedge.http;
+package dev.zeroedge.content;
 
 import java.util.Locale;
 import java.util.Map;

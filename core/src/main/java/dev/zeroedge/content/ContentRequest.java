@@ -1,0 +1,15 @@
+package dev.zeroedge.content;
+
+import io.netty.handler.codec.http.HttpHeaders;
+
+/** What a source is asked: a request head that passed the decoder's checks, GET or HEAD. */
+public interface ContentRequest {
+
+    /** The path of the target, still percent-encoded, without query. */
+    String path();
+
+    /** The query without '?', or null. */
+    String query();
+
+    HttpHeaders headers();
+}

@@ -1,0 +1,22 @@
+package dev.zeroedge.content;
+
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
+
+/**
+ * Where responses come from. Asked on a connection's event loop; answers through a future completed on that
+ * loop (at once when the answer is at hand, later when the disk or an origin had to be asked) and never
+ * blocks the loop meanwhile. The future fails only on a bug of the source: every expected trouble is an
+ * {@link Answer.Status}.
+ *
+ * <p>A {@link Representation} hands its body to the listener, who releases it (also when the connection
+ * that asked has gone in the meantime).
+ */
+public interface ContentSource extends AutoCloseable {
+
+    Future<Answer> find(ContentRequest request, EventExecutor loop);
+
+    /** Lets go of what the source keeps (open files, threads); responses in flight keep their bodies. */
+    @Override
+    void close();
+}

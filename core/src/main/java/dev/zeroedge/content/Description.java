@@ -1,0 +1,42 @@
+package dev.zeroedge.content;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * What the head of a response for one representation says about it, worked out once per version of the
+ * content and shared by every response: media type, length, validators (a strong ETag and Last-Modified,
+ * either may be absent) and the source's own fields (a cache's Age or Cache-Control, a test source's
+ * marker), with the validator and extra field lines already encoded, so a hot file's head costs no
+ * formatting.
+ *
+ * @param lastModifiedSeconds Last-Modified in epoch seconds (its resolution), or -1 when there is none:
+ *                            date conditions are then ignored, as RFC 9110 §13.1.3-4 says
+ */
+public record Description(String type, long length, String etag, String lastModified, long lastModifiedSeconds,
+                          byte[] validatorLines, byte[] extraLines) {
+
+    /**
+     * @param etag         a strong entity tag with its quotes, or null
+     * @param lastModified an HTTP-date, or null
+     * @param extra        further response fields, in order (names and values as they go on the wire)
+     */
+    public static Description of(String type, long length, String etag, String lastModified, long lastModifiedSeconds,
+                                 Map<String, String> extra) {
+        if (length < 0) {
+            throw new IllegalArgumentException("length must not be negative: " + length);
+        }
+        StringBuilder validators = new StringBuilder();
+        if (lastModified != null) {
+            validators.append("Last-Modified: ").append(lastModified).append("\r\n");
+        }
+        if (etag != null) {
+            validators.append("ETag: ").append(etag).append("\r\n");
+        }
+        StringBuilder lines = new StringBuilder();
+        extra.forEach((name, value) -> lines.append(name).append(": ").append(value).append("\r\n"));
+        return new Description(type, length, etag, lastModified, lastModified == null ? -1 : lastModifiedSeconds,
+                validators.toString().getBytes(StandardCharsets.ISO_8859_1),
+                lines.toString().getBytes(StandardCharsets.ISO_8859_1));
+    }
+}

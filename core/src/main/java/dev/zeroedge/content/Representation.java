@@ -1,0 +1,19 @@
+package dev.zeroedge.content;
+
+import dev.zeroedge.files.OpenFile;
+
+/**
+ * Something to send: what its head says ({@link Description}) and its bytes, an open file whose bytes
+ * {@code [0, description.length())} are the representation. The body is retained for whoever receives this
+ * answer, who releases it.
+ */
+public record Representation(Description description, OpenFile body) implements Answer {
+
+    public Representation {
+        if (body.length() < description.length()) {
+            body.release();
+            throw new IllegalArgumentException("a " + body.length() + "-byte file cannot hold a "
+                    + description.length() + "-byte representation");
+        }
+    }
+}
