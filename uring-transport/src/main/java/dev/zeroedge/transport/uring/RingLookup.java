@@ -258,7 +258,25 @@ final class RingLookup {
         }
     }
 
-    /** The loop shuts down: whatever the kernel opened for this lookup is closed, and the lookup answers busy. */
+    /**
+     * The loop shuts down: the lookup answers busy at once, and lingers until the kernel is done with its
+     * memory; what the kernel opened for it meanwhile is closed then ({@link #abandon}), as beng-proxy's
+     * cancelled {@code OpenStat} does.
+     */
+    void cancel() {
+        answer.trySuccess(new Lookup.Busy("server shutting down", true));
+    }
+
+    /** The loop ended before this lookup's completion came: see {@link RingLookups}. Its memory stays. */
+    void afterTheLoop() {
+        cancel();
+        if (fd >= 0) {
+            NonBlockingOpen.close(fd);
+            fd = -1;
+        }
+    }
+
+    /** The completion of a cancelled lookup: whatever the kernel opened for it is closed, the rest given back. */
     private void abandon(int res) {
         if (stage == Stage.ROOT) {
             ring.rootOpened(root, res);

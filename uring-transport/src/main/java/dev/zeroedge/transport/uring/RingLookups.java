@@ -33,9 +33,9 @@ import java.util.function.Consumer;
  * name it: a punted openat looks its directory descriptor up when it runs, and a closed number could by
  * then name another directory.
  *
- * <p>When the loop shuts down ({@link #close}) what is in flight is cancelled, and each lookup is answered
- * busy when its completion comes (Netty drains the ring before it destroys it); a descriptor the kernel
- * opened for nobody is closed then. A lookup whose completion never comes (the ring was destroyed first)
+ * <p>When the loop shuts down ({@link #close}) each lookup in flight answers busy at once and its operation is
+ * cancelled; the lookup itself stays until its completion comes (Netty drains the ring before it destroys
+ * it) and closes the descriptor the kernel opened for nobody. A lookup whose completion never comes (the ring was destroyed first)
  * keeps its native memory for ever ({@link #STILL_IN_KERNEL}), since the kernel may still write into it.
  */
 final class RingLookups implements IoUringIoHandle {
@@ -78,6 +78,7 @@ final class RingLookups implements IoUringIoHandle {
 
     void registered(IoRegistration registration) {
         this.registration = registration;
+        loop.terminationFuture().addListener(terminated -> afterTheLoop());
     }
 
     IoEventLoop loop() {
@@ -198,6 +199,7 @@ final class RingLookups implements IoUringIoHandle {
         for (RingLookup lookup : slots) {
             if (lookup != null) {
                 STILL_IN_KERNEL.add(lookup);
+                lookup.cancel();
                 long inFlight = lookup.inFlight();
                 if (inFlight != 0) {
                     registration.submit(new IoUringIoOps(IORING_OP_ASYNC_CANCEL, (byte) 0, (short) 0, -1, 0L,
@@ -221,6 +223,38 @@ final class RingLookups implements IoUringIoHandle {
         }
         roots.clear();
         registration.cancel();
+    }
+
+    /**
+     * The loop has ended, and with it the ring. Normally {@link #close} came first and everything was given
+     * back; but a loop told to stop with no quiet period can end without closing its handles, and a lookup
+     * whose completion did not come in the ring's last 200 ms never gets one. Whoever waits for them hears
+     * busy now, and the descriptors they and the roots hold are closed: the ring is gone, nothing of ours
+     * will run in it again. (A descriptor that a punted open installs after this is beyond reach: one per
+     * open still waiting in a stalled file system when the loop ended.) Not on the loop's thread, which has
+     * ended: what happened there happened before this promise completed.
+     */
+    private void afterTheLoop() {
+        closing = true;
+        onClosed.accept(this);
+        for (RingLookup lookup : slots) {
+            if (lookup != null) {
+                STILL_IN_KERNEL.add(lookup);
+                lookup.afterTheLoop();
+            }
+        }
+        if (!released) {
+            released = true;
+            for (RootDirectory directory : roots.values()) {
+                if (directory.fd >= 0) {
+                    NonBlockingOpen.close(directory.fd);
+                    directory.fd = -1;
+                }
+                for (RingLookup waiting : directory.waiting) {
+                    waiting.cancel();
+                }
+            }
+        }
     }
 
     /** A document root's directory descriptor on this loop: open, being opened (lookups wait), or not to be had. */
