@@ -54,6 +54,7 @@ final class RingLookup {
     private static final int ELOOP = 40;
 
     private static final long RESOLVE_NO_MAGICLINKS = 0x02;
+    private static final long RESOLVE_NO_SYMLINKS = 0x04;
     private static final long RESOLVE_BENEATH = 0x08;
     /** O_PATH | O_DIRECTORY | O_CLOEXEC: the root, as a directory to resolve beneath and nothing else. */
     private static final long ROOT_FLAGS = 010000000 | 0200000 | 02000000;
@@ -105,7 +106,10 @@ final class RingLookup {
         });
     }
 
-    /** Opens the root's directory descriptor for this loop ({@link RingLookups#rootOpened} is told). */
+    /**
+     * Opens the root's directory descriptor for this loop ({@link RingLookups#rootOpened} is told): its real
+     * path as found at startup, refused (and left to the pool) if a symlink has been put in its way since.
+     */
     void openRoot() {
         if (!claim()) {
             ring.rootOpened(root, -EAGAIN);
@@ -114,6 +118,7 @@ final class RingLookup {
         stage = Stage.ROOT;
         place(root.path().toString());
         memory.set(JAVA_LONG, HOW, ROOT_FLAGS);
+        memory.set(JAVA_LONG, HOW + 16, RESOLVE_NO_SYMLINKS);
         submit(openat2(AT_FDCWD));
     }
 
