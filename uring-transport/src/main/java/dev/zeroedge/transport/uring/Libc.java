@@ -114,20 +114,25 @@ final class Libc {
         }
     }
 
+    /** What {@link #pathOf} needs: room for the link's name and for its target. */
+    static final long PATH_SCRATCH = PATH_MAX + 32;
+
     /**
      * The path the kernel has for the open descriptor {@code fd} ({@code readlink("/proc/self/fd/N")}: the
      * dentry's path as {@code realpath} would spell it, read from memory, no file-system call), or null when
-     * it cannot be read.
+     * it cannot be read. {@code scratch} ({@link #PATH_SCRATCH} bytes) is the caller's, reused call after call.
      */
-    static String pathOf(int fd) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment link = arena.allocateFrom("/proc/self/fd/" + fd);
-            MemorySegment target = arena.allocate(PATH_MAX);
-            long length = (long) READLINK.invokeExact(link, target, (long) PATH_MAX);
+    static String pathOf(int fd, MemorySegment scratch) {
+        try {
+            byte[] link = ("/proc/self/fd/" + fd).getBytes(StandardCharsets.US_ASCII);
+            MemorySegment name = scratch.asSlice(PATH_MAX, link.length + 1L);
+            MemorySegment.copy(link, 0, name, JAVA_BYTE, 0, link.length);
+            name.set(JAVA_BYTE, link.length, (byte) 0);
+            long length = (long) READLINK.invokeExact(name, scratch, (long) PATH_MAX);
             if (length <= 0 || length >= PATH_MAX) {
                 return null;
             }
-            return new String(target.asSlice(0, length).toArray(JAVA_BYTE), PATH_CHARSET);
+            return new String(scratch.asSlice(0, length).toArray(JAVA_BYTE), PATH_CHARSET);
         } catch (Throwable t) {
             return null;
         }

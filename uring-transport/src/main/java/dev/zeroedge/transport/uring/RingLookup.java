@@ -200,7 +200,7 @@ final class RingLookup {
 
     /** The open descriptor's real path, as the kernel has it; a file deleted since the open has its old name. */
     private Path realPath(FileStat stat) {
-        String real = Libc.pathOf(fd);
+        String real = ring.pathOf(fd);
         if (real == null) {
             return null;
         }

@@ -14,6 +14,8 @@ import io.netty.channel.uring.IoUringIoOps;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -65,6 +67,8 @@ final class RingLookups implements IoUringIoHandle {
     private final Map<DocumentRoot, RootDirectory> roots = new IdentityHashMap<>();
     private boolean closing;
     private boolean released;
+    /** For the real path of each descriptor opened ({@link Libc#pathOf}); only used on the loop. */
+    private final MemorySegment pathScratch = Arena.ofAuto().allocate(Libc.PATH_SCRATCH);
 
     RingLookups(IoEventLoop loop, FileSystemPool pool, Consumer<RingLookups> onClosed) {
         this.loop = loop;
@@ -129,6 +133,11 @@ final class RingLookups implements IoUringIoHandle {
                 lookup.handOver();
             }
         }
+    }
+
+    /** The real path of a descriptor this loop opened. */
+    String pathOf(int fd) {
+        return Libc.pathOf(fd, pathScratch);
     }
 
     FileSystemPool pool() {
