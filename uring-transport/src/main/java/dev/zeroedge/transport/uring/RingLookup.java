@@ -37,8 +37,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * {@code /proc/self/fd/N}, which the kernel answers from memory (the same spelling as the pool's
  * {@code toRealPath}).</li>
  * <li>A small body that {@link HeldBodies} takes: {@code IORING_OP_READ} into a direct buffer until it is
- * whole, then a second statx ({@code AT_STATX_DONT_SYNC}) that shows the length and mtime its validators
- * were made from: the bytes held are those the ETag describes.</li>
+ * whole, and linked behind each read a second statx ({@code AT_STATX_DONT_SYNC}) that must show the length
+ * and mtime the validators were made from: the bytes held are those the ETag describes.</li>
  * </ol>
  * A name in directory form ({@code /docs/}) opens its {@code index.html} at once.
  *
@@ -69,7 +69,9 @@ final class RingLookup {
     private static final long PATH = STATX + FileStat.STRUCT_SIZE;
     private static final MemorySegment EMPTY_PATH = Arena.global().allocate(1);
 
-    private enum Stage { ROOT, OPEN, STAT, READ, RECHECK }
+    private static final byte IOSQE_IO_LINK = 1 << 2;
+
+    private enum Stage { ROOT, OPEN, STAT, READ }
 
     private final RingLookups ring;
     private final DocumentRoot root;
@@ -81,7 +83,12 @@ final class RingLookup {
     private MemorySegment memory;
     private short slot = -1;
     private Stage stage;
+    /** The user data of the operation in flight (of the read, while a body is read), 0 when none. */
     private long inFlight;
+    /** While a body is read: the statx linked behind the read, 0 once it has completed. */
+    private long checkInFlight;
+    private int readRes;
+    private int checkRes;
 
     private int fd = -1;
     private FileInfo info;
@@ -135,9 +142,23 @@ final class RingLookup {
         submit(openat2(rootFd));
     }
 
-    /** What the kernel answered for the operation in flight. */
-    void completed(int res) {
-        inFlight = 0;
+    /** What the kernel answered for the operation {@code opcode} in flight. */
+    void completed(byte opcode, int res) {
+        if (stage == Stage.READ) {
+            if (opcode == RingLookups.IORING_OP_READ) {
+                inFlight = 0;
+                readRes = res;
+            } else {
+                checkInFlight = 0;
+                checkRes = res;
+            }
+            if (inFlight != 0 || checkInFlight != 0) {
+                // The other half of the chain is still the kernel's, and so is the memory it names.
+                return;
+            }
+        } else {
+            inFlight = 0;
+        }
         if (ring.closing()) {
             abandon(res);
             return;
@@ -146,14 +167,17 @@ final class RingLookup {
             case ROOT -> ring.rootOpened(root, res);
             case OPEN -> opened(res);
             case STAT -> described(res);
-            case READ -> read(res);
-            case RECHECK -> checked(res);
+            case READ -> read(readRes, checkRes);
         }
     }
 
-    /** The operation's user data while one is in flight, else 0. */
-    long inFlight() {
-        return inFlight;
+    /** Asks the kernel to cancel what this lookup has in flight (the loop is closing). */
+    void cancelOperations() {
+        for (long operation : new long[] {inFlight, checkInFlight}) {
+            if (operation != 0) {
+                ring.cancel(operation);
+            }
+        }
     }
 
     private void opened(int res) {
@@ -210,14 +234,15 @@ final class RingLookup {
         return Path.of(real);
     }
 
-    private void read(int res) {
+    /** The read and the statx linked behind it have both completed. */
+    private void read(int res, int check) {
         if (res > 0) {
             body.writerIndex(body.writerIndex() + res);
             if (body.writerIndex() < info.length()) {
+                // A short read breaks the chain: the statx behind it was cancelled. The rest, and a check again.
                 submitRead();
             } else {
-                stage = Stage.RECHECK;
-                submit(statx(AT_EMPTY_PATH | AT_STATX_DONT_SYNC));
+                checked(check);
             }
         } else if (res == -EINTR || res == -EAGAIN) {
             submitRead();
@@ -228,7 +253,10 @@ final class RingLookup {
         }
     }
 
-    /** The held bytes are those of the validators when the file still has their length and mtime, and a name. */
+    /**
+     * The held bytes are those of the validators when the file, after the read, still has their length and
+     * mtime, and a name.
+     */
     private void checked(int res) {
         FileStat now = res == 0 ? FileStat.read(memory.asSlice(STATX, FileStat.STRUCT_SIZE)) : null;
         if (now != null && now.length() == info.length() && now.mtimeNanos() == info.lastModifiedNanos()
@@ -354,12 +382,24 @@ final class RingLookup {
                 EMPTY_PATH.address(), FileStat.WANTED, flags, slot, (short) 0, (short) 0, 0, 0L);
     }
 
-    /** read(fd, buffer, count, offset): the rest of the body, into the direct buffer it will be held in. */
+    /**
+     * read(fd, buffer, count, offset) of the rest of the body, into the direct buffer it will be held in, and
+     * linked behind it ({@code IOSQE_IO_LINK}: the kernel starts it when the read is done, with no trip
+     * through the loop) the statx ({@code AT_STATX_DONT_SYNC}) that checks the bytes are those of the
+     * validators. The two are submitted together from the loop's thread, so nothing comes between them.
+     */
     private void submitRead() {
         int at = body.writerIndex();
         int count = (int) info.length() - at;
         long address = MemorySegment.ofBuffer(body.nioBuffer(at, count)).address();
-        submit(new IoUringIoOps(RingLookups.IORING_OP_READ, (byte) 0, (short) 0, fd, at, address, count, 0, slot,
-                (short) 0, (short) 0, 0, 0L));
+        inFlight = ring.submit(new IoUringIoOps(RingLookups.IORING_OP_READ, IOSQE_IO_LINK, (short) 0, fd, at, address,
+                count, 0, slot, (short) 0, (short) 0, 0, 0L));
+        if (inFlight == 0) {
+            abandon(-1);
+            return;
+        }
+        // The registration that took the read takes the statx: it only becomes invalid when this loop's
+        // lookups have all come back (RingLookups.releaseIfIdle).
+        checkInFlight = ring.submit(statx(AT_EMPTY_PATH | AT_STATX_DONT_SYNC));
     }
 }

@@ -182,6 +182,12 @@ final class RingLookups implements IoUringIoHandle {
         }
     }
 
+    /** Asks the kernel to cancel the operation whose user data is {@code operation}. */
+    void cancel(long operation) {
+        submit(new IoUringIoOps(IORING_OP_ASYNC_CANCEL, (byte) 0, (short) 0, -1, 0L, operation, 0, 0, UNTRACKED,
+                (short) 0, (short) 0, 0, 0L));
+    }
+
     @Override
     public void handle(IoRegistration registration, IoEvent event) {
         IoUringIoEvent completion = (IoUringIoEvent) event;
@@ -191,7 +197,7 @@ final class RingLookups implements IoUringIoHandle {
         }
         RingLookup lookup = slots[slot];
         STILL_IN_KERNEL.remove(lookup);
-        lookup.completed(completion.res());
+        lookup.completed(completion.opcode(), completion.res());
     }
 
     /**
@@ -209,11 +215,7 @@ final class RingLookups implements IoUringIoHandle {
             if (lookup != null) {
                 STILL_IN_KERNEL.add(lookup);
                 lookup.cancel();
-                long inFlight = lookup.inFlight();
-                if (inFlight != 0) {
-                    registration.submit(new IoUringIoOps(IORING_OP_ASYNC_CANCEL, (byte) 0, (short) 0, -1, 0L,
-                            inFlight, 0, 0, UNTRACKED, (short) 0, (short) 0, 0, 0L));
-                }
+                lookup.cancelOperations();
             }
         }
         releaseIfIdle();
