@@ -65,6 +65,14 @@ public final class FileSystemPool implements FileOpener, AutoCloseable {
                 : loop.newSucceededFuture(new Lookup.Busy("file-system queue full (" + queue + ")", false));
     }
 
+    @Override
+    public Future<Lookup> recheck(DocumentRoot root, String name, HeldBodies held, FileInfo known,
+                                  EventExecutor loop) {
+        Future<Lookup> checked = submit(() -> root.recheckName(name, held, known), loop);
+        return checked != null ? checked
+                : loop.newSucceededFuture(new Lookup.Busy("file-system queue full (" + queue + ")", false));
+    }
+
     /** Work queued and not started yet. */
     public int queued() {
         return threads.getQueue().size();
