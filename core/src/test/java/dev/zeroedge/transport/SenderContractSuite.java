@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -35,7 +36,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +48,6 @@ import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -89,10 +88,11 @@ public abstract class SenderContractSuite {
     /** The transport under test. */
     protected abstract Transport transport();
 
+    /** {@code dir}: one per subclass, which JUnit deletes after its last test. */
     @BeforeAll
-    void makeFiles() throws Exception {
+    void makeFiles(@TempDir Path dir) throws Exception {
         transport().availability().ensureAvailable();
-        root = Files.createTempDirectory("zeroedge-sender-contract");
+        root = dir;
         pattern = randomBytes(PATTERN_SIZE, 1);
         Files.write(root.resolve("pattern.bin"), pattern);
         small = randomBytes(1024, 2);
@@ -127,14 +127,7 @@ public abstract class SenderContractSuite {
     }
 
     @AfterAll
-    void removeFilesAndCheckLeaks() throws Exception {
-        if (root != null) {
-            try (Stream<Path> walk = Files.walk(root)) {
-                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
+    void nothingLeaked() throws Exception {
         assertTrue(LeakRecorder.installed(), "leak recorder not installed at PARANOID in this JVM");
         assertEquals(List.of(), LeakRecorder.collect(), "Netty buffers leaked");
     }
@@ -348,13 +341,15 @@ public abstract class SenderContractSuite {
     /**
      * With inline bodies on (the default), a 1 KiB response leaves as one TCP segment: head and body in one
      * write. Counted by the kernel, not by the pipeline (uring-splice may put a head into its pipe, where no
-     * handler sees it): {@code segs_out} of the server's socket ({@code ss -ti}) after 50 keep-alive responses.
+     * handler sees it): {@code data_segs_out} of the server's socket ({@code ss -ti}) after 50 keep-alive
+     * responses. Segments with data only: a loaded machine may delay a response past the delayed-ACK timer,
+     * and the pure ACK that then goes first says nothing about the response.
      */
     @Test
     void aSmallInlineBodyLeavesInOneSegmentWithItsHead() throws Exception {
         start(config -> config.withInlineBodyMax(FairFileSender.DEFAULT_INLINE_BODY_MAX));
         long segments = segmentsFor(RESPONSES);
-        // The SYN-ACK, then one per response; a lone head would make it about 2 per response.
+        // One per response; a lone head would make it 2 per response.
         assertTrue(segments <= RESPONSES + 5, segments + " segments for " + RESPONSES + " responses");
     }
 
@@ -376,7 +371,7 @@ public abstract class SenderContractSuite {
         }
     }
 
-    /** Segments the server's socket sent for {@code responses} keep-alive responses of the 1 KiB file. */
+    /** Segments with data the server's socket sent for {@code responses} keep-alive responses of the 1 KiB file. */
     private long segmentsFor(int responses) throws IOException, InterruptedException {
         try (RawHttp client = new RawHttp(server.port())) {
             for (int i = 0; i < responses; i++) {
@@ -387,8 +382,8 @@ public abstract class SenderContractSuite {
                     .redirectErrorStream(true).start();
             String out = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             ss.waitFor();
-            Matcher segs = Pattern.compile("\\bsegs_out:(\\d+)").matcher(out);
-            assertTrue(segs.find(), "no segs_out in: " + out);
+            Matcher segs = Pattern.compile("\\bdata_segs_out:(\\d+)").matcher(out);
+            assertTrue(segs.find(), "no data_segs_out in: " + out);
             return Long.parseLong(segs.group(1));
         }
     }
