@@ -13,7 +13,7 @@ done <<'PROGRAMS'
 mvn      maven       the build itself
 ethtool  ethtool     MachineProbeTest reads scatter-gather both through ethtool and the ioctl
 ip       iproute2    MachineProbeTest compares the default route with ip route
-ss       iproute2    HeadAndBodyShareASegmentTest counts segments with ss -ti
+ss       iproute2    SenderContractSuite counts segments with ss -ti
 taskset  util-linux  loadtest pins server and client to CPUs
 kill     procps      ShutdownTest sends SIGTERM to a server JVM
 umount   mount       SlowFileSystem unmounts its FUSE file system

@@ -26,6 +26,11 @@ public record Description(String type, long length, String etag, String lastModi
         if (length < 0) {
             throw new IllegalArgumentException("length must not be negative: " + length);
         }
+        for (String value : new String[] {type, etag, lastModified}) {
+            if (value != null && !printable(value, true)) {
+                throw new IllegalArgumentException("not a field value: " + value);
+            }
+        }
         StringBuilder validators = new StringBuilder();
         if (lastModified != null) {
             validators.append("Last-Modified: ").append(lastModified).append("\r\n");
@@ -34,9 +39,27 @@ public record Description(String type, long length, String etag, String lastModi
             validators.append("ETag: ").append(etag).append("\r\n");
         }
         StringBuilder lines = new StringBuilder();
-        extra.forEach((name, value) -> lines.append(name).append(": ").append(value).append("\r\n"));
+        extra.forEach((name, value) -> {
+            if (!printable(name, false) || name.isEmpty() || name.indexOf(':') >= 0 || !printable(value, true)) {
+                // A source's field could come from an origin: it must never split the head it goes into.
+                throw new IllegalArgumentException("not a response field: " + name);
+            }
+            lines.append(name).append(": ").append(value).append("\r\n");
+        });
         return new Description(type, length, etag, lastModified, lastModified == null ? -1 : lastModifiedSeconds,
                 validators.toString().getBytes(StandardCharsets.ISO_8859_1),
                 lines.toString().getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    /** Visible ISO-8859-1 (and, in a value, spaces and tabs): no CR, LF, NUL or other control character. */
+    private static boolean printable(String text, boolean value) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean blank = c == ' ' || c == '\t';
+            if (c > 0xff || c == 0x7f || (c < 0x20 && !(value && blank)) || (!value && blank)) {
+                return false;
+            }
+        }
+        return true;
     }
 }

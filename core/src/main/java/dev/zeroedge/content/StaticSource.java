@@ -63,6 +63,7 @@ public final class StaticSource implements ContentSource {
             case Lookup.Forbidden forbidden -> Answer.Status.of(HttpResponseStatus.FORBIDDEN);
             case Lookup.MissingSlash redirect -> Answer.Status.redirect(redirect.location(), request.query());
             case Lookup.Busy busy -> Answer.Status.busy(busy.why(), busy.close());
+            case Lookup.Unchanged unchanged -> throw new IllegalStateException("the cache answers a recheck itself");
         };
     }
 

@@ -129,6 +129,23 @@ public final class DocumentRoot {
     }
 
     /**
+     * {@link Lookup.Unchanged} when the canonical {@code name} still names the file version {@code known}
+     * (one stat by path: same device, inode, length and mtime, so the very file that was found inside the root
+     * and opened before), else what {@link #openName} finds. Blocking.
+     */
+    public Lookup recheckName(String name, HeldBodies held, FileInfo known) {
+        if (Statx.available()) {
+            Path named = root.resolve(name.substring(1) + (name.endsWith("/") ? INDEX : ""));
+            FileStat now = Statx.ofPath(named);
+            if (now != null && now.regular() && now.inode() == known.inode() && now.device() == known.device()
+                    && now.length() == known.length() && now.mtimeNanos() == known.lastModifiedNanos()) {
+                return new Lookup.Unchanged();
+            }
+        }
+        return openName(name, held);
+    }
+
+    /**
      * True when {@code rawPath} is its own canonical name: no escape, no dot or empty segment (and so no
      * dotfile), nothing {@link #refuse} would refuse. The rest take {@link #parse}.
      */

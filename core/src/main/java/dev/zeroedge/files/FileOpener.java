@@ -19,4 +19,13 @@ public interface FileOpener {
      * also when the connection that asked has gone meanwhile.
      */
     Future<Lookup> open(DocumentRoot root, String name, HeldBodies held, EventExecutor loop);
+
+    /**
+     * As {@link #open}, for a name whose file the asker has open as {@code known}: {@link Lookup.Unchanged}
+     * when the name still names that version (a stat, no descriptor taken), else what {@link #open} finds.
+     */
+    default Future<Lookup> recheck(DocumentRoot root, String name, HeldBodies held, FileInfo known,
+                                   EventExecutor loop) {
+        return open(root, name, held, loop);
+    }
 }

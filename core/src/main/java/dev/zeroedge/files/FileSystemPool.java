@@ -65,13 +65,35 @@ public final class FileSystemPool implements FileOpener, AutoCloseable {
                 : loop.newSucceededFuture(new Lookup.Busy("file-system queue full (" + queue + ")", false));
     }
 
+    @Override
+    public Future<Lookup> recheck(DocumentRoot root, String name, HeldBodies held, FileInfo known,
+                                  EventExecutor loop) {
+        Future<Lookup> checked = submit(() -> root.recheckName(name, held, known), loop);
+        return checked != null ? checked
+                : loop.newSucceededFuture(new Lookup.Busy("file-system queue full (" + queue + ")", false));
+    }
+
     /** Work queued and not started yet. */
     public int queued() {
         return threads.getQueue().size();
     }
 
+    /**
+     * Drops the work that has not started (its promises never complete: nothing was opened for it) and waits
+     * up to {@code grace} for the work under way, whose results still reach their event loops, which must be
+     * running: a file opened for a request whose loop is gone could not be closed by anyone.
+     */
+    public void close(java.time.Duration grace) {
+        threads.shutdownNow();
+        try {
+            threads.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Override
     public void close() {
-        threads.shutdown();
+        close(java.time.Duration.ZERO);
     }
 }

@@ -11,6 +11,13 @@ public sealed interface Lookup {
     }
 
     /**
+     * The name still names the file version the asker already has open (same device, inode, length and
+     * mtime): nothing was opened, so a cached descriptor goes on serving even when none is left to open.
+     */
+    record Unchanged() implements Lookup {
+    }
+
+    /**
      * The server cannot look now (the file-system queue is full, no descriptor left, the file is being
      * rewritten): 503 with Retry-After. {@code close}: the trouble is the server's descriptors, so the
      * connection is closed after the answer rather than kept.

@@ -131,14 +131,31 @@ public final class OpenFileCache implements AutoCloseable {
             }
         }
         Promise<Lookup> answer = loop.newPromise();
-        opener.open(root, name, held, loop).addListener((Future<Lookup> opened) -> {
-            if (!opened.isSuccess()) {
-                answer.setFailure(opened.cause());
+        Future<Lookup> looked = known == null || known.file().evicted ? opener.open(root, name, held, loop)
+                : opener.recheck(root, name, held, known.file().info, loop);
+        looked.addListener((Future<Lookup> done) -> settle(answer, name, known, done, loop));
+        return answer;
+    }
+
+    /** Completes {@code answer} with what the opener found; an entry evicted while it was rechecked is opened anew. */
+    private void settle(Promise<Lookup> answer, String name, Name known, Future<Lookup> looked, EventExecutor loop) {
+        if (!looked.isSuccess()) {
+            answer.setFailure(looked.cause());
+            return;
+        }
+        if (looked.getNow() instanceof Lookup.Unchanged) {
+            OpenFile file = known.file().retainFile();
+            if (file == null) {
+                opener.open(root, name, held, loop).addListener((Future<Lookup> again) ->
+                        settle(answer, name, null, again, loop));
                 return;
             }
-            answer.setSuccess(remember(name, known, opened.getNow()));
-        });
-        return answer;
+            known.file().usedAt(System.nanoTime());
+            names.put(name, new Name(System.nanoTime(), known.file()));
+            answer.setSuccess(new Lookup.Found(known.file().info, file));
+            return;
+        }
+        answer.setSuccess(remember(name, known, looked.getNow()));
     }
 
     /**

@@ -89,6 +89,17 @@ public final class Statx {
         }
     }
 
+    /** What {@code path} names now, following symlinks, asked of the file system; null when the call fails. */
+    static FileStat ofPath(java.nio.file.Path path) {
+        MemorySegment answer = ANSWER.get();
+        try (Arena arena = Arena.ofConfined()) {
+            int rc = (int) STATX.invokeExact(AT_FDCWD, arena.allocateFrom(path.toString()), 0, FileStat.WANTED, answer);
+            return rc == 0 ? FileStat.read(answer) : null;
+        } catch (Throwable t) {
+            return null;
+        }
+    }
+
     private static MethodHandle downcall() {
         try {
             if (!System.getProperty("os.name", "").equals("Linux") || ADDRESS.byteSize() != 8) {

@@ -218,9 +218,10 @@ public final class ZeroedgeServer implements AutoCloseable {
                     connections.size(), grace.toMillis());
             connections.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         }
+        // Lookups under way hand their files to loops that still run, which close them for closed connections.
+        pool.close(Duration.ofSeconds(1));
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         site.source().close();
-        pool.close();
     }
 
     private void awaitStopped() {

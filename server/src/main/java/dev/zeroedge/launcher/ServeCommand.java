@@ -2,6 +2,7 @@ package dev.zeroedge.launcher;
 
 import dev.zeroedge.cli.Flags;
 import dev.zeroedge.cli.UsageException;
+import dev.zeroedge.files.FileSystemPool;
 import dev.zeroedge.files.OpenFileCache;
 import dev.zeroedge.http.HttpLimits;
 import dev.zeroedge.mode.Mode;
@@ -37,7 +38,8 @@ final class ServeCommand {
     private static final Set<String> VALUED = Set.of("root", "port", "bind", "mode", "max-request-line",
             "max-header-size", "max-headers", "header-timeout", "idle-timeout", "send-timeout", "max-connections",
             "sendfile-max-chunk", "event-loops", "grace", "nic", "uring-min-kernel", "open-file-cache",
-            "open-file-cache-valid", "open-file-cache-inactive", "inline-body-max", "send-buffer");
+            "open-file-cache-valid", "open-file-cache-inactive", "inline-body-max", "send-buffer", "fs-threads",
+            "fs-queue");
     /** {@link System#nanoTime} can be any long; this one stands for "no stop signal yet". */
     private static final long NO_SIGNAL_YET = Long.MIN_VALUE;
     private static final Set<String> BOOLEANS = Set.of("serve-dotfiles");
@@ -202,6 +204,8 @@ final class ServeCommand {
                 .withSendBuffer((int) flags.size("send-buffer", 0, 0, 64L * 1024 * 1024))
                 .withGracePeriod(grace)
                 .withOpenFileCache(openFileCache, flags.duration("open-file-cache-valid", OpenFileCache.DEFAULT_VALID))
-                .withOpenFileCacheInactive(flags.duration("open-file-cache-inactive", OpenFileCache.DEFAULT_INACTIVE));
+                .withOpenFileCacheInactive(flags.duration("open-file-cache-inactive", OpenFileCache.DEFAULT_INACTIVE))
+                .withFileSystemPool(flags.integer("fs-threads", FileSystemPool.DEFAULT_THREADS, 1, 1024),
+                        flags.integer("fs-queue", FileSystemPool.DEFAULT_QUEUE, 1, 1_000_000));
     }
 }

@@ -3,6 +3,7 @@ package dev.zeroedge.transport.epoll;
 import dev.zeroedge.mode.Mode;
 import dev.zeroedge.server.ZeroedgeServer;
 import dev.zeroedge.testing.LeakRecorder;
+import dev.zeroedge.testing.OutboundTap;
 import dev.zeroedge.testing.RawHttp;
 import dev.zeroedge.http.FairFileSender;
 import org.junit.jupiter.api.AfterAll;

@@ -1,4 +1,4 @@
-package dev.zeroedge.transport.epoll;
+package dev.zeroedge.testing;
 
 import dev.zeroedge.mode.Mode;
 import dev.zeroedge.transport.Availability;
@@ -19,22 +19,23 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Sits next to the socket in every connection of a real transport and records what the server hands to
- * the channel: bytes in memory (ByteBufs, which the JVM has touched) versus bytes of file regions (which
- * the kernel reads from the page cache), and how much heap the event loop allocated meanwhile.
+ * the channel through Netty's pipeline: bytes in memory (ByteBufs, which the JVM has touched or mapped)
+ * versus bytes of file regions (which the kernel reads from the page cache). A sender that moves bytes
+ * without the pipeline (uring-splice's splice engine) shows neither; the tap also knows the event loop
+ * thread, so a test can ask how much heap that thread allocated meanwhile.
  */
-final class OutboundTap extends ChannelOutboundHandlerAdapter {
+public final class OutboundTap extends ChannelOutboundHandlerAdapter {
 
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
-    final AtomicLong memoryBytes = new AtomicLong();
-    final AtomicLong largestMemoryWrite = new AtomicLong();
-    final AtomicLong fileRegionBytes = new AtomicLong();
-    private final AtomicLong firstHeapMark = new AtomicLong(-1);
-    private final AtomicLong lastHeapMark = new AtomicLong(-1);
+    public final AtomicLong memoryBytes = new AtomicLong();
+    public final AtomicLong largestMemoryWrite = new AtomicLong();
+    public final AtomicLong fileRegionBytes = new AtomicLong();
+    private final AtomicLong loopThread = new AtomicLong(-1);
 
     /** The transport, unchanged, with this tap added at the socket end of each connection's pipeline. */
-    Transport wrap(Transport real) {
+    public Transport wrap(Transport real) {
         OutboundTap tap = this;
         return new Transport() {
             @Override
@@ -68,7 +69,14 @@ final class OutboundTap extends ChannelOutboundHandlerAdapter {
             }
 
             @Override
+            public long millisSinceDataSent(Channel channel) {
+                return real.millisSinceDataSent(channel);
+            }
+
+            @Override
             public void configureChild(Channel channel) {
+                // Called on the connection's event loop (the server's channel initializer).
+                loopThread.set(Thread.currentThread().threadId());
                 real.configureChild(channel);
                 channel.pipeline().addFirst("tap", tap);
             }
@@ -80,14 +88,17 @@ final class OutboundTap extends ChannelOutboundHandlerAdapter {
         return true;
     }
 
-    /** Heap the event loop allocated from the first write to the completion of the last one. */
-    long eventLoopHeapBytes() {
-        return lastHeapMark.get() - firstHeapMark.get();
+    /**
+     * Heap bytes the event loop of the last connection has allocated in its life so far, or -1 before the
+     * first connection: two readings around a download bound what the loop allocated for it.
+     */
+    public long loopAllocatedBytes() {
+        long thread = loopThread.get();
+        return thread < 0 ? -1 : THREADS.getThreadAllocatedBytes(thread);
     }
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        firstHeapMark.compareAndSet(-1, THREADS.getCurrentThreadAllocatedBytes());
         switch (msg) {
             case ByteBuf buf -> {
                 memoryBytes.addAndGet(buf.readableBytes());
@@ -97,8 +108,6 @@ final class OutboundTap extends ChannelOutboundHandlerAdapter {
             default -> {
             }
         }
-        ChannelPromise tracked = promise.unvoid();
-        tracked.addListener(done -> lastHeapMark.set(THREADS.getCurrentThreadAllocatedBytes()));
-        ctx.write(msg, tracked);
+        ctx.write(msg, promise);
     }
 }
