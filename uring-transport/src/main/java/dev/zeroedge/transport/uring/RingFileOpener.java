@@ -1,6 +1,7 @@
 package dev.zeroedge.transport.uring;
 
 import dev.zeroedge.files.DocumentRoot;
+import dev.zeroedge.files.FileInfo;
 import dev.zeroedge.files.FileOpener;
 import dev.zeroedge.files.FileSystemPool;
 import dev.zeroedge.files.HeldBodies;
@@ -37,16 +38,32 @@ final class RingFileOpener implements FileOpener {
 
     @Override
     public Future<Lookup> open(DocumentRoot root, String name, HeldBodies held, EventExecutor loop) {
+        return lookUp(root, name, held, null, loop);
+    }
+
+    @Override
+    public Future<Lookup> recheck(DocumentRoot root, String name, HeldBodies held, FileInfo known,
+                                  EventExecutor loop) {
+        return lookUp(root, name, held, known, loop);
+    }
+
+    private Future<Lookup> lookUp(DocumentRoot root, String name, HeldBodies held, FileInfo known,
+                                  EventExecutor loop) {
         if (!(loop instanceof IoEventLoop ioLoop) || !ioLoop.isCompatible(IoUringIoHandle.class)) {
-            return pool.open(root, name, held, loop);
+            return byThePool(root, name, held, known, loop);
         }
         if (!loop.inEventLoop()) {
             Promise<Lookup> answer = loop.newPromise();
-            loop.execute(() -> RingLookup.relay(open(root, name, held, loop), answer));
+            loop.execute(() -> RingLookup.relay(lookUp(root, name, held, known, loop), answer));
             return answer;
         }
         RingLookups ring = ringOf(ioLoop);
-        return ring != null ? ring.lookUp(root, name, held) : pool.open(root, name, held, loop);
+        return ring != null ? ring.lookUp(root, name, held, known) : byThePool(root, name, held, known, loop);
+    }
+
+    private Future<Lookup> byThePool(DocumentRoot root, String name, HeldBodies held, FileInfo known,
+                                     EventExecutor loop) {
+        return known == null ? pool.open(root, name, held, loop) : pool.recheck(root, name, held, known, loop);
     }
 
     /** The loop's lookups, registered on its ring the first time; null when the loop no longer takes handles. */

@@ -71,13 +71,16 @@ final class RingLookup {
 
     private static final byte IOSQE_IO_LINK = 1 << 2;
 
-    private enum Stage { ROOT, OPEN, STAT, READ }
+    private enum Stage { ROOT, CHECK, OPEN, STAT, READ }
 
     private final RingLookups ring;
     private final DocumentRoot root;
     private final String name;
     private final HeldBodies held;
     private final Promise<Lookup> answer;
+    /** For a recheck: the version the asker has open, else null. */
+    private FileInfo known;
+    private int rootFd = -1;
 
     private Arena arena;
     private MemorySegment memory;
@@ -94,8 +97,10 @@ final class RingLookup {
     private FileInfo info;
     private ByteBuf body;
 
-    RingLookup(RingLookups ring, DocumentRoot root, String name, HeldBodies held, Promise<Lookup> answer) {
+    RingLookup(RingLookups ring, DocumentRoot root, String name, HeldBodies held, FileInfo known,
+               Promise<Lookup> answer) {
         this.ring = ring;
+        this.known = known;
         this.root = root;
         this.name = name;
         this.held = held;
@@ -129,14 +134,27 @@ final class RingLookup {
         submit(openat2(AT_FDCWD));
     }
 
-    /** Opens the name beneath {@code rootFd}. */
+    /**
+     * Opens the name beneath {@code rootFd}; for a recheck, first a statx of the name (relative to the root's
+     * descriptor, following symlinks, as the pool's recheck does): when it still shows the version the asker
+     * has open, the answer is {@link Lookup.Unchanged} and no descriptor is taken.
+     */
     void start(int rootFd) {
         if (slot < 0 && !claim()) {
             handOver();
             return;
         }
+        this.rootFd = rootFd;
+        if (known != null) {
+            stage = Stage.CHECK;
+            place(relativeName());
+            submit(new IoUringIoOps(RingLookups.IORING_OP_STATX, (byte) 0, (short) 0, rootFd,
+                    memory.address() + STATX, memory.address() + PATH, FileStat.WANTED, 0, slot, (short) 0,
+                    (short) 0, 0, 0L));
+            return;
+        }
         stage = Stage.OPEN;
-        place(name.endsWith("/") ? name.substring(1) + DocumentRoot.INDEX : name.substring(1));
+        place(relativeName());
         memory.set(JAVA_LONG, HOW, NonBlockingOpen.FLAGS);
         memory.set(JAVA_LONG, HOW + 16, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
         submit(openat2(rootFd));
@@ -165,6 +183,7 @@ final class RingLookup {
         }
         switch (stage) {
             case ROOT -> ring.rootOpened(root, res);
+            case CHECK -> rechecked(res);
             case OPEN -> opened(res);
             case STAT -> described(res);
             case READ -> read(readRes, checkRes);
@@ -177,6 +196,22 @@ final class RingLookup {
             if (operation != 0) {
                 ring.cancel(operation);
             }
+        }
+    }
+
+    /** What a name in directory form serves is its index.html; the path is relative to the root. */
+    private String relativeName() {
+        return name.endsWith("/") ? name.substring(1) + DocumentRoot.INDEX : name.substring(1);
+    }
+
+    private void rechecked(int res) {
+        FileStat now = res == 0 ? FileStat.read(memory.asSlice(STATX, FileStat.STRUCT_SIZE)) : null;
+        if (now != null && now.regular() && now.inode() == known.inode() && now.device() == known.device()
+                && now.length() == known.length() && now.mtimeNanos() == known.lastModifiedNanos()) {
+            answer(new Lookup.Unchanged());
+        } else {
+            known = null;
+            start(rootFd);
         }
     }
 
@@ -280,7 +315,8 @@ final class RingLookup {
     /** What the ring cannot answer the same way: the pool looks the name up, with the JDK's real-path rule. */
     void handOver() {
         free();
-        relay(ring.pool().open(root, name, held, ring.loop()), answer);
+        relay(known == null ? ring.pool().open(root, name, held, ring.loop())
+                : ring.pool().recheck(root, name, held, known, ring.loop()), answer);
     }
 
     /** The lookup's answer: everything it holds that the answer does not carry is given back first. */

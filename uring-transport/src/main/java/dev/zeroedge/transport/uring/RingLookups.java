@@ -1,6 +1,7 @@
 package dev.zeroedge.transport.uring;
 
 import dev.zeroedge.files.DocumentRoot;
+import dev.zeroedge.files.FileInfo;
 import dev.zeroedge.files.FileSystemPool;
 import dev.zeroedge.files.HeldBodies;
 import dev.zeroedge.files.Lookup;
@@ -89,13 +90,16 @@ final class RingLookups implements IoUringIoHandle {
         return loop;
     }
 
-    /** See {@link dev.zeroedge.files.FileOpener#open}; on the loop. */
-    Future<Lookup> lookUp(DocumentRoot root, String name, HeldBodies held) {
+    /**
+     * See {@link dev.zeroedge.files.FileOpener#open}, and {@link dev.zeroedge.files.FileOpener#recheck} when
+     * {@code known} is not null; on the loop.
+     */
+    Future<Lookup> lookUp(DocumentRoot root, String name, HeldBodies held, FileInfo known) {
         if (closing || freeCount == 0) {
-            return pool.open(root, name, held, loop);
+            return known == null ? pool.open(root, name, held, loop) : pool.recheck(root, name, held, known, loop);
         }
         Promise<Lookup> answer = loop.newPromise();
-        RingLookup lookup = new RingLookup(this, root, name, held, answer);
+        RingLookup lookup = new RingLookup(this, root, name, held, known, answer);
         RootDirectory directory = roots.computeIfAbsent(root, unknown -> new RootDirectory());
         if (directory.fd >= 0) {
             lookup.start(directory.fd);

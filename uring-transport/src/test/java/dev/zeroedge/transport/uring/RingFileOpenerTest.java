@@ -184,6 +184,47 @@ class RingFileOpenerTest {
         }
     }
 
+    /**
+     * A recheck (the cache's name has expired, its file is open): unchanged → {@link Lookup.Unchanged}, with
+     * no descriptor taken, whichever way the name reaches the file; changed (rewritten, replaced, gone) →
+     * what an open finds now. By the ring alone (its pool is closed) where the kernel resolves the name.
+     */
+    @Test
+    void rechecksAsThePoolDoes() throws Exception {
+        FileSystemPool pool = new FileSystemPool(2, 64);
+        closing.add(pool);
+        FileSystemPool closed = new FileSystemPool(1, 1);
+        closed.close();
+        RingFileOpener ring = new RingFileOpener(closed);
+        for (String name : new String[] {"/a.txt", "/dir/", "/link-rel", "/a/link-sideways"}) {
+            Lookup.Found first = (Lookup.Found) await(pool.open(root, name, HeldBodies.NONE, loop));
+            release(first);
+            assertInstanceOf(Lookup.Unchanged.class,
+                    await(ring.recheck(root, name, HeldBodies.NONE, first.file(), loop)), name);
+            assertInstanceOf(Lookup.Unchanged.class,
+                    await(pool.recheck(root, name, HeldBodies.NONE, first.file(), loop)), name);
+        }
+        Lookup.Found before = (Lookup.Found) await(pool.open(root, "/a/b/c.css", HeldBodies.NONE, loop));
+        release(before);
+        Files.writeString(rootDir.resolve("a/b/c.css.new"), "p { color: blue }");
+        Files.move(rootDir.resolve("a/b/c.css.new"), rootDir.resolve("a/b/c.css"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Lookup byRing = await(ring.recheck(root, "/a/b/c.css", HeldBodies.NONE, before.file(), loop));
+        Lookup byPool = await(pool.recheck(root, "/a/b/c.css", HeldBodies.NONE, before.file(), loop));
+        try {
+            assertSame("/a/b/c.css replaced", byPool, byRing);
+            assertEquals("p { color: blue }".length(), ((Lookup.Found) byRing).file().length());
+        } finally {
+            release(byRing);
+            release(byPool);
+        }
+        Lookup.Found gone = (Lookup.Found) await(pool.open(root, "/dir/index.html", HeldBodies.NONE, loop));
+        release(gone);
+        Files.delete(rootDir.resolve("dir/index.html"));
+        assertInstanceOf(Lookup.NotFound.class,
+                await(ring.recheck(root, "/dir/index.html", HeldBodies.NONE, gone.file(), loop)));
+    }
+
     @Test
     void manyLookupsAtOnceOnOneLoop() throws Exception {
         FileSystemPool pool = new FileSystemPool(1, 1);
