@@ -31,7 +31,8 @@ import java.util.List;
  */
 public final class DocumentRoot {
 
-    private static final String INDEX = "index.html";
+    /** What a directory named in directory form serves. */
+    public static final String INDEX = "index.html";
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
     private static final boolean[] SEGMENT_CHAR = new boolean[128];
 
@@ -104,6 +105,18 @@ public final class DocumentRoot {
 
     /** What a canonical {@code name} (from {@link #name}) names, opened: see {@link #open}. Blocking. */
     public Lookup openName(String name, HeldBodies held) {
+        return lookUp(segmentsOf(name), name.endsWith("/"), held);
+    }
+
+    /**
+     * Where a canonical {@code name} that turned out to be a directory, named without its slash, redirects
+     * to (see the class comment): for an opener that looks names up itself (uring-splice's ring).
+     */
+    public static String directoryLocation(String name) {
+        return location(segmentsOf(name));
+    }
+
+    private static List<String> segmentsOf(String name) {
         List<String> segments = new ArrayList<>();
         int start = 1;
         while (start < name.length()) {
@@ -112,7 +125,7 @@ public final class DocumentRoot {
             segments.add(name.substring(start, end));
             start = end + 1;
         }
-        return lookUp(segments, name.endsWith("/"), held);
+        return segments;
     }
 
     /**

@@ -28,7 +28,7 @@ public final class HeldBodies {
     }
 
     /** Reserves room for a body of {@code length} bytes; false when it is too large or the budget is spent. */
-    boolean reserve(long length) {
+    public boolean reserve(long length) {
         if (length > largest) {
             return false;
         }
@@ -43,7 +43,8 @@ public final class HeldBodies {
         }
     }
 
-    void giveBack(long length) {
+    /** Gives back what {@link #reserve} took, for a body that was not held after all. */
+    public void giveBack(long length) {
         held.addAndGet(-length);
     }
 

@@ -78,6 +78,19 @@ public final class OpenFile extends AbstractReferenceCounted {
         this.account = account;
     }
 
+    /**
+     * Holds {@code bytes}, the whole file as read by someone else (uring-splice reads it through its ring into a
+     * direct buffer), for which {@code account} has already {@linkplain HeldBodies#reserve reserved} the length.
+     * Owned from now on. Called once, like {@link #hold}, before the check of the validators.
+     */
+    public void hold(ByteBuf bytes, HeldBodies account) {
+        if (body != null || bytes.readableBytes() != length) {
+            throw new IllegalStateException("holding " + bytes.readableBytes() + " bytes of " + this);
+        }
+        this.body = bytes;
+        this.account = account;
+    }
+
     /** The file's bytes when it holds them (never to be modified or released by the caller), else null. */
     public ByteBuf body() {
         return body;

@@ -45,7 +45,7 @@ class BusyConnectionsTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', textBlock = """
-            uring-splice   | 271 | 642 | 5 | socket, file, a dup of the socket, a pipe
+            uring-splice   | 271 | 643 | 5 | socket, file, a dup of the socket, a pipe
             epoll-sendfile | 742 | 515 | 2 | socket, file
             nio-sendfile   | 743 | 514 | 2 | socket, file
             epoll-mmap     | 742 | 515 | 2 | socket, file

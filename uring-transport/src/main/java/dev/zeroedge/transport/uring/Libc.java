@@ -33,6 +33,7 @@ final class Libc {
     static final int SEEK_END = 2;
     static final int F_DUPFD_CLOEXEC = 1030;
     static final long FIONREAD = 0x541B;
+    static final int PATH_MAX = 4096;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
@@ -54,6 +55,8 @@ final class Libc {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), Linker.Option.critical(true));
     private static final MethodHandle IOCTL = downcall("ioctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle READLINK = downcall("readlink",
+            FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG));
     private static final MethodHandle CLOSE = downcall("close",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
 
@@ -99,7 +102,7 @@ final class Libc {
     static int openForReading(Path path) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            byte[] name = path.toString().getBytes(PATH_CHARSET);
+            byte[] name = pathBytes(path.toString());
             MemorySegment cName = arena.allocate(name.length + 1L);
             MemorySegment.copy(name, 0, cName, JAVA_BYTE, 0, name.length);
             int rc = (int) OPEN.invokeExact(state, cName, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
@@ -109,6 +112,35 @@ final class Libc {
         } catch (Throwable t) {
             throw new IOException("open could not be called", t);
         }
+    }
+
+    /** What {@link #pathOf} needs: room for the link's name and for its target. */
+    static final long PATH_SCRATCH = PATH_MAX + 32;
+
+    /**
+     * The path the kernel has for the open descriptor {@code fd} ({@code readlink("/proc/self/fd/N")}: the
+     * dentry's path as {@code realpath} would spell it, read from memory, no file-system call), or null when
+     * it cannot be read. {@code scratch} ({@link #PATH_SCRATCH} bytes) is the caller's, reused call after call.
+     */
+    static String pathOf(int fd, MemorySegment scratch) {
+        try {
+            byte[] link = ("/proc/self/fd/" + fd).getBytes(StandardCharsets.US_ASCII);
+            MemorySegment name = scratch.asSlice(PATH_MAX, link.length + 1L);
+            MemorySegment.copy(link, 0, name, JAVA_BYTE, 0, link.length);
+            name.set(JAVA_BYTE, link.length, (byte) 0);
+            long length = (long) READLINK.invokeExact(name, scratch, (long) PATH_MAX);
+            if (length <= 0 || length >= PATH_MAX) {
+                return null;
+            }
+            return new String(scratch.asSlice(0, length).toArray(JAVA_BYTE), PATH_CHARSET);
+        } catch (Throwable t) {
+            return null;
+        }
+    }
+
+    /** A path as the bytes the kernel is given for it (the JDK's path charset), without the terminating NUL. */
+    static byte[] pathBytes(String path) {
+        return path.getBytes(PATH_CHARSET);
     }
 
     /** The size of the open file behind {@code fd} ({@code lseek(fd, 0, SEEK_END)}; splice takes explicit offsets). */

@@ -1,6 +1,9 @@
 package dev.zeroedge.transport.uring;
 
 import dev.zeroedge.files.ChannelDescriptor;
+import dev.zeroedge.files.FileOpener;
+import dev.zeroedge.files.FileSystemPool;
+import dev.zeroedge.files.NonBlockingOpen;
 import dev.zeroedge.mode.Mode;
 import dev.zeroedge.transport.Availability;
 import dev.zeroedge.transport.DescriptorUse;
@@ -34,6 +37,9 @@ public final class UringSpliceTransport implements Transport {
 
     /** The comparison sender's name in {@code -Dzeroedge.uring.sender}. */
     static final String NETTY_FILE_REGION = "netty-file-region";
+
+    /** The comparison opener's name in {@code -Dzeroedge.uring.opener}. */
+    static final String POOL_OPENER = "pool";
 
     private final SpliceTuning tuning;
 
@@ -81,11 +87,12 @@ public final class UringSpliceTransport implements Transport {
     /**
      * A connection with a slice on its way holds a dup of its socket and a pipe (see {@link SpliceStream}),
      * and the file opened a second time when the JDK's descriptor is not readable ({@link ChannelDescriptor});
-     * each loop holds its ring, an eventfd and up to {@link Pipe#IDLE_PER_LOOP} idle pipes.
+     * each loop holds its ring, an eventfd, up to {@link Pipe#IDLE_PER_LOOP} idle pipes and the document
+     * root's directory ({@link RingLookups}).
      */
     @Override
     public DescriptorUse descriptors() {
-        int perLoop = 2 + 2 * Pipe.IDLE_PER_LOOP;
+        int perLoop = 3 + 2 * Pipe.IDLE_PER_LOOP;
         if (NETTY_FILE_REGION.equals(System.getProperty("zeroedge.uring.sender"))) {
             return new DescriptorUse(2, "a pipe", perLoop);
         }
@@ -102,6 +109,18 @@ public final class UringSpliceTransport implements Transport {
         } catch (ChannelException closed) {
             return -1;
         }
+    }
+
+    /**
+     * The ring, where the descriptors it opens can become channels ({@link NonBlockingOpen#available}: the
+     * JDK's descriptor fields are open to zeroedge); the file-system threads otherwise.
+     */
+    @Override
+    public FileOpener fileOpener(FileSystemPool pool) {
+        if (POOL_OPENER.equals(System.getProperty("zeroedge.uring.opener")) || !NonBlockingOpen.available()) {
+            return pool;
+        }
+        return new RingFileOpener(pool);
     }
 
     @Override
