@@ -72,6 +72,7 @@ public abstract class SlowDiskSuite {
     private SlowFileSystem slow;
     private ZeroedgeServer server;
     private int baselineDescriptors;
+    private List<String> baselineTargets;
 
     /** The transport under test. */
     protected abstract Transport transport();
@@ -88,7 +89,12 @@ public abstract class SlowDiskSuite {
         for (int i = 0; i < COLD; i++) {
             Files.write(source.resolve(coldName(i)), pattern(COLD_SIZE, i));
         }
+        // A server started and stopped once first: the first start in a JVM leaves one connected unix socket
+        // open for good (the JDK's or the C library's, once per process), which is no leak of the server.
+        ZeroedgeServer.start(ServerConfig.of(root, new InetSocketAddress("127.0.0.1", 0)), transport)
+                .shutdown(Duration.ofSeconds(1));
         baselineDescriptors = OpenDescriptors.count();
+        baselineTargets = descriptorTargets();
         slow = SlowFileSystem.mount(source, Files.createDirectory(root.resolve("slow")), DELAY,
                 Set.of("open", "getattr", "read"));
         ServerConfig config = ServerConfig.of(root, new InetSocketAddress("127.0.0.1", 0)).withEventLoops(1)
@@ -105,7 +111,9 @@ public abstract class SlowDiskSuite {
         try {
             if (slow != null) {
                 slow.close();
-                assertFalse(Files.list(root.resolve("slow")).findAny().isPresent(), "slow/ unmounted");
+                try (Stream<Path> left = Files.list(root.resolve("slow"))) {
+                    assertFalse(left.findAny().isPresent(), "slow/ unmounted: the mount point is empty again");
+                }
             }
         } finally {
             if (server != null) {
@@ -118,8 +126,10 @@ public abstract class SlowDiskSuite {
                 Files.deleteIfExists(p);
             }
         }
-        assertTrue(after <= baselineDescriptors,
-                "descriptors back to " + baselineDescriptors + " after the server stopped, but " + after + " are open");
+        List<String> added = new ArrayList<>(descriptorTargets());
+        baselineTargets.forEach(added::remove);
+        assertTrue(after <= baselineDescriptors, "descriptors back to " + baselineDescriptors
+                + " after the server stopped, but " + after + " are open; new since the start: " + added);
         assertTrue(LeakRecorder.installed(), "leak recorder not installed at PARANOID in this JVM");
         assertEquals(List.of(), LeakRecorder.collect(), "Netty buffers leaked");
     }
@@ -143,6 +153,8 @@ public abstract class SlowDiskSuite {
 
         // The hot client asks again as soon as it has an answer, for as long as any cold fetch is under way.
         List<Long> hotNanos = new ArrayList<>();
+        List<Long> hotWaits = new ArrayList<>();
+        PauseMeter pauses = PauseMeter.start();
         List<String> hotWrong = new ArrayList<>();
         String hotLost = null;
         List<Long> hotArrivals = new ArrayList<>();
@@ -161,11 +173,13 @@ public abstract class SlowDiskSuite {
                 long arrived = System.nanoTime();
                 hotArrivals.add(arrived);
                 hotNanos.add(arrived - sent);
+                hotWaits.add(arrived - sent - pauses.pausedWithin(sent, arrived));
                 if (r.status() != 200 || !Arrays.equals(hot, r.body())) {
                     hotWrong.add(r.toString());
                 }
             }
         }
+        pauses.stop();
         // A stuck loop stays stuck: stop the cold fetches now rather than waiting them out.
         long waitUntil = hotLost == null ? coldDeadline : System.nanoTime();
         for (ColdFetch fetch : cold) {
@@ -174,7 +188,7 @@ public abstract class SlowDiskSuite {
         long coldEnd = cold.stream().mapToLong(f -> f.doneAt).max().orElse(0);
         long hotDuringCold = hotArrivals.stream().filter(t -> t <= coldEnd).count();
 
-        String report = report(hotNanos, hotWrong, hotLost, cold, start);
+        String report = report(hotNanos, hotWaits, pauses, hotWrong, hotLost, cold, start);
         assertEquals(null, hotLost, report);
         assertEquals(List.of(), hotWrong, report);
         // The hot client asks only while a cold fetch is under way, so all its answers but the last came
@@ -183,14 +197,20 @@ public abstract class SlowDiskSuite {
                 + hotArrivals.size() + " hot responses came while cold fetches were under way; " + report);
         // The bound. The hot request touches nothing on the slow file system (its name, file and bytes are
         // on the normal disk and cached), and on this machine it takes well under a millisecond; 200 ms is
-        // what the slow file system makes ONE of its operations cost. So a hot request that took as long can
+        // what the slow file system makes ONE of its operations cost. So a hot request that waited as long can
         // only have waited for an operation on slow/. Conversely, a loop that runs a cold request's file-system
         // calls itself is blocked for several delays in one piece (its lookup alone stats slow/, the cold file
         // and the file again), and the hot client's next request follows its previous answer at once, so one
-        // of them lands early in such a block and waits at least one whole delay.
-        long slowest = hotNanos.stream().mapToLong(Long::longValue).max().orElse(0);
-        assertTrue(slowest < DELAY.toNanos(), "a hot request waited " + millis(slowest) + " ms, as long as an"
-                + " injected delay of " + DELAY.toMillis() + " ms: it waited for the slow disk; " + report);
+        // of them lands early in such a block and waits at least one whole delay. What is not the server's
+        // wait is taken out: a pause of this whole JVM (a collection, a safepoint, the machine's other work
+        // holding both CPUs), which a thread that only sleeps 1 ms at a time sees as well (PauseMeter). Why:
+        // with the cold files on a second server of 32 loops, so that no hot request could wait for the disk,
+        // raw hot latencies of up to 240 ms were measured here (2 CPUs at load 10-12, collections of up to
+        // 96 ms); less the pauses the meter saw, the worst of three such runs was 94 ms.
+        long slowest = hotWaits.stream().mapToLong(Long::longValue).max().orElse(0);
+        assertTrue(slowest < DELAY.toNanos(), "a hot request waited " + millis(slowest) + " ms (JVM pauses"
+                + " taken out), as long as an injected delay of " + DELAY.toMillis() + " ms: it waited for the slow"
+                + " disk; " + report);
         long served = cold.stream().filter(f -> f.outcome == Outcome.EXACT).count();
         long shed = cold.stream().filter(f -> f.outcome == Outcome.SHED).count();
         assertEquals(COLD, served + shed, "every cold fetch ends with its exact bytes or a clean 503; " + report);
@@ -199,6 +219,36 @@ public abstract class SlowDiskSuite {
             assertEquals(0, Leftovers.mappings(root.resolve("slow").resolve(coldName(fetch.index))),
                     "no mapping of a cold file left after its response");
         }
+    }
+
+    /** What each open descriptor of this JVM names (a file, {@code socket:[...]}, {@code pipe:[...]}, ...). */
+    private static List<String> descriptorTargets() throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.map(fd -> {
+                try {
+                    return describe(Files.readSymbolicLink(fd).toString());
+                } catch (IOException closed) {
+                    return "";
+                }
+            }).filter(t -> !t.isEmpty()).sorted().toList();
+        }
+    }
+
+    /** A socket named with its line of /proc/self/net/* (TCP: ports in hex, state), so a leak says whose it is. */
+    private static String describe(String target) throws IOException {
+        if (!target.startsWith("socket:[")) {
+            return target;
+        }
+        String inode = target.substring(8, target.length() - 1);
+        for (String table : List.of("/proc/self/net/tcp", "/proc/self/net/tcp6", "/proc/self/net/udp", "/proc/self/net/udp6", "/proc/self/net/unix", "/proc/self/net/netlink", "/proc/self/net/raw")) {
+            for (String line : Files.readAllLines(Path.of(table))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 6 && Arrays.asList(f).subList(6, f.length).contains(inode)) {
+                    return target + " " + Path.of(table).getFileName() + ": " + String.join(" ", f);
+                }
+            }
+        }
+        return target;
     }
 
     private static String hotRequest() {
@@ -224,7 +274,7 @@ public abstract class SlowDiskSuite {
         return bytes;
     }
 
-    private String report(List<Long> hotNanos, List<String> hotWrong, String hotLost, List<ColdFetch> cold,
+    private String report(List<Long> hotNanos, List<Long> hotWaits, PauseMeter pauses, List<String> hotWrong, String hotLost, List<ColdFetch> cold,
                           long start) {
         long[] sorted = hotNanos.stream().mapToLong(Long::longValue).sorted().toArray();
         StringBuilder sb = new StringBuilder("mode ").append(server.mode()).append(": hot ").append(sorted.length)
@@ -234,7 +284,11 @@ public abstract class SlowDiskSuite {
                     .append(millis(sorted[Math.min(sorted.length - 1, (int) (sorted.length * 0.99))]))
                     .append(" ms, max ").append(millis(sorted[sorted.length - 1])).append(" ms, ")
                     .append(Arrays.stream(sorted).filter(n -> n >= DELAY.toNanos()).count())
-                    .append(" at or over ").append(DELAY.toMillis()).append(" ms)");
+                    .append(" at or over ").append(DELAY.toMillis()).append(" ms, ")
+                    .append(Arrays.stream(sorted).filter(n -> n >= DELAY.toNanos() / 4).count()).append(" over ")
+                    .append(DELAY.toMillis() / 4).append(" ms; less JVM pauses: max ")
+                    .append(millis(hotWaits.stream().mapToLong(Long::longValue).max().orElse(0)))
+                    .append(" ms; JVM paused ").append(pauses.summary()).append(")");
         }
         if (!hotWrong.isEmpty()) {
             sb.append(", ").append(hotWrong.size()).append(" wrong: ").append(hotWrong.getFirst());
@@ -264,6 +318,67 @@ public abstract class SlowDiskSuite {
 
     private static String seconds(long nanos) {
         return String.format("%.1f", nanos / 1e9);
+    }
+
+    /**
+     * Pauses of this whole JVM, as jHiccup measures them: a thread that sleeps 1 ms at a time notes each
+     * wake-up that came more than {@link #NOTED} late. A collection or a safepoint stops it with every other
+     * Java thread, and a machine whose CPUs are busy elsewhere delays it as it delays an event loop; a loop
+     * blocked in a system call does not stop it.
+     */
+    static final class PauseMeter {
+        static final long NOTED = TimeUnit.MILLISECONDS.toNanos(5);
+        private final List<long[]> pauses = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final Thread thread;
+        private volatile boolean running = true;
+
+        private PauseMeter() {
+            thread = Thread.ofPlatform().name("pause-meter").daemon().unstarted(this::measure);
+            thread.setPriority(Thread.MAX_PRIORITY);
+        }
+
+        static PauseMeter start() {
+            PauseMeter meter = new PauseMeter();
+            meter.thread.start();
+            return meter;
+        }
+
+        private void measure() {
+            long expected = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1);
+            while (running) {
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                long now = System.nanoTime();
+                if (now - expected > NOTED) {
+                    pauses.add(new long[] {expected, now});
+                }
+                expected = now + TimeUnit.MILLISECONDS.toNanos(1);
+            }
+        }
+
+        /** How long the JVM was paused between {@code from} and {@code to} (nanoTime). */
+        long pausedWithin(long from, long to) {
+            long paused = 0;
+            for (long[] p : pauses) {
+                paused += Math.max(0, Math.min(to, p[1]) - Math.max(from, p[0]));
+            }
+            return paused;
+        }
+
+        void stop() throws InterruptedException {
+            running = false;
+            thread.join();
+        }
+
+        String summary() {
+            long total = pauses.stream().mapToLong(p -> p[1] - p[0]).sum();
+            long longest = pauses.stream().mapToLong(p -> p[1] - p[0]).max().orElse(0);
+            return pauses.size() + " times over " + NOTED / 1_000_000 + " ms, " + millis(total) + " ms in all, longest "
+                    + millis(longest) + " ms";
+        }
     }
 
     /** How a cold fetch ended. */
@@ -297,9 +412,17 @@ public abstract class SlowDiskSuite {
                 connection.socket().setSoTimeout((int) COLD_DEADLINE.toMillis());
                 connection.send("GET /slow/" + coldName(index) + " HTTP/1.1\r\nHost: edge\r\nConnection: close\r\n\r\n");
                 asked.countDown();
-                Response r = connection.read();
-                if (r.status() == 200 && Arrays.equals(pattern(COLD_SIZE, index), r.body())) {
-                    outcome = Outcome.EXACT;
+                Response r = connection.readHead();
+                if (r.status() == 200 && Integer.toString(COLD_SIZE).equals(r.header("Content-Length"))) {
+                    // Compared as it arrives, not kept: 32 bodies of 2 MiB would only make the collector work
+                    // in the JVM that also runs the server.
+                    long mismatch = firstDifference(connection.input(), index);
+                    if (mismatch < 0) {
+                        outcome = Outcome.EXACT;
+                    } else {
+                        outcome = Outcome.WRONG;
+                        detail = r + ", body differs from byte " + mismatch + " on (or ends there)";
+                    }
                 } else if (r.status() == 503 && r.statusLine().equals("HTTP/1.1 503 Service Unavailable")
                         && r.header("Retry-After") != null) {
                     outcome = Outcome.SHED;
@@ -319,6 +442,24 @@ public abstract class SlowDiskSuite {
                 doneAt = System.nanoTime();
                 left.decrementAndGet();
             }
+        }
+
+        /** Where the body read from {@code in} first differs from cold file {@code index}'s bytes, or -1. */
+        private static long firstDifference(java.io.InputStream in, int index) throws IOException {
+            byte[] expected = pattern(COLD_SIZE, index);
+            byte[] buffer = new byte[64 * 1024];
+            int at = 0;
+            while (at < COLD_SIZE) {
+                int n = in.read(buffer, 0, Math.min(buffer.length, COLD_SIZE - at));
+                if (n < 0) {
+                    return at;
+                }
+                if (!Arrays.equals(buffer, 0, n, expected, at, at + n)) {
+                    return at + Arrays.mismatch(buffer, 0, n, expected, at, at + n);
+                }
+                at += n;
+            }
+            return -1;
         }
 
         /** Waits for the fetch until {@code deadline} (nanoTime); then closes its socket, so it ends unfinished. */
