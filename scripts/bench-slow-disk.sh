@@ -9,7 +9,7 @@
 #   bash scripts/bench-slow-disk.sh                  # every mode, 32 cold connections, 10 s each
 #   MODES="uring-splice epoll-sendfile" DURATION=5s COLD=16 bash scripts/bench-slow-disk.sh
 #   EVENT_LOOPS=1 bash scripts/bench-slow-disk.sh    # force the loops (default: the server's own)
-# Needs root (FUSE), python3-fusepy and fuse3 (scripts/test.sh installs them).
+# Needs root (FUSE), /usr/bin/python3 with python3-fusepy, and fuse3 (scripts/test.sh installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/jdk25.sh
@@ -53,7 +53,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-python3 core/src/test/resources/dev/zeroedge/testing/slowfs.py "$source" "$root/slow" \
+/usr/bin/python3 core/src/test/resources/dev/zeroedge/testing/slowfs.py "$source" "$root/slow" \
     --delay-ms "$DELAY_MS" --ops open,getattr,read > "$work/slowfs.log" 2>&1 &
 slowfs=$!
 for _ in $(seq 1 100); do grep -q " $root/slow fuse" /proc/mounts && break; sleep 0.1; done

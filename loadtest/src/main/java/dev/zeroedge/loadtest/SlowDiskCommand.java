@@ -34,7 +34,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code --hot-rate}. The hot latency counts from each request's intended start (open loop, as wrk2 does),
  * so a loop that stalls for a second shows every request it held up; a hot request in flight when
  * {@code --duration} ends gets {@code --hot-timeout} more, and one not answered by then is reported as such
- * (the run does not wait for a stuck server). Prints the hot percentiles (HdrHistogram: p50, p99, p99.9, max,
+ * (the run does not wait for a stuck server); a client that fell behind its schedule sends until
+ * {@code --duration} plus {@code --hot-timeout} and reports the requests it did not send. Prints the hot percentiles (HdrHistogram: p50, p99, p99.9, max,
  * count) and the cold fetches by status; exits 0 (it is a figure, not a verdict).
  */
 final class SlowDiskCommand {
@@ -102,6 +103,10 @@ final class SlowDiskCommand {
                 long intended = start + k * interval;
                 if (intended >= end) {
                     return new HotResult(0, null, 0);
+                }
+                if (System.nanoTime() > end + timeout.toNanos()) {
+                    // Far behind its schedule (a server that stalled and came back): the rest are not sent.
+                    return new HotResult(0, null, intendedTotal - sent);
                 }
                 long wait = intended - System.nanoTime();
                 if (wait > 0) {
@@ -212,7 +217,7 @@ final class SlowDiskCommand {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "hot %d/s: %d answered", rate,
                 latency.getTotalCount()));
         if (latency.getTotalCount() > 0) {
-            sb.append(String.format(Locale.ROOT, ", p50 %s, p99 %s, p99.9 %s, max %s ms",
+            sb.append(String.format(Locale.ROOT, ", p50 %s ms, p99 %s ms, p99.9 %s ms, max %s ms",
                     ms(latency.getValueAtPercentile(50)), ms(latency.getValueAtPercentile(99)),
                     ms(latency.getValueAtPercentile(99.9)), ms(latency.getMaxValue())));
         }
@@ -220,7 +225,7 @@ final class SlowDiskCommand {
             sb.append(", ").append(result.lost()).append(" lost (").append(result.lostWhy()).append(")");
         }
         if (result.notSent() > 0) {
-            sb.append(", ").append(result.notSent()).append(" not sent behind it");
+            sb.append(", ").append(result.notSent()).append(" not sent (behind schedule)");
         }
         return sb.toString();
     }
