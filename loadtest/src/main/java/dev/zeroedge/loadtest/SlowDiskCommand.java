@@ -244,8 +244,10 @@ final class SlowDiskCommand {
         if (total > 0) {
             sb.append(" (").append(byStatus).append(")");
         }
-        return sb.append(String.format(Locale.ROOT, ", %.1f MiB in %.0f s", bytes.get() / 1048576.0,
-                duration.toMillis() / 1000.0)).toString();
+        String seconds = duration.toMillis() % 1000 == 0 ? Long.toString(duration.toSeconds())
+                : String.format(Locale.ROOT, "%.1f", duration.toMillis() / 1000.0);
+        return sb.append(String.format(Locale.ROOT, ", %.1f MiB in %s s", bytes.get() / 1048576.0, seconds))
+                .toString();
     }
 
     private static String ms(long nanos) {
