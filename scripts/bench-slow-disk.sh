@@ -2,7 +2,8 @@
 # What a slow disk under part of the document root does to the rest of it, per mode: a root with a hot 1 KiB
 # file on the normal disk and slow/ on slowfs (the tests' FUSE passthrough, core/src/test/resources/.../slowfs.py:
 # every open, getattr and read sleeps DELAY_MS), holding COLD distinct 2 MiB files. For each mode a fresh
-# server (its defaults: one event loop per CPU), the hot file fetched once, then `loadtest slow-disk`: COLD
+# server (its defaults: one event loop per CPU), the hot file fetched once, then `loadtest slow-disk` (WARMUP of
+# hot requests alone, unrecorded, then the measurement): COLD
 # connections fetch the cold files again and again while one connection asks for the hot file at HOT_RATE;
 # one line per mode with the hot latency percentiles and the cold fetches by status.
 #
@@ -18,6 +19,7 @@ COLD=${COLD:-32}
 DURATION=${DURATION:-10s}
 DELAY_MS=${DELAY_MS:-200}
 HOT_RATE=${HOT_RATE:-100}
+WARMUP=${WARMUP:-5s}
 PORT=${PORT:-18090}
 EVENT_LOOPS=${EVENT_LOOPS:-}
 if [ ! -f server/target/zeroedge.jar ] || [ ! -f loadtest/target/zeroedge-loadtest.jar ]; then
@@ -73,6 +75,6 @@ for mode in $MODES; do
   done
   "$JAVA_HOME/bin/java" -jar loadtest/target/zeroedge-loadtest.jar slow-disk --label "$mode" \
       --url-hot "http://127.0.0.1:$PORT/hot-1k.bin" --url-cold-prefix "http://127.0.0.1:$PORT/slow/cold-" \
-      --cold-connections "$COLD" --duration "$DURATION" --hot-rate "$HOT_RATE"
+      --cold-connections "$COLD" --duration "$DURATION" --hot-rate "$HOT_RATE" --warmup "$WARMUP"
   stop_server
 done

@@ -34,14 +34,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code --hot-rate}. The hot latency counts from each request's intended start (open loop, as wrk2 does),
  * so a loop that stalls for a second shows every request it held up; a hot request in flight when
  * {@code --duration} ends gets {@code --hot-timeout} more, and one not answered by then is reported as such
- * (the run does not wait for a stuck server); a client that fell behind its schedule sends until
+ * (the run does not wait for a stuck server); {@code --warmup} first asks for the hot file alone, unrecorded; a client that fell behind its schedule sends until
  * {@code --duration} plus {@code --hot-timeout} and reports the requests it did not send. Prints the hot percentiles (HdrHistogram: p50, p99, p99.9, max,
  * count) and the cold fetches by status; exits 0 (it is a figure, not a verdict).
  */
 final class SlowDiskCommand {
 
     private static final Set<String> VALUED = Set.of("url-hot", "url-cold-prefix", "cold-connections", "duration",
-            "hot-rate", "hot-timeout", "label");
+            "hot-rate", "hot-timeout", "label", "warmup");
     private static final int HEAD_MAX = 64 * 1024;
 
     private SlowDiskCommand() {
@@ -56,7 +56,14 @@ final class SlowDiskCommand {
         int hotRate = flags.integer("hot-rate", 100, 1, 1_000_000);
         Duration hotTimeout = flags.duration("hot-timeout", Duration.ofSeconds(10));
         String label = flags.string("label", "");
+        Duration warmup = flags.duration("warmup", Duration.ofSeconds(0));
 
+        if (!warmup.isZero()) {
+            // Hot requests only, not recorded: both JVMs compile the hot path before anything is measured.
+            long warmStart = System.nanoTime();
+            askHot(hot, hotRate, warmStart, warmStart + warmup.toNanos(), hotTimeout,
+                    new Histogram(TimeUnit.HOURS.toNanos(1), 3));
+        }
         Histogram hotLatency = new Histogram(TimeUnit.HOURS.toNanos(1), 3);
         Map<String, AtomicLong> coldOutcomes = new ConcurrentHashMap<>();
         AtomicLong coldBytes = new AtomicLong();
