@@ -31,12 +31,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code slow-disk}: what a slow disk under part of the root does to the rest of it. {@code --cold-connections}
  * connections each fetch {@code <--url-cold-prefix>NN.bin} (connection {@code i} file {@code i}, so no two
  * share a file) again and again, while one keep-alive connection asks for {@code --url-hot} at a fixed
- * {@code --hot-rate}. The hot latency counts from each request's intended start (open loop, as wrk2 does),
- * so a loop that stalls for a second shows every request it held up; a hot request in flight when
- * {@code --duration} ends gets {@code --hot-timeout} more, and one not answered by then is reported as such
- * (the run does not wait for a stuck server); {@code --warmup} first asks for the hot file alone, unrecorded; a client that fell behind its schedule sends until
- * {@code --duration} plus {@code --hot-timeout} and reports the requests it did not send. Prints the hot percentiles (HdrHistogram: p50, p99, p99.9, max,
- * count) and the cold fetches by status; exits 0 (it is a figure, not a verdict).
+ * {@code --hot-rate}, after {@code --warmup} of hot requests alone (unrecorded). The hot latency counts from
+ * each request's intended start (open loop, as wrk2 does), so a loop that stalls for a second shows every
+ * request it held up. The run does not wait for a stuck server: a hot request not answered within
+ * {@code --hot-timeout} is lost and the hot client stops, and one that fell behind its schedule stops at
+ * {@code --duration} plus {@code --hot-timeout}; the requests it did not get answered count in the
+ * percentiles with the time they had waited by then (a lower bound). Prints the hot percentiles
+ * (HdrHistogram: p50, p99, p99.9, max) and counts, and the cold fetches by status, on one line; exits 0 (it
+ * is a figure, not a verdict).
  */
 final class SlowDiskCommand {
 
@@ -89,31 +91,29 @@ final class SlowDiskCommand {
     }
 
     /** What happened to the hot requests besides their latencies. */
-    record HotResult(long lost, String lostWhy, long notSent) {
+    record HotResult(long answered, long lost, String lostWhy, long notSent) {
     }
 
     /**
      * One connection, requests at {@code rate} from {@code start}; each latency from its intended start. A
-     * response not there within {@code timeout} ends the hot client: the server is stuck and the requests
-     * that would have followed are counted as not sent.
+     * response not there within {@code timeout} ends the hot client: the server is stuck. That request (lost)
+     * and those that would have followed it (not sent) go into the histogram with the time they had waited
+     * when the client gave up, a lower bound, so that the percentiles show the stall instead of leaving it out.
      */
     private static HotResult askHot(URI url, int rate, long start, long end, Duration timeout, Histogram latency) {
         String request = "GET " + url.getRawPath() + " HTTP/1.1\r\nHost: " + url.getHost() + ":" + url.getPort()
                 + "\r\n\r\n";
         long interval = TimeUnit.SECONDS.toNanos(1) / rate;
         long intendedTotal = Math.max(1, (end - start) / interval);
-        long sent = 0;
+        long k = 0;
         try (Socket socket = connect(url, timeout)) {
             OutputStream out = socket.getOutputStream();
             InputStream in = socket.getInputStream();
-            for (long k = 0; ; k++) {
+            for (; k < intendedTotal; k++) {
                 long intended = start + k * interval;
-                if (intended >= end) {
-                    return new HotResult(0, null, 0);
-                }
                 if (System.nanoTime() > end + timeout.toNanos()) {
                     // Far behind its schedule (a server that stalled and came back): the rest are not sent.
-                    return new HotResult(0, null, intendedTotal - sent);
+                    return giveUp(latency, start, interval, k, intendedTotal, 0, null);
                 }
                 long wait = intended - System.nanoTime();
                 if (wait > 0) {
@@ -121,25 +121,35 @@ final class SlowDiskCommand {
                 }
                 out.write(request.getBytes(StandardCharsets.US_ASCII));
                 out.flush();
-                sent++;
                 int status;
                 try {
                     status = readResponse(in, null);
                 } catch (SocketTimeoutException e) {
-                    return new HotResult(1, "not answered within " + timeout.toMillis() / 1000.0 + " s",
-                            intendedTotal - sent);
+                    return giveUp(latency, start, interval, k, intendedTotal, 1,
+                            "not answered within " + timeout.toMillis() / 1000.0 + " s");
+                }
+                if (status != 200) {
+                    return giveUp(latency, start, interval, k, intendedTotal, 1, "status " + status);
                 }
                 latency.recordValue(System.nanoTime() - intended);
-                if (status != 200) {
-                    return new HotResult(1, "status " + status, intendedTotal - sent);
-                }
             }
+            return new HotResult(k, 0, null, 0);
         } catch (IOException e) {
-            return new HotResult(1, e.toString(), intendedTotal - sent);
+            return giveUp(latency, start, interval, k, intendedTotal, 1, e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new HotResult(1, "interrupted", intendedTotal - sent);
+            return giveUp(latency, start, interval, k, intendedTotal, 1, "interrupted");
         }
+    }
+
+    /** Requests {@code from} .. {@code total - 1} unanswered: each recorded with how long it had waited by now. */
+    private static HotResult giveUp(Histogram latency, long start, long interval, long from, long total, long lost,
+                                    String why) {
+        long now = System.nanoTime();
+        for (long k = from; k < total; k++) {
+            latency.recordValue(Math.max(0, now - (start + k * interval)));
+        }
+        return new HotResult(from, lost, why, total - from - lost);
     }
 
     /** Fetches {@code path} on fresh connections until {@code end}; counts each outcome by status. */
@@ -222,17 +232,19 @@ final class SlowDiskCommand {
 
     private static String hotLine(Histogram latency, HotResult result, int rate) {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "hot %d/s: %d answered", rate,
-                latency.getTotalCount()));
-        if (latency.getTotalCount() > 0) {
-            sb.append(String.format(Locale.ROOT, ", p50 %s ms, p99 %s ms, p99.9 %s ms, max %s ms",
-                    ms(latency.getValueAtPercentile(50)), ms(latency.getValueAtPercentile(99)),
-                    ms(latency.getValueAtPercentile(99.9)), ms(latency.getMaxValue())));
-        }
+                result.answered()));
         if (result.lost() > 0) {
             sb.append(", ").append(result.lost()).append(" lost (").append(result.lostWhy()).append(")");
         }
         if (result.notSent() > 0) {
             sb.append(", ").append(result.notSent()).append(" not sent (behind schedule)");
+        }
+        if (latency.getTotalCount() > 0) {
+            sb.append(result.answered() == latency.getTotalCount() ? ": "
+                    : "; all " + latency.getTotalCount() + ", unanswered ones as waited so far: ");
+            sb.append(String.format(Locale.ROOT, "p50 %s ms, p99 %s ms, p99.9 %s ms, max %s ms",
+                    ms(latency.getValueAtPercentile(50)), ms(latency.getValueAtPercentile(99)),
+                    ms(latency.getValueAtPercentile(99.9)), ms(latency.getMaxValue())));
         }
         return sb.toString();
     }
