@@ -61,6 +61,7 @@ public abstract class FifoSuite {
     protected abstract Transport transport();
 
     @BeforeAll
+    @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void startServer() throws IOException {
         Transport transport = transport();
         transport.availability().ensureAvailable();
@@ -81,6 +82,7 @@ public abstract class FifoSuite {
      * would leave a server that cannot even stop.
      */
     @AfterEach
+    @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void freeStuckLoops() throws Exception {
         for (Path fifo : fifos) {
             if (Files.exists(fifo)) {
@@ -97,6 +99,7 @@ public abstract class FifoSuite {
     }
 
     @AfterAll
+    @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void stopServer() throws Exception {
         if (server != null) {
             server.shutdown(Duration.ofSeconds(1));

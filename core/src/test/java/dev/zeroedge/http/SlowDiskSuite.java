@@ -76,6 +76,7 @@ public abstract class SlowDiskSuite {
     protected abstract Transport transport();
 
     @BeforeAll
+    @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void mountAndStart() throws Exception {
         Transport transport = transport();
         transport.availability().ensureAvailable();
@@ -104,6 +105,7 @@ public abstract class SlowDiskSuite {
      * slowfs) makes every pending operation fail at once, so the server can stop; a clean unmount is asserted.
      */
     @AfterAll
+    @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void unmountAndStop() throws Exception {
         try {
             if (slow != null) {
