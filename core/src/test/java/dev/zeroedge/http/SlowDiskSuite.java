@@ -202,7 +202,9 @@ public abstract class SlowDiskSuite {
         // holding both CPUs), which a thread that only sleeps 1 ms at a time sees as well (PauseMeter). Why:
         // with the cold files on a second server of 32 loops, so that no hot request could wait for the disk,
         // raw hot latencies of up to 240 ms were measured here (2 CPUs at load 10-12, collections of up to
-        // 96 ms); less the pauses the meter saw, the worst of three such runs was 94 ms.
+        // 96 ms); in the two such runs with the meter, the worst less the pauses it saw was 94 ms. The hot
+        // name is checked again every --open-file-cache-valid (1 s): that check is on the normal disk too, and
+        // must not queue behind cold work either (a file-system pool shared by both would make it wait).
         long slowest = hotWaits.stream().mapToLong(Long::longValue).max().orElse(0);
         assertTrue(slowest < DELAY.toNanos(), "a hot request waited " + millis(slowest) + " ms (JVM pauses"
                 + " taken out), as long as an injected delay of " + DELAY.toMillis() + " ms: it waited for the slow"
@@ -211,9 +213,14 @@ public abstract class SlowDiskSuite {
         long shed = cold.stream().filter(f -> f.outcome == Outcome.SHED).count();
         assertEquals(COLD, served + shed, "every cold fetch ends with its exact bytes or a clean 503; " + report);
         assertTrue(served >= 1, "at least one cold file is really served; " + report);
+        // epoll-mmap unmaps a range one task after its write: give the last ones a moment.
+        long mappedUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
         for (ColdFetch fetch : cold) {
-            assertEquals(0, Leftovers.mappings(root.resolve("slow").resolve(coldName(fetch.index))),
-                    "no mapping of a cold file left after its response");
+            Path file = root.resolve("slow").resolve(coldName(fetch.index));
+            while (Leftovers.mappings(file) > 0 && System.nanoTime() < mappedUntil) {
+                Thread.sleep(20);
+            }
+            assertEquals(0, Leftovers.mappings(file), "no mapping of " + file.getFileName() + " left after its response");
         }
     }
 
