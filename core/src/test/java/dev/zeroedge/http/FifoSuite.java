@@ -49,6 +49,7 @@ public abstract class FifoSuite {
     static final Duration VALID = Duration.ofMillis(100);
     static final int ANSWER_MILLIS = 2_000;
     static final String OK = "ok\n";
+    static final String NOT_FOUND = "HTTP/1.1 404 Not Found | 404 Not Found\n";
 
     private Path base;
     private Path root;
@@ -140,15 +141,18 @@ public abstract class FifoSuite {
     }
 
     /**
-     * The same swap while the cached name is still trusted, before any response had opened the file: a
-     * conditional GET ({@code If-None-Match: *}, answered 304 from the stat alone) caches the name; then the
-     * FIFO replaces the file and a plain GET comes within the name's validity. The server has no descriptor
-     * to check, so it must open the path, and that open must not block (O_NONBLOCK, then fstat: not a
-     * regular file, 404).
+     * The same swap while the cached name is still trusted, before any response had sent the file: a
+     * conditional GET ({@code If-None-Match: *}, answered 304) caches the name; then the FIFO replaces the
+     * file and a plain GET comes within the name's validity. Two answers are right. A server that opened (and
+     * held) the regular file when it looked the name up still has it, and may serve its old bytes under its
+     * old validators for the rest of the validity, as the open-file cache does for any file replaced by a
+     * rename. A server that has no descriptor yet must open the path now, and that open must not block
+     * (O_NONBLOCK, then fstat: not a regular file, 404). A server that opened the path blocking on its loop
+     * (as main before the content seam did) answers neither this request nor the other connection's.
      */
     @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
-    void aFifoSwappedInWhileTheCachedNameIsTrustedIsNotFoundAtOnce() throws Exception {
+    void aFifoSwappedInWhileTheCachedNameIsTrustedIsAnsweredAtOnce() throws Exception {
         ZeroedgeServer trusting = ZeroedgeServer.start(config(Duration.ofMinutes(1)), transport());
         extra.add(trusting);
         Path file = root.resolve("trusted.bin");
@@ -160,28 +164,40 @@ public abstract class FifoSuite {
         Path next = mkfifo(root.resolve("trusted.next"));
         Files.move(next, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         fifos.add(file);
-        assertNotFoundAtOnceAndTheLoopServesOthers(trusting, "/trusted.bin", file);
+        assertAnsweredAtOnceAndTheLoopServesOthers(trusting, "/trusted.bin", file,
+                List.of(NOT_FOUND, "HTTP/1.1 200 OK | regular\n"));
+    }
+
+    private void assertNotFoundAtOnceAndTheLoopServesOthers(ZeroedgeServer s, String target, Path fifo)
+            throws Exception {
+        assertAnsweredAtOnceAndTheLoopServesOthers(s, target, fifo, List.of(NOT_FOUND));
     }
 
     /**
      * Asks for {@code target} (a FIFO) on one connection and, right after, for {@code ok.txt} on another
      * connection of the same loop (connected and served once before, so it is that loop's); both answers
-     * must come within {@link #ANSWER_MILLIS}, and the server must hold no descriptor of the FIFO afterwards.
+     * must come within {@link #ANSWER_MILLIS}, the FIFO's must be one of {@code allowed} (status line | body),
+     * and the server must hold no descriptor of the FIFO afterwards.
      */
-    private void assertNotFoundAtOnceAndTheLoopServesOthers(ZeroedgeServer s, String target, Path fifo)
-            throws Exception {
+    private void assertAnsweredAtOnceAndTheLoopServesOthers(ZeroedgeServer s, String target, Path fifo,
+                                                           List<String> allowed) throws Exception {
         try (RawHttp other = new RawHttp(s.port()); RawHttp asking = new RawHttp(s.port())) {
+            // This first answer is no part of the claim (RawHttp's own 10 s timeout): a fresh server's first
+            // request may be slow on a loaded machine.
+            assertEquals(OK, other.exchange("GET /ok.txt HTTP/1.1\r\nHost: edge\r\n\r\n").bodyText());
             other.socket().setSoTimeout(ANSWER_MILLIS);
             asking.socket().setSoTimeout(ANSWER_MILLIS);
-            assertEquals(OK, other.exchange("GET /ok.txt HTTP/1.1\r\nHost: edge\r\n\r\n").bodyText());
             asking.send("GET " + target + " HTTP/1.1\r\nHost: edge\r\n\r\n");
+            // A moment for the FIFO request to reach the loop first: the other one then comes while it is there.
+            Thread.sleep(100);
             other.send("GET /ok.txt HTTP/1.1\r\nHost: edge\r\n\r\n");
             String otherAnswer = answer(other);
             String fifoAnswer = answer(asking);
-            // One assertion for both, so a failure shows what each connection got.
-            assertEquals("FIFO: HTTP/1.1 404 Not Found | 404 Not Found\n; other: HTTP/1.1 200 OK | " + OK,
-                    "FIFO: " + fifoAnswer + "; other: " + otherAnswer,
-                    "GET " + target + " (a FIFO), and GET /ok.txt on another connection of the loop right after it");
+            // One message for both, so a failure shows what each connection got.
+            String both = "GET " + target + " (a FIFO): " + fifoAnswer + "; GET /ok.txt on another connection of"
+                    + " the loop right after it: " + otherAnswer;
+            assertEquals("HTTP/1.1 200 OK | " + OK, otherAnswer, both);
+            assertTrue(allowed.contains(fifoAnswer), "the FIFO's answer is one of " + allowed + "; " + both);
         }
         assertEquals("", Leftovers.awaitNone(fifo, 2_000), "the server holds nothing of the FIFO");
     }
