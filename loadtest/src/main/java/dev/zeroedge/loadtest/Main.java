@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
-/** {@code java -jar zeroedge-loadtest.jar compare|idle|slow-readers|plot|make-corpus|--help ...}. */
+/** {@code java -jar zeroedge-loadtest.jar compare|idle|slow-readers|slow-disk|plot|make-corpus|--help ...}. */
 public final class Main {
 
     static final int EXIT_USAGE = 2;
@@ -38,6 +38,13 @@ public final class Main {
                   Slow mobile clients: each connection reads the body at a steady rate through a small receive
                   buffer; prints each download (complete with its crc32c, or where it was cut) and a summary;
                   exits 1 when any was cut or the bodies differ.
+              slow-disk --url-hot http://HOST:PORT/hot-1k.bin --url-cold-prefix http://HOST:PORT/slow/cold-
+                        [--cold-connections 32] [--duration 10s] [--hot-rate 100] [--hot-timeout 10s] [--warmup 0s] [--label L]
+                  A slow disk under part of the root: connection i fetches <prefix>NN.bin (NN = i, two digits)
+                  again and again while one keep-alive connection asks for the hot URL at --hot-rate; prints
+                  the hot latency from each request's intended start (p50/p99/p99.9/max, count, requests
+                  lost after --hot-timeout) and the cold fetches by status, on one line. --warmup: hot requests
+                  alone first, not recorded.
               plot A.hgrm B.hgrm ... --out chart.html [--title T]
                   Percentile curves of any .hgrm files (ours, wrk2's, ...) on one chart.
               make-corpus DIR [--files 1k,64k,1m,64m,1g]    (also: --make-corpus DIR)
@@ -67,6 +74,7 @@ public final class Main {
                 case "plot" -> PlotCommand.run(args, out);
                 case "idle" -> IdleCommand.run(args, out);
                 case "slow-readers" -> SlowReadersCommand.run(args, out);
+                case "slow-disk" -> SlowDiskCommand.run(args, out);
                 case "make-corpus", "--make-corpus" -> makeCorpus(args, out);
                 default -> throw new UsageException("unknown command '" + args[0] + "' (see --help)");
             };
