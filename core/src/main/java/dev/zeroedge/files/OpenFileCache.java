@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The files being served, resolved, stat'ed and open, like nginx's {@code open_file_cache} or lighttpd's
@@ -123,9 +124,12 @@ public final class OpenFileCache implements AutoCloseable {
         }
         long now = System.nanoTime();
         Name known = names.getIfPresent(name);
-        if (known != null && now - known.checkedAt() < validNanos && known.file().unchanged()) {
+        if (known != null && known.file().unchanged()) {
             OpenFile file = known.file().retainFile();
             if (file != null) {
+                if (now - known.checkedAt() >= validNanos && known.startRecheck()) {
+                    recheckBehind(name, known, loop);
+                }
                 known.file().usedAt(now);
                 return loop.newSucceededFuture(new Lookup.Found(known.file().info, file));
             }
@@ -135,6 +139,24 @@ public final class OpenFileCache implements AutoCloseable {
                 : opener.recheck(root, name, held, known.file().info, loop);
         looked.addListener((Future<Lookup> done) -> settle(answer, name, known, done, loop));
         return answer;
+    }
+
+    /**
+     * Checks a name past its validity while its file goes on serving: a hot file never waits for a recheck that
+     * queues behind a slow disk's work. What the check finds replaces the name when it comes (a new version, a
+     * deletion), so a replaced file is served for {@code valid} plus the time the disk takes to answer one
+     * stat. A descriptor that shows a change itself (a statx of it) is not served meanwhile: see
+     * {@link Entry#unchanged}.
+     */
+    private void recheckBehind(String name, Name known, EventExecutor loop) {
+        Promise<Lookup> checked = loop.newPromise();
+        checked.addListener((Future<Lookup> done) -> {
+            if (done.isSuccess() && done.getNow() instanceof Lookup.Found found) {
+                found.open().release();
+            }
+        });
+        opener.recheck(root, name, held, known.file().info, loop)
+                .addListener((Future<Lookup> done) -> settle(checked, name, known, done, loop));
     }
 
     /** Completes {@code answer} with what the opener found; an entry evicted while it was rechecked is opened anew. */
@@ -230,8 +252,29 @@ public final class OpenFileCache implements AutoCloseable {
         }
     }
 
-    /** One canonical name: when it was last checked, and the file entry it was checked with. */
-    private record Name(long checkedAt, Entry file) {
+    /** One canonical name: when it was last checked, the file entry it was checked with, and a recheck under way. */
+    private static final class Name {
+        private final long checkedAt;
+        private final Entry file;
+        private final AtomicBoolean rechecking = new AtomicBoolean();
+
+        Name(long checkedAt, Entry file) {
+            this.checkedAt = checkedAt;
+            this.file = file;
+        }
+
+        long checkedAt() {
+            return checkedAt;
+        }
+
+        Entry file() {
+            return file;
+        }
+
+        /** True for the one request that starts the recheck of this name; the name is replaced when it is done. */
+        boolean startRecheck() {
+            return !rechecking.get() && rechecking.compareAndSet(false, true);
+        }
     }
 
     /** One file at one version (its validators), and its descriptor, which the entry holds one reference of. */
