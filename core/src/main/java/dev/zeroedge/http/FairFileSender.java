@@ -41,7 +41,8 @@ import java.util.concurrent.TimeUnit;
  * <p>No event loop waits for the disk to send a body. Before the inline read, and before each slice handed
  * to a sender that reads the file's pages on the loop ({@link dev.zeroedge.transport.Transport#readsFileOnEventLoop}:
  * sendfile, a mapping, a pread; not io_uring's splice, which its kernel workers do), one
- * {@link PageCache#holds} asks whether the page cache holds the range. A cold range is read into the cache by
+ * {@link PageCache#holds} asks whether the page cache holds the range (for a file of at most 2 MiB the whole
+ * file, trusted for 100 ms on the loop: {@link RecentlyHot}). A cold range is read into the cache by
  * a {@link FileSystemPool} thread ({@link PageCache#warm}) while the loop serves its other connections, and
  * then sent as a hot one. A body the open-file cache holds in memory is asked nothing. When the pool's queue
  * is full, a response of which nothing is out yet fails with {@link NothingSentException} (the responder
@@ -115,7 +116,7 @@ public final class FairFileSender {
             return ctx.writeAndFlush(head);
         }
         if (length <= inlineBodyMax) {
-            if (file.body() != null || PageCache.holds(file, offset, length)) {
+            if (file.body() != null || RecentlyHot.holds(file, offset, length)) {
                 return sendInline(ctx, head, file, offset, (int) length);
             }
             ChannelPromise promise = ctx.newPromise();
@@ -270,7 +271,7 @@ public final class FairFileSender {
                     return;
                 }
                 sliceLength = Math.min(maxSlice, end - position);
-                if (slicesReadOnLoop && !PageCache.holds(file, position, sliceLength)) {
+                if (slicesReadOnLoop && !RecentlyHot.holds(file, position, sliceLength)) {
                     // Refused only while the head is still here: nothing of this response is out yet.
                     warm(ctx, file, position, sliceLength, first && head != null, () -> {
                         if (sendSlice()) {
