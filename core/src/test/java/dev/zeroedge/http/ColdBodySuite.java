@@ -30,6 +30,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Bodies whose pages are not in the page cache, in every mode: while one connection's body waits for the disk,
@@ -60,12 +61,14 @@ public abstract class ColdBodySuite {
     static final int BIG = 128 * 1024;
     static final int SMALL = 8 * 1024;
     static final int RANGED = 64 * 1024;
+    static final int LONG = 256 * 1024;
 
     private Path base;
     private Path cold;
     private SlowFileSystem slow;
     private byte[] big;
     private byte[] small;
+    private byte[] longBody;
     private byte[] hotBig;
     private byte[] hotSmall;
     private ZeroedgeServer server;
@@ -83,9 +86,10 @@ public abstract class ColdBodySuite {
         cold = Files.createDirectory(root.resolve("cold"));
         big = Files.readAllBytes(Files.write(source.resolve("big.bin"), pattern(BIG, 7)));
         small = Files.readAllBytes(Files.write(source.resolve("small.bin"), pattern(SMALL, 11)));
-        for (String name : List.of("a.bin", "b.bin", "c.bin")) {
+        for (String name : List.of("a.bin", "b.bin", "c.bin", "d.bin")) {
             Files.write(source.resolve(name), pattern(RANGED, name.charAt(0)));
         }
+        longBody = Files.readAllBytes(Files.write(source.resolve("long.bin"), pattern(LONG, 19)));
         hotBig = Files.readAllBytes(Files.write(root.resolve("hot.bin"), pattern(BIG, 13)));
         hotSmall = Files.readAllBytes(Files.write(root.resolve("hot.txt"), pattern(2048, 17)));
         slow = SlowFileSystem.mount(source, cold, DELAY, Set.of("read"));
@@ -102,7 +106,7 @@ public abstract class ColdBodySuite {
             if (server != null) {
                 server.shutdown(Duration.ofSeconds(1));
             }
-            for (String name : List.of("big.bin", "small.bin", "a.bin", "b.bin", "c.bin")) {
+            for (String name : List.of("big.bin", "small.bin", "long.bin", "a.bin", "b.bin", "c.bin", "d.bin")) {
                 assertEquals("", Leftovers.awaitNone(cold.resolve(name), 5_000));
             }
         } finally {
@@ -185,6 +189,59 @@ public abstract class ColdBodySuite {
                 assertEquals("1", refused.header("Retry-After"));
                 assertEquals("close", refused.header("Connection"));
                 assertTrue(c.closedByServer(5_000));
+                for (var client : List.of(a, b)) {
+                    Response sent = client.read();
+                    assertEquals("HTTP/1.1 206 Partial Content", sent.statusLine());
+                    byte expected = (byte) (client == a ? 'a' : 'b');
+                    assertArrayEquals(Arrays.copyOf(pattern(RANGED, expected), 8192), sent.body());
+                }
+            }
+        } finally {
+            busy.shutdown(Duration.ofSeconds(1));
+        }
+    }
+
+    /**
+     * A body past its first slice that finds the file-system queue full waits and arrives whole: it cannot be
+     * refused any more. One thread and a queue of one, slices of 128 KiB, a send buffer of 16 KiB and a client
+     * that does not read at first, so the first slice stays on its way until the test lets it go. The steps
+     * follow what the clients see, not a clock: the long body's first bytes arrive (its first slice was read,
+     * the thread now reads a's range); b's range then waits in the queue, and d's is refused (the queue is full
+     * now and stays full until a's read ends, a whole delay later); then the client reads, and the second
+     * slice finds the queue full. The names are cached by a HEAD each, which reads no page.
+     */
+    @Test
+    void aBodyPastItsFirstSliceWaitsForAFullFileSystemQueue() throws Exception {
+        // Not a missing feature but a mode without the case: its slices go to io-wq workers, never to the pool.
+        assumeTrue(transport().readsFileOnEventLoop(), "this mode's slices are never read on the file-system threads");
+        ZeroedgeServer busy = ZeroedgeServer.start(server.config().withOpenFileCache(16, Duration.ofSeconds(60))
+                .withFileSystemPool(1, 1).withMaxSlice(128 * 1024).withSendBuffer(16 * 1024), transport());
+        try {
+            String range = "Range: bytes=0-8191";
+            for (String name : List.of("long.bin", "a.bin", "b.bin", "d.bin")) {
+                try (RawHttp http = new RawHttp(busy.port())) {
+                    assertEquals(200, http.send("HEAD /cold/" + name + " HTTP/1.1\r\nHost: a\r\n\r\n").readHead()
+                            .status());
+                }
+            }
+            try (RawHttp longClient = new RawHttp(busy.port(), 16 * 1024); RawHttp a = new RawHttp(busy.port());
+                 RawHttp b = new RawHttp(busy.port()); RawHttp d = new RawHttp(busy.port())) {
+                longClient.send(get("/cold/long.bin"));
+                Thread.sleep(DELAY.toMillis() / 10);
+                a.send(get("/cold/a.bin", range));
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (longClient.input().available() == 0) {
+                    assertTrue(System.nanoTime() < deadline, "the long body's first slice never came");
+                    Thread.sleep(5);
+                }
+                b.send(get("/cold/b.bin", range));
+                Thread.sleep(20);
+                Response refused = d.exchange(get("/cold/d.bin", range));
+                assertEquals("HTTP/1.1 503 Service Unavailable", refused.statusLine(), "the queue was full");
+                Response head = longClient.readHead();
+                assertEquals("HTTP/1.1 200 OK", head.statusLine());
+                assertEquals(Integer.toString(LONG), head.header("Content-Length"));
+                assertArrayEquals(longBody, longClient.input().readNBytes(LONG));
                 for (var client : List.of(a, b)) {
                     Response sent = client.read();
                     assertEquals("HTTP/1.1 206 Partial Content", sent.statusLine());
