@@ -1,7 +1,10 @@
 package dev.zeroedge.http;
 
+import dev.zeroedge.files.FileSystemPool;
 import dev.zeroedge.files.OpenFile;
+import dev.zeroedge.files.PageCache;
 import dev.zeroedge.transport.FileSender;
+import dev.zeroedge.transport.NothingSentException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -9,8 +12,12 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 
+import io.netty.util.concurrent.Future;
+
 import java.io.EOFException;
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The one function through which file bytes leave zeroedge.
@@ -30,6 +37,18 @@ import java.io.IOException;
  *
  * <p>The next slice is written when the previous one has been handed to the kernel, so the socket
  * buffer still holds bytes at that moment and the connection does not go idle between slices.
+ *
+ * <p>No event loop waits for the disk to send a body. Before the inline read, and before each slice handed
+ * to a sender that reads the file's pages on the loop ({@link dev.zeroedge.transport.Transport#readsFileOnEventLoop}:
+ * sendfile, a mapping, a pread; not io_uring's splice, which its kernel workers do), one
+ * {@link PageCache#holds} asks whether the page cache holds the range (for a file of at most 2 MiB the whole
+ * file, trusted for 100 ms on the loop: {@link RecentlyHot}). A cold range is read into the cache by
+ * a {@link FileSystemPool} thread ({@link PageCache#warm}) while the loop serves its other connections, and
+ * then sent as a hot one. A body the open-file cache holds in memory is asked nothing. When the pool's queue
+ * is full, a response of which nothing is out yet fails with {@link NothingSentException} (the responder
+ * answers 503 with Retry-After); past its first bytes it asks the pool again every
+ * {@link #BUSY_RETRY_MILLIS} ms, which the send timeout bounds, as it bounds any response that makes no
+ * progress.
  */
 public final class FairFileSender {
 
@@ -38,12 +57,23 @@ public final class FairFileSender {
     /** Bounds the buffer an inline body needs: it is allocated per response. */
     public static final int LARGEST_INLINE_BODY_MAX = 256 * 1024;
 
+    /** How long a body past its first bytes waits before asking a full file-system queue again. */
+    static final long BUSY_RETRY_MILLIS = 10;
+
     private final FileSender sender;
     private final long maxSlice;
     private final int inlineBodyMax;
     private final SendCounters counters;
+    private final FileSystemPool pool;
+    private final boolean slicesReadOnLoop;
 
-    public FairFileSender(FileSender sender, long maxSlice, int inlineBodyMax, SendCounters counters) {
+    /**
+     * @param pool             the threads that read cold ranges into the page cache
+     * @param slicesReadOnLoop whether {@code sender} reads the file's pages on the event loop, so that a cold
+     *                         slice must be warmed first (see {@link dev.zeroedge.transport.Transport#readsFileOnEventLoop})
+     */
+    public FairFileSender(FileSender sender, long maxSlice, int inlineBodyMax, SendCounters counters,
+                          FileSystemPool pool, boolean slicesReadOnLoop) {
         if (maxSlice < 1) {
             throw new IllegalArgumentException("maxSlice must be positive: " + maxSlice);
         }
@@ -55,6 +85,8 @@ public final class FairFileSender {
         this.maxSlice = maxSlice;
         this.inlineBodyMax = inlineBodyMax;
         this.counters = counters;
+        this.pool = pool;
+        this.slicesReadOnLoop = slicesReadOnLoop && PageCache.available();
     }
 
     /**
@@ -65,6 +97,16 @@ public final class FairFileSender {
      */
     public ChannelFuture send(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length,
                               Runnable progress) {
+        return send(ctx, head, file, offset, length, progress, true);
+    }
+
+    /**
+     * {@link #send}, for a range that may not be the first of its response ({@code first}: nothing of the
+     * response is out yet, so a full file-system queue can still refuse it; a later part of a multipart body
+     * waits instead).
+     */
+    ChannelFuture send(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length,
+                       Runnable progress, boolean first) {
         if (length < 0 || offset < 0 || offset > file.length() - length) {
             head.release();
             throw new IllegalArgumentException(
@@ -74,11 +116,89 @@ public final class FairFileSender {
             return ctx.writeAndFlush(head);
         }
         if (length <= inlineBodyMax) {
-            return sendInline(ctx, head, file, offset, (int) length);
+            if (file.body() != null || RecentlyHot.holds(file, offset, length)) {
+                return sendInline(ctx, head, file, offset, (int) length);
+            }
+            ChannelPromise promise = ctx.newPromise();
+            new ColdInline(ctx, head, file.retain(), offset, (int) length, first, promise).warm();
+            return promise;
         }
         ChannelPromise promise = ctx.newPromise();
-        new Run(ctx, head, file.retain(), offset, offset + length, progress, promise).next();
+        new Run(ctx, head, file.retain(), offset, offset + length, progress, first, promise).next();
         return promise;
+    }
+
+    /**
+     * Reads {@code [offset, offset + length)} of {@code file} into the page cache on a file-system thread, then
+     * runs {@code hot} on the loop (whether or not the read succeeded: the send that follows meets any error
+     * of the file itself). A full queue: {@code busy} when {@code refuse}, else the same again after
+     * {@link #BUSY_RETRY_MILLIS} ms, as long as the channel is open ({@code closed} when it is not).
+     */
+    private void warm(ChannelHandlerContext ctx, OpenFile file, long offset, long length, boolean refuse,
+                      Runnable hot, Runnable busy, Runnable closed) {
+        Future<Void> warmed = pool.submit(() -> {
+            PageCache.warm(file, offset, length);
+            return null;
+        }, ctx.executor());
+        if (warmed != null) {
+            warmed.addListener(done -> hot.run());
+        } else if (refuse) {
+            busy.run();
+        } else {
+            ctx.executor().schedule(() -> {
+                if (ctx.channel().isActive()) {
+                    warm(ctx, file, offset, length, false, hot, busy, closed);
+                } else {
+                    closed.run();
+                }
+            }, BUSY_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private static NothingSentException queueFull() {
+        return new NothingSentException(new IOException("file-system queue full: cold pages not read"));
+    }
+
+    /** A small body whose pages are not in the page cache: warmed, then copied behind its head as a hot one. */
+    private final class ColdInline {
+        private final ChannelHandlerContext ctx;
+        private final ByteBuf head;
+        private final OpenFile file;
+        private final long offset;
+        private final int length;
+        private final boolean first;
+        private final ChannelPromise promise;
+
+        ColdInline(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, int length, boolean first,
+                   ChannelPromise promise) {
+            this.ctx = ctx;
+            this.head = head;
+            this.file = file;
+            this.offset = offset;
+            this.length = length;
+            this.first = first;
+            this.promise = promise;
+        }
+
+        void warm() {
+            FairFileSender.this.warm(ctx, file, offset, length, first, () -> {
+                ChannelFuture sent = sendInline(ctx, head, file, offset, length);
+                file.release();
+                sent.addListener(done -> {
+                    if (done.isSuccess()) {
+                        promise.trySuccess();
+                    } else {
+                        promise.tryFailure(done.cause());
+                    }
+                });
+            }, () -> fail(queueFull()), () -> fail(new ClosedChannelException()));
+        }
+
+        private void fail(Throwable cause) {
+            head.release();
+            file.release();
+            promise.tryFailure(cause);
+        }
     }
 
     /**
@@ -124,23 +244,25 @@ public final class FairFileSender {
         private final OpenFile file;
         private final long end;
         private final Runnable progress;
+        private final boolean first;
         private final ChannelPromise promise;
         private ByteBuf head;
         private long position;
         private long sliceLength;
 
         Run(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long position, long end, Runnable progress,
-            ChannelPromise promise) {
+            boolean first, ChannelPromise promise) {
             this.ctx = ctx;
             this.head = head;
             this.file = file;
             this.position = position;
             this.end = end;
             this.progress = progress;
+            this.first = first;
             this.promise = promise;
         }
 
-        /** Sends slices until one is still in flight (then its listener continues) or the body is done. */
+        /** Sends slices until one is still in flight or cold (then a listener continues) or the body is done. */
         void next() {
             while (true) {
                 if (position == end) {
@@ -149,23 +271,37 @@ public final class FairFileSender {
                     return;
                 }
                 sliceLength = Math.min(maxSlice, end - position);
-                ByteBuf sliceHead = head != null ? head : Unpooled.EMPTY_BUFFER;
-                head = null;
-                ChannelFuture sent;
-                try {
-                    sent = sender.send(ctx, sliceHead, file, position, sliceLength, progress);
-                } catch (RuntimeException e) {
-                    fail(e);
+                if (slicesReadOnLoop && !RecentlyHot.holds(file, position, sliceLength)) {
+                    // Refused only while the head is still here: nothing of this response is out yet.
+                    warm(ctx, file, position, sliceLength, first && head != null, () -> {
+                        if (sendSlice()) {
+                            next();
+                        }
+                    }, () -> fail(queueFull()), () -> fail(new ClosedChannelException()));
                     return;
                 }
-                if (!sent.isDone()) {
-                    sent.addListener(this);
-                    return;
-                }
-                if (!completed(sent)) {
+                if (!sendSlice()) {
                     return;
                 }
             }
+        }
+
+        /** Hands the current slice to the sender; true when it is already done and the next may follow. */
+        private boolean sendSlice() {
+            ByteBuf sliceHead = head != null ? head : Unpooled.EMPTY_BUFFER;
+            head = null;
+            ChannelFuture sent;
+            try {
+                sent = sender.send(ctx, sliceHead, file, position, sliceLength, progress);
+            } catch (RuntimeException e) {
+                fail(e);
+                return false;
+            }
+            if (!sent.isDone()) {
+                sent.addListener(this);
+                return false;
+            }
+            return completed(sent);
         }
 
         @Override
@@ -186,6 +322,10 @@ public final class FairFileSender {
         }
 
         private void fail(Throwable cause) {
+            if (head != null) {
+                head.release();
+                head = null;
+            }
             file.release();
             promise.tryFailure(cause);
         }

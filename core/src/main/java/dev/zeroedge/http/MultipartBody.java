@@ -62,7 +62,7 @@ final class MultipartBody {
                 ByteRange range = ranges.get(part);
                 ChannelFuture sent;
                 try {
-                    sent = sender.send(ctx, before, file, range.first(), range.length(), progress);
+                    sent = sender.send(ctx, before, file, range.first(), range.length(), progress, part == 0);
                 } catch (RuntimeException e) {
                     file.release();
                     done.tryFailure(e);

@@ -91,7 +91,7 @@ public final class ZeroedgeServer implements AutoCloseable {
         }
         SendCounters counters = new SendCounters();
         Site site = new Site(source, new FairFileSender(transport.fileSender(), config.maxSlice(),
-                config.inlineBodyMax(), counters),
+                config.inlineBodyMax(), counters, pool, transport.readsFileOnEventLoop()),
                 config.limits(), counters, transport::millisSinceDataSent);
         ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
         ConnectionLimit limit = new ConnectionLimit(config.limits().maxConnections());

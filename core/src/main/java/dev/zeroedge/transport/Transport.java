@@ -35,6 +35,16 @@ public interface Transport {
     FileSender fileSender();
 
     /**
+     * Whether {@link #fileSender()} reads the file's pages on the event loop (sendfile(2), the page faults of a
+     * write from a mapping, a pread), so that a range not in the page cache would make the loop wait for the
+     * disk: then the HTTP layer has a file-system thread read such a range into the cache before the slice is
+     * sent. False for a sender whose reads the kernel does elsewhere (io_uring's splice runs on io-wq workers).
+     */
+    default boolean readsFileOnEventLoop() {
+        return true;
+    }
+
+    /**
      * The descriptors this transport holds per busy connection and per event loop, beyond a connection's
      * socket and its response's file: the server sizes its default connection limit from it.
      */

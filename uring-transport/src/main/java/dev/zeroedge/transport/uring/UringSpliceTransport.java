@@ -85,6 +85,15 @@ public final class UringSpliceTransport implements Transport {
     }
 
     /**
+     * Its splices read the file on io-wq kernel workers (measured: every splice was punted there), so a cold
+     * slice never stalls the loop; only an inline body's pread does, and the HTTP layer warms that itself.
+     */
+    @Override
+    public boolean readsFileOnEventLoop() {
+        return false;
+    }
+
+    /**
      * A connection with a slice on its way holds a dup of its socket and a pipe (see {@link SpliceStream}),
      * and the file opened a second time when the JDK's descriptor is not readable ({@link ChannelDescriptor});
      * each loop holds its ring, an eventfd, up to {@link Pipe#IDLE_PER_LOOP} idle pipes and the document
