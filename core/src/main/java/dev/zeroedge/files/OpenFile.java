@@ -151,11 +151,8 @@ public final class OpenFile extends AbstractReferenceCounted {
             account.giveBack(length);
             body = null;
         }
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // Closing a read-only descriptor cannot lose data; nothing to report.
-        }
+        // Often on an event loop (the last slice of the last response was sent): see Closer.
+        Closer.later(channel);
     }
 
     @Override

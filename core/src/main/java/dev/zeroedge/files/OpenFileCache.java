@@ -23,26 +23,32 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Two maps. <em>Names</em>: the canonical name of a request path ({@link DocumentRoot#name}, found
  * without a system call) → its lookup, so that {@code /a.txt}, {@code /%61.txt}, {@code //a.txt},
- * {@code /./a.txt} and {@code /d/../a.txt} are one entry. <em>Files</em>: the real path → its descriptor
- * (and held bytes), so that names which are symlinks to one file share one descriptor and one held body.
- * Both are Caffeine caches bounded by {@code capacity} entries (a burst of one-off names does not push the
- * frequently used ones out: W-TinyLFU admission), so a client cannot fill the descriptor budget or
- * {@link HeldBodies}' with aliases of one file.
+ * {@code /./a.txt} and {@code /d/../a.txt} are one entry. <em>Files</em>: the file (device and inode,
+ * {@link FileKey}) → its descriptor (and held bytes), so that names which are symlinks to one file share one
+ * descriptor and one held body. Both are Caffeine caches bounded by {@code capacity} entries (a burst of
+ * one-off names does not push the frequently used ones out: W-TinyLFU admission), so a client cannot fill
+ * the descriptor budget or {@link HeldBodies}' with aliases of one file.
+ *
+ * <p>Nothing here waits for the disk on an event loop: a name that is not cached is looked up and opened by
+ * the {@link FileOpener} (the ring of uring-splice, the {@link FileSystemPool} otherwise), and the answer
+ * comes back to the loop that asked. The validators come from a statx of the descriptor just opened, so
+ * they describe its bytes, never another file's.
  *
  * <p>A name is trusted for {@code valid} (default 1 s) after it was last checked; then the next request
- * resolves and stats the path again. Same validators (the ETag: length, mtime in ns, inode) → the entry
- * lives on; different → a new entry, and the old descriptor is released once the responses still sending
- * from it are done. Validators and descriptor are checked together when the file is opened (stat, open,
- * stat again; a difference is {@link FileChangedException}), so a file replaced by a rename is served for
- * at most {@code valid} with its old bytes under its old ETag, never with one file's bytes under another's
- * validators.
+ * starts a recheck (one stat of the name: same device, inode, length and mtime → {@link Lookup.Unchanged},
+ * no descriptor taken) and is served from the cached file meanwhile, as every request is until the check is
+ * back: on a slow disk the check may queue behind other work, and a hot file must not wait for it. A name
+ * not asked for within twice {@code valid} is checked before it answers. A new version gets a new entry, and
+ * the old descriptor is released once the responses still sending from it are done. So a file replaced by a
+ * rename is served for at most twice {@code valid} plus the time of one check with its old bytes under its
+ * old ETag, never with one file's bytes under another's validators.
  *
  * <p>A file rewritten <em>in place</em> (same inode) changes the bytes behind a cached descriptor. So a
  * name whose body is read from its descriptor is only trusted after a statx of that descriptor
  * ({@link Statx}: one system call, no path walk, about 0.9 µs here) still shows the length and mtime of
  * its validators and a link count above 0; otherwise the path is resolved again at once, and a deleted
- * file answers 404 at once. A file of at most {@link HeldBodies}' size has its bytes held, read between
- * the open and the second stat, and needs no such check: its bytes stay the ones of its validators
+ * file answers 404 at once. A file of at most {@link HeldBodies}' size has its bytes held, read after
+ * the open and checked with a second statx, and needs no such check: its bytes stay the ones of its validators
  * whatever happens on disk. <b>The window
  * that remains</b>: a rewrite that starts after that statx, while the response is being sent (the bytes
  * are read by the kernel as they go out, after the head), goes out with new bytes under the old
@@ -124,7 +130,7 @@ public final class OpenFileCache implements AutoCloseable {
         }
         long now = System.nanoTime();
         Name known = names.getIfPresent(name);
-        if (known != null && known.file().unchanged()) {
+        if (known != null && servesWhileChecked(known, now) && known.file().unchanged()) {
             OpenFile file = known.file().retainFile();
             if (file != null) {
                 if (now - known.checkedAt() >= validNanos && known.startRecheck()) {
@@ -139,6 +145,17 @@ public final class OpenFileCache implements AutoCloseable {
                 : opener.recheck(root, name, held, known.file().info, loop);
         looked.addListener((Future<Lookup> done) -> settle(answer, name, known, done, loop));
         return answer;
+    }
+
+    /**
+     * Whether {@code known} may answer now: within {@code valid} of its last check; while a check of it is
+     * under way (waiting for it would not make it faster); or, to start one, within a second {@code valid}.
+     * Later than that (a name nobody asked for since) the request waits for the check, so what a name serves
+     * is never older than twice {@code valid} plus the time of one check.
+     */
+    private boolean servesWhileChecked(Name known, long now) {
+        long age = now - known.checkedAt();
+        return age < validNanos || known.checking() || age < 2 * validNanos;
     }
 
     /**
@@ -269,6 +286,10 @@ public final class OpenFileCache implements AutoCloseable {
 
         Entry file() {
             return file;
+        }
+
+        boolean checking() {
+            return rechecking.get();
         }
 
         /** True for the one request that starts the recheck of this name; the name is replaced when it is done. */

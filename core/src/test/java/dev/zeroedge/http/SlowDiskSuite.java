@@ -55,7 +55,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class SlowDiskSuite {
 
-    static final Duration DELAY = Duration.ofMillis(200);
+    /**
+     * The issue's figure is taken at 200 ms per operation (scripts/bench-slow-disk.sh); the test injects 500
+     * ms so that its bound, one delay, stands clear of what a loaded 2-CPU machine does to any thread (hot
+     * waits up to about 400 ms less measured pauses were seen here with nothing slow on their path).
+     */
+    static final Duration DELAY = Duration.ofMillis(500);
     static final int COLD = 32;
     static final int COLD_SIZE = 2 * 1024 * 1024;
     static final int HOT_SIZE = 1024;
@@ -192,7 +197,7 @@ public abstract class SlowDiskSuite {
         assertTrue(hotDuringCold >= 1 && hotDuringCold >= hotArrivals.size() - 1, hotDuringCold + " of "
                 + hotArrivals.size() + " hot responses came while cold fetches were under way; " + report);
         // The bound. The hot request touches nothing on the slow file system (its name, file and bytes are
-        // on the normal disk and cached), and on this machine it takes well under a millisecond; 200 ms is
+        // on the normal disk and cached), and on this machine it takes well under a millisecond; DELAY is
         // what the slow file system makes ONE of its operations cost. So a hot request that waited as long can
         // only have waited for an operation on slow/. Conversely, a loop that runs a cold request's file-system
         // calls itself is blocked for several delays in one piece (its lookup alone stats slow/, the cold file

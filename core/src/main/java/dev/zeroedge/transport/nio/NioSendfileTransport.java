@@ -4,7 +4,6 @@ import dev.zeroedge.mode.Mode;
 import dev.zeroedge.transport.Availability;
 import dev.zeroedge.transport.DescriptorUse;
 import dev.zeroedge.transport.FileSender;
-import dev.zeroedge.transport.SharedFileRegion;
 import dev.zeroedge.transport.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.IoHandlerFactory;
@@ -13,9 +12,10 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 
 /**
- * {@code nio-sendfile}: Netty's NIO event loop; a {@link io.netty.channel.DefaultFileRegion} goes out
- * through {@code FileChannel.transferTo}, which is sendfile(2) inside the JDK. Needs no native jar, so it
- * runs wherever Java does: the mode {@code auto} falls back to. What the kernel last sent, which the send
+ * {@code nio-sendfile}: Netty's NIO event loop; a body's range goes out as a {@link NioFileRegion}: sendfile(2)
+ * through the FFM linker on Linux (without the fstat the JDK's {@code transferTo} makes first), else
+ * {@code FileChannel.transferTo}, sendfile inside the JDK. Needs no native jar, so it runs wherever Java
+ * does: the mode {@code auto} falls back to. What the kernel last sent, which the send
  * timeout asks, comes from {@link NioTcpInfo}.
  */
 public final class NioSendfileTransport implements Transport {
@@ -59,7 +59,7 @@ public final class NioSendfileTransport implements Transport {
             } else {
                 head.release();
             }
-            return ctx.writeAndFlush(new SharedFileRegion(file, offset, length), FileSender.reporting(ctx, progress));
+            return ctx.writeAndFlush(new NioFileRegion(file, offset, length), FileSender.reporting(ctx, progress));
         };
     }
 }

@@ -62,6 +62,18 @@ final class NioTcpInfo {
     private NioTcpInfo() {
     }
 
+    /** The descriptor number of a JDK socket channel, or -1 when its fields are not open to zeroedge. */
+    static int descriptorOf(java.nio.channels.WritableByteChannel channel) {
+        if (FD_VAL == null || !(channel instanceof SocketChannel socket)) {
+            return -1;
+        }
+        try {
+            return (int) FD_VAL.invoke(socket);
+        } catch (Throwable t) {
+            return -1;
+        }
+    }
+
     /** See {@link dev.zeroedge.transport.Transport#millisSinceDataSent}; -1 when it cannot tell. */
     static long millisSinceDataSent(Channel channel) {
         if (FD_VAL == null || !(channel instanceof NioSocketChannel nio) || !channel.isOpen()) {

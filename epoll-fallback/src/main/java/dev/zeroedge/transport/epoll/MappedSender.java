@@ -11,7 +11,6 @@ import io.netty.channel.ChannelPromise;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.channels.FileChannel.MapMode;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
@@ -40,7 +39,7 @@ final class MappedSender implements FileSender {
             for (int i = 0; i < pieces.length; i++) {
                 long start = offset + i * MAX_VIEW;
                 long size = Math.min(MAX_VIEW, offset + length - start);
-                MemorySegment mapped = file.channel().map(MapMode.READ_ONLY, start, size, arena);
+                MemorySegment mapped = Mapping.of(file, start, size, arena);
                 pieces[i] = Unpooled.wrappedBuffer(mapped.asByteBuffer());
             }
         } catch (IOException | RuntimeException e) {
