@@ -136,9 +136,7 @@ public final class DocumentRoot {
     public Lookup recheckName(String name, HeldBodies held, FileInfo known) {
         if (Statx.available()) {
             Path named = root.resolve(name.substring(1) + (name.endsWith("/") ? INDEX : ""));
-            FileStat now = Statx.ofPath(named);
-            if (now != null && now.regular() && now.inode() == known.inode() && now.device() == known.device()
-                    && now.length() == known.length() && now.mtimeNanos() == known.lastModifiedNanos()) {
+            if (known.sameFileAs(Statx.ofPath(named))) {
                 return new Lookup.Unchanged();
             }
         }

@@ -28,23 +28,32 @@ public record FileInfo(Path path, long length, long lastModifiedMillis, long las
      * file, rather than once per response.
      */
     public static FileInfo of(Path path, BasicFileAttributes attributes) {
-        long mtimeNanos = attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS);
         String key = attributes.fileKey() == null ? "" : attributes.fileKey().toString();
-        long inode = number(key, "ino=", 10);
-        String etag = '"' + Long.toHexString(attributes.size()) + '-' + Long.toHexString(mtimeNanos)
-                + (inode < 0 ? "" : "-" + Long.toHexString(inode)) + '"';
-        long millis = attributes.lastModifiedTime().toMillis();
-        return new FileInfo(path, attributes.size(), millis, mtimeNanos, number(key, "dev=", 16), inode, etag,
-                DateFormatter.format(new Date(Math.floorDiv(millis, 1000) * 1000)));
+        return of(path, attributes.size(), attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS),
+                number(key, "dev=", 16), number(key, "ino=", 10));
     }
 
     /** The same validators from a statx of the open descriptor (see {@link FileStat}). */
     public static FileInfo of(Path path, FileStat stat) {
-        String etag = '"' + Long.toHexString(stat.length()) + '-' + Long.toHexString(stat.mtimeNanos()) + '-'
-                + Long.toHexString(stat.inode()) + '"';
-        long millis = Math.floorDiv(stat.mtimeNanos(), 1_000_000L);
-        return new FileInfo(path, stat.length(), millis, stat.mtimeNanos(), stat.device(), stat.inode(), etag,
+        return of(path, stat.length(), stat.mtimeNanos(), stat.device(), stat.inode());
+    }
+
+    /** {@code inode} -1: unknown, and the ETag goes without it. */
+    private static FileInfo of(Path path, long length, long mtimeNanos, long device, long inode) {
+        String etag = '"' + Long.toHexString(length) + '-' + Long.toHexString(mtimeNanos)
+                + (inode < 0 ? "" : "-" + Long.toHexString(inode)) + '"';
+        long millis = Math.floorDiv(mtimeNanos, 1_000_000L);
+        return new FileInfo(path, length, millis, mtimeNanos, device, inode, etag,
                 DateFormatter.format(new Date(Math.floorDiv(millis, 1000) * 1000)));
+    }
+
+    /**
+     * Whether {@code now}, a stat of a name, shows this very file at this version: a regular file with the same
+     * device, inode, length and mtime. A recheck that finds it needs to open nothing.
+     */
+    public boolean sameFileAs(FileStat now) {
+        return now != null && now.regular() && now.inode() == inode && now.device() == device
+                && now.length() == length && now.mtimeNanos() == lastModifiedNanos;
     }
 
     /** Same bytes as far as validators can tell: same length, mtime and ETag (inode), whatever the path. */

@@ -60,16 +60,19 @@ public final class FileSystemPool implements FileOpener, AutoCloseable {
 
     @Override
     public Future<Lookup> open(DocumentRoot root, String name, HeldBodies held, EventExecutor loop) {
-        Future<Lookup> opened = submit(() -> root.openName(name, held), loop);
-        return opened != null ? opened
-                : loop.newSucceededFuture(new Lookup.Busy("file-system queue full (" + queue + ")", false));
+        return lookUp(() -> root.openName(name, held), loop);
     }
 
     @Override
     public Future<Lookup> recheck(DocumentRoot root, String name, HeldBodies held, FileInfo known,
                                   EventExecutor loop) {
-        Future<Lookup> checked = submit(() -> root.recheckName(name, held, known), loop);
-        return checked != null ? checked
+        return lookUp(() -> root.recheckName(name, held, known), loop);
+    }
+
+    /** A lookup on a file-system thread, or busy at once when the queue is full. */
+    private Future<Lookup> lookUp(Callable<Lookup> lookup, EventExecutor loop) {
+        Future<Lookup> looked = submit(lookup, loop);
+        return looked != null ? looked
                 : loop.newSucceededFuture(new Lookup.Busy("file-system queue full (" + queue + ")", false));
     }
 

@@ -206,8 +206,7 @@ final class RingLookup {
 
     private void rechecked(int res) {
         FileStat now = res == 0 ? FileStat.read(memory.asSlice(STATX, FileStat.STRUCT_SIZE)) : null;
-        if (now != null && now.regular() && now.inode() == known.inode() && now.device() == known.device()
-                && now.length() == known.length() && now.mtimeNanos() == known.lastModifiedNanos()) {
+        if (known.sameFileAs(now)) {
             answer(new Lookup.Unchanged());
         } else {
             known = null;
