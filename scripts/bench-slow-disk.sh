@@ -10,6 +10,7 @@
 #   bash scripts/bench-slow-disk.sh                  # every mode, 32 cold connections, 10 s each
 #   MODES="uring-splice epoll-sendfile" DURATION=5s COLD=16 bash scripts/bench-slow-disk.sh
 #   EVENT_LOOPS=1 bash scripts/bench-slow-disk.sh    # force the loops (default: the server's own)
+#   SERVER_FLAGS="--fs-threads 32" bash scripts/bench-slow-disk.sh   # more flags for every server
 # Needs root (FUSE), /usr/bin/python3 with python3-fusepy, and fuse3 (scripts/test.sh installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,7 +67,7 @@ echo "slow-disk: $COLD connections on distinct 2 MiB files under slow/ ($DELAY_M
      "load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for mode in $MODES; do
   "$JAVA_HOME/bin/java" -Xmn24m -jar server/target/zeroedge.jar serve --root "$root" --bind 127.0.0.1 \
-      --port "$PORT" --mode "$mode" --grace 1s ${EVENT_LOOPS:+--event-loops "$EVENT_LOOPS"} \
+      --port "$PORT" --mode "$mode" --grace 1s ${EVENT_LOOPS:+--event-loops "$EVENT_LOOPS"} ${SERVER_FLAGS:-} \
       > "$work/server-$mode.log" 2>&1 &
   server=$!
   for _ in $(seq 1 100); do
