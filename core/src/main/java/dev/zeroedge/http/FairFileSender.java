@@ -59,6 +59,8 @@ public final class FairFileSender {
 
     /** How long a body past its first bytes waits before asking a full file-system queue again. */
     static final long BUSY_RETRY_MILLIS = 10;
+    /** How often a cold slice is read into the page cache before it is sent whether or not its pages stayed. */
+    static final int WARMINGS = 3;
 
     private final FileSender sender;
     private final long maxSlice;
@@ -272,18 +274,30 @@ public final class FairFileSender {
                 }
                 sliceLength = Math.min(maxSlice, end - position);
                 if (slicesReadOnLoop && !RecentlyHot.holds(file, position, sliceLength)) {
-                    // Refused only while the head is still here: nothing of this response is out yet.
-                    warm(ctx, file, position, sliceLength, first && head != null, () -> {
-                        if (sendSlice()) {
-                            next();
-                        }
-                    }, () -> fail(queueFull()), () -> fail(new ClosedChannelException()));
+                    warmThenSend(WARMINGS);
                     return;
                 }
                 if (!sendSlice()) {
                     return;
                 }
             }
+        }
+
+        /**
+         * Has the current slice read into the page cache, then sends it once the cache holds it, asked again
+         * after the warming: its pages can be gone by then (a FUSE file's whole cache is dropped when it is
+         * opened again, or when a short read changes its size), and the loop must not read them itself. After
+         * {@code attempts} warmings that did not stay, the slice is sent as it is. The queue may refuse only
+         * while the head is still here: nothing of this response is out yet.
+         */
+        private void warmThenSend(int attempts) {
+            warm(ctx, file, position, sliceLength, first && head != null, () -> {
+                if (attempts > 1 && ctx.channel().isActive() && !PageCache.holds(file, position, sliceLength)) {
+                    warmThenSend(attempts - 1);
+                } else if (sendSlice()) {
+                    next();
+                }
+            }, () -> fail(queueFull()), () -> fail(new ClosedChannelException()));
         }
 
         /** Hands the current slice to the sender; true when it is already done and the next may follow. */
