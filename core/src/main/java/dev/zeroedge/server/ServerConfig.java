@@ -21,8 +21,8 @@ import java.time.Duration;
  * @param openFileCacheValid how long a cached file is trusted before its path is checked again
  * @param openFileCacheInactive how long a cached file may go unused before it is closed
  * @param sendBuffer    SO_SNDBUF of each connection in bytes; 0 leaves it to the kernel's autotuning
- * @param fileSystemThreads the threads that wait for the disk instead of the event loops; see {@link FileSystemPool}
- * @param fileSystemQueue   how much work may wait for them before requests get 503
+ * @param fileSystemThreads the threads per disk that wait for it instead of the event loops; see {@link FileSystemPool}
+ * @param fileSystemQueue   how much work may wait per disk before requests for that disk get 503
  */
 public record ServerConfig(Path root, InetSocketAddress bind, boolean serveDotfiles, HttpLimits limits,
                            long maxSlice, int inlineBodyMax, int eventLoops, Duration gracePeriod, int openFileCache,

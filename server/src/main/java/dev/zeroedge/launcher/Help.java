@@ -44,10 +44,10 @@ final class Help {
               --open-file-cache N        resolved, open files kept (default 4096; 0: off)
               --open-file-cache-valid DUR  how long a cached file is trusted before it is checked again (default 1s)
               --open-file-cache-inactive DUR  a cached file unused this long is closed, deleted or not (default 60s)
-              --fs-threads N             threads that wait for the disk (lookups, opens, cold reads) so
-                                         that event loops never do (default 16)
-              --fs-queue N               file-system work that may wait for them; past it a request
-                                         gets 503 with Retry-After (default 1024)
+              --fs-threads N             threads per disk that wait for it (lookups, opens, cold reads)
+                                         so that event loops never do (default 16)
+              --fs-queue N               file-system work that may wait per disk; past it a request for
+                                         that disk gets 503 with Retry-After (default 1024)
 
             probe prints what auto would find and choose: kernel, io_uring, epoll, the NIC and its
             scatter-gather (from ethtool -k, else the SIOCETHTOOL ioctl), the mode and the reason;
