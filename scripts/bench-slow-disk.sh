@@ -11,7 +11,7 @@
 #   MODES="uring-splice epoll-sendfile" DURATION=5s COLD=16 bash scripts/bench-slow-disk.sh
 #   EVENT_LOOPS=1 bash scripts/bench-slow-disk.sh    # force the loops (default: the server's own)
 #   SERVER_FLAGS="--fs-threads 32" bash scripts/bench-slow-disk.sh   # more flags for every server
-#   EVICT_MS=0 bash scripts/bench-slow-disk.sh       # leave the cold files' pages cached after their first fetch
+#   EVICT_MS=500 bash scripts/bench-slow-disk.sh     # drop the cold files' pages every 500 ms (default 0: they stay cached)
 # Needs root (FUSE), /usr/bin/python3 with python3-fusepy, and fuse3 (scripts/test.sh installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +22,7 @@ DURATION=${DURATION:-10s}
 DELAY_MS=${DELAY_MS:-200}
 HOT_RATE=${HOT_RATE:-100}
 WARMUP=${WARMUP:-5s}
-EVICT_MS=${EVICT_MS:-500}
+EVICT_MS=${EVICT_MS:-0}
 PORT=${PORT:-18090}
 EVENT_LOOPS=${EVENT_LOOPS:-}
 if [ ! -f server/target/zeroedge.jar ] || [ ! -f loadtest/target/zeroedge-loadtest.jar ]; then
