@@ -111,7 +111,10 @@ final class ConfigReload {
                     String before = value(current, flag);
                     String after = value(flags, flag);
                     if (!Objects.equals(before, after)) {
-                        applied.add(flag.name() + " " + before + " -> " + after);
+                        // A limit the open-file limit cannot hold is applied as asked, with the figures, as at startup.
+                        boolean unheld = flag.name().equals("max-connections") && !connections.fits();
+                        applied.add(flag.name() + " " + before + " -> " + after
+                                + (unheld ? " (" + connections.reason() + ")" : ""));
                     }
                 }
                 case RESTART -> {
