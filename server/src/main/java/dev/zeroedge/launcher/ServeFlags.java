@@ -13,8 +13,8 @@ import java.util.stream.Collectors;
  * list, so a flag added here is a key of the file and a line of the reload's report with nothing else to
  * keep in step. ({@link Help} describes each; {@code ServeFlagsTest} checks that it names every one.)
  *
- * <p>{@link Change#LIVE} marks what a SIGHUP applies to new connections (and new requests, for
- * pipelining) while responses in flight go on as they started: the HTTP limits and timeouts, the
+ * <p>{@link Change#LIVE} marks what a SIGHUP applies to new connections while the open ones and the
+ * responses in flight go on as they started: the HTTP limits and timeouts, the
  * connection limit, the open-file cache's timing and the grace period. Everything else is bound to what
  * the server built at startup (the listening socket, the event loops, the mode's transport, the document
  * root, the file-system threads, the sender's slicing) and is {@link Change#RESTART}: a reload names it
