@@ -55,7 +55,7 @@ class ConfigReloadTest {
         Path config = etc.resolve("zeroedge.yaml");
         String base = "root: " + root + "\nbind: 127.0.0.1\nport: " + port + "\nmode: epoll-sendfile\n";
         write(config, base + "max-connections: 50\nheader-timeout: 10s\n");
-        ServerJvm server = ServerJvm.serve(4096, "--config", config.toString());
+        ServerJvm server = ServerJvm.serve(16384, "--config", config.toString());
         AtomicBoolean running = new AtomicBoolean(true);
         AtomicLong served = new AtomicLong();
         AtomicReference<Throwable> failure = new AtomicReference<>();
