@@ -10,6 +10,8 @@
 #   bash scripts/bench-slow-disk.sh                  # every mode, 32 cold connections, 10 s each
 #   MODES="uring-splice epoll-sendfile" DURATION=5s COLD=16 bash scripts/bench-slow-disk.sh
 #   EVENT_LOOPS=1 bash scripts/bench-slow-disk.sh    # force the loops (default: the server's own)
+#   SERVER_FLAGS="--fs-threads 32" bash scripts/bench-slow-disk.sh   # more flags for every server
+#   EVICT_MS=0 bash scripts/bench-slow-disk.sh       # leave the cold files' pages cached after their first fetch
 # Needs root (FUSE), /usr/bin/python3 with python3-fusepy, and fuse3 (scripts/test.sh installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +22,7 @@ DURATION=${DURATION:-10s}
 DELAY_MS=${DELAY_MS:-200}
 HOT_RATE=${HOT_RATE:-100}
 WARMUP=${WARMUP:-5s}
+EVICT_MS=${EVICT_MS:-500}
 PORT=${PORT:-18090}
 EVENT_LOOPS=${EVENT_LOOPS:-}
 if [ ! -f server/target/zeroedge.jar ] || [ ! -f loadtest/target/zeroedge-loadtest.jar ]; then
@@ -37,6 +40,7 @@ done
 
 server=""
 slowfs=""
+evictor=""
 stop_server() {
   if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then
     kill -TERM "$server" 2>/dev/null || true
@@ -49,6 +53,7 @@ stop_server() {
 }
 cleanup() {
   stop_server
+  if [ -n "$evictor" ]; then kill "$evictor" 2>/dev/null || true; wait "$evictor" 2>/dev/null || true; fi
   if grep -q " $root/slow fuse" /proc/mounts; then umount -l "$root/slow" || true; fi
   if [ -n "$slowfs" ]; then kill "$slowfs" 2>/dev/null || true; wait "$slowfs" 2>/dev/null || true; fi
   rm -rf "$work"
@@ -60,13 +65,29 @@ trap cleanup EXIT
 slowfs=$!
 for _ in $(seq 1 100); do grep -q " $root/slow fuse" /proc/mounts && break; sleep 0.1; done
 grep -q " $root/slow fuse" /proc/mounts || { echo "slowfs did not mount: $(cat "$work/slowfs.log")" >&2; exit 1; }
+if [ "$EVICT_MS" -gt 0 ]; then
+  # Cold files stay cold: without this, the page cache keeps every cold file after its first fetch and the
+  # "cold" connections re-fetch from memory at full speed, which measures two saturated CPUs rather than a
+  # slow disk. Every EVICT_MS the pages of slow/ are dropped (POSIX_FADV_DONTNEED on descriptors held open
+  # through the mount), as memory pressure does on an edge node whose working set is larger than its RAM.
+  /usr/bin/python3 -c '
+import os, sys, time
+fds = [os.open(os.path.join(sys.argv[1], n), os.O_RDONLY) for n in sorted(os.listdir(sys.argv[1]))]
+while True:
+    for fd in fds:
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    time.sleep(int(sys.argv[2]) / 1000)
+' "$root/slow" "$EVICT_MS" > "$work/evictor.log" 2>&1 &
+  evictor=$!
+fi
 
-echo "slow-disk: $COLD connections on distinct 2 MiB files under slow/ ($DELAY_MS ms per open/getattr/read)," \
+echo "slow-disk: $COLD connections on distinct 2 MiB files under slow/ ($DELAY_MS ms per open/getattr/read;" \
+     "$( [ "$EVICT_MS" -gt 0 ] && echo "their pages dropped every $EVICT_MS ms" || echo "their pages left cached"))," \
      "hot 1 KiB at $HOT_RATE/s, $DURATION per mode, event loops ${EVENT_LOOPS:-default ($(nproc) CPUs)};" \
      "load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for mode in $MODES; do
   "$JAVA_HOME/bin/java" -Xmn24m -jar server/target/zeroedge.jar serve --root "$root" --bind 127.0.0.1 \
-      --port "$PORT" --mode "$mode" --grace 1s ${EVENT_LOOPS:+--event-loops "$EVENT_LOOPS"} \
+      --port "$PORT" --mode "$mode" --grace 1s ${EVENT_LOOPS:+--event-loops "$EVENT_LOOPS"} ${SERVER_FLAGS:-} \
       > "$work/server-$mode.log" 2>&1 &
   server=$!
   for _ in $(seq 1 100); do

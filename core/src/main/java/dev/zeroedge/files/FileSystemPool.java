@@ -1,12 +1,17 @@
 package dev.zeroedge.files;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +22,15 @@ import java.util.concurrent.TimeUnit;
  * refused at once ({@link #submit} answers so), and the request that needed it gets 503 with Retry-After:
  * a disk that stalls costs queued requests, never an unbounded backlog or a loop that stops answering.
  *
+ * <p>Threads and queue are per disk, as Traffic Server gives each cache disk threads of its own
+ * ({@code proxy.config.cache.threads_per_disk}): one shared queue would put a hot file's stat on the local
+ * SSD behind thirty cold reads from a stalled NFS or FUSE mount, and its request would wait seconds for a
+ * disk it never touches. Work goes to the disk of the directory it touches, as earlier lookups found it
+ * (a directory's files are on its file system: a mount point below it is a directory of its own); a
+ * directory no lookup has found yet shares one more queue, "not known yet", until one does. So a slow disk
+ * fills its own queue and gets its own 503s, and the others go on. The threads in all are bounded by the
+ * disks the document root spans.
+ *
  * <p>Results are handed back through a promise of the asking event loop, so whatever runs next (the rest of
  * the request) runs there. Threads start on demand and stop after a minute without work.
  */
@@ -24,28 +38,46 @@ public final class FileSystemPool implements FileOpener, AutoCloseable {
 
     public static final int DEFAULT_THREADS = 16;
     public static final int DEFAULT_QUEUE = 1024;
+    /** The lane of work whose disk no lookup has found yet. */
+    static final long NOT_KNOWN_YET = Long.MIN_VALUE;
+    /** Directories whose disk is remembered; past that, the least used are forgotten (and found again). */
+    private static final int DIRECTORIES = 16_384;
 
-    private final ThreadPoolExecutor threads;
+    private final int threadsPerDisk;
     private final int queue;
+    private final ConcurrentHashMap<Long, ThreadPoolExecutor> disks = new ConcurrentHashMap<>();
+    private final Cache<Path, Long> diskOfDirectory = Caffeine.newBuilder().maximumSize(DIRECTORIES)
+            .executor(Runnable::run).build();
+    private volatile boolean closed;
 
+    /**
+     * @param threads threads per disk
+     * @param queue   work that may wait per disk before requests for that disk get 503
+     */
     public FileSystemPool(int threads, int queue) {
         if (threads < 1 || queue < 1) {
             throw new IllegalArgumentException("threads and queue must be positive: " + threads + ", " + queue);
         }
+        this.threadsPerDisk = threads;
         this.queue = queue;
-        this.threads = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queue),
-                new DefaultThreadFactory("file-system", true), new ThreadPoolExecutor.AbortPolicy());
-        this.threads.allowCoreThreadTimeOut(true);
     }
 
     /**
-     * Runs {@code work} on a file-system thread; its result (or failure) completes the future on {@code loop}.
-     * Null when the queue is full: the caller answers that as busy.
+     * Runs {@code work}, which touches {@code file} (or a file in the directory {@code file} names the parent
+     * of), on a thread of that file's disk; its result (or failure) completes the future on {@code loop}.
+     * Null when that disk's queue is full (or the pool is closed): the caller answers that as busy.
      */
-    public <T> Future<T> submit(Callable<T> work, EventExecutor loop) {
+    public <T> Future<T> submit(Path file, Callable<T> work, EventExecutor loop) {
+        return submit(diskOf(file.getParent()), work, loop);
+    }
+
+    private <T> Future<T> submit(long disk, Callable<T> work, EventExecutor loop) {
+        if (closed) {
+            return null;
+        }
         Promise<T> promise = loop.newPromise();
         try {
-            threads.execute(() -> {
+            lane(disk).execute(() -> {
                 try {
                     promise.setSuccess(work.call());
                 } catch (Throwable t) {
@@ -60,25 +92,58 @@ public final class FileSystemPool implements FileOpener, AutoCloseable {
 
     @Override
     public Future<Lookup> open(DocumentRoot root, String name, HeldBodies held, EventExecutor loop) {
-        return lookUp(() -> root.openName(name, held), loop);
+        Path parent = root.path().resolve(name.substring(1)).getParent();
+        return lookUp(diskOf(parent), () -> root.openName(name, held), loop);
     }
 
     @Override
     public Future<Lookup> recheck(DocumentRoot root, String name, HeldBodies held, FileInfo known,
                                   EventExecutor loop) {
-        return lookUp(() -> root.recheckName(name, held, known), loop);
+        return lookUp(known.device(), () -> root.recheckName(name, held, known), loop);
     }
 
-    /** A lookup on a file-system thread, or busy at once when the queue is full. */
-    private Future<Lookup> lookUp(Callable<Lookup> lookup, EventExecutor loop) {
-        Future<Lookup> looked = submit(lookup, loop);
+    /** A lookup on a thread of {@code disk}, or busy at once when its queue is full; a file found teaches its disk. */
+    private Future<Lookup> lookUp(long disk, Callable<Lookup> lookup, EventExecutor loop) {
+        Future<Lookup> looked = submit(disk, () -> {
+            Lookup found = lookup.call();
+            if (found instanceof Lookup.Found(FileInfo file, OpenFile open) && file.path().getParent() != null) {
+                diskOfDirectory.put(file.path().getParent(), file.device());
+            }
+            return found;
+        }, loop);
         return looked != null ? looked
                 : loop.newSucceededFuture(new Lookup.Busy("file-system queue full (" + queue + ")", false));
     }
 
-    /** Work queued and not started yet. */
+    /** The disk a lookup found {@code directory}'s files on, or {@link #NOT_KNOWN_YET}. */
+    long diskOf(Path directory) {
+        Long disk = directory == null ? null : diskOfDirectory.getIfPresent(directory);
+        return disk != null ? disk : NOT_KNOWN_YET;
+    }
+
+    private ThreadPoolExecutor lane(long disk) {
+        return disks.computeIfAbsent(disk, d -> {
+            String name = d == NOT_KNOWN_YET ? "file-system" : "file-system-" + Long.toHexString(d >>> 32) + ":"
+                    + Long.toHexString(d & 0xffff_ffffL);
+            ThreadPoolExecutor lane = new ThreadPoolExecutor(threadsPerDisk, threadsPerDisk, 60, TimeUnit.SECONDS,
+                    new ArrayBlockingQueue<>(queue), new DefaultThreadFactory(name, true),
+                    new ThreadPoolExecutor.AbortPolicy());
+            lane.allowCoreThreadTimeOut(true);
+            if (closed) {
+                lane.shutdownNow();
+            }
+            return lane;
+        });
+    }
+
+    /** Work queued and not started yet, on every disk. */
     public int queued() {
-        return threads.getQueue().size();
+        return disks.values().stream().mapToInt(lane -> lane.getQueue().size()).sum();
+    }
+
+    /** The disks that have had work, the "not known yet" lane included. */
+    int lanes() {
+        return disks.size();
     }
 
     /**
@@ -86,10 +151,14 @@ public final class FileSystemPool implements FileOpener, AutoCloseable {
      * up to {@code grace} for the work under way, whose results still reach their event loops, which must be
      * running: a file opened for a request whose loop is gone could not be closed by anyone.
      */
-    public void close(java.time.Duration grace) {
-        threads.shutdownNow();
+    public void close(Duration grace) {
+        closed = true;
+        disks.values().forEach(ThreadPoolExecutor::shutdownNow);
+        long deadline = System.nanoTime() + grace.toNanos();
         try {
-            threads.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
+            for (ThreadPoolExecutor lane : disks.values()) {
+                lane.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -97,6 +166,6 @@ public final class FileSystemPool implements FileOpener, AutoCloseable {
 
     @Override
     public void close() {
-        close(java.time.Duration.ZERO);
+        close(Duration.ZERO);
     }
 }

@@ -43,8 +43,8 @@ import java.util.concurrent.TimeUnit;
  * sendfile, a mapping, a pread; not io_uring's splice, which its kernel workers do), one
  * {@link PageCache#holds} asks whether the page cache holds the range (for a file of at most 2 MiB the whole
  * file, trusted for 100 ms on the loop: {@link RecentlyHot}). A cold range is read into the cache by
- * a {@link FileSystemPool} thread ({@link PageCache#warm}) while the loop serves its other connections, and
- * then sent as a hot one. A body the open-file cache holds in memory is asked nothing. When the pool's queue
+ * a {@link FileSystemPool} thread of the file's disk ({@link PageCache#warm}) while the loop serves its other
+ * connections, and then sent as a hot one. A body the open-file cache holds in memory is asked nothing. When the pool's queue
  * is full, a response of which nothing is out yet fails with {@link NothingSentException} (the responder
  * answers 503 with Retry-After); past its first bytes it asks the pool again every
  * {@link #BUSY_RETRY_MILLIS} ms, which the send timeout bounds, as it bounds any response that makes no
@@ -136,7 +136,7 @@ public final class FairFileSender {
      */
     private void warm(ChannelHandlerContext ctx, OpenFile file, long offset, long length, boolean refuse,
                       Runnable hot, Runnable busy, Runnable closed) {
-        Future<Void> warmed = pool.submit(() -> {
+        Future<Void> warmed = pool.submit(file.path(), () -> {
             PageCache.warm(file, offset, length);
             return null;
         }, ctx.executor());

@@ -94,7 +94,7 @@ public final class ZeroedgeServer implements AutoCloseable {
             throw e;
         }
         SendCounters counters = new SendCounters();
-        Site site = new Site(source, new FairFileSender(transport.fileSender(), config.maxSlice(),
+        Site site = new Site(source, new FairFileSender(transport.fileSender(pool), config.maxSlice(),
                 config.inlineBodyMax(), counters, pool, transport.readsFileOnEventLoop()),
                 config.limits(), counters, transport::millisSinceDataSent);
         ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);

@@ -31,11 +31,15 @@ public interface Transport {
     /** The listening channel class that belongs to {@link #ioHandlerFactory()}. */
     Class<? extends ServerChannel> serverChannelClass();
 
-    /** The one place that knows how a byte range of an open file goes out on this transport's channels. */
-    FileSender fileSender();
+    /**
+     * The one place that knows how a byte range of an open file goes out on this transport's channels.
+     * {@code pool}: the file-system threads, for a sender that reads file bytes itself (epoll-copy reads a chunk
+     * whose pages are not in memory there rather than on the loop).
+     */
+    FileSender fileSender(FileSystemPool pool);
 
     /**
-     * Whether {@link #fileSender()} reads the file's pages on the event loop (sendfile(2), the page faults of a
+     * Whether {@link #fileSender} reads the file's pages on the event loop (sendfile(2), the page faults of a
      * write from a mapping, a pread), so that a range not in the page cache would make the loop wait for the
      * disk: then the HTTP layer has a file-system thread read such a range into the cache before the slice is
      * sent. False for a sender whose reads the kernel does elsewhere (io_uring's splice runs on io-wq workers).

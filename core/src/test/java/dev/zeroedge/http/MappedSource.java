@@ -42,7 +42,7 @@ final class MappedSource implements ContentSource {
         if (entry == null) {
             return loop.newSucceededFuture(Answer.Status.because(HttpResponseStatus.NOT_FOUND, "not in the table"));
         }
-        Future<Answer> opened = pool.submit(() -> {
+        Future<Answer> opened = pool.submit(entry.file(), () -> {
             OpenFile file = OpenFile.open(entry.file());
             Description description = Description.of(entry.type(), file.length(), entry.etag(), entry.lastModified(),
                     entry.lastModifiedSeconds(), Map.of(FIELD, VALUE));

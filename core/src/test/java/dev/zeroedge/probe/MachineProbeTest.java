@@ -1,5 +1,6 @@
 package dev.zeroedge.probe;
 
+import dev.zeroedge.files.FileSystemPool;
 import dev.zeroedge.mode.Mode;
 import dev.zeroedge.transport.Availability;
 import dev.zeroedge.transport.DescriptorUse;
@@ -311,7 +312,7 @@ class MachineProbeTest {
         }
 
         @Override
-        public FileSender fileSender() {
+        public FileSender fileSender(FileSystemPool pool) {
             throw new UnsupportedOperationException();
         }
 

@@ -1,5 +1,6 @@
 package dev.zeroedge.testing;
 
+import dev.zeroedge.files.FileSystemPool;
 import dev.zeroedge.mode.Mode;
 import dev.zeroedge.transport.Availability;
 import dev.zeroedge.transport.DescriptorUse;
@@ -59,8 +60,8 @@ public final class OutboundTap extends ChannelOutboundHandlerAdapter {
             }
 
             @Override
-            public FileSender fileSender() {
-                return real.fileSender();
+            public FileSender fileSender(FileSystemPool pool) {
+                return real.fileSender(pool);
             }
 
             @Override

@@ -1,5 +1,6 @@
 package dev.zeroedge.transport.nio;
 
+import dev.zeroedge.files.FileSystemPool;
 import dev.zeroedge.mode.Mode;
 import dev.zeroedge.transport.Availability;
 import dev.zeroedge.transport.DescriptorUse;
@@ -52,7 +53,7 @@ public final class NioSendfileTransport implements Transport {
     }
 
     @Override
-    public FileSender fileSender() {
+    public FileSender fileSender(FileSystemPool pool) {
         return (ctx, head, file, offset, length, progress) -> {
             if (head.isReadable()) {
                 ctx.write(head, ctx.voidPromise());

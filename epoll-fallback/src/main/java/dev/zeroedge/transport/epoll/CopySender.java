@@ -1,25 +1,45 @@
 package dev.zeroedge.transport.epoll;
 
+import dev.zeroedge.files.FileSystemPool;
 import dev.zeroedge.files.OpenFile;
+import dev.zeroedge.files.PageCache;
 import dev.zeroedge.transport.FileSender;
+import dev.zeroedge.transport.NothingSentException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.util.concurrent.Future;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code epoll-copy}, the "traditional I/O" baseline: read a chunk of the file into a pooled direct
  * buffer (pread), write it (write/writev), and read the next chunk only when the previous one is in the
  * kernel. One chunk per connection in flight: memory stays bounded however slowly the client reads.
  * The first chunk goes out with the head in one gathering write.
+ *
+ * <p>A chunk whose pages are in the page cache is read on the loop (a copy from memory); one whose pages
+ * are not ({@link PageCache#holds}, asked per chunk, right before its read) is read on a file-system thread
+ * of its disk, and written from the loop when it is in. The check before the slice that the HTTP layer makes
+ * (and its warming) is not enough here: a chunk is read long after it when the client is slow, and its
+ * pages may be gone by then.
  */
 final class CopySender implements FileSender {
 
     static final int CHUNK = 64 * 1024;
+    /** How long a body past its first bytes waits before asking a full file-system queue again. */
+    private static final long BUSY_RETRY_MILLIS = 10;
+
+    private final FileSystemPool pool;
+
+    CopySender(FileSystemPool pool) {
+        this.pool = pool;
+    }
 
     @Override
     public ChannelFuture send(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length,
@@ -30,7 +50,7 @@ final class CopySender implements FileSender {
     }
 
     /** One range on its way out: the read cursor, and what to do when a chunk is in the kernel. */
-    private static final class Copy implements ChannelFutureListener {
+    private final class Copy implements ChannelFutureListener {
         private final ChannelHandlerContext ctx;
         private final OpenFile file;
         private final long end;
@@ -50,32 +70,83 @@ final class CopySender implements FileSender {
             this.done = done;
         }
 
-        /** Copies chunks until one is still in flight (its listener continues) or the range is out. */
+        /** Copies chunks until one is still in flight or being read off the loop (a listener continues), or the range is out. */
         void next() {
             while (position < end) {
+                int size = (int) Math.min(CHUNK, end - position);
+                if (pool != null && !PageCache.holds(file, position, size)) {
+                    readElsewhere(size);
+                    return;
+                }
                 ByteBuf chunk;
                 try {
-                    chunk = read((int) Math.min(CHUNK, end - position));
+                    chunk = read(file, ctx.alloc().directBuffer(size, size), position, end);
                 } catch (IOException | RuntimeException e) {
                     fail(e);
                     return;
                 }
-                position += chunk.readableBytes();
-                if (head != null) {
-                    writeHead();
-                }
-                ChannelFuture sent = ctx.writeAndFlush(chunk, FileSender.reporting(ctx, progress));
-                if (!sent.isDone()) {
-                    sent.addListener(this);
-                    return;
-                }
-                if (!sent.isSuccess()) {
-                    fail(sent.cause());
+                if (!write(chunk)) {
                     return;
                 }
             }
             file.release();
             done.trySuccess();
+        }
+
+        /** Writes a chunk that has been read; true when it is in the kernel already and the next may follow. */
+        private boolean write(ByteBuf chunk) {
+            position += chunk.readableBytes();
+            if (head != null) {
+                writeHead();
+            }
+            ChannelFuture sent = ctx.writeAndFlush(chunk, FileSender.reporting(ctx, progress));
+            if (!sent.isDone()) {
+                sent.addListener(this);
+                return false;
+            }
+            if (!sent.isSuccess()) {
+                fail(sent.cause());
+                return false;
+            }
+            return true;
+        }
+
+        /**
+         * Reads the chunk at {@link #position} on a thread of the file's disk, then writes it and goes on, on the
+         * loop. A full queue refuses the response while nothing of it is out (the responder answers 503), and
+         * later makes it ask again after {@link #BUSY_RETRY_MILLIS} ms.
+         */
+        private void readElsewhere(int size) {
+            ByteBuf chunk = ctx.alloc().directBuffer(size, size);
+            long at = position;
+            Future<ByteBuf> read = pool.submit(file.path(), () -> read(file, chunk, at, end), ctx.executor());
+            if (read == null) {
+                chunk.release();
+                if (head != null) {
+                    fail(new NothingSentException(new IOException("file-system queue full: cold chunk not read")));
+                } else {
+                    ctx.executor().schedule(this::nextIfOpen, BUSY_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                }
+                return;
+            }
+            read.addListener(done -> {
+                if (!done.isSuccess()) {
+                    fail(done.cause()); // the read released the chunk
+                } else if (!ctx.channel().isActive()) {
+                    chunk.release();
+                    fail(new ClosedChannelException());
+                } else if (write(chunk)) {
+                    next();
+                }
+            });
+        }
+
+        private void nextIfOpen() {
+            if (ctx.channel().isActive()) {
+                next();
+            } else {
+                fail(new ClosedChannelException());
+            }
         }
 
         @Override
@@ -84,22 +155,6 @@ final class CopySender implements FileSender {
                 next();
             } else {
                 fail(sent.cause());
-            }
-        }
-
-        private ByteBuf read(int size) throws IOException {
-            ByteBuf chunk = ctx.alloc().directBuffer(size, size);
-            try {
-                while (chunk.isWritable()) {
-                    int read = chunk.writeBytes(file.channel(), position + chunk.readableBytes(), chunk.writableBytes());
-                    if (read < 0) {
-                        throw new EOFException(file.path() + " shrank below " + end + " bytes while being sent");
-                    }
-                }
-                return chunk;
-            } catch (IOException | RuntimeException e) {
-                chunk.release();
-                throw e;
             }
         }
 
@@ -119,6 +174,22 @@ final class CopySender implements FileSender {
             }
             file.release();
             done.tryFailure(cause);
+        }
+    }
+
+    /** Fills {@code chunk} from {@code file} at {@code position} (pread); released when that fails. */
+    private static ByteBuf read(OpenFile file, ByteBuf chunk, long position, long end) throws IOException {
+        try {
+            while (chunk.isWritable()) {
+                int read = chunk.writeBytes(file.channel(), position + chunk.readableBytes(), chunk.writableBytes());
+                if (read < 0) {
+                    throw new EOFException(file.path() + " shrank below " + end + " bytes while being sent");
+                }
+            }
+            return chunk;
+        } catch (IOException | RuntimeException e) {
+            chunk.release();
+            throw e;
         }
     }
 }

@@ -6,6 +6,6 @@ import dev.zeroedge.mode.Mode;
 public final class EpollCopyTransport extends EpollTransport {
 
     public EpollCopyTransport() {
-        super(Mode.EPOLL_COPY, new CopySender());
+        super(Mode.EPOLL_COPY, CopySender::new);
     }
 }

@@ -6,6 +6,6 @@ import dev.zeroedge.mode.Mode;
 public final class EpollSendfileTransport extends EpollTransport {
 
     public EpollSendfileTransport() {
-        super(Mode.EPOLL_SENDFILE, new SendfileSender());
+        super(Mode.EPOLL_SENDFILE, pool -> new SendfileSender());
     }
 }

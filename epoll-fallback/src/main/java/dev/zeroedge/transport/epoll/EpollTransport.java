@@ -5,6 +5,8 @@ import dev.zeroedge.transport.Availability;
 import dev.zeroedge.transport.DescriptorUse;
 import dev.zeroedge.transport.Feature;
 import dev.zeroedge.transport.FileSender;
+import dev.zeroedge.files.FileSystemPool;
+import java.util.function.Function;
 import dev.zeroedge.transport.Transport;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelException;
@@ -25,9 +27,9 @@ import io.netty.channel.epoll.EpollTcpInfo;
 abstract class EpollTransport implements Transport {
 
     private final Mode mode;
-    private final FileSender sender;
+    private final Function<FileSystemPool, FileSender> sender;
 
-    EpollTransport(Mode mode, FileSender sender) {
+    EpollTransport(Mode mode, Function<FileSystemPool, FileSender> sender) {
         this.mode = mode;
         this.sender = sender;
     }
@@ -68,8 +70,8 @@ abstract class EpollTransport implements Transport {
     }
 
     @Override
-    public final FileSender fileSender() {
-        return sender;
+    public final FileSender fileSender(FileSystemPool pool) {
+        return sender.apply(pool);
     }
 
     @Override

@@ -30,9 +30,9 @@ class EpollTransportsTest {
     @Test
     void eachModeHasItsOwnSender() {
         Transports transports = Transports.load();
-        assertInstanceOf(SendfileSender.class, transports.find(Mode.EPOLL_SENDFILE).fileSender());
-        assertInstanceOf(MappedSender.class, transports.find(Mode.EPOLL_MMAP).fileSender());
-        assertInstanceOf(CopySender.class, transports.find(Mode.EPOLL_COPY).fileSender());
+        assertInstanceOf(SendfileSender.class, transports.find(Mode.EPOLL_SENDFILE).fileSender(null));
+        assertInstanceOf(MappedSender.class, transports.find(Mode.EPOLL_MMAP).fileSender(null));
+        assertInstanceOf(CopySender.class, transports.find(Mode.EPOLL_COPY).fileSender(null));
         assertTrue(transports.all().keySet().containsAll(EpollModes.ALL));
     }
 }

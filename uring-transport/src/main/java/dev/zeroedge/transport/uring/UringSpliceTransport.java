@@ -133,7 +133,7 @@ public final class UringSpliceTransport implements Transport {
     }
 
     @Override
-    public FileSender fileSender() {
+    public FileSender fileSender(FileSystemPool pool) {
         if (NETTY_FILE_REGION.equals(System.getProperty("zeroedge.uring.sender"))) {
             return (ctx, head, file, offset, length, progress) -> {
                 ctx.write(head, ctx.voidPromise());

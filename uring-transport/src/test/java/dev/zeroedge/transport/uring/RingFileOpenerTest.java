@@ -260,8 +260,9 @@ class RingFileOpenerTest {
             FileSystemPool pool = new FileSystemPool(1, 1);
             closing.add(pool);
             CountDownLatch hold = new CountDownLatch(1);
-            pool.submit(() -> hold.await(30, TimeUnit.SECONDS), loop);
-            pool.submit(() -> hold.await(30, TimeUnit.SECONDS), loop);
+            // Full on the disk a fallback to the pool would use (slow/, not known to it yet).
+            pool.submit(mount.resolve("cold.txt"), () -> hold.await(30, TimeUnit.SECONDS), loop);
+            pool.submit(mount.resolve("cold.txt"), () -> hold.await(30, TimeUnit.SECONDS), loop);
             try {
                 RingFileOpener ring = new RingFileOpener(pool);
                 // The root's directory descriptor, opened once per loop, first.

@@ -28,7 +28,7 @@ class UringSpliceTransportTest {
         Transport transport = Transports.load().require(Mode.URING_SPLICE);
         assertInstanceOf(UringSpliceTransport.class, transport);
         assertTrue(transport.availability().isAvailable(), transport.availability().describe());
-        assertInstanceOf(SpliceSender.class, transport.fileSender());
+        assertInstanceOf(SpliceSender.class, transport.fileSender(null));
     }
 
     @Test
