@@ -1,6 +1,8 @@
 package dev.zeroedge.launcher;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
@@ -29,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * SIGHUP on a real server JVM started with {@code --config}, while two keep-alive clients fetch a 1 KiB file
+ * SIGHUP on a real server JVM started with {@code --config} (in uring-splice and in epoll-sendfile), while two keep-alive clients fetch a 1 KiB file
  * in a loop and a 32 MiB download is held in flight by a client that reads through a 32 KiB receive buffer
  * only at the end. Three reloads: one that lowers {@code max-connections} and {@code header-timeout}, which
  * new connections obey at once; one with a bad file, which changes nothing; one that changes the port,
@@ -46,14 +48,16 @@ class ConfigReloadTest {
     @TempDir
     Path etc;
 
-    @Test
-    void aReloadChangesLiveLimitsForNewConnectionsAndNothingInFlight() throws Exception {
+    /** The primary mode and the fallback: each has its own event loop and sender under the same reload. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"uring-splice", "epoll-sendfile"})
+    void aReloadChangesLiveLimitsForNewConnectionsAndNothingInFlight(String mode) throws Exception {
         byte[] big = pattern(BIG, 3);
         Files.write(root.resolve("big.bin"), big);
         Files.write(root.resolve("small.bin"), SMALL);
         int port = freePort();
         Path config = etc.resolve("zeroedge.yaml");
-        String base = "root: " + root + "\nbind: 127.0.0.1\nport: " + port + "\nmode: epoll-sendfile\n";
+        String base = "root: " + root + "\nbind: 127.0.0.1\nport: " + port + "\nmode: " + mode + "\n";
         write(config, base + "max-connections: 50\nheader-timeout: 10s\n");
         ServerJvm server = ServerJvm.serve(16384, "--config", config.toString());
         AtomicBoolean running = new AtomicBoolean(true);
