@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -132,8 +133,12 @@ public final class OpenFileCache implements AutoCloseable {
         validNanos = valid.toNanos();
         long before = inactiveNanos;
         inactiveNanos = inactive.toNanos();
-        if (sweeper != null && before != inactiveNanos && !sweeper.isShutdown()) {
-            scheduleSweeps();
+        if (sweeper != null && before != inactiveNanos) {
+            try {
+                scheduleSweeps();
+            } catch (RejectedExecutionException closed) {
+                // A reload while the server stops: nothing is left to sweep.
+            }
         }
     }
 

@@ -15,9 +15,10 @@ public final class Site {
     private final FairFileSender sender;
     /**
      * Swapped by a reload ({@link #changeLimits}) while every event loop reads it. Safe without a lock because
-     * the record is immutable and the field volatile: a loop reads it once per new connection (and once per
-     * request for pipelining) and sees either the old set or the new one, whole, never a mix; a connection
-     * keeps the set it started with, so its timers and its decoder agree for its whole life.
+     * the record is immutable and the field volatile: a loop reads it once per new connection ({@link HttpPipeline})
+     * and sees either the old set or the new one, whole, never a mix; a connection keeps the set it started
+     * with, so its timers and its decoder agree for its whole life. (The read-ahead bound, which no flag
+     * changes, is read per request.)
      */
     private volatile HttpLimits limits;
     private final SendCounters counters;
