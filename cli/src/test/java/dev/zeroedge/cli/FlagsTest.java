@@ -103,6 +103,33 @@ class FlagsTest {
                 assertThrows(UsageException.class, () -> flags.required("name")).getMessage());
     }
 
+    @Test
+    void settingsFromAFileCountWhereTheCommandLineIsSilentAndAreNamedByWhereTheyWereWritten() throws UsageException {
+        Flags flags = parse("--port 80").over(List.of(
+                new Flags.Setting("port", "8080", "edge.yaml:1: port"),
+                new Flags.Setting("size", "2x", "edge.yaml:2: size"),
+                new Flags.Setting("timeout", "5s", "edge.yaml:3: timeout")));
+        assertEquals(80, flags.integer("port", 0, 1, 65535));
+        assertTrue(flags.onCommandLine("port"));
+        assertFalse(flags.onCommandLine("timeout"));
+        assertEquals(Duration.ofSeconds(5), flags.duration("timeout", Duration.ZERO));
+        assertEquals("edge.yaml:2: size is not a size (e.g. 2m, 512k): 2x",
+                assertThrows(UsageException.class, () -> flags.size("size", 1)).getMessage());
+    }
+
+    @Test
+    void collectingNotesEveryProblemAndAnswersTheFallbacks() throws UsageException {
+        Flags flags = parse("--port 0 --size 2x --timeout 0s").collectProblems();
+        assertEquals(1, flags.integer("port", 1, 1, 65535));
+        assertEquals(7, flags.size("size", 7));
+        assertEquals(Duration.ofSeconds(9), flags.duration("timeout", Duration.ofSeconds(9)));
+        flags.problem("--name is odd");
+        assertEquals(List.of("--port must be between 1 and 65535: 0", "--size is not a size (e.g. 2m, 512k): 2x",
+                "--timeout must be positive: 0s", "--name is odd"), flags.problems());
+        assertEquals(String.join("\n", flags.problems()),
+                assertThrows(UsageException.class, flags::throwProblems).getMessage());
+    }
+
     private interface Reading {
         String read() throws UsageException;
     }

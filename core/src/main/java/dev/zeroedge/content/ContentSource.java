@@ -3,6 +3,8 @@ package dev.zeroedge.content;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 
+import java.time.Duration;
+
 /**
  * Where responses come from. Asked on a connection's event loop; answers through a future completed on that
  * loop (at once when the answer is at hand, later when the disk or an origin had to be asked) and never
@@ -15,6 +17,14 @@ import io.netty.util.concurrent.Future;
 public interface ContentSource extends AutoCloseable {
 
     Future<Answer> find(ContentRequest request, EventExecutor loop);
+
+    /**
+     * A reload changed how long a looked-up file is trusted before it is checked again and how long an unused
+     * one stays open ({@code --open-file-cache-valid}, {@code --open-file-cache-inactive}); a source that keeps
+     * no such files ignores it. Any thread may call it.
+     */
+    default void retime(Duration valid, Duration inactive) {
+    }
 
     /** Lets go of what the source keeps (open files, threads); responses in flight keep their bodies. */
     @Override

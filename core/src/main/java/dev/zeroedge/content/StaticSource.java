@@ -9,6 +9,7 @@ import io.netty.util.concurrent.FastThreadLocal;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -80,6 +81,11 @@ public final class StaticSource implements ContentSource {
             slots.files[slot] = info;
         }
         return slots.descriptions[slot];
+    }
+
+    @Override
+    public void retime(Duration valid, Duration inactive) {
+        files.retime(valid, inactive);
     }
 
     @Override

@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -77,12 +79,15 @@ public final class OpenFileCache implements AutoCloseable {
     private final DocumentRoot root;
     private final FileOpener opener;
     private final boolean off;
-    private final long validNanos;
-    private final long inactiveNanos;
+    /** Volatile: a reload ({@link #retime}) changes them while loops and the sweeper read them; each is one long. */
+    private volatile long validNanos;
+    private volatile long inactiveNanos;
     private final HeldBodies held;
     private final Cache<String, Name> names;
     private final Cache<FileKey, Entry> files;
     private final ScheduledExecutorService sweeper;
+    /** The sweep's schedule, replaced when a reload changes {@code inactive}; guarded by {@code this}. */
+    private ScheduledFuture<?> sweeps;
 
     public OpenFileCache(DocumentRoot root, FileOpener opener, int capacity, Duration valid, Duration inactive,
                          HeldBodies held) {
@@ -108,8 +113,32 @@ public final class OpenFileCache implements AutoCloseable {
         } else {
             this.sweeper = Executors.newSingleThreadScheduledExecutor(
                     new DefaultThreadFactory("open-file-sweep", true));
-            long every = Math.max(inactiveNanos / 4, TimeUnit.MILLISECONDS.toNanos(10));
-            sweeper.scheduleWithFixedDelay(this::dropInactive, every, every, TimeUnit.NANOSECONDS);
+            scheduleSweeps();
+        }
+    }
+
+    private synchronized void scheduleSweeps() {
+        if (sweeps != null) {
+            sweeps.cancel(false);
+        }
+        long every = Math.max(inactiveNanos / 4, TimeUnit.MILLISECONDS.toNanos(10));
+        sweeps = sweeper.scheduleWithFixedDelay(this::dropInactive, every, every, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * A reload: names are trusted for {@code valid} from their next lookup on, and unused files are closed
+     * after {@code inactive}, swept every quarter of it from now on. Files and names already cached stay.
+     */
+    public void retime(Duration valid, Duration inactive) {
+        validNanos = valid.toNanos();
+        long before = inactiveNanos;
+        inactiveNanos = inactive.toNanos();
+        if (sweeper != null && before != inactiveNanos) {
+            try {
+                scheduleSweeps();
+            } catch (RejectedExecutionException closed) {
+                // A reload while the server stops: nothing is left to sweep.
+            }
         }
     }
 

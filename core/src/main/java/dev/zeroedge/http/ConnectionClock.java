@@ -45,8 +45,7 @@ final class ConnectionClock extends ChannelInboundHandlerAdapter implements Runn
     private ScheduledFuture<?> timer;
     private long timerAt;
 
-    ConnectionClock(Site site, RequestDecoder decoder) {
-        HttpLimits limits = site.limits();
+    ConnectionClock(Site site, HttpLimits limits, RequestDecoder decoder) {
         this.site = site;
         this.decoder = decoder;
         this.headerNanos = limits.headerTimeout().toNanos();

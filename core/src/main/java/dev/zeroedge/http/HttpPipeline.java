@@ -10,8 +10,11 @@ public final class HttpPipeline {
     }
 
     public static void install(Channel channel, Site site) {
-        RequestDecoder decoder = new RequestDecoder(site.limits());
-        ConnectionClock clock = new ConnectionClock(site, decoder);
+        // One read of the limits for the connection's life: a reload that swaps them mid-way cannot give its
+        // decoder one set and its clock another (see Site#changeLimits).
+        HttpLimits limits = site.limits();
+        RequestDecoder decoder = new RequestDecoder(limits);
+        ConnectionClock clock = new ConnectionClock(site, limits, decoder);
         ChannelPipeline pipeline = channel.pipeline();
         pipeline.addLast("clock", clock);
         pipeline.addLast("decoder", decoder);

@@ -13,7 +13,14 @@ public final class Site {
 
     private final ContentSource source;
     private final FairFileSender sender;
-    private final HttpLimits limits;
+    /**
+     * Swapped by a reload ({@link #changeLimits}) while every event loop reads it. Safe without a lock because
+     * the record is immutable and the field volatile: a loop reads it once per new connection ({@link HttpPipeline})
+     * and sees either the old set or the new one, whole, never a mix; a connection keeps the set it started
+     * with, so its timers and its decoder agree for its whole life. (The read-ahead bound, which no flag
+     * changes, is read per request.)
+     */
+    private volatile HttpLimits limits;
     private final SendCounters counters;
     private final ToLongFunction<Channel> sinceDataSent;
     private volatile boolean draining;
@@ -39,6 +46,11 @@ public final class Site {
 
     public HttpLimits limits() {
         return limits;
+    }
+
+    /** A reload: connections accepted from now on live within {@code next}; open ones keep theirs. */
+    public void changeLimits(HttpLimits next) {
+        limits = next;
     }
 
     public SendCounters counters() {

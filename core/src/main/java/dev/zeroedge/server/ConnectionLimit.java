@@ -17,11 +17,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 @ChannelHandler.Sharable
 final class ConnectionLimit extends ChannelInboundHandlerAdapter {
 
-    private final int max;
+    /**
+     * Changed by a reload while the loops accept: volatile, read once per accepted connection. Lowering it
+     * below the connections open now closes none of them; new ones are refused until enough have ended.
+     */
+    private volatile int max;
     private final AtomicInteger open = new AtomicInteger();
 
     ConnectionLimit(int max) {
         this.max = max;
+    }
+
+    void changeMax(int next) {
+        max = next;
     }
 
     @Override

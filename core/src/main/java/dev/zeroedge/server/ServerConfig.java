@@ -45,6 +45,19 @@ public record ServerConfig(Path root, InetSocketAddress bind, boolean serveDotfi
         return eventLoops > 0 ? eventLoops : Runtime.getRuntime().availableProcessors();
     }
 
+    /**
+     * This configuration with what a running server can take from {@code next} without a restart (see
+     * {@link ZeroedgeServer#reconfigure}): the HTTP limits, the connection limit among them, the open-file
+     * cache's validity and inactivity, and the grace period. The rest (socket, loops, mode, root, pool, cache
+     * size, the sender's slicing) was built into the running server at its start and stays this one's.
+     */
+    public ServerConfig withLiveSettingsOf(ServerConfig next) {
+        return withLimits(next.limits)
+                .withOpenFileCache(openFileCache, next.openFileCacheValid)
+                .withOpenFileCacheInactive(next.openFileCacheInactive)
+                .withGracePeriod(next.gracePeriod);
+    }
+
     public ServerConfig withLimits(HttpLimits newLimits) {
         return new ServerConfig(root, bind, serveDotfiles, newLimits, maxSlice, inlineBodyMax, eventLoops,
                 gracePeriod, openFileCache, openFileCacheValid, openFileCacheInactive, sendBuffer,

@@ -42,7 +42,9 @@ public final class ZeroedgeServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ZeroedgeServer.class);
 
     private final Transport transport;
-    private final ServerConfig config;
+    /** Replaced by {@link #reconfigure}; volatile for the shutdown that reads its grace period. */
+    private volatile ServerConfig config;
+    private final ConnectionLimit limit;
     private final MultiThreadIoEventLoopGroup group;
     private final Channel listener;
     private final ChannelGroup connections;
@@ -54,7 +56,9 @@ public final class ZeroedgeServer implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private ZeroedgeServer(Transport transport, ServerConfig config, MultiThreadIoEventLoopGroup group, Channel listener,
-                           ChannelGroup connections, SendCounters counters, Site site, FileSystemPool pool) {
+                           ChannelGroup connections, SendCounters counters, Site site, FileSystemPool pool,
+                           ConnectionLimit limit) {
+        this.limit = limit;
         this.pool = pool;
         this.transport = transport;
         this.config = config;
@@ -124,7 +128,8 @@ public final class ZeroedgeServer implements AutoCloseable {
             throw new IOException("cannot listen on " + config.bind().getHostString() + ":" + config.bind().getPort()
                     + ": " + cause.getMessage(), cause);
         }
-        return new ZeroedgeServer(transport, config, group, bound.channel(), connections, counters, site, pool);
+        return new ZeroedgeServer(transport, config, group, bound.channel(), connections, counters, site, pool,
+                limit);
     }
 
     /** What a server serves, made once at startup from its configuration and the ways to the disk. */
@@ -160,8 +165,26 @@ public final class ZeroedgeServer implements AutoCloseable {
         return address().getPort();
     }
 
+    /** The configuration in force: the one it started with, with what reloads changed since. */
     public ServerConfig config() {
         return config;
+    }
+
+    /**
+     * A reload: applies the live part of {@code next} ({@link ServerConfig#withLiveSettingsOf}) and answers the
+     * configuration now in force. Nothing in flight is touched: a connection already open keeps the limits it
+     * was accepted with and a response in flight its file and its timers; connections accepted from now on,
+     * and the next lookups of the open-file cache, see the new values. Each value is swapped through a
+     * volatile field that the event loops read when they next need it (see {@link Site#changeLimits}), so no
+     * loop waits for a lock and none sees half a change.
+     */
+    public synchronized ServerConfig reconfigure(ServerConfig next) {
+        ServerConfig now = config.withLiveSettingsOf(next);
+        site.changeLimits(now.limits());
+        limit.changeMax(now.limits().maxConnections());
+        site.source().retime(now.openFileCacheValid(), now.openFileCacheInactive());
+        config = now;
+        return now;
     }
 
     /** Client connections open now: accepted and not yet closed (a closed one's descriptor is gone). */

@@ -139,6 +139,21 @@ public abstract class OpenFileCacheSuite {
     }
 
     @Test
+    void aReloadedInactiveTimeClosesDeletedFilesByTheNewTime() throws Exception {
+        start(Duration.ofSeconds(60), Duration.ofSeconds(60));
+        Path file = root.resolve("seg-3.ts");
+        Files.write(file, pattern(300_000, 8));
+        assertArrayEquals(pattern(300_000, 8), get("/seg-3.ts").body());
+        assertEquals(1, descriptorsOf(file).size(), "cached: " + descriptorsOf(file));
+        Files.delete(file);
+        // What a SIGHUP with open-file-cache-inactive: 1s does; the sweep is rescheduled to a quarter of it.
+        server.reconfigure(server.config().withOpenFileCacheInactive(Duration.ofSeconds(1)));
+        assertEquals(Duration.ofSeconds(1), server.config().openFileCacheInactive());
+        // Well under the 60 s it started with: only the new time can close it this soon.
+        assertEquals(List.of(), awaitNoDescriptorOf(file, System.nanoTime() + Duration.ofSeconds(8).toNanos()));
+    }
+
+    @Test
     void everySpellingOfOneFileSharesOneDescriptor() throws Exception {
         start(Duration.ofSeconds(60), Duration.ofSeconds(60));
         byte[] bytes = pattern(20_000, 3);

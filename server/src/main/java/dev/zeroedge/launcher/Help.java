@@ -11,10 +11,18 @@ final class Help {
 
             usage:
               java -jar zeroedge.jar serve --root DIR [options]
+              java -jar zeroedge.jar serve --config FILE [options]
+              java -jar zeroedge.jar check-config --config FILE [options]
               java -jar zeroedge.jar probe [--json] [--nic IFACE] [--bind ADDR] [--uring-min-kernel V]
               java -jar zeroedge.jar --help
 
             serve options:
+              --config FILE              read every option below from a YAML file: key = the option's
+                                         name without dashes, same values (root: /srv/www, max-header-size:
+                                         16k, header-timeout: 10s); an option given here wins over the file.
+                                         SIGHUP reads the file again: limits, timeouts, max-connections,
+                                         grace and the open-file cache's times apply to new connections,
+                                         other changes are logged as needing a restart
               --root DIR                 directory to publish (required)
               --port N                   TCP port (default 8080; 0 picks a free one)
               --bind ADDR                address to listen on (default 0.0.0.0)
@@ -49,6 +57,10 @@ final class Help {
               --fs-queue N               file-system work that may wait per disk; past it a request for
                                          that disk gets 503 with Retry-After (default 1024)
 
+            check-config reads the file and the options as serve would and checks every key and value,
+            that the root is a readable directory and that the mode can run here, without serving:
+            one OK line and exit 0, or one line per problem (file:line: key ...) and exit 2.
+
             probe prints what auto would find and choose: kernel, io_uring, epoll, the NIC and its
             scatter-gather (from ethtool -k, else the SIOCETHTOOL ioctl), the mode and the reason;
             --json prints one JSON object.
@@ -57,6 +69,6 @@ final class Help {
             else nio-sendfile.
 
             Sizes take k, m, g suffixes; durations ms, s, m. Exit codes: 0 after a clean shutdown,
-            2 for a bad command line, a missing root, a busy port or a mode that cannot run here.
+            2 for a bad command line or config file, a missing root, a busy port or a mode that cannot run here.
             """;
 }

@@ -4,7 +4,7 @@ import dev.zeroedge.cli.UsageException;
 
 import java.io.PrintStream;
 
-/** {@code java -jar zeroedge.jar serve|probe|--help ...}: dispatches to a command, maps failures to exit codes. */
+/** {@code java -jar zeroedge.jar serve|check-config|probe|--help ...}: dispatches to a command, maps failures to exit codes. */
 public final class Main {
 
     static final int EXIT_OK = 0;
@@ -26,10 +26,13 @@ public final class Main {
             return switch (args[0]) {
                 case "serve" -> ServeCommand.run(args, out);
                 case "probe" -> ProbeCommand.run(args, out);
-                default -> throw new UsageException("unknown command '" + args[0] + "' (commands: serve, probe; see --help)");
+                case "check-config" -> CheckConfigCommand.run(args, out);
+                default -> throw new UsageException("unknown command '" + args[0]
+                        + "' (commands: serve, check-config, probe; see --help)");
             };
         } catch (UsageException e) {
-            err.println("zeroedge: " + e.getMessage());
+            // One line per problem: a config file can have several, and check-config reports them all.
+            e.getMessage().lines().forEach(line -> err.println("zeroedge: " + line));
             return EXIT_USAGE;
         }
     }

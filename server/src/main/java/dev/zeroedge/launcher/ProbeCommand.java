@@ -45,7 +45,8 @@ final class ProbeCommand {
         String value = flags.string("uring-min-kernel", null);
         KernelVersion version = KernelVersion.parse(value).orElse(null);
         if (version == null || !version.toString().equals(value)) {
-            throw new UsageException("--uring-min-kernel needs major.minor[.patch], e.g. 6.1: " + value);
+            flags.problem(flags.where("uring-min-kernel") + " needs major.minor[.patch], e.g. 6.1: " + value);
+            return ModeSelector.DEFAULT_URING_MIN_KERNEL;
         }
         return version;
     }

@@ -2,16 +2,11 @@ package dev.zeroedge.launcher;
 
 import dev.zeroedge.cli.Flags;
 import dev.zeroedge.cli.UsageException;
-import dev.zeroedge.files.FileSystemPool;
-import dev.zeroedge.files.OpenFileCache;
 import dev.zeroedge.http.HttpLimits;
-import dev.zeroedge.mode.Mode;
-import dev.zeroedge.probe.MachineProbe;
 import dev.zeroedge.probe.ModeSelector;
 import dev.zeroedge.server.DescriptorBudget;
 import dev.zeroedge.server.ServerConfig;
 import dev.zeroedge.server.ZeroedgeServer;
-import dev.zeroedge.http.FairFileSender;
 import dev.zeroedge.transport.ModeUnavailableException;
 import dev.zeroedge.transport.Transport;
 import dev.zeroedge.transport.Transports;
@@ -21,44 +16,36 @@ import sun.misc.Signal;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** {@code serve}: parse, choose the mode, start, log one line, and shut down gracefully on SIGTERM/SIGINT. */
+/**
+ * {@code serve}: read the flags over the {@code --config} file, choose the mode, start, log what it chose,
+ * reload the file on SIGHUP ({@link ConfigReload}), and shut down gracefully on SIGTERM/SIGINT.
+ */
 final class ServeCommand {
 
     private static final Logger log = LoggerFactory.getLogger("zeroedge");
 
-    private static final Set<String> VALUED = Set.of("root", "port", "bind", "mode", "max-request-line",
-            "max-header-size", "max-headers", "header-timeout", "idle-timeout", "send-timeout", "max-connections",
-            "sendfile-max-chunk", "event-loops", "grace", "nic", "uring-min-kernel", "open-file-cache",
-            "open-file-cache-valid", "open-file-cache-inactive", "inline-body-max", "send-buffer", "fs-threads",
-            "fs-queue");
     /** {@link System#nanoTime} can be any long; this one stands for "no stop signal yet". */
     private static final long NO_SIGNAL_YET = Long.MIN_VALUE;
-    private static final Set<String> BOOLEANS = Set.of("serve-dotfiles");
 
     private ServeCommand() {
     }
 
     static int run(String[] args, PrintStream out) throws UsageException {
-        Flags flags = Flags.parse(args, 1, VALUED, BOOLEANS);
-        int eventLoops = flags.integer("event-loops", 0, 0, 1024);
-        int openFileCache = flags.integer("open-file-cache", OpenFileCache.DEFAULT_CAPACITY, 0, 1_000_000);
-        ServerConfig configured = config(flags, eventLoops, openFileCache);
-        String requested = flags.string("mode", "auto");
-        ModeSelector selector = new ModeSelector(ProbeCommand.uringMinKernel(flags));
+        Flags commandLine = Flags.parse(args, 1, ServeFlags.VALUED, ServeFlags.SWITCHES);
+        ServeSettings settings = ServeSettings.read(commandLine);
+        ServerConfig configured = settings.config();
+        Flags flags = settings.flags();
+        int openFileCache = configured.openFileCache();
+        int eventLoops = configured.eventLoops();
         Transports transports = Transports.load();
-        ModeSelector.Choice choice = requested.equals("auto")
-                ? selector.select(MachineProbe.ofThisMachine(transports)
-                        .probe(configured.bind().getAddress(), flags.string("nic", null)))
-                : new ModeSelector.Choice(modeNamed(requested), "asked for by name");
+        ModeSelector.Choice choice = settings.choose(transports);
         Transport transport;
         try {
             transport = transports.require(choice.mode());
@@ -75,6 +62,12 @@ final class ServeCommand {
         } catch (IOException e) {
             throw new UsageException(e.getMessage());
         }
+        // Before the "serving" line, which tells scripts and tests that a SIGHUP is now a reload (the JVM's
+        // own answer to it is to exit). One reload at a time, off the signal's thread.
+        ConfigReload reload = new ConfigReload(commandLine, settings, config, transport, server);
+        ExecutorService reloads = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("zeroedge-reload")
+                .daemon(true).factory());
+        Signal.handle(new Signal("HUP"), signal -> reloads.execute(() -> reloaded(reload.run())));
         log.info("mode {} ({})", transport.mode(), choice.reason());
         if (connections.fits()) {
             log.info("max connections {} ({})", connections.max(), connections.reason());
@@ -85,10 +78,11 @@ final class ServeCommand {
                 config.bind().getHostString(), server.port());
 
         CountDownLatch stopped = new CountDownLatch(1);
-        long graceMillis = config.gracePeriod().toMillis();
         Runnable stop = () -> {
-            log.info("shutting down: no new connections, up to {} ms for responses in flight", graceMillis);
-            server.shutdown(config.gracePeriod());
+            // The grace period in force now: a reload may have changed it.
+            Duration grace = server.config().gracePeriod();
+            log.info("shutting down: no new connections, up to {} ms for responses in flight", grace.toMillis());
+            server.shutdown(grace);
             log.info("stopped after {} responses, {} file bytes", server.counters().responses(),
                     server.counters().fileBytes());
             stopped.countDown();
@@ -103,7 +97,7 @@ final class ServeCommand {
                 if (firstSignalAt.compareAndSet(NO_SIGNAL_YET, now)) {
                     Thread.ofPlatform().name("zeroedge-shutdown").start(stop);
                 } else {
-                    long left = graceMillis - (now - firstSignalAt.get()) / 1_000_000;
+                    long left = server.config().gracePeriod().toMillis() - (now - firstSignalAt.get()) / 1_000_000;
                     log.info("SIG{} again: already shutting down, {} ms of the grace period left",
                             signal.getName(), Math.max(0, left));
                 }
@@ -117,13 +111,12 @@ final class ServeCommand {
         return Main.EXIT_OK;
     }
 
-    /** {@code --mode NAME} other than {@code auto}; an unknown name fails with the known ones. */
-    private static Mode modeNamed(String name) throws UsageException {
-        try {
-            return Mode.parse(name);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("mode " + name + " is unavailable: " + e.getMessage());
-        }
+    /**
+     * What a SIGHUP did, logged: each change applied, each one left for a restart, or why nothing changed.
+     * The one place a reload's outcome is seen, so whatever counts reloads counts it here.
+     */
+    private static void reloaded(ConfigReload.Outcome outcome) {
+        outcome.logTo(log);
     }
 
     /** The connection limit, why, and whether the open-file limit holds it. */
@@ -143,9 +136,9 @@ final class ServeCommand {
         if (flags.has("max-connections")) {
             int asked = flags.integer("max-connections", 0, 1, 10_000_000);
             if (budget == null || budget.fits(asked)) {
-                return new MaxConnections(asked, "--max-connections", true);
+                return new MaxConnections(asked, flags.where("max-connections"), true);
             }
-            return new MaxConnections(asked, "--max-connections; " + budget.arithmetic() + " is "
+            return new MaxConnections(asked, flags.where("max-connections") + "; " + budget.arithmetic() + " is "
                     + budget.connections() + ": busy, " + asked + " connections take up to "
                     + budget.descriptors(asked) + " descriptors with the cache and the spare, more than the limit;"
                     + " past it accepts stall and responses are refused with 503; raise the limit (ulimit -n,"
@@ -163,49 +156,5 @@ final class ServeCommand {
                 + budget.spare() + " spare and busy connections (" + budget.perConnection() + " each: "
                 + budget.holdings() + "); raise the limit (ulimit -n, LimitNOFILE=) or lower --open-file-cache",
                 false);
-    }
-
-    /** The configuration; the connection limit is the default's until {@link #maxConnections} has its answer. */
-    private static ServerConfig config(Flags flags, int eventLoops, int openFileCache) throws UsageException {
-        if (!flags.has("root")) {
-            throw new UsageException("--root DIR is required");
-        }
-        Path root = Path.of(flags.string("root", null));
-        if (!Files.isDirectory(root)) {
-            throw new UsageException("--root " + root + " is not a directory");
-        }
-        if (!Files.isReadable(root)) {
-            throw new UsageException("--root " + root + " is not readable");
-        }
-        int port = flags.integer("port", 8080, 0, 65535);
-        String bind = flags.string("bind", "0.0.0.0");
-        InetSocketAddress address = new InetSocketAddress(bind, port);
-        if (address.isUnresolved()) {
-            throw new UsageException("--bind " + bind + " is not an address of this machine");
-        }
-        HttpLimits d = HttpLimits.DEFAULTS;
-        HttpLimits limits = new HttpLimits(
-                (int) Math.min(Integer.MAX_VALUE, flags.size("max-request-line", d.maxRequestLine())),
-                (int) Math.min(Integer.MAX_VALUE, flags.size("max-header-size", d.maxHeaderSection())),
-                flags.integer("max-headers", d.maxHeaders(), 1, 10_000),
-                flags.duration("header-timeout", d.headerTimeout()),
-                flags.duration("idle-timeout", d.idleTimeout()),
-                flags.duration("send-timeout", d.sendTimeout()),
-                d.maxConnections(),
-                d.maxPipelined());
-        Duration grace = flags.duration("grace", Duration.ofSeconds(10));
-        return ServerConfig.of(root, address)
-                .withServeDotfiles(flags.has("serve-dotfiles"))
-                .withLimits(limits)
-                .withMaxSlice(flags.size("sendfile-max-chunk", FairFileSender.DEFAULT_MAX_SLICE))
-                .withInlineBodyMax((int) flags.size("inline-body-max", FairFileSender.DEFAULT_INLINE_BODY_MAX,
-                        0, FairFileSender.LARGEST_INLINE_BODY_MAX))
-                .withEventLoops(eventLoops)
-                .withSendBuffer((int) flags.size("send-buffer", 0, 0, 64L * 1024 * 1024))
-                .withGracePeriod(grace)
-                .withOpenFileCache(openFileCache, flags.duration("open-file-cache-valid", OpenFileCache.DEFAULT_VALID))
-                .withOpenFileCacheInactive(flags.duration("open-file-cache-inactive", OpenFileCache.DEFAULT_INACTIVE))
-                .withFileSystemPool(flags.integer("fs-threads", FileSystemPool.DEFAULT_THREADS, 1, 1024),
-                        flags.integer("fs-queue", FileSystemPool.DEFAULT_QUEUE, 1, 1_000_000));
     }
 }

@@ -26,13 +26,20 @@ record ServerJvm(Process process, int port, List<String> log) {
 
     /** Starts {@code serve --mode MODE FLAGS} on 127.0.0.1 and reads its log up to the "serving" line. */
     static ServerJvm start(Path root, int openFileLimit, String mode, String... flags) throws IOException {
+        List<String> args = new ArrayList<>(List.of("--root", root.toString(), "--bind", "127.0.0.1", "--port", "0",
+                "--mode", mode));
+        args.addAll(List.of(flags));
+        return serve(openFileLimit, args.toArray(String[]::new));
+    }
+
+    /** Starts {@code serve ARGS} as they are (e.g. {@code --config FILE}) and reads its log up to the "serving" line. */
+    static ServerJvm serve(int openFileLimit, String... args) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of("sh", "-c", "ulimit -n " + openFileLimit + " && exec \"$@\"",
                 "sh", java, "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
                 "--add-opens", "java.base/java.io=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "serve", "--root", root.toString(), "--bind", "127.0.0.1", "--port", "0",
-                "--mode", mode));
-        command.addAll(List.of(flags));
+                Main.class.getName(), "serve"));
+        command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         List<String> log = Collections.synchronizedList(new ArrayList<>());
         BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
@@ -78,6 +85,27 @@ record ServerJvm(Process process, int port, List<String> log) {
             return (int) fds.count();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Waits up to 10 s for a log line that contains {@code text}, and answers it. */
+    String awaitLogged(String text) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            List<String> found = logged(text);
+            if (!found.isEmpty()) {
+                return found.getFirst();
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no log line with '" + text + "' in " + log);
+    }
+
+    /** Sends {@code signal} (HUP, TERM, ...) to the server process, as systemd or an operator would. */
+    void signal(String signal) throws IOException, InterruptedException {
+        int code = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).start().waitFor();
+        if (code != 0) {
+            throw new IOException("kill -" + signal + " exited " + code);
         }
     }
 

@@ -1,0 +1,152 @@
+package dev.zeroedge.launcher;
+
+import dev.zeroedge.cli.Flags;
+import dev.zeroedge.cli.UsageException;
+import dev.zeroedge.files.FileSystemPool;
+import dev.zeroedge.files.OpenFileCache;
+import dev.zeroedge.http.FairFileSender;
+import dev.zeroedge.http.HttpLimits;
+import dev.zeroedge.mode.Mode;
+import dev.zeroedge.probe.MachineProbe;
+import dev.zeroedge.probe.ModeSelector;
+import dev.zeroedge.server.ServerConfig;
+import dev.zeroedge.transport.Transports;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * What {@code serve} runs with: its command line over its {@code --config} file (a flag wins over the file's
+ * key), every value checked, as a {@link ServerConfig}. Read the same way at startup, by {@code check-config}
+ * and by a reload, so the three can never disagree about a file. Every problem is reported, not only the
+ * first, each naming its flag or its file, line and key.
+ *
+ * @param flags  the command line over the file: what each flag's value is and where it came from
+ * @param config the server's configuration; its connection limit is {@code --max-connections} or the
+ *               default's until {@link ServeCommand#maxConnections} has the answer for the mode
+ */
+record ServeSettings(Flags flags, ServerConfig config) {
+
+    /** {@code --config}'s file, if the command line names one. */
+    static Path configFile(Flags commandLine) {
+        return commandLine.has("config") ? Path.of(commandLine.string("config", null)) : null;
+    }
+
+    /** The command line's settings over its file's, checked; every problem, one per line, when any. */
+    static ServeSettings read(Flags commandLine) throws UsageException {
+        Path file = configFile(commandLine);
+        ConfigFile read = file == null ? null : ConfigFile.read(file);
+        Flags flags = commandLine.over(read == null ? List.of() : read.settings()).collectProblems();
+        if (read != null) {
+            for (String problem : read.problems()) {
+                flags.problem(problem);
+            }
+            if (read.unreadable()) {
+                flags.throwProblems();
+            }
+        }
+        ServerConfig config = config(flags, file);
+        if (!flags.problems().isEmpty()) {
+            throw new UsageException(String.join("\n", inFileOrder(flags.problems(), file)));
+        }
+        return new ServeSettings(flags, config);
+    }
+
+    /**
+     * The problems with the file's first, by line (as an operator reads the file), then the command line's;
+     * the checks find them in the order of {@link #config}, not of the file.
+     */
+    private static List<String> inFileOrder(List<String> problems, Path file) {
+        if (file == null) {
+            return problems;
+        }
+        String prefix = file + ":";
+        return problems.stream().sorted(Comparator.comparingLong(p -> p.startsWith(prefix) ? lineOf(p, prefix)
+                : Long.MAX_VALUE)).toList();
+    }
+
+    private static long lineOf(String problem, String prefix) {
+        int end = problem.indexOf(':', prefix.length());
+        try {
+            return end < 0 ? 0 : Long.parseLong(problem.substring(prefix.length(), end));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** The mode asked for ({@code auto} picks it with the probe, which logs nothing), and why. */
+    ModeSelector.Choice choose(Transports transports) throws UsageException {
+        String requested = flags.string("mode", "auto");
+        if (requested.equals("auto")) {
+            ModeSelector selector = new ModeSelector(ProbeCommand.uringMinKernel(flags));
+            return selector.select(MachineProbe.ofThisMachine(transports)
+                    .probe(config.bind().getAddress(), flags.string("nic", null)));
+        }
+        return new ModeSelector.Choice(Mode.parse(requested), "asked for by name");
+    }
+
+    private static ServerConfig config(Flags flags, Path file) throws UsageException {
+        int eventLoops = flags.integer("event-loops", 0, 0, 1024);
+        int openFileCache = flags.integer("open-file-cache", OpenFileCache.DEFAULT_CAPACITY, 0, 1_000_000);
+        Path root = root(flags, file);
+        int port = flags.integer("port", 8080, 0, 65535);
+        String bind = flags.string("bind", "0.0.0.0");
+        InetSocketAddress address = new InetSocketAddress(bind, port);
+        if (address.isUnresolved()) {
+            flags.problem(flags.where("bind") + " " + bind + " is not an address of this machine");
+            address = new InetSocketAddress("0.0.0.0", port);
+        }
+        String mode = flags.string("mode", "auto");
+        if (!mode.equals("auto")) {
+            try {
+                Mode.parse(mode);
+            } catch (IllegalArgumentException e) {
+                flags.problem(flags.where("mode") + " " + mode + " is unavailable: " + e.getMessage());
+            }
+        }
+        ProbeCommand.uringMinKernel(flags);
+        HttpLimits d = HttpLimits.DEFAULTS;
+        HttpLimits limits = new HttpLimits(
+                (int) Math.min(Integer.MAX_VALUE, flags.size("max-request-line", d.maxRequestLine())),
+                (int) Math.min(Integer.MAX_VALUE, flags.size("max-header-size", d.maxHeaderSection())),
+                flags.integer("max-headers", d.maxHeaders(), 1, 10_000),
+                flags.duration("header-timeout", d.headerTimeout()),
+                flags.duration("idle-timeout", d.idleTimeout()),
+                flags.duration("send-timeout", d.sendTimeout()),
+                flags.integer("max-connections", d.maxConnections(), 1, 10_000_000),
+                d.maxPipelined());
+        Duration grace = flags.duration("grace", Duration.ofSeconds(10));
+        return ServerConfig.of(root, address)
+                .withServeDotfiles(flags.has("serve-dotfiles"))
+                .withLimits(limits)
+                .withMaxSlice(flags.size("sendfile-max-chunk", FairFileSender.DEFAULT_MAX_SLICE))
+                .withInlineBodyMax((int) flags.size("inline-body-max", FairFileSender.DEFAULT_INLINE_BODY_MAX,
+                        0, FairFileSender.LARGEST_INLINE_BODY_MAX))
+                .withEventLoops(eventLoops)
+                .withSendBuffer((int) flags.size("send-buffer", 0, 0, 64L * 1024 * 1024))
+                .withGracePeriod(grace)
+                .withOpenFileCache(openFileCache, flags.duration("open-file-cache-valid", OpenFileCache.DEFAULT_VALID))
+                .withOpenFileCacheInactive(flags.duration("open-file-cache-inactive", OpenFileCache.DEFAULT_INACTIVE))
+                .withFileSystemPool(flags.integer("fs-threads", FileSystemPool.DEFAULT_THREADS, 1, 1024),
+                        flags.integer("fs-queue", FileSystemPool.DEFAULT_QUEUE, 1, 1_000_000));
+    }
+
+    /** {@code root}: a readable directory; relative to the working directory, from the file as from the flag. */
+    private static Path root(Flags flags, Path file) throws UsageException {
+        if (!flags.has("root")) {
+            flags.problem(file == null ? "--root DIR is required" : "--root DIR is required (or root: in " + file + ")");
+            return Path.of(".");
+        }
+        Path root = Path.of(flags.string("root", null));
+        if (!Files.isDirectory(root)) {
+            flags.problem(flags.where("root") + " " + root + " is not a directory");
+        } else if (!Files.isReadable(root)) {
+            flags.problem(flags.where("root") + " " + root + " is not readable");
+        }
+        return root;
+    }
+}
