@@ -82,6 +82,11 @@ public final class StaticSource implements ContentSource {
         return slots.descriptions[slot];
     }
 
+    /** The open-file cache behind this source (its counts are the metrics'). */
+    public OpenFileCache openFileCache() {
+        return files;
+    }
+
     @Override
     public void close() {
         files.close();

@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The threads that wait for the disk so that event loops never do, like nginx's {@code thread_pool} with
@@ -27,6 +28,9 @@ public final class FileSystemPool implements FileOpener, AutoCloseable {
 
     private final ThreadPoolExecutor threads;
     private final int queue;
+    /** Work started and the nanoseconds it waited in the queue before: the metrics' wait time. */
+    private final LongAdder started = new LongAdder();
+    private final LongAdder waitedNanos = new LongAdder();
 
     public FileSystemPool(int threads, int queue) {
         if (threads < 1 || queue < 1) {
@@ -44,8 +48,11 @@ public final class FileSystemPool implements FileOpener, AutoCloseable {
      */
     public <T> Future<T> submit(Callable<T> work, EventExecutor loop) {
         Promise<T> promise = loop.newPromise();
+        long queuedAt = System.nanoTime();
         try {
             threads.execute(() -> {
+                waitedNanos.add(System.nanoTime() - queuedAt);
+                started.increment();
                 try {
                     promise.setSuccess(work.call());
                 } catch (Throwable t) {
@@ -74,6 +81,16 @@ public final class FileSystemPool implements FileOpener, AutoCloseable {
         Future<Lookup> looked = submit(lookup, loop);
         return looked != null ? looked
                 : loop.newSucceededFuture(new Lookup.Busy("file-system queue full (" + queue + ")", false));
+    }
+
+    /** Work that has started since the pool began (each waited {@link #waitedNanos} in all). */
+    public long started() {
+        return started.sum();
+    }
+
+    /** The nanoseconds the {@link #started} work waited in the queue, together. */
+    public long waitedNanos() {
+        return waitedNanos.sum();
     }
 
     /** Work queued and not started yet. */

@@ -11,10 +11,12 @@ public final class HttpPipeline {
 
     public static void install(Channel channel, Site site) {
         RequestDecoder decoder = new RequestDecoder(site.limits());
-        ConnectionClock clock = new ConnectionClock(site, decoder);
+        // Only an observed connection has an exchange to fill: the default path measures nothing.
+        Exchange exchange = site.observer() == null ? null : new Exchange(channel.remoteAddress());
+        ConnectionClock clock = new ConnectionClock(site, decoder, exchange);
         ChannelPipeline pipeline = channel.pipeline();
         pipeline.addLast("clock", clock);
         pipeline.addLast("decoder", decoder);
-        pipeline.addLast("requests", new ConnectionQueue(site, clock, decoder));
+        pipeline.addLast("requests", new ConnectionQueue(site, clock, decoder, exchange));
     }
 }

@@ -18,16 +18,22 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class ConnectionLimit extends ChannelInboundHandlerAdapter {
 
     private final int max;
+    /** Runs for each refusal (the metrics' count), or null. */
+    private final Runnable refused;
     private final AtomicInteger open = new AtomicInteger();
 
-    ConnectionLimit(int max) {
+    ConnectionLimit(int max, Runnable refused) {
         this.max = max;
+        this.refused = refused;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         ctx.channel().closeFuture().addListener(f -> open.decrementAndGet());
         if (open.incrementAndGet() > max) {
+            if (refused != null) {
+                refused.run();
+            }
             ctx.writeAndFlush(ErrorResponse.build(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE,
                             "too many connections", false, Persistence.CLOSE, "Retry-After", "1"))
                     .addListener(ChannelFutureListener.CLOSE);
