@@ -1,6 +1,5 @@
 package dev.zeroedge.http;
 
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 
@@ -79,7 +78,10 @@ public final class Exchange {
         return peer;
     }
 
-    /** The request, or null for a response to no request (a refused head, a 408). */
+    /**
+     * The request (its fields too: Referer, User-Agent; immutable once decoded, so another thread may read it),
+     * or null for a response to no request (a refused head, a 408).
+     */
     public Request request() {
         return request;
     }
@@ -139,17 +141,5 @@ public final class Exchange {
     /** All of the response is in the kernel; false: it failed and the connection closed. */
     public boolean complete() {
         return complete;
-    }
-
-    public String referer() {
-        return field(HttpHeaderNames.REFERER.toString());
-    }
-
-    public String userAgent() {
-        return field(HttpHeaderNames.USER_AGENT.toString());
-    }
-
-    private String field(String name) {
-        return request == null ? null : request.headers().get(name);
     }
 }

@@ -48,6 +48,14 @@ final class Help {
                                          that event loops never do (default 16)
               --fs-queue N               file-system work that may wait for them; past it a request
                                          gets 503 with Retry-After (default 1024)
+              --admin ADDR               admin listener: GET /metrics (Prometheus), /healthz, /probe;
+                                         HOST:PORT, or a bare PORT on loopback (default off)
+              --access-log PATH|off      one line per response, written off the event loops
+                                         (default off); SIGUSR1 reopens it (log rotation)
+              --access-log-format F      combined (nginx's, plus request time, mode, bytes sent) | json
+                                         (default combined)
+              --access-log-queue N       lines that may wait for the writer; past it lines are dropped
+                                         and counted, never waited for (default 65536)
 
             probe prints what auto would find and choose: kernel, io_uring, epoll, the NIC and its
             scatter-gather (from ethtool -k, else the SIOCETHTOOL ioctl), the mode and the reason;

@@ -6,6 +6,7 @@ import dev.zeroedge.files.FileSystemPool;
 import dev.zeroedge.files.OpenFileCache;
 import dev.zeroedge.http.HttpLimits;
 import dev.zeroedge.mode.Mode;
+import dev.zeroedge.probe.MachineFacts;
 import dev.zeroedge.probe.MachineProbe;
 import dev.zeroedge.probe.ModeSelector;
 import dev.zeroedge.server.DescriptorBudget;
@@ -48,7 +49,7 @@ final class ServeCommand {
     }
 
     static int run(String[] args, PrintStream out) throws UsageException {
-        Flags flags = Flags.parse(args, 1, VALUED, BOOLEANS);
+        Flags flags = Flags.parse(args, 1, union(VALUED, Observability.VALUED), BOOLEANS);
         int eventLoops = flags.integer("event-loops", 0, 0, 1024);
         int openFileCache = flags.integer("open-file-cache", OpenFileCache.DEFAULT_CAPACITY, 0, 1_000_000);
         ServerConfig configured = config(flags, eventLoops, openFileCache);
@@ -69,11 +70,24 @@ final class ServeCommand {
         MaxConnections connections = maxConnections(flags, openFileCache, ServerConfig.eventLoopsFor(eventLoops),
                 transport);
         ServerConfig config = configured.withLimits(configured.limits().withMaxConnections(connections.max()));
+        Observability observing = Observability.of(flags, transport.mode());
         ZeroedgeServer server;
         try {
-            server = ZeroedgeServer.start(config, transport);
+            server = ZeroedgeServer.start(config, transport, ZeroedgeServer::documentRoot, observing.observer());
         } catch (IOException e) {
+            observing.close();
             throw new UsageException(e.getMessage());
+        }
+        String nic = flags.string("nic", null);
+        try {
+            observing.serving(server, choice.reason(), () -> {
+                MachineFacts facts = MachineProbe.ofThisMachine(transports).probe(config.bind().getAddress(), nic);
+                return ProbeCommand.json(facts, selector.select(facts));
+            });
+        } catch (UsageException e) {
+            server.shutdown(Duration.ZERO);
+            observing.close();
+            throw e;
         }
         log.info("mode {} ({})", transport.mode(), choice.reason());
         if (connections.fits()) {
@@ -89,6 +103,7 @@ final class ServeCommand {
         Runnable stop = () -> {
             log.info("shutting down: no new connections, up to {} ms for responses in flight", graceMillis);
             server.shutdown(config.gracePeriod());
+            observing.close();
             log.info("stopped after {} responses, {} file bytes", server.counters().responses(),
                     server.counters().fileBytes());
             stopped.countDown();
@@ -115,6 +130,12 @@ final class ServeCommand {
             Thread.currentThread().interrupt();
         }
         return Main.EXIT_OK;
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new java.util.HashSet<>(a);
+        all.addAll(b);
+        return all;
     }
 
     /** {@code --mode NAME} other than {@code auto}; an unknown name fails with the known ones. */

@@ -1,0 +1,169 @@
+package dev.zeroedge.accesslog;
+
+import dev.zeroedge.http.Exchange;
+import dev.zeroedge.http.SiteObserver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The access log ({@code --access-log PATH}): one line per response, written by one thread of its own so that
+ * no event loop ever waits for the disk. Each response ended on a loop becomes a small {@link LogEntry} offered
+ * to a bounded queue; when the queue is full (the disk is slower than the traffic) the line is dropped and
+ * counted ({@link #dropped}, {@code zeroedge_access_log_dropped_total}), never waited for. The writer takes
+ * what has queued, formats it ({@link LogFormat}) and appends it in one write, so a busy log costs one system
+ * call per batch, and a quiet one has every line in the file a moment after its response.
+ *
+ * <p>{@link #reopen} (SIGUSR1, logrotate's {@code postrotate}, as for nginx) closes the file and opens
+ * {@code path} again before the next line: a line written before it is in the renamed file, one after it in
+ * the new one, none is lost. Errors and lifecycle go to the slf4j log, never here.
+ */
+public final class AccessLog implements SiteObserver, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(AccessLog.class);
+
+    public static final int DEFAULT_QUEUE = 65_536;
+
+    /** How often an idle writer looks whether it was asked to reopen or to stop. */
+    private static final long IDLE_CHECK_MILLIS = 200;
+
+    private final Path path;
+    private final LogFormat format;
+    private final String mode;
+    private final BlockingQueue<LogEntry> queue;
+    private final LongAdder dropped = new LongAdder();
+    private final LongAdder written = new LongAdder();
+    private final Thread writer;
+    private volatile boolean reopen;
+    private volatile boolean closing;
+    private FileChannel file;
+
+    /**
+     * Opens {@code path} for appending (created when missing) and starts the writer.
+     *
+     * @param mode  the serving mode, written on every line
+     * @param queue the lines that may wait for the writer before new ones are dropped
+     * @throws IOException when the file cannot be opened
+     */
+    public AccessLog(Path path, LogFormat format, String mode, int queue) throws IOException {
+        if (queue < 1) {
+            throw new IllegalArgumentException("queue must be positive: " + queue);
+        }
+        this.path = path;
+        this.format = format;
+        this.mode = mode;
+        this.queue = new ArrayBlockingQueue<>(queue);
+        this.file = open(path);
+        this.writer = Thread.ofPlatform().name("access-log").daemon(true).unstarted(this::write);
+        writer.start();
+    }
+
+    private static FileChannel open(Path path) throws IOException {
+        return FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    }
+
+    /** On the event loop: one allocation and one offer; a full queue drops the line. */
+    @Override
+    public void responded(Exchange exchange) {
+        if (!queue.offer(LogEntry.of(exchange))) {
+            dropped.increment();
+        }
+    }
+
+    /** Lines dropped because the queue was full. */
+    public long dropped() {
+        return dropped.sum();
+    }
+
+    /** Lines in the file (or handed to the kernel for it). */
+    public long written() {
+        return written.sum();
+    }
+
+    /** Closes and opens the file again before the next line (the file was renamed by a log rotation). */
+    public void reopen() {
+        reopen = true;
+    }
+
+    private void write() {
+        List<LogEntry> batch = new ArrayList<>();
+        StringBuilder text = new StringBuilder(4096);
+        while (true) {
+            try {
+                LogEntry first = queue.poll(IDLE_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+                if (first != null) {
+                    batch.add(first);
+                    queue.drainTo(batch);
+                }
+            } catch (InterruptedException e) {
+                closing = true;
+            }
+            if (reopen) {
+                reopen = false;
+                reopenFile();
+            }
+            if (!batch.isEmpty()) {
+                append(batch, text);
+                batch.clear();
+            } else if (closing) {
+                return;
+            }
+        }
+    }
+
+    private void reopenFile() {
+        try {
+            FileChannel next = open(path);
+            file.close();
+            file = next;
+            log.info("access log {} reopened", path);
+        } catch (IOException e) {
+            log.warn("access log {} not reopened, still writing to the file it had: {}", path, e.toString());
+        }
+    }
+
+    private void append(List<LogEntry> batch, StringBuilder text) {
+        text.setLength(0);
+        for (LogEntry entry : batch) {
+            format.append(text, entry, mode);
+            text.append('\n');
+        }
+        ByteBuffer bytes = StandardCharsets.UTF_8.encode(text.toString());
+        try {
+            while (bytes.hasRemaining()) {
+                file.write(bytes);
+            }
+            written.add(batch.size());
+        } catch (IOException e) {
+            log.warn("access log {}: {} lines not written: {}", path, batch.size(), e.toString());
+        }
+    }
+
+    /** Writes what is queued, then closes the file. */
+    @Override
+    public void close() {
+        closing = true;
+        try {
+            writer.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            file.close();
+        } catch (IOException e) {
+            log.warn("access log {} not closed cleanly: {}", path, e.toString());
+        }
+    }
+}
