@@ -82,6 +82,14 @@ public final class AccessLog implements SiteObserver, AutoCloseable {
         }
     }
 
+    public Path path() {
+        return path;
+    }
+
+    public LogFormat format() {
+        return format;
+    }
+
     /** Lines dropped because the queue was full. */
     public long dropped() {
         return dropped.sum();

@@ -84,6 +84,12 @@ public enum LogFormat {
     /** Appends the line of {@code entry}, without its newline; runs on the writer thread. */
     abstract void append(StringBuilder line, LogEntry entry, String mode);
 
+    /** The name {@code --access-log-format} takes. */
+    @Override
+    public String toString() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
     /** {@code combined} or {@code json}. */
     public static LogFormat parse(String name) {
         return switch (name) {

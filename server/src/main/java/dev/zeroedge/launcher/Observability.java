@@ -102,8 +102,17 @@ final class Observability implements AutoCloseable {
         } catch (IOException e) {
             throw new UsageException("--admin: " + e.getMessage());
         }
-        log.info("admin on http://{}:{}/ (/metrics, /healthz, /probe)", admin.address().getHostString(),
-                admin.address().getPort());
+    }
+
+    /** One line per thing observed, after the "serving" line. */
+    void logWhat() {
+        if (admin != null) {
+            log.info("admin on http://{}:{}/ (/metrics, /healthz, /probe)", admin.address().getHostString(),
+                    admin.address().getPort());
+        }
+        if (accessLog != null) {
+            log.info("access log {} ({}; SIGUSR1 reopens it)", accessLog.path(), accessLog.format());
+        }
     }
 
     /** After the server stopped: the admin listener closes, the access log writes what it has. */

@@ -97,6 +97,7 @@ final class ServeCommand {
         }
         log.info("serving {} on http://{}:{}/", config.root().toAbsolutePath().normalize(),
                 config.bind().getHostString(), server.port());
+        observing.logWhat();
 
         CountDownLatch stopped = new CountDownLatch(1);
         long graceMillis = config.gracePeriod().toMillis();
