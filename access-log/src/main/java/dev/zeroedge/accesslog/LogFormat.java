@@ -4,10 +4,6 @@ import dev.zeroedge.cli.JsonText;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
-import java.util.Locale;
 
 /**
  * How a line of the access log reads ({@code --access-log-format}).
@@ -23,7 +19,7 @@ import java.util.Locale;
  * is {@code -}; a response to no request (a refused head, a 408) has the request {@code "-"}.
  *
  * <p>{@code json} is one object per line with the same facts and a few more, named plainly:
- * {@code time} (ISO-8601 UTC, milliseconds), {@code remote_addr}, {@code method}, {@code target},
+ * {@code time} (ISO-8601 UTC with milliseconds: {@code 2026-12-01T14:03:07.512Z}), {@code remote_addr}, {@code method}, {@code target},
  * {@code protocol}, {@code status}, {@code body_bytes_sent}, {@code bytes_sent}, {@code zero_copy_bytes},
  * {@code request_time}, {@code mode}, {@code complete} (false: the response failed and the connection
  * closed), {@code referer}, {@code user_agent}; a field without a value is {@code null}.
@@ -32,9 +28,8 @@ public enum LogFormat {
 
     COMBINED {
         @Override
-        void append(StringBuilder line, LogEntry entry, String mode) {
-            line.append(address(entry.peer())).append(" - - [")
-                    .append(LOCAL_TIME.format(Instant.ofEpochMilli(entry.startMillis()))).append("] \"");
+        void append(StringBuilder line, LogEntry entry, String mode, TimeStamps times) {
+            line.append(address(entry.peer())).append(" - - [").append(times.local(entry.startMillis())).append("] \"");
             if (entry.request() == null) {
                 line.append('-');
             } else {
@@ -56,9 +51,10 @@ public enum LogFormat {
 
     JSON {
         @Override
-        void append(StringBuilder line, LogEntry entry, String mode) {
-            line.append("{\"time\":\"").append(DateTimeFormatter.ISO_INSTANT.format(
-                    Instant.ofEpochMilli(entry.startMillis()))).append('"');
+        void append(StringBuilder line, LogEntry entry, String mode, TimeStamps times) {
+            line.append("{\"time\":\"");
+            times.appendIso(line, entry.startMillis());
+            line.append('"');
             line.append(",\"remote_addr\":").append(JsonText.quote(address(entry.peer())));
             boolean request = entry.request() != null;
             line.append(",\"method\":").append(JsonText.quote(request ? entry.request().method().name() : null));
@@ -78,11 +74,8 @@ public enum LogFormat {
         }
     };
 
-    private static final DateTimeFormatter LOCAL_TIME =
-            DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.US).withZone(ZoneId.systemDefault());
-
     /** Appends the line of {@code entry}, without its newline; runs on the writer thread. */
-    abstract void append(StringBuilder line, LogEntry entry, String mode);
+    abstract void append(StringBuilder line, LogEntry entry, String mode, TimeStamps times);
 
     /** The name {@code --access-log-format} takes. */
     @Override
