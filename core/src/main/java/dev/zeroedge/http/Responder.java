@@ -215,10 +215,8 @@ final class Responder {
                             String extraName, String extraValue) {
         ByteBuf response = ErrorResponse.build(ctx.alloc(), status, reason, bodyless, persistence, extraName,
                 extraValue);
-        if (exchange != null) {
-            int body = bodyless ? 0 : ErrorResponse.bodyLength(status, reason);
-            exchange.sending(status.code(), response.readableBytes() - body, body);
-        }
+        int body = bodyless ? 0 : ErrorResponse.bodyLength(status, reason);
+        sending(status, response.readableBytes() - body, body);
         finish(ctx.writeAndFlush(response), persistence);
     }
 
