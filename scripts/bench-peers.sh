@@ -3,11 +3,13 @@
 # harness ../shared/bench/peers/run.sh: each mode is started pinned to CPU 0 on its own port, handed to
 # the harness as --extra NAME=URL@PID, and stopped afterwards.
 #
-#   bash scripts/bench-peers.sh [--zeroedge NAME:MODE[:JVM-FLAG[:JAR]]]... [run.sh options]
+#   bash scripts/bench-peers.sh [--zeroedge NAME:MODE[:JVM-FLAG[:JAR[:SERVE-FLAGS]]]]... [run.sh options]
 #   e.g. bash scripts/bench-peers.sh --zeroedge uring:uring-splice --zeroedge sendfile:epoll-sendfile \
 #          --servers "nginx-sendfile lighttpd" --sizes "1k 1m 1g" --reps 2 --duration 5 --no-iperf
 # JAR (default server/target/zeroedge.jar) puts two builds side by side, e.g. before and after a change:
 #   --zeroedge before:uring-splice:-Xmn24m:/tmp/before.jar --zeroedge after:uring-splice:-Xmn24m
+# SERVE-FLAGS (space-separated, the rest of the spec) go to serve, e.g. one build with and without metrics:
+#   --zeroedge off:uring-splice:-Xmn24m --zeroedge metrics:uring-splice:-Xmn24m::--admin=19200
 # Default: every mode, peers as the harness defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,13 +39,13 @@ extras=()
 trap 'for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done' EXIT
 port=19100
 for spec in "${specs[@]}"; do
-  IFS=: read -r name mode flag jar <<<"$spec"
+  IFS=: read -r name mode flag jar serve <<<"$spec"
   jar=${jar:-server/target/zeroedge.jar}
   port=$((port + 1))
   log=/tmp/bench-zeroedge-$name.log
   # Pinned at launch so the JVM and Netty size their thread pools for one CPU.
   taskset -c 0 "$JAVA_HOME/bin/java" ${flag:+"$flag"} -jar "$jar" serve \
-      --root /tmp/bench-corpus --bind 127.0.0.1 --port "$port" --mode "$mode" >"$log" 2>&1 &
+      --root /tmp/bench-corpus --bind 127.0.0.1 --port "$port" --mode "$mode" ${serve:-} >"$log" 2>&1 &
   pid=$!
   pids+=("$pid")
   for _ in $(seq 1 100); do

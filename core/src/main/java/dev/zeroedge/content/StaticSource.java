@@ -83,6 +83,11 @@ public final class StaticSource implements ContentSource {
         return slots.descriptions[slot];
     }
 
+    /** The open-file cache behind this source (its counts are the metrics'). */
+    public OpenFileCache openFileCache() {
+        return files;
+    }
+
     @Override
     public void retime(Duration valid, Duration inactive) {
         files.retime(valid, inactive);

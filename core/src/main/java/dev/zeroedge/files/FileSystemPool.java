@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The threads that wait for the disk so that event loops never do, like nginx's {@code thread_pool} with
@@ -49,6 +50,9 @@ public final class FileSystemPool implements FileOpener, AutoCloseable {
     private final Cache<Path, Long> diskOfDirectory = Caffeine.newBuilder().maximumSize(DIRECTORIES)
             .executor(Runnable::run).build();
     private volatile boolean closed;
+    /** Work started and the nanoseconds it waited in the queue before: the metrics' wait time. */
+    private final LongAdder started = new LongAdder();
+    private final LongAdder waitedNanos = new LongAdder();
 
     /**
      * @param threads threads per disk
@@ -76,8 +80,11 @@ public final class FileSystemPool implements FileOpener, AutoCloseable {
             return null;
         }
         Promise<T> promise = loop.newPromise();
+        long queuedAt = System.nanoTime();
         try {
             lane(disk).execute(() -> {
+                waitedNanos.add(System.nanoTime() - queuedAt);
+                started.increment();
                 try {
                     promise.setSuccess(work.call());
                 } catch (Throwable t) {
@@ -134,6 +141,16 @@ public final class FileSystemPool implements FileOpener, AutoCloseable {
             }
             return lane;
         });
+    }
+
+    /** Work that has started since the pool began, on every disk (each waited {@link #waitedNanos} in all). */
+    public long started() {
+        return started.sum();
+    }
+
+    /** The nanoseconds the {@link #started} work waited in its disk's queue, together. */
+    public long waitedNanos() {
+        return waitedNanos.sum();
     }
 
     /** Work queued and not started yet, on every disk. */

@@ -3,6 +3,7 @@ package dev.zeroedge.files;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
@@ -100,7 +101,8 @@ public final class OpenFileCache implements AutoCloseable {
         this.validNanos = valid.toNanos();
         this.inactiveNanos = inactive.toNanos();
         this.held = held;
-        this.names = Caffeine.newBuilder().maximumSize(capacity).build();
+        // Stats cost a striped counter per lookup: what the metrics' hits, misses and evictions are read from.
+        this.names = Caffeine.newBuilder().maximumSize(capacity).recordStats().build();
         this.files = Caffeine.newBuilder().maximumSize(capacity)
                 .removalListener((FileKey key, Entry entry, RemovalCause cause) -> {
                     if (entry != null) {
@@ -140,6 +142,20 @@ public final class OpenFileCache implements AutoCloseable {
                 // A reload while the server stops: nothing is left to sweep.
             }
         }
+    }
+
+    /**
+     * The cache's counts: names held, and since the start lookups of a name found in the cache (hits: served
+     * at once, or behind a recheck), not found (misses: opened by the {@link FileOpener}), and names pushed out
+     * by the capacity (evictions). All zero when the cache is off.
+     */
+    public Counts counts() {
+        CacheStats stats = names.stats();
+        return new Counts(names.estimatedSize(), stats.hitCount(), stats.missCount(), stats.evictionCount());
+    }
+
+    /** See {@link #counts}. */
+    public record Counts(long entries, long hits, long misses, long evictions) {
     }
 
     /**

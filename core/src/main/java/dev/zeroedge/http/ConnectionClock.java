@@ -1,5 +1,7 @@
 package dev.zeroedge.http;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -39,15 +41,18 @@ final class ConnectionClock extends ChannelInboundHandlerAdapter implements Runn
     private final long sendNanos;
     private final Site site;
     private final RequestDecoder decoder;
+    /** The connection's, for the 408 this clock sends itself; null when the site has no observer. */
+    private final Exchange exchange;
     private ChannelHandlerContext ctx;
     private Phase phase = Phase.WAITING;
     private long deadline;
     private ScheduledFuture<?> timer;
     private long timerAt;
 
-    ConnectionClock(Site site, HttpLimits limits, RequestDecoder decoder) {
+    ConnectionClock(Site site, HttpLimits limits, RequestDecoder decoder, Exchange exchange) {
         this.site = site;
         this.decoder = decoder;
+        this.exchange = exchange;
         this.headerNanos = limits.headerTimeout().toNanos();
         this.idleNanos = limits.idleTimeout().toNanos();
         this.sendNanos = limits.sendTimeout().toNanos();
@@ -154,11 +159,30 @@ final class ConnectionClock extends ChannelInboundHandlerAdapter implements Runn
                 return;
             }
         }
+        SiteObserver observer = site.observer();
         if (phase == Phase.READING) {
-            ctx.writeAndFlush(ErrorResponse.build(ctx.alloc(), HttpResponseStatus.REQUEST_TIMEOUT,
-                            "request head not received in time", false, Persistence.CLOSE, null, null))
-                    .addListener(ChannelFutureListener.CLOSE);
+            String reason = "request head not received in time";
+            ByteBuf response = ErrorResponse.build(ctx.alloc(), HttpResponseStatus.REQUEST_TIMEOUT, reason, false,
+                    Persistence.CLOSE, null, null);
+            if (observer != null) {
+                observer.timedOut(SiteObserver.Timeout.HEADER);
+                // A response to no request: the access log and the metrics see the 408 like any other.
+                int body = ErrorResponse.bodyLength(HttpResponseStatus.REQUEST_TIMEOUT, reason);
+                exchange.begin(null);
+                exchange.sending(HttpResponseStatus.REQUEST_TIMEOUT.code(), response.readableBytes() - body, body);
+            }
+            ChannelFuture sent = ctx.writeAndFlush(response);
+            if (observer != null) {
+                sent.addListener(done -> {
+                    exchange.end(done.isSuccess());
+                    observer.responded(exchange);
+                });
+            }
+            sent.addListener(ChannelFutureListener.CLOSE);
         } else {
+            if (observer != null) {
+                observer.timedOut(phase == Phase.WAITING ? SiteObserver.Timeout.IDLE : SiteObserver.Timeout.SEND);
+            }
             ctx.close();
         }
     }

@@ -24,14 +24,16 @@ public final class ConnectionQueue extends ChannelInboundHandlerAdapter implemen
     private final Site site;
     private final ConnectionClock clock;
     private final RequestDecoder decoder;
+    private final Exchange exchange;
     private final ArrayDeque<Inbound> queue = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private Responder responder;
     private boolean responding;
     private boolean serving;
 
-    ConnectionQueue(Site site, ConnectionClock clock, RequestDecoder decoder) {
+    ConnectionQueue(Site site, ConnectionClock clock, RequestDecoder decoder, Exchange exchange) {
         this.site = site;
+        this.exchange = exchange;
         this.clock = clock;
         this.decoder = decoder;
     }
@@ -39,7 +41,7 @@ public final class ConnectionQueue extends ChannelInboundHandlerAdapter implemen
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.responder = new Responder(site, ctx, clock, this);
+        this.responder = new Responder(site, ctx, clock, this, exchange);
     }
 
     @Override

@@ -22,6 +22,7 @@ public final class ErrorResponse {
     public static ByteBuf build(ByteBufAllocator alloc, HttpResponseStatus status, String reason, boolean bodyless,
                          Persistence persistence, String extraName, String extraValue) {
         String body = status.code() + " " + status.reasonPhrase() + (reason == null ? "" : ": " + reason) + "\n";
+        assert body.length() == bodyLength(status, reason);
         ResponseHead head = ResponseHead.start(alloc, status)
                 .add("Content-Type", "text/plain; charset=utf-8")
                 .add("Content-Length", body.length());
@@ -29,5 +30,11 @@ public final class ErrorResponse {
             head.add(extraName, extraValue);
         }
         return persistence.say(head).end(bodyless ? null : body);
+    }
+
+    /** The length of the text {@link #build} sends for {@code status} and {@code reason}, worked out without it. */
+    public static int bodyLength(HttpResponseStatus status, String reason) {
+        // "NNN Phrase[: reason]\n", one byte per char: the phrases and reasons are ASCII.
+        return 3 + 1 + status.reasonPhrase().length() + (reason == null ? 0 : 2 + reason.length()) + 1;
     }
 }

@@ -68,14 +68,17 @@ public final class FairFileSender {
     private final SendCounters counters;
     private final FileSystemPool pool;
     private final boolean slicesReadOnLoop;
+    private final boolean senderCopies;
 
     /**
      * @param pool             the threads that read cold ranges into the page cache
      * @param slicesReadOnLoop whether {@code sender} reads the file's pages on the event loop, so that a cold
      *                         slice must be warmed first (see {@link dev.zeroedge.transport.Transport#readsFileOnEventLoop})
+     * @param senderCopies     whether {@code sender}'s bytes pass through user space (the epoll-mmap and epoll-copy
+     *                         baselines: {@link dev.zeroedge.mode.Mode#zeroCopy}), for what {@link Exchange} counts
      */
     public FairFileSender(FileSender sender, long maxSlice, int inlineBodyMax, SendCounters counters,
-                          FileSystemPool pool, boolean slicesReadOnLoop) {
+                          FileSystemPool pool, boolean slicesReadOnLoop, boolean senderCopies) {
         if (maxSlice < 1) {
             throw new IllegalArgumentException("maxSlice must be positive: " + maxSlice);
         }
@@ -89,6 +92,7 @@ public final class FairFileSender {
         this.counters = counters;
         this.pool = pool;
         this.slicesReadOnLoop = slicesReadOnLoop && PageCache.available();
+        this.senderCopies = senderCopies;
     }
 
     /**
@@ -99,16 +103,16 @@ public final class FairFileSender {
      */
     public ChannelFuture send(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length,
                               Runnable progress) {
-        return send(ctx, head, file, offset, length, progress, true);
+        return send(ctx, head, file, offset, length, progress, true, null);
     }
 
     /**
      * {@link #send}, for a range that may not be the first of its response ({@code first}: nothing of the
      * response is out yet, so a full file-system queue can still refuse it; a later part of a multipart body
-     * waits instead).
+     * waits instead). The file bytes the kernel takes are counted in {@code exchange} when it is not null.
      */
     ChannelFuture send(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length,
-                       Runnable progress, boolean first) {
+                       Runnable progress, boolean first, Exchange exchange) {
         if (length < 0 || offset < 0 || offset > file.length() - length) {
             head.release();
             throw new IllegalArgumentException(
@@ -119,14 +123,14 @@ public final class FairFileSender {
         }
         if (length <= inlineBodyMax) {
             if (file.body() != null || RecentlyHot.holds(file, offset, length)) {
-                return sendInline(ctx, head, file, offset, (int) length);
+                return sendInline(ctx, head, file, offset, (int) length, exchange);
             }
             ChannelPromise promise = ctx.newPromise();
-            new ColdInline(ctx, head, file.retain(), offset, (int) length, first, promise).warm();
+            new ColdInline(ctx, head, file.retain(), offset, (int) length, first, promise, exchange).warm();
             return promise;
         }
         ChannelPromise promise = ctx.newPromise();
-        new Run(ctx, head, file.retain(), offset, offset + length, progress, first, promise).next();
+        new Run(ctx, head, file.retain(), offset, offset + length, progress, first, promise, exchange).next();
         return promise;
     }
 
@@ -170,9 +174,11 @@ public final class FairFileSender {
         private final int length;
         private final boolean first;
         private final ChannelPromise promise;
+        private final Exchange exchange;
 
         ColdInline(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, int length, boolean first,
-                   ChannelPromise promise) {
+                   ChannelPromise promise, Exchange exchange) {
+            this.exchange = exchange;
             this.ctx = ctx;
             this.head = head;
             this.file = file;
@@ -184,7 +190,7 @@ public final class FairFileSender {
 
         void warm() {
             FairFileSender.this.warm(ctx, file, offset, length, first, () -> {
-                ChannelFuture sent = sendInline(ctx, head, file, offset, length);
+                ChannelFuture sent = sendInline(ctx, head, file, offset, length, exchange);
                 file.release();
                 sent.addListener(done -> {
                     if (done.isSuccess()) {
@@ -207,7 +213,8 @@ public final class FairFileSender {
      * One write, which reports no progress: the send timeout counts from the start of the response, and the
      * kernel takes a body of this size at once (a progressive promise would cost every small response).
      */
-    private ChannelFuture sendInline(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, int length) {
+    private ChannelFuture sendInline(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, int length,
+                                     Exchange exchange) {
         ByteBuf out = ctx.alloc().directBuffer(head.readableBytes() + length).writeBytes(head);
         head.release();
         ByteBuf held = file.body();
@@ -236,6 +243,9 @@ public final class FairFileSender {
         return ctx.writeAndFlush(out).addListener(sent -> {
             if (sent.isSuccess()) {
                 counters.addFileBytes(length);
+                if (exchange != null) {
+                    exchange.fileBytesSent(length, true);
+                }
             }
         });
     }
@@ -248,12 +258,14 @@ public final class FairFileSender {
         private final Runnable progress;
         private final boolean first;
         private final ChannelPromise promise;
+        private final Exchange exchange;
         private ByteBuf head;
         private long position;
         private long sliceLength;
 
         Run(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long position, long end, Runnable progress,
-            boolean first, ChannelPromise promise) {
+            boolean first, ChannelPromise promise, Exchange exchange) {
+            this.exchange = exchange;
             this.ctx = ctx;
             this.head = head;
             this.file = file;
@@ -331,6 +343,9 @@ public final class FairFileSender {
                 return false;
             }
             counters.addFileBytes(sliceLength);
+            if (exchange != null) {
+                exchange.fileBytesSent(sliceLength, senderCopies);
+            }
             position += sliceLength;
             return true;
         }

@@ -14,10 +14,12 @@ public final class HttpPipeline {
         // decoder one set and its clock another (see Site#changeLimits).
         HttpLimits limits = site.limits();
         RequestDecoder decoder = new RequestDecoder(limits);
-        ConnectionClock clock = new ConnectionClock(site, limits, decoder);
+        // Only an observed connection has an exchange to fill: the default path measures nothing.
+        Exchange exchange = site.observer() == null ? null : new Exchange(channel.remoteAddress());
+        ConnectionClock clock = new ConnectionClock(site, limits, decoder, exchange);
         ChannelPipeline pipeline = channel.pipeline();
         pipeline.addLast("clock", clock);
         pipeline.addLast("decoder", decoder);
-        pipeline.addLast("requests", new ConnectionQueue(site, clock, decoder));
+        pipeline.addLast("requests", new ConnectionQueue(site, clock, decoder, exchange));
     }
 }

@@ -51,7 +51,7 @@ final class MultipartBody {
 
     /** Sends the parts after {@code responseHead}; the future completes when the closing delimiter is out. */
     ChannelFuture send(ChannelHandlerContext ctx, ByteBuf responseHead, OpenFile file, FairFileSender sender,
-                       Runnable progress) {
+                       Runnable progress, Exchange exchange) {
         ChannelPromise done = ctx.newPromise();
         file.retain();
         new ChannelFutureListener() {
@@ -62,7 +62,7 @@ final class MultipartBody {
                 ByteRange range = ranges.get(part);
                 ChannelFuture sent;
                 try {
-                    sent = sender.send(ctx, before, file, range.first(), range.length(), progress, part == 0);
+                    sent = sender.send(ctx, before, file, range.first(), range.length(), progress, part == 0, exchange);
                 } catch (RuntimeException e) {
                     file.release();
                     done.tryFailure(e);

@@ -49,15 +49,18 @@ final class Responder {
     private final Site site;
     private final ChannelHandlerContext ctx;
     private final Done done;
+    /** Filled as the response goes out and handed to the site's observer when it ended; null: not observed. */
+    private final Exchange exchange;
     /** After each slice: the connection's send-stall clock, and {@link #bodyOut}. */
     private final Runnable progress;
     /** Part of the current response's body is in the kernel: past that, a failed send can only close. */
     private boolean bodyOut;
 
-    Responder(Site site, ChannelHandlerContext ctx, ConnectionClock clock, Done done) {
+    Responder(Site site, ChannelHandlerContext ctx, ConnectionClock clock, Done done, Exchange exchange) {
         this.site = site;
         this.ctx = ctx;
         this.done = done;
+        this.exchange = exchange;
         this.progress = () -> {
             bodyOut = true;
             clock.progress();
@@ -66,6 +69,9 @@ final class Responder {
 
     void respond(Inbound inbound) {
         bodyOut = false;
+        if (exchange != null) {
+            exchange.begin(inbound instanceof Request request ? request : null);
+        }
         switch (inbound) {
             case Rejection rejection -> sendStatus(rejection.status(), rejection.reason(), false, Persistence.CLOSE,
                     null, null);
@@ -133,7 +139,9 @@ final class Responder {
                 ResponseHead head = ResponseHead.start(ctx.alloc(), HttpResponseStatus.NOT_MODIFIED)
                         .add(description.validatorLines())
                         .add(description.extraLines());
-                finish(ctx.writeAndFlush(persistence.say(head).end()), persistence);
+                ByteBuf out = persistence.say(head).end();
+                sending(HttpResponseStatus.NOT_MODIFIED, out.readableBytes(), 0);
+                finish(ctx.writeAndFlush(out), persistence);
             }
             case PRECONDITION_FAILED -> sendStatus(HttpResponseStatus.PRECONDITION_FAILED, null, bodyless,
                     persistence, null, null);
@@ -154,7 +162,7 @@ final class Responder {
     private void sendWhole(Description description, OpenFile body, boolean bodyless, Persistence persistence) {
         long length = description.length();
         ByteBuf head = head(HttpResponseStatus.OK, description, description.type(), length, persistence).end();
-        send(head, body, 0, length, bodyless, persistence);
+        send(HttpResponseStatus.OK, head, body, 0, length, bodyless, persistence);
     }
 
     private void sendRanges(RangeRequest ranges, Description description, OpenFile body, Persistence persistence) {
@@ -169,13 +177,15 @@ final class Responder {
                         range.length(), persistence)
                         .add("Content-Range", range.contentRange(length))
                         .end();
-                send(head, body, range.first(), range.length(), false, persistence);
+                send(HttpResponseStatus.PARTIAL_CONTENT, head, body, range.first(), range.length(), false,
+                        persistence);
             }
             case RangeRequest.Partial partial -> {
                 MultipartBody multipart = new MultipartBody(partial.ranges(), description.type(), length);
-                ResponseHead head = head(HttpResponseStatus.PARTIAL_CONTENT, description, multipart.contentType(),
-                        multipart.contentLength(), persistence);
-                finish(multipart.send(ctx, head.end(), body, site.sender(), progress), persistence);
+                ByteBuf head = head(HttpResponseStatus.PARTIAL_CONTENT, description, multipart.contentType(),
+                        multipart.contentLength(), persistence).end();
+                sending(HttpResponseStatus.PARTIAL_CONTENT, head.readableBytes(), multipart.contentLength());
+                finish(multipart.send(ctx, head, body, site.sender(), progress, exchange), persistence);
             }
         }
     }
@@ -191,12 +201,13 @@ final class Responder {
         return persistence.say(head);
     }
 
-    private void send(ByteBuf head, OpenFile body, long offset, long length, boolean bodyless,
-                      Persistence persistence) {
+    private void send(HttpResponseStatus status, ByteBuf head, OpenFile body, long offset, long length,
+                      boolean bodyless, Persistence persistence) {
+        sending(status, head.readableBytes(), bodyless ? 0 : length);
         if (bodyless) {
             finish(ctx.writeAndFlush(head), persistence);
         } else {
-            finish(site.sender().send(ctx, head, body, offset, length, progress), persistence);
+            finish(site.sender().send(ctx, head, body, offset, length, progress, true, exchange), persistence);
         }
     }
 
@@ -204,13 +215,30 @@ final class Responder {
                             String extraName, String extraValue) {
         ByteBuf response = ErrorResponse.build(ctx.alloc(), status, reason, bodyless, persistence, extraName,
                 extraValue);
+        int body = bodyless ? 0 : ErrorResponse.bodyLength(status, reason);
+        sending(status, response.readableBytes() - body, body);
         finish(ctx.writeAndFlush(response), persistence);
+    }
+
+    private void sending(HttpResponseStatus status, long headBytes, long bodyLength) {
+        if (exchange != null) {
+            exchange.sending(status.code(), headBytes, bodyLength);
+        }
+    }
+
+    /** The response ended, whole or failed: the observer hears of it once, before the connection moves on. */
+    private void ended(boolean whole) {
+        if (exchange != null) {
+            exchange.end(whole);
+            site.observer().responded(exchange);
+        }
     }
 
     /** When the response is in the kernel: tell {@link #done}; when it failed, close (or refuse it whole). */
     private void finish(ChannelFuture sent, Persistence persistence) {
         sent.addListener((ChannelFutureListener) future -> {
             if (future.isSuccess()) {
+                ended(true);
                 done.sent(persistence);
                 return;
             }
@@ -222,6 +250,7 @@ final class Responder {
                         "Retry-After", "1");
                 return;
             }
+            ended(false);
             ctx.close();
         });
     }

@@ -23,11 +23,19 @@ public final class Site {
     private volatile HttpLimits limits;
     private final SendCounters counters;
     private final ToLongFunction<Channel> sinceDataSent;
+    private final SiteObserver observer;
     private volatile boolean draining;
 
     /** {@code sinceDataSent}: see {@link dev.zeroedge.transport.Transport#millisSinceDataSent}. */
     public Site(ContentSource source, FairFileSender sender, HttpLimits limits, SendCounters counters,
                 ToLongFunction<Channel> sinceDataSent) {
+        this(source, sender, limits, counters, sinceDataSent, null);
+    }
+
+    /** {@code observer}: told of every response and connection event (metrics, access log), or null. */
+    public Site(ContentSource source, FairFileSender sender, HttpLimits limits, SendCounters counters,
+                ToLongFunction<Channel> sinceDataSent, SiteObserver observer) {
+        this.observer = observer;
         this.source = source;
         this.sender = sender;
         this.limits = limits;
@@ -55,6 +63,11 @@ public final class Site {
 
     public SendCounters counters() {
         return counters;
+    }
+
+    /** What is told of responses and connection events, or null: nothing is measured. */
+    public SiteObserver observer() {
+        return observer;
     }
 
     /** Milliseconds since the kernel last sent data on {@code channel}, or -1 when unknown. */

@@ -22,10 +22,13 @@ final class ConnectionLimit extends ChannelInboundHandlerAdapter {
      * below the connections open now closes none of them; new ones are refused until enough have ended.
      */
     private volatile int max;
+    /** Runs for each refusal (the metrics' count), or null. */
+    private final Runnable refused;
     private final AtomicInteger open = new AtomicInteger();
 
-    ConnectionLimit(int max) {
+    ConnectionLimit(int max, Runnable refused) {
         this.max = max;
+        this.refused = refused;
     }
 
     void changeMax(int next) {
@@ -36,6 +39,9 @@ final class ConnectionLimit extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         ctx.channel().closeFuture().addListener(f -> open.decrementAndGet());
         if (open.incrementAndGet() > max) {
+            if (refused != null) {
+                refused.run();
+            }
             ctx.writeAndFlush(ErrorResponse.build(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE,
                             "too many connections", false, Persistence.CLOSE, "Retry-After", "1"))
                     .addListener(ChannelFutureListener.CLOSE);

@@ -10,6 +10,7 @@ import dev.zeroedge.files.OpenFileCache;
 import dev.zeroedge.http.Drain;
 import dev.zeroedge.http.HttpPipeline;
 import dev.zeroedge.http.Site;
+import dev.zeroedge.http.SiteObserver;
 import dev.zeroedge.mode.Mode;
 import dev.zeroedge.http.FairFileSender;
 import dev.zeroedge.http.SendCounters;
@@ -17,6 +18,7 @@ import dev.zeroedge.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -84,6 +86,15 @@ public final class ZeroedgeServer implements AutoCloseable {
      * another {@link ContentSource} (the edge cache; a test's). The server closes it when it stops.
      */
     public static ZeroedgeServer start(ServerConfig config, Transport transport, Sources sources) throws IOException {
+        return start(config, transport, sources, null);
+    }
+
+    /**
+     * {@link #start(ServerConfig, Transport, Sources)}, with {@code observer} told of every response and
+     * connection event of the serving listener (the metrics, the access log; null: none).
+     */
+    public static ZeroedgeServer start(ServerConfig config, Transport transport, Sources sources,
+                                       SiteObserver observer) throws IOException {
         transport.availability().ensureAvailable();
         FileSystemPool pool = new FileSystemPool(config.fileSystemThreads(), config.fileSystemQueue());
         ContentSource source;
@@ -95,10 +106,11 @@ public final class ZeroedgeServer implements AutoCloseable {
         }
         SendCounters counters = new SendCounters();
         Site site = new Site(source, new FairFileSender(transport.fileSender(pool), config.maxSlice(),
-                config.inlineBodyMax(), counters, pool, transport.readsFileOnEventLoop()),
-                config.limits(), counters, transport::millisSinceDataSent);
+                config.inlineBodyMax(), counters, pool, transport.readsFileOnEventLoop(), !transport.mode().zeroCopy()),
+                config.limits(), counters, transport::millisSinceDataSent, observer);
         ChannelGroup connections = new DefaultChannelGroup("connections", GlobalEventExecutor.INSTANCE);
-        ConnectionLimit limit = new ConnectionLimit(config.limits().maxConnections());
+        ConnectionLimit limit = new ConnectionLimit(config.limits().maxConnections(),
+                observer == null ? null : observer::refused);
         MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(
                 ServerConfig.eventLoopsFor(config.eventLoops()), transport.ioHandlerFactory());
         ServerBootstrap bootstrap = new ServerBootstrap()
@@ -114,6 +126,9 @@ public final class ZeroedgeServer implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel channel) {
                         connections.add(channel);
+                        if (observer != null) {
+                            observer.accepted();
+                        }
                         transport.configureChild(channel);
                         channel.pipeline().addLast("limit", limit);
                         HttpPipeline.install(channel, site);
@@ -185,6 +200,43 @@ public final class ZeroedgeServer implements AutoCloseable {
         site.source().retime(now.openFileCacheValid(), now.openFileCacheInactive());
         config = now;
         return now;
+    }
+
+    /**
+     * Binds one more listener on this server's event loops and transport, whose connections get
+     * {@code childHandler} and nothing of the serving pipeline: not counted, not limited, not drained (the
+     * admin listener; it stops with the loops). Blocks until bound.
+     *
+     * @throws IOException when the address cannot be bound
+     */
+    public Channel listenAlso(InetSocketAddress address, ChannelHandler childHandler) throws IOException {
+        ChannelFuture bound = new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannelClass())
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(childHandler)
+                .bind(address).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            throw new IOException("cannot listen on " + address.getHostString() + ":" + address.getPort() + ": "
+                    + bound.cause().getMessage(), bound.cause());
+        }
+        return bound.channel();
+    }
+
+    /** Shutting down: from the first call of {@link #shutdown} on, while responses in flight finish. */
+    public boolean draining() {
+        return stopping.get();
+    }
+
+    /** What answers requests (the document root behind its open-file cache, unless another source was given). */
+    public ContentSource source() {
+        return site.source();
+    }
+
+    /** The file-system threads: their queue, their waits. */
+    public FileSystemPool fileSystemPool() {
+        return pool;
     }
 
     /** Client connections open now: accepted and not yet closed (a closed one's descriptor is gone). */

@@ -56,6 +56,14 @@ final class Help {
                                          so that event loops never do (default 16)
               --fs-queue N               file-system work that may wait per disk; past it a request for
                                          that disk gets 503 with Retry-After (default 1024)
+              --admin ADDR               admin listener: GET /metrics (Prometheus), /healthz, /probe;
+                                         HOST:PORT, or a bare PORT on loopback (default off)
+              --access-log PATH|off      one line per response, written off the event loops
+                                         (default off); SIGUSR1 reopens it (log rotation)
+              --access-log-format F      combined (nginx's, plus request time, mode, bytes sent) | json
+                                         (default combined)
+              --access-log-queue N       lines that may wait for the writer; past it lines are dropped
+                                         and counted, never waited for (default 65536)
 
             check-config reads the file and the options as serve would and checks every key and value,
             that the root is a readable directory and that the mode can run here, without serving:

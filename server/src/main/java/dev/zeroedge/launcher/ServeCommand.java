@@ -3,6 +3,9 @@ package dev.zeroedge.launcher;
 import dev.zeroedge.cli.Flags;
 import dev.zeroedge.cli.UsageException;
 import dev.zeroedge.http.HttpLimits;
+import dev.zeroedge.metrics.Reloads;
+import dev.zeroedge.probe.MachineFacts;
+import dev.zeroedge.probe.MachineProbe;
 import dev.zeroedge.probe.ModeSelector;
 import dev.zeroedge.server.DescriptorBudget;
 import dev.zeroedge.server.ServerConfig;
@@ -56,18 +59,32 @@ final class ServeCommand {
         MaxConnections connections = maxConnections(flags, openFileCache, ServerConfig.eventLoopsFor(eventLoops),
                 transport);
         ServerConfig config = configured.withLimits(configured.limits().withMaxConnections(connections.max()));
+        Observability observing = Observability.of(flags, transport.mode());
         ZeroedgeServer server;
         try {
-            server = ZeroedgeServer.start(config, transport);
+            server = ZeroedgeServer.start(config, transport, ZeroedgeServer::documentRoot, observing.observer());
         } catch (IOException e) {
+            observing.close();
             throw new UsageException(e.getMessage());
+        }
+        String nic = flags.string("nic", null);
+        ModeSelector selector = new ModeSelector(ProbeCommand.uringMinKernel(flags));
+        try {
+            observing.serving(server, choice.reason(), () -> {
+                MachineFacts facts = MachineProbe.ofThisMachine(transports).probe(config.bind().getAddress(), nic);
+                return ProbeCommand.json(facts, selector.select(facts));
+            });
+        } catch (UsageException e) {
+            server.shutdown(Duration.ZERO);
+            observing.close();
+            throw e;
         }
         // Before the "serving" line, which tells scripts and tests that a SIGHUP is now a reload (the JVM's
         // own answer to it is to exit). One reload at a time, off the signal's thread.
         ConfigReload reload = new ConfigReload(commandLine, settings, config, transport, server);
         ExecutorService reloads = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("zeroedge-reload")
                 .daemon(true).factory());
-        Signal.handle(new Signal("HUP"), signal -> reloads.execute(() -> reloaded(reload.run())));
+        Signal.handle(new Signal("HUP"), signal -> reloads.execute(() -> reloaded(reload.run(), observing)));
         log.info("mode {} ({})", transport.mode(), choice.reason());
         if (connections.fits()) {
             log.info("max connections {} ({})", connections.max(), connections.reason());
@@ -76,6 +93,7 @@ final class ServeCommand {
         }
         log.info("serving {} on http://{}:{}/", config.root().toAbsolutePath().normalize(),
                 config.bind().getHostString(), server.port());
+        observing.logWhat();
 
         CountDownLatch stopped = new CountDownLatch(1);
         Runnable stop = () -> {
@@ -83,6 +101,7 @@ final class ServeCommand {
             Duration grace = server.config().gracePeriod();
             log.info("shutting down: no new connections, up to {} ms for responses in flight", grace.toMillis());
             server.shutdown(grace);
+            observing.close();
             log.info("stopped after {} responses, {} file bytes", server.counters().responses(),
                     server.counters().fileBytes());
             stopped.countDown();
@@ -112,11 +131,19 @@ final class ServeCommand {
     }
 
     /**
-     * What a SIGHUP did, logged: each change applied, each one left for a restart, or why nothing changed.
-     * The one place a reload's outcome is seen, so whatever counts reloads counts it here.
+     * What a SIGHUP did, logged and counted: each change applied, each one left for a restart, or why nothing
+     * changed. The one place a reload's outcome is seen.
      */
-    private static void reloaded(ConfigReload.Outcome outcome) {
+    private static void reloaded(ConfigReload.Outcome outcome, Observability observing) {
         outcome.logTo(log);
+        Reloads counted = observing.reloads();
+        if (counted != null) {
+            if (outcome.failed()) {
+                counted.failed();
+            } else {
+                counted.applied();
+            }
+        }
     }
 
     /** The connection limit, why, and whether the open-file limit holds it. */

@@ -56,7 +56,11 @@ final class ServeFlags {
             live("open-file-cache-valid"),
             live("open-file-cache-inactive"),
             restart("fs-threads"),
-            restart("fs-queue"));
+            restart("fs-queue"),
+            restart("admin"),
+            restart("access-log"),
+            restart("access-log-format"),
+            restart("access-log-queue"));
 
     private static final Map<String, Flag> BY_NAME = ALL.stream()
             .collect(Collectors.toMap(Flag::name, f -> f, (a, b) -> {

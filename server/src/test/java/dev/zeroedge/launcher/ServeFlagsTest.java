@@ -39,7 +39,9 @@ class ServeFlagsTest {
             Map.entry("sendfile-max-chunk", "1m"), Map.entry("inline-body-max", "4k"),
             Map.entry("event-loops", "3"), Map.entry("grace", "3s"), Map.entry("open-file-cache", "100"),
             Map.entry("open-file-cache-valid", "2s"), Map.entry("open-file-cache-inactive", "30s"),
-            Map.entry("fs-threads", "4"), Map.entry("fs-queue", "10"));
+            Map.entry("fs-threads", "4"), Map.entry("fs-queue", "10"), Map.entry("admin", "9145"),
+            Map.entry("access-log", "/tmp/zeroedge-access.log"), Map.entry("access-log-format", "json"),
+            Map.entry("access-log-queue", "100"));
 
     @TempDir
     Path root;

@@ -1,0 +1,204 @@
+package dev.zeroedge.metrics;
+
+import dev.zeroedge.content.StaticSource;
+import dev.zeroedge.files.FileSystemPool;
+import dev.zeroedge.files.OpenFileCache;
+import dev.zeroedge.http.SiteObserver;
+import dev.zeroedge.server.ZeroedgeServer;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.InfoSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.prometheus.metrics.model.snapshots.Quantiles;
+import io.prometheus.metrics.model.snapshots.SummarySnapshot;
+import io.prometheus.metrics.model.snapshots.SummarySnapshot.SummaryDataPointSnapshot;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * Everything {@code GET /metrics} shows, in one registry: the serving traffic ({@link TrafficCounters}), the
+ * connections, the open-file cache, the file-system pool, the mode and why, the reloads, the access log's
+ * drops and the client library's JVM metrics. The zeroedge series are read when a scrape asks, from counters
+ * the server keeps anyway; nothing here runs per request.
+ *
+ * <p>Made in two steps because the observer must exist before the server starts: {@link #observer()} goes
+ * to {@link ZeroedgeServer#start}, then {@link #serving} adds what only the running server knows.
+ */
+public final class ServerMetrics {
+
+    static final String CONTENT_TYPE = PrometheusTextFormatWriter.CONTENT_TYPE;
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final TrafficCounters traffic = new TrafficCounters();
+    private final Reloads reloads = new Reloads(registry);
+    private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+
+    public ServerMetrics() {
+        JvmMetrics.builder().register(registry);
+    }
+
+    /** What the server's connections tell; give it to {@link ZeroedgeServer#start}. */
+    public SiteObserver observer() {
+        return traffic;
+    }
+
+    /** Where the launcher counts configuration reloads. */
+    public Reloads reloads() {
+        return reloads;
+    }
+
+    /** The series of the running {@code server}, whose mode was chosen for {@code reason}. */
+    public ServerMetrics serving(ZeroedgeServer server, String reason) {
+        registry.register(new Collected(server, reason));
+        return this;
+    }
+
+    /** {@code zeroedge_access_log_dropped_total}: lines the access log dropped because its queue was full. */
+    public void countAccessLogDrops(LongSupplier dropped) {
+        CounterWithCallback.builder().name("zeroedge_access_log_dropped")
+                .help("Access-log lines dropped because the writer's queue was full")
+                .callback(callback -> callback.call(dropped.getAsLong()))
+                .register(registry);
+    }
+
+    /** One scrape in the Prometheus text format. */
+    void write(OutputStream out) throws IOException {
+        writer.write(out, registry.scrape());
+    }
+
+    private final class Collected implements MultiCollector {
+        private final ZeroedgeServer server;
+        private final String reason;
+
+        Collected(ZeroedgeServer server, String reason) {
+            this.server = server;
+            this.reason = reason;
+        }
+
+        @Override
+        public MetricSnapshots collect() {
+            long[] t = traffic.sum();
+            List<MetricSnapshot> all = new ArrayList<>();
+            all.add(requests(t));
+            all.add(counter("zeroedge_http_response_body_bytes",
+                    "Response body bytes in the kernel, by how they left: zero_copy (the mode's sender, the bytes never"
+                            + " in user space) or copied (inline bodies, error texts, the mmap and copy baselines)",
+                    List.of(point(t[TrafficCounters.ZERO_COPY_BYTES], "transfer", "zero_copy"),
+                            point(t[TrafficCounters.COPIED_BYTES], "transfer", "copied"))));
+            all.add(counter("zeroedge_http_responses_failed",
+                    "Responses that ended before all of them was in the kernel (the connection closed)",
+                    List.of(point(t[TrafficCounters.FAILED]))));
+            all.add(timeToLastByte(t));
+            all.add(GaugeSnapshot.builder().name("zeroedge_connections_open")
+                    .help("Client connections open now")
+                    .dataPoint(GaugeDataPointSnapshot.builder().value(server.openConnections()).build()).build());
+            all.add(counter("zeroedge_connections_accepted", "Client connections accepted",
+                    List.of(point(t[TrafficCounters.ACCEPTED]))));
+            all.add(counter("zeroedge_connections_refused",
+                    "Client connections refused with 503 because the connection limit was reached",
+                    List.of(point(t[TrafficCounters.REFUSED]))));
+            List<CounterDataPointSnapshot> timeouts = new ArrayList<>();
+            for (SiteObserver.Timeout timeout : SiteObserver.Timeout.values()) {
+                timeouts.add(point(t[TrafficCounters.TIMED_OUT + timeout.ordinal()], "timeout",
+                        timeout.name().toLowerCase(Locale.ROOT)));
+            }
+            all.add(counter("zeroedge_connections_timed_out",
+                    "Client connections closed by a timeout: header (408), idle keep-alive, send (no progress)",
+                    timeouts));
+            if (server.source() instanceof StaticSource source) {
+                openFileCache(all, source.openFileCache().counts());
+            }
+            fileSystemPool(all, server.fileSystemPool());
+            all.add(InfoSnapshot.builder().name("zeroedge_mode")
+                    .help("The mode serving and why it was chosen")
+                    .dataPoint(InfoSnapshot.InfoDataPointSnapshot.builder()
+                            .labels(Labels.of("mode", server.mode().userName(), "reason", reason)).build())
+                    .build());
+            return new MetricSnapshots(all);
+        }
+
+        private static MetricSnapshot requests(long[] t) {
+            List<CounterDataPointSnapshot> points = new ArrayList<>();
+            for (int m = 0; m < TrafficCounters.METHODS.size(); m++) {
+                for (int c = 0; c < TrafficCounters.CODES; c++) {
+                    long n = t[TrafficCounters.REQUESTS + m * TrafficCounters.CODES + c];
+                    if (n > 0) {
+                        int code = TrafficCounters.LOWEST_CODE + c;
+                        points.add(point(n, "method", TrafficCounters.METHODS.get(m), "status_class",
+                                code / 100 + "xx", "code", Integer.toString(code)));
+                    }
+                }
+            }
+            return counter("zeroedge_http_requests",
+                    "Requests answered (responses ended, failed ones too), by method, status class and status code;"
+                            + " a response to no request (a refused head, a 408) has method unknown", points);
+        }
+
+        private static MetricSnapshot timeToLastByte(long[] t) {
+            long[] counts = new long[TrafficCounters.BOUNDS.length];
+            long total = 0;
+            for (int i = 0; i < counts.length; i++) {
+                counts[i] = t[TrafficCounters.BUCKETS + i];
+                total += counts[i];
+            }
+            double sum = (double) t[TrafficCounters.NANOS_SUM] / TimeUnit.SECONDS.toNanos(1);
+            return HistogramSnapshot.builder().name("zeroedge_http_time_to_last_byte_seconds")
+                    .help("From a request's turn to the last byte of its response in the kernel (explicit buckets)")
+                    .dataPoint(HistogramDataPointSnapshot.builder()
+                            .classicHistogramBuckets(ClassicHistogramBuckets.of(TrafficCounters.BOUNDS, counts))
+                            .sum(sum).build())
+                    .build();
+        }
+
+        private static void openFileCache(List<MetricSnapshot> all, OpenFileCache.Counts counts) {
+            all.add(GaugeSnapshot.builder().name("zeroedge_open_file_cache_entries")
+                    .help("Names the open-file cache holds")
+                    .dataPoint(GaugeDataPointSnapshot.builder().value(counts.entries()).build()).build());
+            all.add(counter("zeroedge_open_file_cache_hits", "Lookups of a name the open-file cache held",
+                    List.of(point(counts.hits()))));
+            all.add(counter("zeroedge_open_file_cache_misses", "Lookups of a name the open-file cache did not hold",
+                    List.of(point(counts.misses()))));
+            all.add(counter("zeroedge_open_file_cache_evictions", "Names pushed out of the open-file cache by its size",
+                    List.of(point(counts.evictions()))));
+        }
+
+        private static void fileSystemPool(List<MetricSnapshot> all, FileSystemPool pool) {
+            all.add(GaugeSnapshot.builder().name("zeroedge_file_system_queue_depth")
+                    .help("Work waiting for a file-system thread")
+                    .dataPoint(GaugeDataPointSnapshot.builder().value(pool.queued()).build()).build());
+            all.add(SummarySnapshot.builder().name("zeroedge_file_system_wait_seconds")
+                    .help("How long work waited in the file-system queue before a thread took it")
+                    .dataPoint(SummaryDataPointSnapshot.builder().quantiles(Quantiles.EMPTY).count(pool.started())
+                            .sum((double) pool.waitedNanos() / TimeUnit.SECONDS.toNanos(1)).build())
+                    .build());
+        }
+
+        private static CounterSnapshot counter(String name, String help, List<CounterDataPointSnapshot> points) {
+            CounterSnapshot.Builder builder = CounterSnapshot.builder().name(name).help(help);
+            points.forEach(builder::dataPoint);
+            return builder.build();
+        }
+
+        private static CounterDataPointSnapshot point(long value, String... labels) {
+            return CounterDataPointSnapshot.builder().labels(Labels.of(labels)).value(value).build();
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package dev.zeroedge.launcher;
+
+import dev.zeroedge.accesslog.AccessLog;
+import dev.zeroedge.accesslog.LogFormat;
+import dev.zeroedge.cli.Flags;
+import dev.zeroedge.cli.UsageException;
+import dev.zeroedge.http.SiteObserver;
+import dev.zeroedge.metrics.AdminListener;
+import dev.zeroedge.metrics.Reloads;
+import dev.zeroedge.metrics.ServerMetrics;
+import dev.zeroedge.mode.Mode;
+import dev.zeroedge.server.ZeroedgeServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.function.Supplier;
+
+/**
+ * What {@code serve} measures and logs, from its flags: {@code --admin ADDR} (the metrics and the admin
+ * listener; off by default) and {@code --access-log PATH|off} with {@code --access-log-format} and
+ * {@code --access-log-queue}. Both are observers of the site; with neither, the server measures nothing.
+ * SIGUSR1 reopens the access log.
+ */
+final class Observability implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger("zeroedge");
+
+    private final ServerMetrics metrics;
+    private final InetSocketAddress adminAddress;
+    private final AccessLog accessLog;
+    private AdminListener admin;
+
+    private Observability(ServerMetrics metrics, InetSocketAddress adminAddress, AccessLog accessLog) {
+        this.metrics = metrics;
+        this.adminAddress = adminAddress;
+        this.accessLog = accessLog;
+    }
+
+    /** Reads the flags and opens the access log (before the server starts: its observer goes to the site). */
+    static Observability of(Flags flags, Mode mode) throws UsageException {
+        InetSocketAddress adminAddress = null;
+        if (flags.has("admin")) {
+            try {
+                adminAddress = AdminListener.address(flags.string("admin", null));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--admin " + flags.string("admin", null) + ": " + e.getMessage());
+            }
+        }
+        LogFormat format;
+        try {
+            format = LogFormat.parse(flags.string("access-log-format", "combined"));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--access-log-format: " + e.getMessage());
+        }
+        int queue = flags.integer("access-log-queue", AccessLog.DEFAULT_QUEUE, 1, 10_000_000);
+        String path = flags.string("access-log", "off");
+        AccessLog accessLog = null;
+        if (!path.equals("off")) {
+            try {
+                accessLog = new AccessLog(Path.of(path), format, mode.userName(), queue);
+            } catch (IOException e) {
+                throw new UsageException("--access-log " + path + ": cannot open: " + e.getMessage());
+            }
+        }
+        return new Observability(adminAddress == null ? null : new ServerMetrics(), adminAddress, accessLog);
+    }
+
+    /** What the site tells of its responses: the metrics, the access log, both or none (null). */
+    SiteObserver observer() {
+        return SiteObserver.both(metrics == null ? null : metrics.observer(), accessLog);
+    }
+
+    /** Where a configuration reload is counted; null without {@code --admin}. */
+    Reloads reloads() {
+        return metrics == null ? null : metrics.reloads();
+    }
+
+    /**
+     * The server runs: binds the admin listener, whose {@code /probe} answers with {@code probeJson}, and
+     * lets SIGUSR1 reopen the access log.
+     */
+    void serving(ZeroedgeServer server, String reason, Supplier<String> probeJson) throws UsageException {
+        if (accessLog != null) {
+            Signal.handle(new Signal("USR1"), signal -> accessLog.reopen());
+        }
+        if (metrics == null) {
+            return;
+        }
+        metrics.serving(server, reason);
+        if (accessLog != null) {
+            metrics.countAccessLogDrops(accessLog::dropped);
+        }
+        try {
+            admin = AdminListener.start(adminAddress, server, metrics, probeJson);
+        } catch (IOException e) {
+            throw new UsageException("--admin: " + e.getMessage());
+        }
+    }
+
+    /** One line per thing observed, after the "serving" line. */
+    void logWhat() {
+        if (admin != null) {
+            log.info("admin on http://{}:{}/ (/metrics, /healthz, /probe)", admin.address().getHostString(),
+                    admin.address().getPort());
+        }
+        if (accessLog != null) {
+            log.info("access log {} ({}; SIGUSR1 reopens it)", accessLog.path(), accessLog.format());
+        }
+    }
+
+    /** After the server stopped: the admin listener closes, the access log writes what it has. */
+    @Override
+    public void close() {
+        if (admin != null) {
+            admin.close();
+        }
+        if (accessLog != null) {
+            accessLog.close();
+            if (accessLog.dropped() > 0) {
+                log.warn("access log: {} lines dropped while its queue was full", accessLog.dropped());
+            }
+        }
+    }
+}
