@@ -91,8 +91,9 @@ public final class AdminListener implements AutoCloseable {
         if (number < 0 || number > 65535) {
             throw new IllegalArgumentException("port out of range: " + spec);
         }
-        InetSocketAddress address = host == null ? new InetSocketAddress(InetAddress.getLoopbackAddress(), number)
-                : new InetSocketAddress(host, number);
+        // The loopback address by its number, so that messages and the log say 127.0.0.1, not localhost.
+        InetSocketAddress address = new InetSocketAddress(
+                host == null ? InetAddress.getLoopbackAddress().getHostAddress() : host, number);
         if (address.isUnresolved()) {
             throw new IllegalArgumentException(host + " is not an address of this machine");
         }

@@ -89,6 +89,31 @@ class CommandLineTest {
     }
 
     @Test
+    void badObservingValues() {
+        assertEquals(2, run("serve", "--root", root.toString(), "--admin", "x:port"));
+        assertOneLineError("--admin x:port: not a port: x:port");
+        assertEquals(2, run("serve", "--root", root.toString(), "--admin", "70000"));
+        assertOneLineError("--admin 70000: port out of range: 70000");
+        assertEquals(2, run("serve", "--root", root.toString(), "--access-log-format", "xml"));
+        assertOneLineError("--access-log-format: unknown access-log format xml (known: combined, json)");
+        assertEquals(2, run("serve", "--root", root.toString(), "--access-log-queue", "0"));
+        assertOneLineError("--access-log-queue must be between 1 and 10000000: 0");
+        assertEquals(2, run("serve", "--root", root.toString(), "--mode", "nio-sendfile", "--access-log",
+                root.resolve("absent").resolve("access.log").toString()));
+        assertOneLineError("--access-log " + root.resolve("absent").resolve("access.log") + ": cannot open: ");
+    }
+
+    /** The admin port is taken: the server that already listens stops again, and the error is one line. */
+    @Test
+    void adminPortInUse() throws IOException {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            assertEquals(2, run("serve", "--root", root.toString(), "--bind", "127.0.0.1", "--port", "0",
+                    "--mode", "nio-sendfile", "--admin", Integer.toString(taken.getLocalPort())));
+            assertOneLineError("--admin: cannot listen on 127.0.0.1:" + taken.getLocalPort());
+        }
+    }
+
+    @Test
     void portInUse() throws IOException {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             assertEquals(2, run("serve", "--root", root.toString(), "--bind", "127.0.0.1",
