@@ -36,6 +36,7 @@ final class CheckConfigCommand {
             throw new UsageException("check-config needs --config FILE");
         }
         ServeSettings settings = ServeSettings.read(commandLine);
+        Observability.check(settings.flags());
         Transports transports = Transports.load();
         ModeSelector.Choice choice = settings.choose(transports);
         try {

@@ -42,21 +42,9 @@ final class Observability implements AutoCloseable {
 
     /** Reads the flags and opens the access log (before the server starts: its observer goes to the site). */
     static Observability of(Flags flags, Mode mode) throws UsageException {
-        InetSocketAddress adminAddress = null;
-        if (flags.has("admin")) {
-            try {
-                adminAddress = AdminListener.address(flags.string("admin", null));
-            } catch (IllegalArgumentException e) {
-                throw new UsageException("--admin " + flags.string("admin", null) + ": " + e.getMessage());
-            }
-        }
-        LogFormat format;
-        try {
-            format = LogFormat.parse(flags.string("access-log-format", "combined"));
-        } catch (IllegalArgumentException e) {
-            throw new UsageException("--access-log-format: " + e.getMessage());
-        }
-        int queue = flags.integer("access-log-queue", AccessLog.DEFAULT_QUEUE, 1, 10_000_000);
+        InetSocketAddress adminAddress = adminAddress(flags);
+        LogFormat format = format(flags);
+        int queue = queue(flags);
         String path = flags.string("access-log", "off");
         AccessLog accessLog = null;
         if (!path.equals("off")) {
@@ -67,6 +55,39 @@ final class Observability implements AutoCloseable {
             }
         }
         return new Observability(adminAddress == null ? null : new ServerMetrics(), adminAddress, accessLog);
+    }
+
+    /** The values of these flags, checked without opening anything: what check-config asks of them. */
+    static void check(Flags flags) throws UsageException {
+        adminAddress(flags);
+        format(flags);
+        queue(flags);
+    }
+
+    private static InetSocketAddress adminAddress(Flags flags) throws UsageException {
+        if (!flags.has("admin")) {
+            return null;
+        }
+        try {
+            return AdminListener.address(flags.string("admin", null));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(flags.where("admin") + " " + flags.string("admin", null) + ": " + e.getMessage());
+        }
+    }
+
+    private static LogFormat format(Flags flags) throws UsageException {
+        try {
+            return LogFormat.parse(flags.string("access-log-format", "combined"));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(flags.where("access-log-format") + ": " + e.getMessage());
+        }
+    }
+
+    /** The settings' flags collect their problems (see {@link ServeSettings}): this one is thrown at once. */
+    private static int queue(Flags flags) throws UsageException {
+        int queue = flags.integer("access-log-queue", AccessLog.DEFAULT_QUEUE, 1, 10_000_000);
+        flags.throwProblems();
+        return queue;
     }
 
     /** What the site tells of its responses: the metrics, the access log, both or none (null). */
