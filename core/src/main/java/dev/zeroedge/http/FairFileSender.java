@@ -1,6 +1,7 @@
 package dev.zeroedge.http;
 
 import dev.zeroedge.files.FileSystemPool;
+import dev.zeroedge.files.GrowingBody;
 import dev.zeroedge.files.OpenFile;
 import dev.zeroedge.files.PageCache;
 import dev.zeroedge.transport.FileSender;
@@ -49,6 +50,11 @@ import java.util.concurrent.TimeUnit;
  * answers 503 with Retry-After); past its first bytes it asks the pool again every
  * {@link #BUSY_RETRY_MILLIS} ms, which the send timeout bounds, as it bounds any response that makes no
  * progress.
+ *
+ * <p>A body still being written ({@link OpenFile#growing}: an edge cache's fill) is sent the same way, slice
+ * by slice, each slice no longer than what is on disk; past that the head (if still here) goes out alone and
+ * the run waits for the writer's next growth, which wakes it on this loop. A body that ends short fails the
+ * response, so the connection closes before its Content-Length: never a short body that looks complete.
  */
 public final class FairFileSender {
 
@@ -115,7 +121,7 @@ public final class FairFileSender {
         if (length == 0) {
             return ctx.writeAndFlush(head);
         }
-        if (length <= inlineBodyMax) {
+        if (length <= inlineBodyMax && whollyReadable(file, offset + length)) {
             if (file.body() != null || RecentlyHot.holds(file, offset, length)) {
                 return sendInline(ctx, head, file, offset, (int) length);
             }
@@ -126,6 +132,12 @@ public final class FairFileSender {
         ChannelPromise promise = ctx.newPromise();
         new Run(ctx, head, file.retain(), offset, offset + length, progress, first, promise).next();
         return promise;
+    }
+
+    /** Whether bytes up to {@code end} are in the file: always, but for a body still being written. */
+    private static boolean whollyReadable(OpenFile file, long end) {
+        GrowingBody growing = file.growing();
+        return growing == null || growing.readable() >= end;
     }
 
     /**
@@ -271,6 +283,17 @@ public final class FairFileSender {
                     return;
                 }
                 sliceLength = Math.min(maxSlice, end - position);
+                GrowingBody growing = file.growing();
+                if (growing != null) {
+                    long readable = growing.readable();
+                    if (readable <= position) {
+                        if (!awaitGrowth(growing)) {
+                            return;
+                        }
+                        continue;
+                    }
+                    sliceLength = Math.min(sliceLength, readable - position);
+                }
                 if (slicesReadOnLoop && !RecentlyHot.holds(file, position, sliceLength)) {
                     // Refused only while the head is still here: nothing of this response is out yet.
                     warm(ctx, file, position, sliceLength, first && head != null, () -> {
@@ -283,6 +306,40 @@ public final class FairFileSender {
                 if (!sendSlice()) {
                     return;
                 }
+            }
+        }
+
+        /**
+         * Nothing past {@code position} is in the file yet: true when the body has ended meanwhile (go on:
+         * {@code next} sees the new length or fails), else the head goes out alone, so the client has it as
+         * soon as the source does, and the next growth of the file continues this body on its loop.
+         */
+        private boolean awaitGrowth(GrowingBody growing) {
+            if (growing.failure() != null) {
+                fail(new EOFException(file.path() + " ended at " + growing.readable() + " of " + file.length()
+                        + " bytes: " + growing.failure().getMessage()));
+                return false;
+            }
+            if (growing.whenPast(position, ctx.executor(), this::grown)) {
+                if (growing.readable() <= position && growing.failure() == null) {
+                    fail(new EOFException(file.path() + " complete at " + growing.readable() + " bytes, "
+                            + "short of " + end));
+                    return false;
+                }
+                return true;
+            }
+            if (head != null) {
+                ctx.writeAndFlush(head);
+                head = null;
+            }
+            return false;
+        }
+
+        private void grown() {
+            if (ctx.channel().isActive()) {
+                next();
+            } else {
+                fail(new ClosedChannelException());
             }
         }
 

@@ -31,6 +31,12 @@ public interface Transport {
     /** The listening channel class that belongs to {@link #ioHandlerFactory()}. */
     Class<? extends ServerChannel> serverChannelClass();
 
+    /**
+     * The client channel class that belongs to {@link #ioHandlerFactory()}: connections a content source
+     * opens itself (the edge cache's to its origin) run on the server's own event loops and transport.
+     */
+    Class<? extends io.netty.channel.socket.SocketChannel> socketChannelClass();
+
     /** The one place that knows how a byte range of an open file goes out on this transport's channels. */
     FileSender fileSender();
 

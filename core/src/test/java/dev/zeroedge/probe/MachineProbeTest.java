@@ -311,6 +311,11 @@ class MachineProbeTest {
         }
 
         @Override
+        public Class<? extends io.netty.channel.socket.SocketChannel> socketChannelClass() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
         public FileSender fileSender() {
             throw new UnsupportedOperationException();
         }

@@ -1,5 +1,7 @@
 package dev.zeroedge.launcher;
 
+import dev.zeroedge.cache.CacheConfig;
+import dev.zeroedge.cache.EdgeCache;
 import dev.zeroedge.cli.Flags;
 import dev.zeroedge.cli.UsageException;
 import dev.zeroedge.files.FileSystemPool;
@@ -39,7 +41,8 @@ final class ServeCommand {
             "max-header-size", "max-headers", "header-timeout", "idle-timeout", "send-timeout", "max-connections",
             "sendfile-max-chunk", "event-loops", "grace", "nic", "uring-min-kernel", "open-file-cache",
             "open-file-cache-valid", "open-file-cache-inactive", "inline-body-max", "send-buffer", "fs-threads",
-            "fs-queue");
+            "fs-queue", "origin", "cache-dir", "cache-max-size", "origin-connect-timeout",
+            "origin-first-byte-timeout", "origin-idle-timeout");
     /** {@link System#nanoTime} can be any long; this one stands for "no stop signal yet". */
     private static final long NO_SIGNAL_YET = Long.MIN_VALUE;
     private static final Set<String> BOOLEANS = Set.of("serve-dotfiles");
@@ -51,7 +54,8 @@ final class ServeCommand {
         Flags flags = Flags.parse(args, 1, VALUED, BOOLEANS);
         int eventLoops = flags.integer("event-loops", 0, 0, 1024);
         int openFileCache = flags.integer("open-file-cache", OpenFileCache.DEFAULT_CAPACITY, 0, 1_000_000);
-        ServerConfig configured = config(flags, eventLoops, openFileCache);
+        CacheConfig cache = cacheConfig(flags);
+        ServerConfig configured = config(flags, eventLoops, openFileCache, cache);
         String requested = flags.string("mode", "auto");
         ModeSelector selector = new ModeSelector(ProbeCommand.uringMinKernel(flags));
         Transports transports = Transports.load();
@@ -71,7 +75,9 @@ final class ServeCommand {
         ServerConfig config = configured.withLimits(configured.limits().withMaxConnections(connections.max()));
         ZeroedgeServer server;
         try {
-            server = ZeroedgeServer.start(config, transport);
+            server = cache == null ? ZeroedgeServer.start(config, transport)
+                    : ZeroedgeServer.start(config, transport, (c, opener, pool) -> EdgeCache.open(cache,
+                            transport.socketChannelClass(), pool, c.serveDotfiles()));
         } catch (IOException e) {
             throw new UsageException(e.getMessage());
         }
@@ -81,8 +87,14 @@ final class ServeCommand {
         } else {
             log.warn("max connections {} ({})", connections.max(), connections.reason());
         }
-        log.info("serving {} on http://{}:{}/", config.root().toAbsolutePath().normalize(),
-                config.bind().getHostString(), server.port());
+        if (cache == null) {
+            log.info("serving {} on http://{}:{}/", config.root().toAbsolutePath().normalize(),
+                    config.bind().getHostString(), server.port());
+        } else {
+            log.info("caching http://{} in {} (at most {} bytes) on http://{}:{}/", cache.originAuthority(),
+                    cache.directory().toAbsolutePath().normalize(), cache.maxSize(), config.bind().getHostString(),
+                    server.port());
+        }
 
         CountDownLatch stopped = new CountDownLatch(1);
         long graceMillis = config.gracePeriod().toMillis();
@@ -165,12 +177,55 @@ final class ServeCommand {
                 false);
     }
 
-    /** The configuration; the connection limit is the default's until {@link #maxConnections} has its answer. */
-    private static ServerConfig config(Flags flags, int eventLoops, int openFileCache) throws UsageException {
-        if (!flags.has("root")) {
-            throw new UsageException("--root DIR is required");
+    /**
+     * {@code --origin URL --cache-dir DIR} and the cache's other flags, or null without {@code --origin}; the cache
+     * flags without it, or with {@code --root}, are a usage error.
+     */
+    static CacheConfig cacheConfig(Flags flags) throws UsageException {
+        if (!flags.has("origin")) {
+            for (String name : new String[] {"cache-dir", "cache-max-size", "origin-connect-timeout",
+                    "origin-first-byte-timeout", "origin-idle-timeout"}) {
+                if (flags.has(name)) {
+                    throw new UsageException("--" + name + " needs --origin");
+                }
+            }
+            return null;
         }
-        Path root = Path.of(flags.string("root", null));
+        if (flags.has("root")) {
+            throw new UsageException("--origin and --root exclude each other: a server caches an origin or"
+                    + " publishes a directory");
+        }
+        if (!flags.has("cache-dir")) {
+            throw new UsageException("--origin needs --cache-dir DIR");
+        }
+        CacheConfig cache;
+        try {
+            cache = CacheConfig.of(flags.string("origin", null), Path.of(flags.string("cache-dir", null)));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--origin: " + e.getMessage());
+        }
+        return cache.withMaxSize(flags.size("cache-max-size", CacheConfig.DEFAULT_MAX_SIZE, 1, Long.MAX_VALUE))
+                .withTimeouts(flags.duration("origin-connect-timeout", CacheConfig.DEFAULT_CONNECT_TIMEOUT),
+                        flags.duration("origin-first-byte-timeout", CacheConfig.DEFAULT_FIRST_BYTE_TIMEOUT),
+                        flags.duration("origin-idle-timeout", CacheConfig.DEFAULT_IDLE_TIMEOUT));
+    }
+
+    /**
+     * The configuration; the connection limit is the default's until {@link #maxConnections} has its answer. An
+     * edge cache ({@code cache} not null) has no document root: the cache directory stands in for it.
+     */
+    private static ServerConfig config(Flags flags, int eventLoops, int openFileCache, CacheConfig cache)
+            throws UsageException {
+        if (cache != null) {
+            try {
+                Files.createDirectories(cache.directory());
+            } catch (IOException e) {
+                throw new UsageException("--cache-dir " + cache.directory() + " cannot be created: " + e.getMessage());
+            }
+        } else if (!flags.has("root")) {
+            throw new UsageException("--root DIR is required (or --origin URL with --cache-dir DIR)");
+        }
+        Path root = cache != null ? cache.directory() : Path.of(flags.string("root", null));
         if (!Files.isDirectory(root)) {
             throw new UsageException("--root " + root + " is not a directory");
         }

@@ -1,0 +1,465 @@
+package dev.zeroedge.cache;
+
+import dev.zeroedge.content.Answer;
+import dev.zeroedge.content.Description;
+import dev.zeroedge.content.Representation;
+import dev.zeroedge.files.GrowingBody;
+import dev.zeroedge.files.OpenFile;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One origin fetch of one object, and every client waiting for it. Its states, named as they are:
+ *
+ * <ul>
+ * <li>{@link State#ASKING}: the request is on its way; clients that miss the same key attach and wait (no
+ *     timer, no polling).
+ * <li>{@link State#FILLING}: the head is in; each attached client has been answered with a representation
+ *     whose body is the temporary file, still growing ({@link GrowingBody}); a client that attaches now is
+ *     answered at once and starts from byte 0 of the file. Body bytes go from the origin into the file on the
+ *     file-system threads, one write per read of the socket; the origin is read again only when that write is
+ *     done (backpressure), and each write on disk wakes the senders waiting on the file. No client's speed
+ *     enters here: clients read the file, never the fill.
+ * <li>{@link State#DONE}: the body is complete, committed when it may be stored (then the index knows it) and
+ *     otherwise deleted; no one attaches any more.
+ * <li>{@link State#FAILED}: the origin could not be asked (the waiters get 502 or 504) or cut the body short
+ *     (the senders of the growing file fail, so their connections close before their Content-Length); nothing
+ *     is stored.
+ * </ul>
+ *
+ * <p>When the head says the response is not to be shared (private, to an Authorization, with Set-Cookie or
+ * Vary), only the client that caused the fetch gets it; each other waiter asks the origin alone, as Pingora's
+ * lock gives up. An origin response without a Content-Length (chunked) is filled whole before anyone is
+ * answered (relaying it while it fills comes later).
+ *
+ * <p>Fill events run on the loop of the origin connection; clients attach from any loop, under the fill's lock.
+ */
+final class Fill implements OriginClient.Exchange {
+
+    private static final Logger log = LoggerFactory.getLogger(Fill.class);
+    private static final long BUSY_RETRY_MILLIS = 10;
+
+    enum State { ASKING, FILLING, DONE, FAILED }
+
+    /** A client waiting for this fill: its promise, and whether it is the one that caused the fetch. */
+    private record Waiter(Promise<Answer> answer, boolean owner, Runnable alone) {
+    }
+
+    private final EdgeCache cache;
+    private final CacheKey key;
+    private final String hash;
+    private final boolean authorization;
+    private final List<Waiter> waiting = new ArrayList<>();
+    private State state = State.ASKING;
+
+    // Set when the head is in (on the origin loop), read by attach under the lock.
+    private Description owners;
+    private Description joiners;
+    private OpenFile reader;
+
+    // Origin loop only.
+    private EventLoop loop;
+    private OriginClient.Reads reads;
+    private StoragePolicy.Decision decision;
+    private StoredObject object;
+    private GrowingBody growth;
+    private Store.Temp temp;
+    private final List<ByteBuf> pending = new ArrayList<>();
+    private long written;
+    private boolean writing;
+    private boolean ended;
+    /** Another status than 200: the body is read and dropped. */
+    private boolean drainOnly;
+
+    Fill(EdgeCache cache, CacheKey key, String hash, boolean authorization) {
+        this.cache = cache;
+        this.key = key;
+        this.hash = hash;
+        this.authorization = authorization;
+    }
+
+    synchronized State state() {
+        return state;
+    }
+
+    /**
+     * Adds a client: answered at once when the head is in, else when it comes. False when the fill takes no
+     * one any more (done or failed): the caller looks again.
+     */
+    boolean attach(Promise<Answer> answer, boolean owner, Runnable alone) {
+        Representation now;
+        synchronized (this) {
+            if (state == State.DONE || state == State.FAILED) {
+                return false;
+            }
+            if (state == State.ASKING || reader == null) {
+                waiting.add(new Waiter(answer, owner, alone));
+                return true;
+            }
+            if (joiners == null && !owner) {
+                waiting.add(new Waiter(answer, owner, alone));
+                return true;
+            }
+            now = new Representation(owner ? owners : joiners, reader.retain());
+        }
+        answer(answer, now);
+        return true;
+    }
+
+    /** Sends the request on {@code on}, the loop of the client that caused it. */
+    void start(EventLoop on, EdgeCache.OriginRequest request) {
+        this.loop = on;
+        cache.origin().fetch(on, request::build, this);
+    }
+
+    @Override
+    public void head(HttpResponse response, OriginClient.Reads reads) {
+        this.reads = reads;
+        int status = response.status().code();
+        long now = System.currentTimeMillis();
+        decision = StoragePolicy.decide(status, authorization, response.headers(), now / 1000);
+        if (status != 200 && status != 204) {
+            // Other statuses are answered as zeroedge's own status responses for now (their origin bodies are
+            // not relayed, nor stored); a 204 takes the way of an empty 200.
+            Answer.Status answer = cache.statusFrom(response);
+            List<Waiter> told = end(State.DONE);
+            for (Waiter waiter : told) {
+                if (waiter.owner || decision.shared()) {
+                    answer(waiter.answer, answer);
+                } else {
+                    waiter.alone.run();
+                }
+            }
+            drain();
+            return;
+        }
+        long length = status == 204 ? 0 : HttpUtil.getContentLength(response, -1L);
+        growth = length >= 0 ? new GrowingBody(length) : null;
+        object = cache.describe(key, response, length, now, decision);
+        Future<Void> created = cache.pool().submit(() -> {
+            temp = cache.store().create(hash);
+            if (growth != null) {
+                reader = OpenFile.filling(temp.path(), growth);
+            }
+            return null;
+        }, loop);
+        if (created == null) {
+            fail(Answer.Status.busy("file-system queue full", false), new IOException("file-system queue full"));
+            reads = null;
+            return;
+        }
+        created.addListener(done -> {
+            if (!done.isSuccess()) {
+                log.warn("cannot create a temporary file for {}: {}", key.text(), done.cause().toString());
+                fail(Answer.Status.because(HttpResponseStatus.BAD_GATEWAY, "cache cannot store"), done.cause());
+                return;
+            }
+            if (state() == State.FAILED) {
+                // The origin failed while the file was being made.
+                discard();
+                releaseReader();
+                return;
+            }
+            if (growth != null) {
+                opened();
+            }
+            writeNext();
+        });
+    }
+
+    /** The growing file is open: every waiter is answered, joiners from now on at once. */
+    private void opened() {
+        List<Waiter> told;
+        synchronized (this) {
+            owners = cache.description(object, decision.store() ? "fwd=miss; stored" : "fwd=miss", 0);
+            joiners = decision.shared() ? cache.description(object, "fwd=miss; collapsed", 0) : null;
+            state = State.FILLING;
+            told = new ArrayList<>(waiting);
+            waiting.clear();
+            if (!decision.shared()) {
+                // No one else may have this response: later clients start a fill of their own.
+                state = State.DONE;
+                cache.forget(hash, this);
+            }
+        }
+        for (Waiter waiter : told) {
+            if (waiter.owner || decision.shared()) {
+                answer(waiter.answer, new Representation(waiter.owner ? owners : joiners, reader.retain()));
+            } else {
+                waiter.alone.run();
+            }
+        }
+    }
+
+    @Override
+    public void body(ByteBuf content) {
+        if (drainOnly || state() == State.FAILED) {
+            content.release();
+            return;
+        }
+        pending.add(content);
+    }
+
+    @Override
+    public void endOfBatch() {
+        if (drainOnly) {
+            reads.more();
+        } else {
+            writeNext();
+        }
+    }
+
+    @Override
+    public void end() {
+        if (!drainOnly) {
+            ended = true;
+            writeNext();
+        }
+    }
+
+    /** Writes what has come since the last write, on a file-system thread; then asks the origin for more. */
+    private void writeNext() {
+        if (writing || temp == null || state() == State.FAILED) {
+            return;
+        }
+        if (pending.isEmpty()) {
+            if (ended) {
+                finish();
+            } else if (reads != null) {
+                reads.more();
+            }
+            return;
+        }
+        List<ByteBuf> batch = new ArrayList<>(pending);
+        pending.clear();
+        List<ByteBuffer> buffers = new ArrayList<>();
+        long bytes = 0;
+        for (ByteBuf buf : batch) {
+            for (ByteBuffer b : buf.nioBuffers()) {
+                buffers.add(b);
+            }
+            bytes += buf.readableBytes();
+        }
+        if (growth != null && written + bytes > growth.length()) {
+            release(batch);
+            fault(new IOException("origin sent more than its Content-Length"));
+            return;
+        }
+        long at = written;
+        long size = bytes;
+        ByteBuffer[] array = buffers.toArray(ByteBuffer[]::new);
+        writing = true;
+        Future<Void> wrote = cache.pool().submit(() -> {
+            Store.write(temp, array, at);
+            return null;
+        }, loop);
+        if (wrote == null) {
+            // The file-system queue is full: the origin waits (it is not read meanwhile), then the write is asked again.
+            writing = false;
+            pending.addAll(0, batch);
+            loop.schedule(this::writeNext, BUSY_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            return;
+        }
+        wrote.addListener(done -> {
+            release(batch);
+            writing = false;
+            if (state() == State.FAILED) {
+                discard();
+                return;
+            }
+            if (!done.isSuccess()) {
+                log.warn("writing {} failed: {}", temp.path(), done.cause().toString());
+                fault(done.cause());
+                return;
+            }
+            written = at + size;
+            if (growth != null) {
+                growth.grew(written);
+            }
+            writeNext();
+        });
+    }
+
+    /** Every byte is on disk: readers can finish; then the object is committed (or the file deleted). */
+    private void finish() {
+        if (growth != null) {
+            if (written != growth.length()) {
+                fault(new IOException("origin body ended at " + written + " of " + growth.length() + " bytes"));
+                return;
+            }
+            synchronized (this) {
+                // Whoever comes now is sent a complete object without the origin being asked: a hit.
+                joiners = decision.shared() ? cache.description(object, "hit", 0) : null;
+            }
+            growth.completed();
+        } else {
+            object = cache.withLength(object, written);
+        }
+        boolean store = decision.store();
+        Future<OpenFile> committed = cache.pool().submit(() -> {
+            OpenFile whole = growth == null ? OpenFile.open(temp.path()) : null;
+            if (store) {
+                cache.store().commit(temp, hash, object);
+            } else {
+                cache.store().discard(temp);
+            }
+            return whole;
+        }, loop);
+        if (committed == null) {
+            loop.schedule(this::finish, BUSY_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            return;
+        }
+        committed.addListener(done -> {
+            if (!done.isSuccess()) {
+                log.warn("committing {} failed: {}", key.text(), done.cause().toString());
+                discard();
+                if (growth == null) {
+                    fail(Answer.Status.because(HttpResponseStatus.BAD_GATEWAY, "cache cannot store"), done.cause());
+                } else {
+                    end(State.DONE);
+                    releaseReader();
+                }
+                return;
+            }
+            if (store) {
+                cache.index().put(hash, object);
+            }
+            OpenFile whole = committed.getNow();
+            if (growth == null) {
+                answerWhole(whole);
+            } else {
+                end(State.DONE);
+                releaseReader();
+            }
+        });
+    }
+
+    /** A body without Content-Length, now whole: every waiter is answered from the file. */
+    private void answerWhole(OpenFile whole) {
+        Description owner = cache.description(object, decision.store() ? "fwd=miss; stored" : "fwd=miss", 0);
+        Description joiner = cache.description(object, "fwd=miss; collapsed", 0);
+        List<Waiter> told = end(State.DONE);
+        for (Waiter waiter : told) {
+            if (waiter.owner || decision.shared()) {
+                answer(waiter.answer, new Representation(waiter.owner ? owner : joiner, whole.retain()));
+            } else {
+                waiter.alone.run();
+            }
+        }
+        whole.release();
+    }
+
+    @Override
+    public void failed(OriginClient.Fault fault, Throwable cause) {
+        switch (fault) {
+            case UNREACHABLE -> fail(Answer.Status.because(HttpResponseStatus.BAD_GATEWAY, "origin unreachable"), cause);
+            case NO_FIRST_BYTE -> fail(Answer.Status.because(HttpResponseStatus.GATEWAY_TIMEOUT, "origin timeout"),
+                    cause);
+            case CUT_SHORT -> fault(cause);
+        }
+    }
+
+    /** The body was cut short (or could not be written): readers of the growing file fail, nothing is kept. */
+    private void fault(Throwable cause) {
+        log.info("fill of {} failed at {} bytes: {}", key.text(), written, cause.toString());
+        fail(Answer.Status.because(HttpResponseStatus.BAD_GATEWAY, "origin response cut short"), cause);
+    }
+
+    /** Fails the fill: waiters not yet answered get {@code answer}, a growing body fails, the file goes. */
+    private void fail(Answer.Status answer, Throwable cause) {
+        List<Waiter> told = end(State.FAILED);
+        if (growth != null) {
+            growth.failed(cause);
+        }
+        for (Waiter waiter : told) {
+            answer(waiter.answer, answer);
+        }
+        release(pending);
+        pending.clear();
+        if (!writing) {
+            discard();
+        }
+        releaseReader();
+    }
+
+    /** Deletes the temporary file on a file-system thread (readers that have it open finish). */
+    private void discard() {
+        Store.Temp gone = temp;
+        temp = null;
+        if (gone == null) {
+            return;
+        }
+        Store store = cache.store();
+        if (cache.pool().submit(() -> {
+            store.discard(gone);
+            return null;
+        }, loop) == null) {
+            // A full queue must not leave the file behind: the next free thread of the shared pool takes it.
+            java.util.concurrent.ForkJoinPool.commonPool().execute(() -> store.discard(gone));
+        }
+    }
+
+    /** Ends the fill in {@code end}: no one attaches any more; the waiters not yet answered are returned. */
+    private List<Waiter> end(State end) {
+        List<Waiter> told;
+        synchronized (this) {
+            if (state == State.DONE || state == State.FAILED) {
+                if (end == State.FAILED) {
+                    state = end;
+                }
+                told = new ArrayList<>(waiting);
+                waiting.clear();
+                return told;
+            }
+            state = end;
+            told = new ArrayList<>(waiting);
+            waiting.clear();
+        }
+        cache.forget(hash, this);
+        return told;
+    }
+
+    /** A response not kept (another status): its body is read and dropped, so the connection can be reused. */
+    private void drain() {
+        drainOnly = true;
+        release(pending);
+        pending.clear();
+        reads.more();
+    }
+
+    private void releaseReader() {
+        OpenFile held;
+        synchronized (this) {
+            held = reader;
+            reader = null;
+        }
+        if (held != null) {
+            held.release();
+        }
+    }
+
+    private static void release(List<ByteBuf> buffers) {
+        for (ByteBuf buf : buffers) {
+            buf.release();
+        }
+    }
+
+    private static void answer(Promise<Answer> promise, Answer answer) {
+        if (!promise.trySuccess(answer) && answer instanceof Representation representation) {
+            representation.body().release();
+        }
+    }
+}

@@ -1,0 +1,485 @@
+package dev.zeroedge.cache;
+
+import dev.zeroedge.mode.Mode;
+import dev.zeroedge.server.ServerConfig;
+import dev.zeroedge.server.ZeroedgeServer;
+import dev.zeroedge.testing.LeakRecorder;
+import dev.zeroedge.testing.RawHttp;
+import dev.zeroedge.testing.RawHttp.Response;
+import dev.zeroedge.transport.Transport;
+import dev.zeroedge.transport.Transports;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The edge cache end to end, over real sockets, in one mode per subclass: a zeroedge static server (in this
+ * JVM, on another port) or a {@link ScriptedOrigin} is the origin, and a zeroedge with the cache as its content
+ * source is asked. Inline bodies are off and slices are 64 KiB, so every body goes through the mode's own
+ * sender, slice by slice, and a body that is still filling is sent as it grows.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class EdgeCacheSuite {
+
+    private Path work;
+    private Path originRoot;
+    private ZeroedgeServer staticOrigin;
+    private byte[] clip;
+    private final List<AutoCloseable> running = new ArrayList<>();
+    /** The source of the cache server started last. */
+    private volatile EdgeCache lastCache;
+
+    protected abstract Transport transport();
+
+    @BeforeAll
+    void startOrigin() throws IOException {
+        transport().availability().ensureAvailable();
+        work = Files.createTempDirectory("zeroedge-cache-suite");
+        originRoot = Files.createDirectory(work.resolve("origin"));
+        clip = bytes(300_000, 7);
+        Files.write(originRoot.resolve("clip.bin"), clip);
+        Files.writeString(originRoot.resolve("small.txt"), "small object\n");
+        // Ten days old: heuristically fresh for a day (10 % of its age, capped), as the static server sends no
+        // Cache-Control.
+        for (String name : new String[] {"clip.bin", "small.txt"}) {
+            Files.setLastModifiedTime(originRoot.resolve(name),
+                    FileTime.from(Instant.now().minus(Duration.ofDays(10))));
+        }
+        staticOrigin = ZeroedgeServer.start(ServerConfig.of(originRoot, new InetSocketAddress("127.0.0.1", 0))
+                .withEventLoops(1).withGracePeriod(Duration.ofSeconds(1)),
+                Transports.load().require(Mode.NIO_SENDFILE));
+    }
+
+    @AfterEach
+    void stopCaches() throws Exception {
+        for (AutoCloseable closeable : running.reversed()) {
+            closeable.close();
+        }
+        running.clear();
+    }
+
+    @AfterAll
+    void stopOrigin() throws Exception {
+        staticOrigin.shutdown(Duration.ofSeconds(1));
+        try (Stream<Path> walk = Files.walk(work)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+        assertEquals(List.of(), LeakRecorder.collect(), "Netty buffers leaked");
+    }
+
+    private static byte[] bytes(int length, int seed) {
+        byte[] b = new byte[length];
+        for (int i = 0; i < length; i++) {
+            b[i] = (byte) (i * seed + i / 251);
+        }
+        return b;
+    }
+
+    private Path newCacheDir() throws IOException {
+        return Files.createTempDirectory(work, "cache");
+    }
+
+    private ZeroedgeServer cache(int originPort, Path dir) throws IOException {
+        return cache(originPort, dir, Duration.ofSeconds(5));
+    }
+
+    private ZeroedgeServer cache(int originPort, Path dir, Duration firstByte) throws IOException {
+        Transport transport = transport();
+        CacheConfig config = CacheConfig.of("http://127.0.0.1:" + originPort, dir)
+                .withTimeouts(Duration.ofSeconds(1), firstByte, Duration.ofSeconds(5));
+        ZeroedgeServer server = ZeroedgeServer.start(ServerConfig.of(dir, new InetSocketAddress("127.0.0.1", 0))
+                        .withInlineBodyMax(0).withMaxSlice(64 * 1024).withEventLoops(2)
+                        .withGracePeriod(Duration.ofSeconds(1)),
+                transport, (c, opener, pool) -> lastCache = EdgeCache.open(config, transport.socketChannelClass(),
+                        pool, false));
+        running.add(() -> server.shutdown(Duration.ofSeconds(1)));
+        return server;
+    }
+
+    private ScriptedOrigin scripted(ScriptedOrigin.Script script) throws IOException {
+        ScriptedOrigin origin = new ScriptedOrigin(script);
+        running.add(origin);
+        return origin;
+    }
+
+    private static Response get(ZeroedgeServer server, String path, String... fields) throws IOException {
+        try (RawHttp http = new RawHttp(server.port())) {
+            return http.exchange("GET " + path + " HTTP/1.1\r\nHost: edge.test\r\n"
+                    + String.join("", Arrays.stream(fields).map(f -> f + "\r\n").toList()) + "\r\n");
+        }
+    }
+
+    /** A port on which nothing listens (bound once, then closed). */
+    private static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static List<Path> leftovers(Path cacheDir) throws IOException {
+        try (Stream<Path> files = Files.list(cacheDir.resolve("tmp"))) {
+            return files.toList();
+        }
+    }
+
+    /** The temporary files of failed fills are deleted on a file-system thread: soon, not at once. */
+    private static List<Path> leftoversAfterCleanup(Path cacheDir) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        List<Path> left = leftovers(cacheDir);
+        while (!left.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            left = leftovers(cacheDir);
+        }
+        return left;
+    }
+
+    @Test
+    void missThenHitAsksTheOriginOnceAndAliasesShareTheObject() throws IOException {
+        ZeroedgeServer cache = cache(staticOrigin.port(), newCacheDir());
+        long before = staticOrigin.counters().responses();
+
+        Response miss = get(cache, "/clip.bin");
+        assertEquals("HTTP/1.1 200 OK", miss.statusLine());
+        assertEquals("zeroedge; fwd=miss; stored", miss.header("Cache-Status"));
+        assertEquals("0", miss.header("Age"));
+        assertEquals("300000", miss.header("Content-Length"));
+        assertNotNull(miss.header("Last-Modified"));
+        assertArrayEquals(clip, miss.body());
+
+        Response hit = get(cache, "/clip.bin");
+        assertEquals("HTTP/1.1 200 OK", hit.statusLine());
+        assertEquals("zeroedge; hit", hit.header("Cache-Status"));
+        assertNotNull(hit.header("Age"));
+        assertEquals(miss.header("ETag"), hit.header("ETag"));
+        assertEquals(miss.header("Last-Modified"), hit.header("Last-Modified"));
+        assertArrayEquals(clip, hit.body());
+
+        // Other spellings of the same path are the same object.
+        for (String alias : new String[] {"/%63lip.bin", "//clip.bin", "/x/../clip.bin", "/./clip.bin"}) {
+            Response again = get(cache, alias);
+            assertEquals("zeroedge; hit", again.header("Cache-Status"), alias);
+            assertArrayEquals(clip, again.body(), alias);
+        }
+        assertEquals(1, staticOrigin.counters().responses() - before, "origin asked once");
+    }
+
+    @Test
+    void hitsGetRangesConditionalsAndHeadFromTheLadder() throws IOException {
+        ZeroedgeServer cache = cache(staticOrigin.port(), newCacheDir());
+        Response miss = get(cache, "/clip.bin");
+        assertEquals(200, miss.status());
+
+        Response range = get(cache, "/clip.bin", "Range: bytes=1000-1999");
+        assertEquals("HTTP/1.1 206 Partial Content", range.statusLine());
+        assertEquals("bytes 1000-1999/300000", range.header("Content-Range"));
+        assertEquals("zeroedge; hit", range.header("Cache-Status"));
+        assertArrayEquals(Arrays.copyOfRange(clip, 1000, 2000), range.body());
+
+        Response notModified = get(cache, "/clip.bin", "If-None-Match: " + miss.header("ETag"));
+        assertEquals("HTTP/1.1 304 Not Modified", notModified.statusLine());
+        assertEquals(0, notModified.body().length);
+
+        try (RawHttp http = new RawHttp(cache.port())) {
+            Response head = http.send("HEAD /clip.bin HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals(200, head.status());
+            assertEquals("300000", head.header("Content-Length"));
+            assertEquals("zeroedge; hit", head.header("Cache-Status"));
+            Response next = http.exchange("GET /small.txt HTTP/1.1\r\nHost: edge.test\r\n\r\n");
+            assertEquals("small object\n", next.bodyText());
+        }
+    }
+
+    @Test
+    void theOriginIsAskedForTheObjectWithItsAuthorityForwardedForAndViaAndNoHopByHopFields() throws Exception {
+        byte[] body = "hello".getBytes(StandardCharsets.US_ASCII);
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: 5", "Cache-Control: max-age=60",
+                    "Connection: keep-alive, X-Hop", "X-Hop: secret", "Keep-Alive: timeout=5", "X-End: kept",
+                    "Content-Type: text/plain"));
+            out.write(body);
+            return true;
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        Response r = get(cache, "/a/%62.txt?q=1", "Connection: X-Private", "X-Private: 1", "Range: bytes=0-1",
+                "X-Forwarded-For: 10.0.0.9", "Accept: text/plain");
+        assertEquals(206, r.status());
+        assertEquals("he", r.bodyText());
+        assertEquals("kept", r.header("X-End"));
+        assertNull(r.header("X-Hop"));
+        assertNull(r.header("Keep-Alive"));
+        assertEquals("1.1 zeroedge", r.header("Via"));
+
+        String asked = origin.heads().getFirst();
+        assertTrue(asked.startsWith("GET /a/b.txt?q=1 HTTP/1.1\r\n"), asked);
+        assertTrue(asked.contains("\r\nhost: 127.0.0.1:" + origin.port() + "\r\n")
+                || asked.contains("\r\nHost: 127.0.0.1:" + origin.port() + "\r\n"), asked);
+        assertTrue(asked.toLowerCase().contains("\r\nx-forwarded-for: 10.0.0.9, 127.0.0.1\r\n"), asked);
+        assertTrue(asked.toLowerCase().contains("\r\nvia: 1.1 zeroedge\r\n"), asked);
+        assertTrue(asked.toLowerCase().contains("\r\naccept: text/plain\r\n"), asked);
+        assertFalse(asked.toLowerCase().contains("x-private"), asked);
+        assertFalse(asked.toLowerCase().contains("range"), asked);
+    }
+
+    @Test
+    void twoHundredConcurrentMissesOfASlowObjectAreOneOriginRequest() throws Exception {
+        int clients = 200;
+        byte[] body = bytes(1_000_000, 3);
+        CountDownLatch everyHead = new CountDownLatch(clients);
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: " + body.length, "Cache-Control: max-age=60",
+                    "Content-Type: video/mp4"));
+            out.write(body, 0, 100_000);
+            out.flush();
+            // The rest comes only when every client has its head: they were all served while the fill went on.
+            everyHead.await(30, TimeUnit.SECONDS);
+            out.write(body, 100_000, body.length - 100_000);
+            return true;
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<String> statuses = new ConcurrentLinkedQueue<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            threads.add(Thread.ofVirtual().start(() -> {
+                try (RawHttp http = new RawHttp(cache.port())) {
+                    Response head = http.send("GET /slow.mp4 HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+                    everyHead.countDown();
+                    assertEquals(200, head.status());
+                    assertEquals("1000000", head.header("Content-Length"));
+                    statuses.add(head.header("Cache-Status"));
+                    byte[] got = http.input().readNBytes(body.length);
+                    assertArrayEquals(body, got);
+                } catch (Throwable t) {
+                    everyHead.countDown();
+                    failures.add(t);
+                }
+            }));
+        }
+        for (Thread thread : threads) {
+            thread.join(60_000);
+        }
+        assertEquals(List.of(), List.copyOf(failures));
+        assertEquals(1, origin.requests(), "one origin request for " + clients + " misses");
+        assertEquals(clients, statuses.size());
+        assertEquals(1, statuses.stream().filter("zeroedge; fwd=miss; stored"::equals).count());
+        assertEquals(clients - 1, statuses.stream().filter("zeroedge; fwd=miss; collapsed"::equals).count());
+        Response hit = get(cache, "/slow.mp4");
+        assertEquals("zeroedge; hit", hit.header("Cache-Status"));
+        assertArrayEquals(body, hit.body());
+        assertEquals(1, origin.requests());
+    }
+
+    @Test
+    void aClientJoiningMidFillStartsAtByteZeroFromTheFile() throws Exception {
+        byte[] body = bytes(600_000, 11);
+        CountDownLatch rest = new CountDownLatch(1);
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: " + body.length, "Cache-Control: max-age=60"));
+            out.write(body, 0, 200_000);
+            out.flush();
+            rest.await(30, TimeUnit.SECONDS);
+            out.write(body, 200_000, body.length - 200_000);
+            return true;
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        try (RawHttp first = new RawHttp(cache.port()); RawHttp late = new RawHttp(cache.port())) {
+            Response firstHead = first.send("GET /growing HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals("zeroedge; fwd=miss; stored", firstHead.header("Cache-Status"));
+            // The first client has the part the origin sent: it was sent from the file as it grew.
+            assertArrayEquals(Arrays.copyOfRange(body, 0, 200_000), first.input().readNBytes(200_000));
+
+            Response lateHead = late.send("GET /growing HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals(200, lateHead.status());
+            assertEquals("600000", lateHead.header("Content-Length"));
+            assertEquals("zeroedge; fwd=miss; collapsed", lateHead.header("Cache-Status"));
+            assertArrayEquals(Arrays.copyOfRange(body, 0, 200_000), late.input().readNBytes(200_000));
+
+            rest.countDown();
+            assertArrayEquals(Arrays.copyOfRange(body, 200_000, body.length), first.input().readNBytes(400_000));
+            assertArrayEquals(Arrays.copyOfRange(body, 200_000, body.length), late.input().readNBytes(400_000));
+        }
+        assertEquals(1, origin.requests());
+    }
+
+    @Test
+    void aTruncatedOriginBodyClosesTheClientsBeforeTheirLengthAndIsNotStored() throws Exception {
+        byte[] body = bytes(200_000, 5);
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: " + body.length, "Cache-Control: max-age=60"));
+            out.write(body, 0, 50_000);
+            out.flush();
+            return false; // closed 150,000 bytes early
+        });
+        Path dir = newCacheDir();
+        ZeroedgeServer cache = cache(origin.port(), dir);
+        try (RawHttp http = new RawHttp(cache.port())) {
+            Response head = http.send("GET /cut HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals(200, head.status());
+            assertEquals("200000", head.header("Content-Length"));
+            byte[] got = http.input().readNBytes(body.length);
+            assertTrue(got.length < body.length, "a short body must end with the connection: " + got.length);
+            assertArrayEquals(Arrays.copyOfRange(body, 0, got.length), got);
+        }
+        assertEquals(List.of(), leftoversAfterCleanup(dir));
+        // Not stored: the next request asks the origin again.
+        origin.script((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: " + body.length, "Cache-Control: max-age=60"));
+            out.write(body);
+            return true;
+        });
+        Response whole = get(cache, "/cut");
+        assertEquals("zeroedge; fwd=miss; stored", whole.header("Cache-Status"));
+        assertArrayEquals(body, whole.body());
+        assertEquals(2, origin.requests());
+    }
+
+    @Test
+    void anOriginThatCannotBeReachedIs502() throws IOException {
+        ZeroedgeServer cache = cache(closedPort(), newCacheDir());
+        Response r = get(cache, "/any");
+        assertEquals("HTTP/1.1 502 Bad Gateway", r.statusLine());
+    }
+
+    @Test
+    void anOriginThatResetsBeforeItsHeadIs502() throws IOException {
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            socket.setSoLinger(true, 0);
+            return false;
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        assertEquals(502, get(cache, "/reset").status());
+    }
+
+    @Test
+    void anOriginWithoutAHeadInTimeIs504() throws IOException {
+        CountDownLatch never = new CountDownLatch(1);
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            never.await(10, TimeUnit.SECONDS);
+            return false;
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir(), Duration.ofMillis(300));
+        try {
+            assertEquals("HTTP/1.1 504 Gateway Timeout", get(cache, "/silent").statusLine());
+        } finally {
+            never.countDown();
+        }
+    }
+
+    @Test
+    void aChunkedOriginResponseIsStoredAndServedWithItsLength() throws IOException {
+        byte[] body = bytes(70_000, 17);
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Transfer-Encoding: chunked", "Cache-Control: max-age=60"));
+            for (int at = 0; at < body.length; at += 30_000) {
+                int n = Math.min(30_000, body.length - at);
+                out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(body, at, n);
+                out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            return true;
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        Response miss = get(cache, "/chunked");
+        assertEquals(200, miss.status());
+        assertEquals("70000", miss.header("Content-Length"));
+        assertArrayEquals(body, miss.body());
+        Response hit = get(cache, "/chunked");
+        assertEquals("zeroedge; hit", hit.header("Cache-Status"));
+        assertArrayEquals(body, hit.body());
+        assertEquals(1, origin.requests());
+    }
+
+    @Test
+    void noStoreIsRelayedAndAskedForAgain() throws IOException {
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: 3", "Cache-Control: no-store"));
+            out.write("abc".getBytes(StandardCharsets.US_ASCII));
+            return true;
+        });
+        Path dir = newCacheDir();
+        ZeroedgeServer cache = cache(origin.port(), dir);
+        for (int i = 0; i < 2; i++) {
+            Response r = get(cache, "/private");
+            assertEquals("abc", r.bodyText());
+            assertEquals("zeroedge; fwd=miss", r.header("Cache-Status"));
+        }
+        assertEquals(2, origin.requests());
+    }
+
+    @Test
+    void anOrigin404IsAnsweredAs404() throws IOException {
+        ZeroedgeServer cache = cache(staticOrigin.port(), newCacheDir());
+        assertEquals("HTTP/1.1 404 Not Found", get(cache, "/absent.bin").statusLine());
+    }
+
+    @Test
+    void aRestartFindsCommittedObjectsWithoutTheOriginAndDeletesUnfinishedFills() throws Exception {
+        byte[] body = bytes(150_000, 23);
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: " + body.length, "Cache-Control: max-age=600",
+                    "ETag: \"v1\"", "Content-Type: video/mp4"));
+            out.write(body);
+            return true;
+        });
+        Path dir = newCacheDir();
+        ZeroedgeServer first = cache(origin.port(), dir);
+        assertEquals("zeroedge; fwd=miss; stored", get(first, "/kept.mp4").header("Cache-Status"));
+        // The index has it once its commit (fsync, renames) is done: a client may have every byte a moment before,
+        // and a stop at that moment loses the object (never half of it).
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (lastCache.objects() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(1, lastCache.objects());
+        first.shutdown(Duration.ofSeconds(1));
+        origin.close();
+        // What a crash mid-fill leaves: a temporary body and its metadata in tmp/, a body renamed into place whose
+        // metadata never followed.
+        Files.write(dir.resolve("tmp").resolve("0123456789abcdef0123456789abcdef.77"), bytes(1000, 1));
+        Files.write(dir.resolve("tmp").resolve("0123456789abcdef0123456789abcdef.77.meta"), bytes(10, 1));
+        Path orphan = Files.createDirectories(dir.resolve("ff").resolve("ee")).resolve("ffee0000000000000000000000000000");
+        Files.write(orphan, bytes(100, 2));
+
+        ZeroedgeServer second = cache(closedPort(), dir);
+        Response hit = get(second, "/kept.mp4");
+        assertEquals("HTTP/1.1 200 OK", hit.statusLine());
+        assertEquals("zeroedge; hit", hit.header("Cache-Status"));
+        assertEquals("\"v1\"", hit.header("ETag"));
+        assertEquals("video/mp4", hit.header("Content-Type"));
+        assertArrayEquals(body, hit.body());
+        assertEquals(List.of(), leftovers(dir));
+        assertFalse(Files.exists(orphan), "a body without metadata is no object");
+        assertEquals(502, get(second, "/not-kept").status());
+    }
+}
