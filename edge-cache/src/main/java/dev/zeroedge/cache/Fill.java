@@ -54,6 +54,10 @@ final class Fill implements OriginClient.Exchange {
 
     enum State { ASKING, FILLING, DONE, FAILED }
 
+    /** The temporary file of a fill, and the growing file its clients read. */
+    private record Created(Store.Temp temp, OpenFile reader) {
+    }
+
     /** A client waiting for this fill: its promise, and whether it is the one that caused the fetch. */
     private record Waiter(Promise<Answer> answer, boolean owner, Runnable alone) {
     }
@@ -149,12 +153,16 @@ final class Fill implements OriginClient.Exchange {
         long length = status == 204 ? 0 : HttpUtil.getContentLength(response, -1L);
         growth = length >= 0 ? new GrowingBody(length) : null;
         object = cache.describe(key, response, length, now, decision);
-        Future<Void> created = cache.pool().submit(() -> {
-            temp = cache.store().create(hash);
-            if (growth != null) {
-                reader = OpenFile.filling(temp.path(), growth);
+        GrowingBody growing = growth;
+        Store store = cache.store();
+        Future<Created> created = cache.pool().submit(() -> {
+            Store.Temp made = store.create(hash);
+            try {
+                return new Created(made, growing == null ? null : OpenFile.filling(made.path(), growing));
+            } catch (IOException | RuntimeException e) {
+                store.discard(made);
+                throw e;
             }
-            return null;
         }, loop);
         if (created == null) {
             fail(Answer.Status.busy("file-system queue full", false), new IOException("file-system queue full"));
@@ -162,6 +170,13 @@ final class Fill implements OriginClient.Exchange {
             return;
         }
         created.addListener(done -> {
+            if (done.isSuccess()) {
+                // Taken over here, on the origin loop, that alone reads and writes the fill's own fields.
+                temp = created.getNow().temp();
+                synchronized (this) {
+                    reader = created.getNow().reader();
+                }
+            }
             if (!done.isSuccess()) {
                 log.warn("cannot create a temporary file for {}: {}", key.text(), done.cause().toString());
                 fail(Answer.Status.because(HttpResponseStatus.BAD_GATEWAY, "cache cannot store"), done.cause());

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.channel.pool.AbstractChannelPoolHandler;
+import io.netty.channel.pool.ChannelHealthChecker;
 import io.netty.channel.pool.ChannelPool;
 import io.netty.channel.pool.FixedChannelPool;
 import io.netty.channel.socket.SocketChannel;
@@ -98,8 +99,9 @@ final class OriginClient implements AutoCloseable {
         pool.acquire().addListener((Future<Channel> acquired) -> {
             if (!acquired.isSuccess()) {
                 Throwable cause = acquired.cause();
-                exchange.failed(cause instanceof ConnectTimeoutException ? Fault.NO_FIRST_BYTE : Fault.UNREACHABLE,
-                        cause);
+                boolean timedOut = cause instanceof ConnectTimeoutException
+                        || cause instanceof java.util.concurrent.TimeoutException;
+                exchange.failed(timedOut ? Fault.NO_FIRST_BYTE : Fault.UNREACHABLE, cause);
                 return;
             }
             Channel channel = acquired.getNow();
@@ -127,7 +129,9 @@ final class OriginClient implements AutoCloseable {
                 channel.pipeline().addLast("idle", new IdleStateHandler(config.idleTimeout().toMillis(), 0, 0,
                         TimeUnit.MILLISECONDS));
             }
-        }, config.maxOriginConnections(), 4 * config.maxOriginConnections());
+        }, ChannelHealthChecker.ACTIVE, FixedChannelPool.AcquireTimeoutAction.FAIL,
+                // Waiting for a free connection counts against the first byte: a full pool answers 504, not never.
+                config.firstByteTimeout().toMillis(), config.maxOriginConnections(), 4 * config.maxOriginConnections());
     }
 
     /** One request and its response on one pooled connection. */

@@ -114,9 +114,13 @@ public abstract class EdgeCacheSuite {
     }
 
     private ZeroedgeServer cache(int originPort, Path dir, Duration firstByte) throws IOException {
+        return cache(originPort, dir, firstByte, CacheConfig.DEFAULT_MAX_SIZE);
+    }
+
+    private ZeroedgeServer cache(int originPort, Path dir, Duration firstByte, long maxSize) throws IOException {
         Transport transport = transport();
         CacheConfig config = CacheConfig.of("http://127.0.0.1:" + originPort, dir)
-                .withTimeouts(Duration.ofSeconds(1), firstByte, Duration.ofSeconds(5));
+                .withTimeouts(Duration.ofSeconds(1), firstByte, Duration.ofSeconds(5)).withMaxSize(maxSize);
         ZeroedgeServer server = ZeroedgeServer.start(ServerConfig.of(dir, new InetSocketAddress("127.0.0.1", 0))
                         .withInlineBodyMax(0).withMaxSlice(64 * 1024).withEventLoops(2)
                         .withGracePeriod(Duration.ofSeconds(1)),
@@ -334,16 +338,19 @@ public abstract class EdgeCacheSuite {
     @Test
     void aTruncatedOriginBodyClosesTheClientsBeforeTheirLengthAndIsNotStored() throws Exception {
         byte[] body = bytes(200_000, 5);
+        CountDownLatch clientHasHead = new CountDownLatch(1);
         ScriptedOrigin origin = scripted((head, out, socket) -> {
             out.write(ScriptedOrigin.head("200 OK", "Content-Length: " + body.length, "Cache-Control: max-age=60"));
             out.write(body, 0, 50_000);
             out.flush();
+            clientHasHead.await(10, TimeUnit.SECONDS);
             return false; // closed 150,000 bytes early
         });
         Path dir = newCacheDir();
         ZeroedgeServer cache = cache(origin.port(), dir);
         try (RawHttp http = new RawHttp(cache.port())) {
             Response head = http.send("GET /cut HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+            clientHasHead.countDown();
             assertEquals(200, head.status());
             assertEquals("200000", head.header("Content-Length"));
             byte[] got = http.input().readNBytes(body.length);
@@ -481,5 +488,107 @@ public abstract class EdgeCacheSuite {
         assertEquals(List.of(), leftovers(dir));
         assertFalse(Files.exists(orphan), "a body without metadata is no object");
         assertEquals(502, get(second, "/not-kept").status());
+    }
+
+    @Test
+    void aHeadMissIsFetchedWithGetAndTheNextGetIsAHit() throws IOException {
+        ZeroedgeServer cache = cache(staticOrigin.port(), newCacheDir());
+        try (RawHttp http = new RawHttp(cache.port())) {
+            Response head = http.send("HEAD /clip.bin HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals(200, head.status());
+            assertEquals("300000", head.header("Content-Length"));
+            assertEquals("zeroedge; fwd=miss; stored", head.header("Cache-Status"));
+            Response next = http.exchange("GET /small.txt HTTP/1.1\r\nHost: edge.test\r\n\r\n");
+            assertEquals("small object\n", next.bodyText());
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        Response hit = get(cache, "/clip.bin");
+        while (!"zeroedge; hit".equals(hit.header("Cache-Status")) && System.nanoTime() < deadline) {
+            hit = get(cache, "/clip.bin"); // the fill of the HEAD may still be under way
+        }
+        assertEquals("zeroedge; hit", hit.header("Cache-Status"));
+        assertArrayEquals(clip, hit.body());
+    }
+
+    @Test
+    void aResponseToAuthorizationIsNeitherStoredNorShared() throws IOException {
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: 4", "Cache-Control: max-age=60"));
+            out.write("mine".getBytes(StandardCharsets.US_ASCII));
+            return true;
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        Response first = get(cache, "/account", "Authorization: Bearer a");
+        assertEquals("mine", first.bodyText());
+        assertEquals("zeroedge; fwd=miss", first.header("Cache-Status"));
+        assertTrue(origin.heads().getFirst().contains("Authorization: Bearer a\r\n"), origin.heads().getFirst());
+        Response other = get(cache, "/account");
+        assertEquals("zeroedge; fwd=miss; stored", other.header("Cache-Status"));
+        assertEquals(2, origin.requests());
+    }
+
+    @Test
+    void theIndexKeepsTheBytesOnDiskWithinTheMaximumSize() throws Exception {
+        int objects = 8;
+        int size = 200_000;
+        long max = 600_000;
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            int n = Integer.parseInt(head.substring("GET /obj-".length(), head.indexOf(' ', 4)));
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: " + size, "Cache-Control: max-age=600"));
+            out.write(bytes(size, n));
+            return true;
+        });
+        Path dir = newCacheDir();
+        ZeroedgeServer cache = cache(origin.port(), dir, Duration.ofSeconds(5), max);
+        for (int n = 1; n <= objects; n++) {
+            Response r = get(cache, "/obj-" + n);
+            assertArrayEquals(bytes(size, n), r.body(), "object " + n);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        long onDisk = bodyBytes(dir);
+        while (onDisk > max && System.nanoTime() < deadline) {
+            lastCache.index().cleanUp();
+            Thread.sleep(20);
+            onDisk = bodyBytes(dir);
+        }
+        assertTrue(onDisk <= max, onDisk + " body bytes on disk, at most " + max + " wanted");
+        assertTrue(lastCache.objects() <= 2, lastCache.objects() + " objects indexed");
+    }
+
+    /** The bytes of committed bodies under {@code dir} (not tmp/, not metadata). */
+    private static long bodyBytes(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile)
+                    .filter(p -> !p.startsWith(dir.resolve("tmp")) && !p.toString().endsWith(".meta"))
+                    .mapToLong(p -> p.toFile().length()).sum();
+        }
+    }
+
+    @Test
+    void aClientReadingAnObjectThatIsRemovedFinishesItAndTheNextRequestFetchesItAgain() throws IOException {
+        Path dir = newCacheDir();
+        ZeroedgeServer cache = cache(staticOrigin.port(), dir);
+        long before = staticOrigin.counters().responses();
+        assertEquals(200, get(cache, "/clip.bin").status());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (lastCache.objects() == 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        String hash = CacheKey.of("edge.test", "/clip.bin", null).hash();
+        Path body = dir.resolve(hash.substring(0, 2)).resolve(hash.substring(2, 4)).resolve(hash);
+        try (RawHttp slow = new RawHttp(cache.port(), 4096)) {
+            Response head = slow.send("GET /clip.bin HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals("zeroedge; hit", head.header("Cache-Status"));
+            byte[] start = slow.input().readNBytes(10_000);
+            Files.delete(body.resolveSibling(hash + ".meta"));
+            Files.delete(body);
+            byte[] rest = slow.input().readNBytes(clip.length - 10_000);
+            assertArrayEquals(Arrays.copyOfRange(clip, 0, 10_000), start);
+            assertArrayEquals(Arrays.copyOfRange(clip, 10_000, clip.length), rest);
+        }
+        Response again = get(cache, "/clip.bin");
+        assertEquals("zeroedge; fwd=miss; stored", again.header("Cache-Status"));
+        assertArrayEquals(clip, again.body());
+        assertEquals(2, staticOrigin.counters().responses() - before);
     }
 }
