@@ -91,7 +91,7 @@ final class ServeCommand {
             log.info("serving {} on http://{}:{}/", config.root().toAbsolutePath().normalize(),
                     config.bind().getHostString(), server.port());
         } else {
-            log.info("caching http://{} in {} (at most {} bytes) on http://{}:{}/", cache.originAuthority(),
+            log.info("serving the cache of http://{} ({}, at most {} bytes) on http://{}:{}/", cache.originAuthority(),
                     cache.directory().toAbsolutePath().normalize(), cache.maxSize(), config.bind().getHostString(),
                     server.port());
         }

@@ -26,13 +26,26 @@ record ServerJvm(Process process, int port, List<String> log) {
 
     /** Starts {@code serve --mode MODE FLAGS} on 127.0.0.1 and reads its log up to the "serving" line. */
     static ServerJvm start(Path root, int openFileLimit, String mode, String... flags) throws IOException {
+        List<String> serve = new ArrayList<>(List.of("--root", root.toString()));
+        serve.addAll(List.of(flags));
+        return launch(openFileLimit, mode, serve);
+    }
+
+    /** Starts {@code serve --origin ORIGIN --cache-dir DIR --mode MODE FLAGS}: an edge cache. */
+    static ServerJvm startCache(String origin, Path cacheDir, int openFileLimit, String mode, String... flags)
+            throws IOException {
+        List<String> serve = new ArrayList<>(List.of("--origin", origin, "--cache-dir", cacheDir.toString()));
+        serve.addAll(List.of(flags));
+        return launch(openFileLimit, mode, serve);
+    }
+
+    private static ServerJvm launch(int openFileLimit, String mode, List<String> serve) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of("sh", "-c", "ulimit -n " + openFileLimit + " && exec \"$@\"",
                 "sh", java, "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
                 "--add-opens", "java.base/java.io=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "serve", "--root", root.toString(), "--bind", "127.0.0.1", "--port", "0",
-                "--mode", mode));
-        command.addAll(List.of(flags));
+                Main.class.getName(), "serve", "--bind", "127.0.0.1", "--port", "0", "--mode", mode));
+        command.addAll(serve);
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         List<String> log = Collections.synchronizedList(new ArrayList<>());
         BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
