@@ -12,6 +12,9 @@ import java.util.Map;
  *
  * @param lastModifiedSeconds Last-Modified in epoch seconds (its resolution), or -1 when there is none:
  *                            date conditions are then ignored, as RFC 9110 §13.1.3-4 says
+ * @param length              the representation's length, or -1 while it is not known (a body still growing
+ *                            whose end is not announced: it goes out chunked to HTTP/1.1, close-delimited to
+ *                            HTTP/1.0, and ranges are ignored)
  */
 public record Description(String type, long length, String etag, String lastModified, long lastModifiedSeconds,
                           byte[] validatorLines, byte[] extraLines) {
@@ -23,8 +26,8 @@ public record Description(String type, long length, String etag, String lastModi
      */
     public static Description of(String type, long length, String etag, String lastModified, long lastModifiedSeconds,
                                  Map<String, String> extra) {
-        if (length < 0) {
-            throw new IllegalArgumentException("length must not be negative: " + length);
+        if (length < -1) {
+            throw new IllegalArgumentException("length must be -1 (not known) or more: " + length);
         }
         for (String value : new String[] {type, etag, lastModified}) {
             if (value != null && !printable(value, true)) {

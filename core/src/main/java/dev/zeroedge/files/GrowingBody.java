@@ -17,7 +17,8 @@ import java.util.List;
  */
 public final class GrowingBody {
 
-    private final long length;
+    /** The length the body will have; -1 while not known (a chunked origin response), set by {@link #completed}. */
+    private long length;
     private long readable;
     private boolean complete;
     private Throwable failure;
@@ -26,16 +27,21 @@ public final class GrowingBody {
     private record Waiter(EventExecutor loop, Runnable wake) {
     }
 
-    /** @param length the length the body will have when it is complete */
+    /** @param length the length the body will have when it is complete, or -1 when that is not known yet */
     public GrowingBody(long length) {
-        if (length < 0) {
-            throw new IllegalArgumentException("length must not be negative: " + length);
+        if (length < -1) {
+            throw new IllegalArgumentException("length must be -1 (unknown) or more: " + length);
         }
         this.length = length;
     }
 
-    public long length() {
+    /** The length the body will have, or -1 while it is not known (then it is known once complete). */
+    public synchronized long length() {
         return length;
+    }
+
+    public synchronized boolean complete() {
+        return complete;
     }
 
     /** Bytes {@code [0, readable())} are in the file. */
@@ -66,7 +72,7 @@ public final class GrowingBody {
     public void grew(long newReadable) {
         List<Waiter> woken;
         synchronized (this) {
-            if (newReadable > length || newReadable < readable) {
+            if ((length >= 0 && newReadable > length) || newReadable < readable) {
                 throw new IllegalArgumentException(newReadable + " readable of a " + length + "-byte body, was "
                         + readable);
             }
@@ -76,10 +82,13 @@ public final class GrowingBody {
         wake(woken);
     }
 
-    /** Every byte is on disk. */
+    /** Every byte is on disk (a body of unknown length: its length is what is readable now). */
     public void completed() {
         List<Waiter> woken;
         synchronized (this) {
+            if (length < 0) {
+                length = readable;
+            }
             if (readable != length) {
                 throw new IllegalStateException("complete at " + readable + " of " + length + " bytes");
             }

@@ -42,7 +42,8 @@ public final class OpenFile extends AbstractReferenceCounted {
 
     /**
      * Opens {@code path}, a file still being written, for reading: its {@link #length} is the length it will
-     * have, and {@code growing} says how much of it can be read so far (senders wait for it).
+     * have (-1 while that is not known), and {@code growing} says how much of it can be read so far (senders
+     * wait for it).
      */
     public static OpenFile filling(Path path, GrowingBody growing) throws IOException {
         FileChannel channel = FileChannel.open(path, StandardOpenOption.READ);
@@ -156,9 +157,12 @@ public final class OpenFile extends AbstractReferenceCounted {
         return growing;
     }
 
-    /** The length seen when the file was opened (of a {@linkplain #filling filling} one: the length it will have). */
+    /**
+     * The length seen when the file was opened; of a {@linkplain #filling filling} one, the length it will have,
+     * -1 while that is not known.
+     */
     public long length() {
-        return length;
+        return growing != null ? growing.length() : length;
     }
 
     @Override

@@ -18,6 +18,7 @@ import io.netty.util.concurrent.Future;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -104,6 +105,23 @@ public final class FairFileSender {
     public ChannelFuture send(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length,
                               Runnable progress) {
         return send(ctx, head, file, offset, length, progress, true);
+    }
+
+    /**
+     * Writes {@code head} (owned from now on) and then the whole of {@code file}, a file still growing whose
+     * length is not known yet ({@link OpenFile#growing}), slice by slice as it grows: each slice one chunk when
+     * {@code chunked} (the head said {@code Transfer-Encoding: chunked}), then the last chunk; otherwise the body
+     * ends with the connection, which the caller closes. The future completes when the last byte is in the kernel.
+     */
+    public ChannelFuture sendGrowing(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, boolean chunked,
+                                     Runnable progress) {
+        if (file.growing() == null) {
+            head.release();
+            throw new IllegalArgumentException(file + " is not growing");
+        }
+        ChannelPromise promise = ctx.newPromise();
+        new Run(ctx, head, file.retain(), 0, -1, progress, true, promise, chunked).next();
+        return promise;
     }
 
     /**
@@ -258,12 +276,22 @@ public final class FairFileSender {
         private final Runnable progress;
         private final boolean first;
         private final ChannelPromise promise;
+        /** How the body is framed: by the head's Content-Length, or (an end not known yet) chunked or by the close. */
+        private final boolean chunked;
         private ByteBuf head;
         private long position;
         private long sliceLength;
+        private boolean chunkOpen;
 
         Run(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long position, long end, Runnable progress,
             boolean first, ChannelPromise promise) {
+            this(ctx, head, file, position, end, progress, first, promise, false);
+        }
+
+        /** {@code end} -1: up to the end of a growing file, not known yet. */
+        Run(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long position, long end, Runnable progress,
+            boolean first, ChannelPromise promise, boolean chunked) {
+            this.chunked = chunked;
             this.ctx = ctx;
             this.head = head;
             this.file = file;
@@ -277,12 +305,17 @@ public final class FairFileSender {
         /** Sends slices until one is still in flight or cold (then a listener continues) or the body is done. */
         void next() {
             while (true) {
-                if (position == end) {
+                long stop = end >= 0 ? end : knownEnd();
+                if (position == stop) {
+                    if (chunked || head != null) {
+                        endUnannounced();
+                        return;
+                    }
                     file.release();
                     promise.trySuccess();
                     return;
                 }
-                sliceLength = Math.min(maxSlice, end - position);
+                sliceLength = Math.min(maxSlice, stop - position);
                 GrowingBody growing = file.growing();
                 if (growing != null) {
                     long readable = growing.readable();
@@ -321,16 +354,16 @@ public final class FairFileSender {
                 return false;
             }
             if (growing.whenPast(position, ctx.executor(), this::grown)) {
-                if (growing.readable() <= position && growing.failure() == null) {
-                    fail(new EOFException(file.path() + " complete at " + growing.readable() + " bytes, "
-                            + "short of " + end));
-                    return false;
-                }
-                return true;
+                return true; // grown, complete or failed meanwhile: next() looks again
             }
             if (head != null) {
                 ctx.writeAndFlush(head);
                 head = null;
+            }
+            if (chunkOpen) {
+                // The chunk sent last is closed now, not with the next one: a client has all of it meanwhile.
+                ctx.writeAndFlush(ctx.alloc().buffer(2).writeByte('\r').writeByte('\n'));
+                chunkOpen = false;
             }
             return false;
         }
@@ -343,10 +376,50 @@ public final class FairFileSender {
             }
         }
 
+        /** Where a body of a length not announced ends: Long.MAX_VALUE until its growing file is complete. */
+        private long knownEnd() {
+            GrowingBody growing = file.growing();
+            return growing.complete() ? growing.length() : Long.MAX_VALUE;
+        }
+
+        /**
+         * The end of a body whose length the head did not say: the last chunk (after the head, if nothing else
+         * went out), or the head alone for a body that ends with the connection.
+         */
+        private void endUnannounced() {
+            ByteBuf out = ctx.alloc().buffer(16 + (head != null ? head.readableBytes() : 0));
+            if (head != null) {
+                out.writeBytes(head);
+                head.release();
+                head = null;
+            }
+            if (chunked) {
+                out.writeCharSequence((chunkOpen ? "\r\n" : "") + "0\r\n\r\n", StandardCharsets.US_ASCII);
+            }
+            file.release();
+            ctx.writeAndFlush(out).addListener(sent -> {
+                if (sent.isSuccess()) {
+                    promise.trySuccess();
+                } else {
+                    promise.tryFailure(sent.cause());
+                }
+            });
+        }
+
         /** Hands the current slice to the sender; true when it is already done and the next may follow. */
         private boolean sendSlice() {
             ByteBuf sliceHead = head != null ? head : Unpooled.EMPTY_BUFFER;
             head = null;
+            if (chunked) {
+                // Each slice is one chunk: its size line goes before it, the CRLF that ends it before the next.
+                ByteBuf framed = ctx.alloc().buffer(sliceHead.readableBytes() + 24);
+                framed.writeBytes(sliceHead);
+                sliceHead.release();
+                framed.writeCharSequence((chunkOpen ? "\r\n" : "") + Long.toHexString(sliceLength) + "\r\n",
+                        StandardCharsets.US_ASCII);
+                chunkOpen = true;
+                sliceHead = framed;
+            }
             ChannelFuture sent;
             try {
                 sent = sender.send(ctx, sliceHead, file, position, sliceLength, progress);

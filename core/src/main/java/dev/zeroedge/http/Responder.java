@@ -137,8 +137,19 @@ final class Responder {
             }
             case PRECONDITION_FAILED -> sendStatus(HttpResponseStatus.PRECONDITION_FAILED, null, bodyless,
                     persistence, null, null);
-            case SEND_WHOLE -> sendWhole(description, body, bodyless, persistence);
+            case SEND_WHOLE -> {
+                if (description.length() < 0) {
+                    sendGrowing(request, description, body, bodyless, persistence);
+                } else {
+                    sendWhole(description, body, bodyless, persistence);
+                }
+            }
             case SEND_RANGES -> {
+                if (description.length() < 0) {
+                    // A body whose end is not known yet has no ranges to offer (§14.2 lets Range be ignored).
+                    sendGrowing(request, description, body, bodyless, persistence);
+                    return;
+                }
                 // Range is no list: two lines of it are no valid range set, and an invalid one is ignored (§14.2).
                 String range = bodyless || !request.mayBeConditional() ? null
                         : FieldLines.single(request.headers(), HttpHeaderNames.RANGE);
@@ -148,6 +159,28 @@ final class Responder {
                     sendRanges(RangeRequest.parse(range, description.length()), description, body, persistence);
                 }
             }
+        }
+    }
+
+    /**
+     * A representation whose length is not known yet (a cache's fill of a chunked origin response): chunked to an
+     * HTTP/1.1 client, to HTTP/1.0 until the connection closes; no Accept-Ranges, as ranges are not served.
+     */
+    private void sendGrowing(Request request, Description description, OpenFile body, boolean bodyless,
+                             Persistence persistence) {
+        boolean chunked = request.version().equals(io.netty.handler.codec.http.HttpVersion.HTTP_1_1);
+        Persistence after = chunked ? persistence : Persistence.CLOSE;
+        ResponseHead head = ResponseHead.start(ctx.alloc(), HttpResponseStatus.OK)
+                .add("Content-Type", description.type());
+        if (chunked) {
+            head.add("Transfer-Encoding", "chunked");
+        }
+        head.add(description.validatorLines()).add(description.extraLines());
+        ByteBuf out = after.say(head).end();
+        if (bodyless) {
+            finish(ctx.writeAndFlush(out), after);
+        } else {
+            finish(site.sender().sendGrowing(ctx, out, body, chunked, progress), after);
         }
     }
 

@@ -287,7 +287,7 @@ public final class EdgeCache implements ContentSource {
         String type = headers.get(HttpHeaderNames.CONTENT_TYPE);
         return new StoredObject(key.text(), response.status().code(), type == null ? MediaTypes.DEFAULT : type,
                 strong ? etag : null, lastModifiedSeconds < 0 ? null : lastModified, lastModifiedSeconds,
-                List.copyOf(fields), Math.max(0, length), nowMillis, StoragePolicy.initialAge(headers),
+                List.copyOf(fields), length, nowMillis, StoragePolicy.initialAge(headers),
                 decision.lifetimeSeconds(), decision.noCache());
     }
 

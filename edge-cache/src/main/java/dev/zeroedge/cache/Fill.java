@@ -42,8 +42,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>When the head says the response is not to be shared (private, to an Authorization, with Set-Cookie or
  * Vary), only the client that caused the fetch gets it; each other waiter asks the origin alone, as Pingora's
- * lock gives up. An origin response without a Content-Length (chunked) is filled whole before anyone is
- * answered (relaying it while it fills comes later).
+ * lock gives up. An origin response without a Content-Length (chunked) fills a file of a length not known
+ * yet: its clients are sent it chunked as it grows, and it is stored with the length it turned out to have.
  *
  * <p>Fill events run on the loop of the origin connection; clients attach from any loop, under the fill's lock.
  */
@@ -151,14 +151,14 @@ final class Fill implements OriginClient.Exchange {
             return;
         }
         long length = status == 204 ? 0 : HttpUtil.getContentLength(response, -1L);
-        growth = length >= 0 ? new GrowingBody(length) : null;
+        growth = new GrowingBody(length);
         object = cache.describe(key, response, length, now, decision);
         GrowingBody growing = growth;
         Store store = cache.store();
         Future<Created> created = cache.pool().submit(() -> {
             Store.Temp made = store.create(hash);
             try {
-                return new Created(made, growing == null ? null : OpenFile.filling(made.path(), growing));
+                return new Created(made, OpenFile.filling(made.path(), growing));
             } catch (IOException | RuntimeException e) {
                 store.discard(made);
                 throw e;
@@ -188,9 +188,7 @@ final class Fill implements OriginClient.Exchange {
                 releaseReader();
                 return;
             }
-            if (growth != null) {
-                opened();
-            }
+            opened();
             writeNext();
         });
     }
@@ -268,7 +266,7 @@ final class Fill implements OriginClient.Exchange {
             }
             bytes += buf.readableBytes();
         }
-        if (growth != null && written + bytes > growth.length()) {
+        if (growth.length() >= 0 && written + bytes > growth.length()) {
             release(batch);
             fault(new IOException("origin sent more than its Content-Length"));
             return;
@@ -301,80 +299,54 @@ final class Fill implements OriginClient.Exchange {
                 return;
             }
             written = at + size;
-            if (growth != null) {
-                growth.grew(written);
-            }
+            growth.grew(written);
             writeNext();
         });
     }
 
     /** Every byte is on disk: readers can finish; then the object is committed (or the file deleted). */
     private void finish() {
-        if (growth != null) {
-            if (written != growth.length()) {
-                fault(new IOException("origin body ended at " + written + " of " + growth.length() + " bytes"));
-                return;
-            }
-            synchronized (this) {
-                // Whoever comes now is sent a complete object without the origin being asked: a hit.
-                joiners = decision.shared() ? cache.description(object, "hit", 0) : null;
-            }
-            growth.completed();
-        } else {
-            object = cache.withLength(object, written);
+        if (growth.length() >= 0 && written != growth.length()) {
+            fault(new IOException("origin body ended at " + written + " of " + growth.length() + " bytes"));
+            return;
         }
+        if (object.length() != written) {
+            object = cache.withLength(object, written); // a chunked body: its length is known now
+        }
+        synchronized (this) {
+            // Whoever comes now is sent a complete object without the origin being asked: a hit.
+            joiners = decision.shared() ? cache.description(object, "hit", 0) : null;
+        }
+        growth.completed();
+        commit();
+    }
+
+    private void commit() {
         boolean store = decision.store();
-        Future<OpenFile> committed = cache.pool().submit(() -> {
-            OpenFile whole = growth == null ? OpenFile.open(temp.path()) : null;
+        Store.Temp filled = temp;
+        Future<Void> committed = cache.pool().submit(() -> {
             if (store) {
-                cache.store().commit(temp, hash, object);
+                cache.store().commit(filled, hash, object);
             } else {
-                cache.store().discard(temp);
+                cache.store().discard(filled);
             }
-            return whole;
+            return null;
         }, loop);
         if (committed == null) {
-            loop.schedule(this::finish, BUSY_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            loop.schedule(this::commit, BUSY_RETRY_MILLIS, TimeUnit.MILLISECONDS);
             return;
         }
         committed.addListener(done -> {
             if (!done.isSuccess()) {
                 log.warn("committing {} failed: {}", key.text(), done.cause().toString());
                 discard();
-                if (growth == null) {
-                    fail(Answer.Status.because(HttpResponseStatus.BAD_GATEWAY, "cache cannot store"), done.cause());
-                } else {
-                    end(State.DONE);
-                    releaseReader();
-                }
-                return;
-            }
-            if (store) {
+            } else if (store) {
                 cache.index().put(hash, object);
             }
-            OpenFile whole = committed.getNow();
-            if (growth == null) {
-                answerWhole(whole);
-            } else {
-                end(State.DONE);
-                releaseReader();
-            }
+            temp = null;
+            end(State.DONE);
+            releaseReader();
         });
-    }
-
-    /** A body without Content-Length, now whole: every waiter is answered from the file. */
-    private void answerWhole(OpenFile whole) {
-        Description owner = cache.description(object, decision.store() ? "fwd=miss; stored" : "fwd=miss", 0);
-        Description joiner = cache.description(object, "fwd=miss; collapsed", 0);
-        List<Waiter> told = end(State.DONE);
-        for (Waiter waiter : told) {
-            if (waiter.owner || decision.shared()) {
-                answer(waiter.answer, new Representation(waiter.owner ? owner : joiner, whole.retain()));
-            } else {
-                waiter.alone.run();
-            }
-        }
-        whole.release();
     }
 
     @Override

@@ -403,28 +403,81 @@ public abstract class EdgeCacheSuite {
     }
 
     @Test
-    void aChunkedOriginResponseIsStoredAndServedWithItsLength() throws IOException {
+    void aChunkedOriginResponseIsRelayedChunkedWhileItFillsAndStoredWithItsLength() throws Exception {
         byte[] body = bytes(70_000, 17);
+        CountDownLatch firstChunkOut = new CountDownLatch(1);
         ScriptedOrigin origin = scripted((head, out, socket) -> {
-            out.write(ScriptedOrigin.head("200 OK", "Transfer-Encoding: chunked", "Cache-Control: max-age=60"));
+            out.write(ScriptedOrigin.head("200 OK", "Transfer-Encoding: chunked", "Cache-Control: max-age=60",
+                    "Content-Type: text/plain"));
             for (int at = 0; at < body.length; at += 30_000) {
                 int n = Math.min(30_000, body.length - at);
                 out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
                 out.write(body, at, n);
                 out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                if (at == 0) {
+                    // The rest waits until a client has the first chunk: relayed while the fill goes on.
+                    firstChunkOut.await(10, TimeUnit.SECONDS);
+                }
             }
             out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             return true;
         });
         ZeroedgeServer cache = cache(origin.port(), newCacheDir());
-        Response miss = get(cache, "/chunked");
-        assertEquals(200, miss.status());
-        assertEquals("70000", miss.header("Content-Length"));
-        assertArrayEquals(body, miss.body());
-        Response hit = get(cache, "/chunked");
-        assertEquals("zeroedge; hit", hit.header("Cache-Status"));
-        assertArrayEquals(body, hit.body());
+        try (RawHttp http = new RawHttp(cache.port()); RawHttp old = new RawHttp(cache.port())) {
+            Response head = http.send("GET /chunked HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals("HTTP/1.1 200 OK", head.statusLine());
+            assertEquals("chunked", head.header("Transfer-Encoding"));
+            assertNull(head.header("Content-Length"));
+            assertNull(head.header("Accept-Ranges"));
+            assertEquals("zeroedge; fwd=miss; stored", head.header("Cache-Status"));
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            while (got.size() < 30_000) {
+                got.write(readChunk(http)); // the slices of the first origin chunk, each a chunk of ours
+            }
+            assertArrayEquals(Arrays.copyOfRange(body, 0, 30_000), got.toByteArray());
+            // An HTTP/1.0 client joining now cannot be sent chunks: its body ends with the connection.
+            Response oldHead = old.send("GET /chunked HTTP/1.0\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals(200, oldHead.status());
+            assertEquals("close", oldHead.header("Connection"));
+            assertNull(oldHead.header("Transfer-Encoding"));
+            firstChunkOut.countDown();
+            for (byte[] chunk = readChunk(http); chunk.length > 0; chunk = readChunk(http)) {
+                got.write(chunk);
+            }
+            assertEquals("", line(http), "the empty line after the last chunk");
+            assertArrayEquals(body, got.toByteArray());
+            assertArrayEquals(body, old.input().readAllBytes());
+            // The connection stays usable after the chunked body.
+            Response hit = http.exchange("GET /chunked HTTP/1.1\r\nHost: edge.test\r\n\r\n");
+            assertEquals("zeroedge; hit", hit.header("Cache-Status"));
+            assertEquals("70000", hit.header("Content-Length"));
+            assertArrayEquals(body, hit.body());
+        }
         assertEquals(1, origin.requests());
+    }
+
+    /** One chunk of a chunked body (RFC 9112 §7.1): its bytes, empty for the last chunk (whose CRLF is left). */
+    private static byte[] readChunk(RawHttp http) throws IOException {
+        int size = Integer.parseInt(line(http), 16);
+        byte[] chunk = http.input().readNBytes(size);
+        assertEquals(size, chunk.length);
+        if (size > 0) {
+            assertEquals("", line(http));
+        }
+        return chunk;
+    }
+
+    private static String line(RawHttp http) throws IOException {
+        StringBuilder line = new StringBuilder();
+        for (int b = http.input().read(); b != '\n'; b = http.input().read()) {
+            if (b < 0) {
+                throw new java.io.EOFException("closed after " + line);
+            }
+            line.append((char) b);
+        }
+        assertTrue(line.length() > 0 && line.charAt(line.length() - 1) == '\r', "CRLF: " + line);
+        return line.substring(0, line.length() - 1);
     }
 
     @Test
