@@ -644,4 +644,55 @@ public abstract class EdgeCacheSuite {
         assertArrayEquals(clip, again.body());
         assertEquals(2, staticOrigin.counters().responses() - before);
     }
+
+    @Test
+    void missesReuseAKeptAliveOriginConnectionAndOneTheOriginClosedIsAskedAgainOnANewOne() throws IOException {
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: 2", "Cache-Control: max-age=60"));
+            out.write("ok".getBytes(StandardCharsets.US_ASCII));
+            return !head.startsWith("GET /then-closed ");
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        // One client connection, so one event loop and its pool of origin connections (a pool per loop).
+        try (RawHttp http = new RawHttp(cache.port())) {
+            for (String path : new String[] {"/a", "/b", "/then-closed"}) {
+                assertEquals("ok", http.exchange("GET " + path + " HTTP/1.1\r\nHost: edge.test\r\n\r\n")
+                        .bodyText(), path);
+            }
+            assertEquals(1, origin.connections(), "one kept-alive origin connection");
+            // The origin closed the kept connection after /then-closed without saying so: the next miss meets
+            // a dead connection and is sent again on a new one.
+            assertEquals("ok", http.exchange("GET /c HTTP/1.1\r\nHost: edge.test\r\n\r\n").bodyText());
+            assertEquals(2, origin.connections());
+        }
+        assertEquals(4, origin.requests());
+    }
+
+    @Test
+    void aSlowClientNeverSlowsTheFill() throws Exception {
+        byte[] body = bytes(4 * 1024 * 1024, 19);
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: " + body.length, "Cache-Control: max-age=60"));
+            out.write(body);
+            return true;
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        try (RawHttp slow = new RawHttp(cache.port(), 4096)) {
+            Response head = slow.send("GET /big HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals(200, head.status());
+            byte[] start = slow.input().readNBytes(1000);
+            // The client reads nothing more; the object is still filled and committed (the index has it), far
+            // ahead of what the client took.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (lastCache.objects() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(1, lastCache.objects(), "filled while its only client stalls");
+            Response hit = get(cache, "/big");
+            assertEquals("zeroedge; hit", hit.header("Cache-Status"));
+            assertArrayEquals(body, hit.body());
+            assertArrayEquals(Arrays.copyOfRange(body, 0, 1000), start);
+            assertArrayEquals(Arrays.copyOfRange(body, 1000, body.length), slow.input().readNBytes(body.length - 1000));
+        }
+    }
 }

@@ -27,6 +27,7 @@ final class ScriptedOrigin implements AutoCloseable {
 
     private final ServerSocket listener;
     private final AtomicInteger requests = new AtomicInteger();
+    private final AtomicInteger connections = new AtomicInteger();
     private final List<String> heads = new CopyOnWriteArrayList<>();
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private volatile Script script;
@@ -46,6 +47,11 @@ final class ScriptedOrigin implements AutoCloseable {
         return requests.get();
     }
 
+    /** Connections the origin has accepted so far. */
+    int connections() {
+        return connections.get();
+    }
+
     List<String> heads() {
         return heads;
     }
@@ -58,6 +64,7 @@ final class ScriptedOrigin implements AutoCloseable {
         while (!listener.isClosed()) {
             try {
                 Socket socket = listener.accept();
+                connections.incrementAndGet();
                 open.add(socket);
                 Thread.ofVirtual().start(() -> serve(socket));
             } catch (IOException e) {
