@@ -166,7 +166,6 @@ final class Fill implements OriginClient.Exchange {
         }, loop);
         if (created == null) {
             fail(Answer.Status.busy("file-system queue full", false), new IOException("file-system queue full"));
-            reads = null;
             return;
         }
         created.addListener(done -> {
@@ -368,6 +367,9 @@ final class Fill implements OriginClient.Exchange {
     /** Fails the fill: waiters not yet answered get {@code answer}, a growing body fails, the file goes. */
     private void fail(Answer.Status answer, Throwable cause) {
         List<Waiter> told = end(State.FAILED);
+        if (reads != null) {
+            reads.abandon(); // the origin may still be sending: its connection goes (a no-op when it failed itself)
+        }
         if (growth != null) {
             growth.failed(cause);
         }

@@ -53,9 +53,12 @@ final class OriginClient implements AutoCloseable {
 
     enum Fault { UNREACHABLE, NO_FIRST_BYTE, CUT_SHORT }
 
-    /** Asks the origin connection for the next bytes of the body. */
+    /** Asks the origin connection for the next bytes of the body, or gives the response up. */
     interface Reads {
         void more();
+
+        /** The rest of the response is not wanted (the fill failed on its side): the connection is closed. */
+        void abandon();
     }
 
     /** What one response is told, on the loop of its origin connection. */
@@ -176,6 +179,13 @@ final class OriginClient implements AutoCloseable {
         }
 
         @Override
+        public void abandon() {
+            if (!over) {
+                end(false);
+            }
+        }
+
+        @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             try {
                 if (over) {
@@ -195,6 +205,9 @@ final class OriginClient implements AutoCloseable {
                     firstByte.cancel(false);
                     keepAlive = HttpUtil.isKeepAlive(response);
                     exchange.head(response, this);
+                }
+                if (over) {
+                    return; // the response was given up while its head was told
                 }
                 if (msg instanceof HttpContent content && !informational) {
                     if (content.decoderResult().isFailure()) {
@@ -269,6 +282,9 @@ final class OriginClient implements AutoCloseable {
         }
 
         private void finished() {
+            if (over) {
+                return;
+            }
             end(keepAlive);
             exchange.end();
         }

@@ -695,4 +695,33 @@ public abstract class EdgeCacheSuite {
             assertArrayEquals(Arrays.copyOfRange(body, 1000, body.length), slow.input().readNBytes(body.length - 1000));
         }
     }
+
+    @Test
+    void aCloseDelimitedOriginBodyIsStoredWithTheLengthItHad() throws IOException {
+        byte[] body = bytes(90_000, 29);
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Connection: close", "Cache-Control: max-age=60"));
+            out.write(body);
+            return false; // the close ends the body
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        try (RawHttp http = new RawHttp(cache.port())) {
+            Response head = http.send("GET /until-close HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals("chunked", head.header("Transfer-Encoding"));
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            for (byte[] chunk = readChunk(http); chunk.length > 0; chunk = readChunk(http)) {
+                got.write(chunk);
+            }
+            assertEquals("", line(http));
+            assertArrayEquals(body, got.toByteArray());
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        Response hit = get(cache, "/until-close");
+        while (!"zeroedge; hit".equals(hit.header("Cache-Status")) && System.nanoTime() < deadline) {
+            hit = get(cache, "/until-close");
+        }
+        assertEquals("90000", hit.header("Content-Length"));
+        assertArrayEquals(body, hit.body());
+        assertEquals(1, origin.requests());
+    }
 }
