@@ -12,6 +12,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -168,7 +169,7 @@ final class Responder {
      */
     private void sendGrowing(Request request, Description description, OpenFile body, boolean bodyless,
                              Persistence persistence) {
-        boolean chunked = request.version().equals(io.netty.handler.codec.http.HttpVersion.HTTP_1_1);
+        boolean chunked = request.version().equals(HttpVersion.HTTP_1_1);
         Persistence after = chunked ? persistence : Persistence.CLOSE;
         ResponseHead head = ResponseHead.start(ctx.alloc(), HttpResponseStatus.OK)
                 .add("Content-Type", description.type());

@@ -2,6 +2,8 @@ package dev.zeroedge.cache;
 
 import io.netty.handler.codec.http.HttpHeaders;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -82,8 +84,8 @@ record CacheControl(boolean noStore, boolean noCache, boolean isPrivate, boolean
                 ? value.substring(1, value.length() - 1) : value;
     }
 
-    private static java.util.List<String> splitOutsideQuotes(String line) {
-        java.util.List<String> parts = new java.util.ArrayList<>();
+    private static List<String> splitOutsideQuotes(String line) {
+        List<String> parts = new ArrayList<>();
         boolean quoted = false;
         int start = 0;
         for (int i = 0; i < line.length(); i++) {

@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
@@ -313,7 +314,7 @@ public final class EdgeCache implements ContentSource {
     Answer.Status statusFrom(HttpResponse response) {
         HttpResponseStatus status = response.status();
         String location = response.headers().get(HttpHeaderNames.LOCATION);
-        if (status.codeClass() == io.netty.handler.codec.http.HttpStatusClass.REDIRECTION && location != null
+        if (status.codeClass() == HttpStatusClass.REDIRECTION && location != null
                 && location.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
             return new Answer.Status(status, null, "Location", location, false);
         }

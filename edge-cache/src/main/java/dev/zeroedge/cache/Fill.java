@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -397,7 +398,7 @@ final class Fill implements OriginClient.Exchange {
             return null;
         }, loop) == null) {
             // A full queue must not leave the file behind: the next free thread of the shared pool takes it.
-            java.util.concurrent.ForkJoinPool.commonPool().execute(() -> store.discard(gone));
+            ForkJoinPool.commonPool().execute(() -> store.discard(gone));
         }
     }
 

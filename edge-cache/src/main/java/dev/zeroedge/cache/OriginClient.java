@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -30,7 +31,9 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -103,7 +106,7 @@ final class OriginClient implements AutoCloseable {
             if (!acquired.isSuccess()) {
                 Throwable cause = acquired.cause();
                 boolean timedOut = cause instanceof ConnectTimeoutException
-                        || cause instanceof java.util.concurrent.TimeoutException;
+                        || cause instanceof TimeoutException;
                 exchange.failed(timedOut ? Fault.NO_FIRST_BYTE : Fault.UNREACHABLE, cause);
                 return;
             }
@@ -197,7 +200,7 @@ final class OriginClient implements AutoCloseable {
                         fault(headIn ? Fault.CUT_SHORT : Fault.UNREACHABLE, response.decoderResult().cause());
                         return;
                     }
-                    if (response.status().codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL) {
+                    if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
                         informational = true;
                         return;
                     }
@@ -308,7 +311,7 @@ final class OriginClient implements AutoCloseable {
         for (ChannelPool pool : pools.values()) {
             try {
                 pool.close();
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+            } catch (RejectedExecutionException e) {
                 // The server stopped its event loops first: their connections are closed already.
             }
         }
