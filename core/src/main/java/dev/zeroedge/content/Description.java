@@ -41,17 +41,23 @@ public record Description(String type, long length, String etag, String lastModi
         if (etag != null) {
             validators.append("ETag: ").append(etag).append("\r\n");
         }
+        return new Description(type, length, etag, lastModified, lastModified == null ? -1 : lastModifiedSeconds,
+                validators.toString().getBytes(StandardCharsets.ISO_8859_1), fieldLines(extra));
+    }
+
+    /**
+     * Response fields as head lines ("Name: value" CRLF each, in order), checked: a source's field could come
+     * from an origin, and it must never split the head it goes into.
+     */
+    public static byte[] fieldLines(Map<String, String> fields) {
         StringBuilder lines = new StringBuilder();
-        extra.forEach((name, value) -> {
+        fields.forEach((name, value) -> {
             if (!printable(name, false) || name.isEmpty() || name.indexOf(':') >= 0 || !printable(value, true)) {
-                // A source's field could come from an origin: it must never split the head it goes into.
                 throw new IllegalArgumentException("not a response field: " + name);
             }
             lines.append(name).append(": ").append(value).append("\r\n");
         });
-        return new Description(type, length, etag, lastModified, lastModified == null ? -1 : lastModifiedSeconds,
-                validators.toString().getBytes(StandardCharsets.ISO_8859_1),
-                lines.toString().getBytes(StandardCharsets.ISO_8859_1));
+        return lines.toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 
     /** Visible ISO-8859-1 (and, in a value, spaces and tabs): no CR, LF, NUL or other control character. */

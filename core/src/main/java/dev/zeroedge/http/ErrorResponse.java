@@ -21,12 +21,21 @@ public final class ErrorResponse {
      */
     public static ByteBuf build(ByteBufAllocator alloc, HttpResponseStatus status, String reason, boolean bodyless,
                          Persistence persistence, String extraName, String extraValue) {
+        return build(alloc, status, reason, bodyless, persistence, extraName, extraValue, null);
+    }
+
+    /** {@link #build}, with {@code fields}: head lines of a content source's own (encoded), or null. */
+    static ByteBuf build(ByteBufAllocator alloc, HttpResponseStatus status, String reason, boolean bodyless,
+                         Persistence persistence, String extraName, String extraValue, byte[] fields) {
         String body = status.code() + " " + status.reasonPhrase() + (reason == null ? "" : ": " + reason) + "\n";
         ResponseHead head = ResponseHead.start(alloc, status)
                 .add("Content-Type", "text/plain; charset=utf-8")
                 .add("Content-Length", body.length());
         if (extraName != null) {
             head.add(extraName, extraValue);
+        }
+        if (fields != null) {
+            head.add(fields);
         }
         return persistence.say(head).end(bodyless ? null : body);
     }

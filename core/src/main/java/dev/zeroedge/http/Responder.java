@@ -104,7 +104,8 @@ final class Responder {
         }
         switch (answer.getNow()) {
             case Answer.Status status -> sendStatus(status.status(), status.reason(), bodyless,
-                    status.close() ? Persistence.CLOSE : persistence, status.fieldName(), status.fieldValue());
+                    status.close() ? Persistence.CLOSE : persistence, status.fieldName(), status.fieldValue(),
+                    status.fields());
             case Representation representation -> {
                 try {
                     if (ctx.channel().isActive()) {
@@ -137,7 +138,7 @@ final class Responder {
                 finish(ctx.writeAndFlush(persistence.say(head).end()), persistence);
             }
             case PRECONDITION_FAILED -> sendStatus(HttpResponseStatus.PRECONDITION_FAILED, null, bodyless,
-                    persistence, null, null);
+                    persistence, null, null, description.extraLines());
             case SEND_WHOLE -> {
                 if (description.length() < 0) {
                     sendGrowing(request, description, body, bodyless, persistence);
@@ -196,7 +197,7 @@ final class Responder {
         switch (ranges) {
             case RangeRequest.Whole whole -> sendWhole(description, body, false, persistence);
             case RangeRequest.Unsatisfiable unsatisfiable -> sendStatus(Rfc9110Status.RANGE_NOT_SATISFIABLE,
-                    null, false, persistence, "Content-Range", "bytes */" + length);
+                    null, false, persistence, "Content-Range", "bytes */" + length, description.extraLines());
             case RangeRequest.Partial partial when partial.ranges().size() == 1 -> {
                 ByteRange range = partial.ranges().getFirst();
                 ByteBuf head = head(HttpResponseStatus.PARTIAL_CONTENT, description, description.type(),
@@ -236,8 +237,14 @@ final class Responder {
 
     private void sendStatus(HttpResponseStatus status, String reason, boolean bodyless, Persistence persistence,
                             String extraName, String extraValue) {
+        sendStatus(status, reason, bodyless, persistence, extraName, extraValue, null);
+    }
+
+    /** {@code fields}: the source's own head lines (a cache's Age and Cache-Status), or null. */
+    private void sendStatus(HttpResponseStatus status, String reason, boolean bodyless, Persistence persistence,
+                            String extraName, String extraValue, byte[] fields) {
         ByteBuf response = ErrorResponse.build(ctx.alloc(), status, reason, bodyless, persistence, extraName,
-                extraValue);
+                extraValue, fields);
         finish(ctx.writeAndFlush(response), persistence);
     }
 

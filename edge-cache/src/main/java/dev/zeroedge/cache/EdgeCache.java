@@ -147,7 +147,7 @@ public final class EdgeCache implements ContentSource {
                      Promise<Answer> answer) {
         Future<OpenFile> opened = pool.submit(() -> store.open(hash, stored), loop);
         if (opened == null) {
-            answer.setSuccess(Answer.Status.busy("file-system queue full", false));
+            answer.setSuccess(failure(Answer.Status.busy("file-system queue full", false), "fs-busy"));
             return;
         }
         opened.addListener(done -> {
@@ -310,15 +310,26 @@ public final class EdgeCache implements ContentSource {
                 object.lastModifiedSeconds(), extra);
     }
 
-    /** An origin's status other than 200 as this server answers it: the status, and a redirect's Location. */
+    /**
+     * An origin's status other than 200 as this server answers it: the status, a redirect's Location, {@code Age}
+     * and {@code Cache-Status} with the origin's status ({@code fwd-status}, RFC 9211 §2.3).
+     */
     Answer.Status statusFrom(HttpResponse response) {
         HttpResponseStatus status = response.status();
         String location = response.headers().get(HttpHeaderNames.LOCATION);
-        if (status.codeClass() == HttpStatusClass.REDIRECTION && location != null
-                && location.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
-            return new Answer.Status(status, null, "Location", location, false);
-        }
-        return Answer.Status.of(HttpResponseStatus.valueOf(status.code()));
+        Answer.Status answer = status.codeClass() == HttpStatusClass.REDIRECTION && location != null
+                && location.chars().allMatch(c -> c > 0x20 && c < 0x7f)
+                ? new Answer.Status(status, null, "Location", location, false)
+                : Answer.Status.of(HttpResponseStatus.valueOf(status.code()));
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("Age", "0");
+        fields.put("Cache-Status", "zeroedge; fwd=miss; fwd-status=" + status.code());
+        return answer.with(fields);
+    }
+
+    /** A status the cache answers itself when the origin (or the disk) failed, saying why in {@code Cache-Status}. */
+    static Answer.Status failure(Answer.Status status, String detail) {
+        return status.with(Map.of("Cache-Status", "zeroedge; fwd=miss; detail=" + detail));
     }
 
     Store store() {

@@ -166,7 +166,8 @@ final class Fill implements OriginClient.Exchange {
             }
         }, loop);
         if (created == null) {
-            fail(Answer.Status.busy("file-system queue full", false), new IOException("file-system queue full"));
+            fail(EdgeCache.failure(Answer.Status.busy("file-system queue full", false), "fs-busy"),
+                    new IOException("file-system queue full"));
             return;
         }
         created.addListener(done -> {
@@ -179,7 +180,8 @@ final class Fill implements OriginClient.Exchange {
             }
             if (!done.isSuccess()) {
                 log.warn("cannot create a temporary file for {}: {}", key.text(), done.cause().toString());
-                fail(Answer.Status.because(HttpResponseStatus.BAD_GATEWAY, "cache cannot store"), done.cause());
+                fail(EdgeCache.failure(Answer.Status.because(HttpResponseStatus.BAD_GATEWAY, "cache cannot store"),
+                        "store-failed"), done.cause());
                 return;
             }
             if (state() == State.FAILED) {
@@ -352,9 +354,10 @@ final class Fill implements OriginClient.Exchange {
     @Override
     public void failed(OriginClient.Fault fault, Throwable cause) {
         switch (fault) {
-            case UNREACHABLE -> fail(Answer.Status.because(HttpResponseStatus.BAD_GATEWAY, "origin unreachable"), cause);
-            case NO_FIRST_BYTE -> fail(Answer.Status.because(HttpResponseStatus.GATEWAY_TIMEOUT, "origin timeout"),
-                    cause);
+            case UNREACHABLE -> fail(EdgeCache.failure(Answer.Status.because(HttpResponseStatus.BAD_GATEWAY,
+                    "origin unreachable"), "origin-unreachable"), cause);
+            case NO_FIRST_BYTE -> fail(EdgeCache.failure(Answer.Status.because(HttpResponseStatus.GATEWAY_TIMEOUT,
+                    "origin timeout"), "origin-timeout"), cause);
             case CUT_SHORT -> fault(cause);
         }
     }
@@ -362,7 +365,8 @@ final class Fill implements OriginClient.Exchange {
     /** The body was cut short (or could not be written): readers of the growing file fail, nothing is kept. */
     private void fault(Throwable cause) {
         log.info("fill of {} failed at {} bytes: {}", key.text(), written, cause.toString());
-        fail(Answer.Status.because(HttpResponseStatus.BAD_GATEWAY, "origin response cut short"), cause);
+        fail(EdgeCache.failure(Answer.Status.because(HttpResponseStatus.BAD_GATEWAY, "origin response cut short"),
+                "origin-cut-short"), cause);
     }
 
     /** Fails the fill: waiters not yet answered get {@code answer}, a growing body fails, the file goes. */

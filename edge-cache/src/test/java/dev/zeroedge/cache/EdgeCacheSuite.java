@@ -209,8 +209,14 @@ public abstract class EdgeCacheSuite {
         assertEquals("zeroedge; hit", range.header("Cache-Status"));
         assertArrayEquals(Arrays.copyOfRange(clip, 1000, 2000), range.body());
 
+        Response unsatisfiable = get(cache, "/clip.bin", "Range: bytes=999999-");
+        assertEquals("HTTP/1.1 416 Range Not Satisfiable", unsatisfiable.statusLine());
+        assertEquals("bytes */300000", unsatisfiable.header("Content-Range"));
+        assertEquals("zeroedge; hit", unsatisfiable.header("Cache-Status"));
+
         Response notModified = get(cache, "/clip.bin", "If-None-Match: " + miss.header("ETag"));
         assertEquals("HTTP/1.1 304 Not Modified", notModified.statusLine());
+        assertEquals("zeroedge; hit", notModified.header("Cache-Status"));
         assertEquals(0, notModified.body().length);
 
         try (RawHttp http = new RawHttp(cache.port())) {
@@ -375,6 +381,7 @@ public abstract class EdgeCacheSuite {
         ZeroedgeServer cache = cache(closedPort(), newCacheDir());
         Response r = get(cache, "/any");
         assertEquals("HTTP/1.1 502 Bad Gateway", r.statusLine());
+        assertEquals("zeroedge; fwd=miss; detail=origin-unreachable", r.header("Cache-Status"));
     }
 
     @Test
@@ -396,7 +403,9 @@ public abstract class EdgeCacheSuite {
         });
         ZeroedgeServer cache = cache(origin.port(), newCacheDir(), Duration.ofMillis(300));
         try {
-            assertEquals("HTTP/1.1 504 Gateway Timeout", get(cache, "/silent").statusLine());
+            Response r = get(cache, "/silent");
+            assertEquals("HTTP/1.1 504 Gateway Timeout", r.statusLine());
+            assertEquals("zeroedge; fwd=miss; detail=origin-timeout", r.header("Cache-Status"));
         } finally {
             never.countDown();
         }
@@ -500,7 +509,10 @@ public abstract class EdgeCacheSuite {
     @Test
     void anOrigin404IsAnsweredAs404() throws IOException {
         ZeroedgeServer cache = cache(staticOrigin.port(), newCacheDir());
-        assertEquals("HTTP/1.1 404 Not Found", get(cache, "/absent.bin").statusLine());
+        Response r = get(cache, "/absent.bin");
+        assertEquals("HTTP/1.1 404 Not Found", r.statusLine());
+        assertEquals("0", r.header("Age"));
+        assertEquals("zeroedge; fwd=miss; fwd-status=404", r.header("Cache-Status"));
     }
 
     @Test
