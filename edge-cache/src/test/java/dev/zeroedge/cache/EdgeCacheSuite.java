@@ -620,12 +620,18 @@ public abstract class EdgeCacheSuite {
         assertTrue(lastCache.objects() <= 2, lastCache.objects() + " objects indexed");
     }
 
-    /** The bytes of committed bodies under {@code dir} (not tmp/, not metadata). */
+    /**
+     * The bytes of committed bodies under {@code dir} (not tmp/, not metadata). Fills and evictions may rename or
+     * delete files during the walk: a file that vanished meanwhile counts as gone, and the walk is made again.
+     */
     private static long bodyBytes(Path dir) throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            return files.filter(Files::isRegularFile)
-                    .filter(p -> !p.startsWith(dir.resolve("tmp")) && !p.toString().endsWith(".meta"))
-                    .mapToLong(p -> p.toFile().length()).sum();
+        while (true) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                return files.filter(p -> !p.startsWith(dir.resolve("tmp")) && !p.toString().endsWith(".meta"))
+                        .filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+            } catch (java.io.UncheckedIOException vanished) {
+                // walked into a directory entry that a commit or an eviction had just removed
+            }
         }
     }
 
