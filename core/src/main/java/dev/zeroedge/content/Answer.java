@@ -2,6 +2,8 @@ package dev.zeroedge.content;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
 
+import java.util.Map;
+
 /** A source's answer to a request: something to send, or a status that says why not. */
 public sealed interface Answer permits Representation, Answer.Status {
 
@@ -22,7 +24,7 @@ public sealed interface Answer permits Representation, Answer.Status {
         }
 
         /** This status with the source's own {@code fields} (names and values as they go on the wire). */
-        public Status with(java.util.Map<String, String> extra) {
+        public Status with(Map<String, String> extra) {
             return new Status(status, reason, fieldName, fieldValue, close, Description.fieldLines(extra));
         }
 
