@@ -136,11 +136,16 @@ public final class EdgeCache implements ContentSource {
 
     private void lookUp(CacheKey key, String hash, ContentRequest request, EventLoop loop, Promise<Answer> answer) {
         StoredObject stored = index.get(hash);
-        if (stored != null && stored.key().equals(key.text()) && stored.freshAt(System.currentTimeMillis())) {
+        if (fresh(key, stored)) {
             hit(key, hash, stored, request, loop, answer);
         } else {
             miss(key, hash, request, loop, answer);
         }
+    }
+
+    /** Whether {@code stored} is the object of {@code key} (not a hash collision) and fresh now. */
+    private static boolean fresh(CacheKey key, StoredObject stored) {
+        return stored != null && stored.key().equals(key.text()) && stored.freshAt(System.currentTimeMillis());
     }
 
     private void hit(CacheKey key, String hash, StoredObject stored, ContentRequest request, EventLoop loop,
@@ -188,15 +193,21 @@ public final class EdgeCache implements ContentSource {
             Fill[] made = new Fill[1];
             Fill fill = fills.computeIfAbsent(hash, h -> made[0] = new Fill(this, key, hash, false));
             boolean owner = fill == made[0];
-            if (fill.attach(answer, owner, () -> fetchAlone(key, hash, asked, loop, answer, false))) {
+            if (fill.attach(answer, owner, () -> fetchAlone(key, hash, asked, loop, answer, false),
+                    () -> lookUp(key, hash, request, loop, answer))) {
                 if (owner) {
-                    fill.start(loop, asked);
+                    if (fresh(key, index.get(hash))) {
+                        // The fill this miss missed committed between the lookup and now: no second fetch.
+                        fill.stepAside();
+                    } else {
+                        fill.start(loop, asked);
+                    }
                 }
                 return;
             }
             fills.remove(hash, fill);
             StoredObject stored = index.get(hash);
-            if (stored != null && stored.key().equals(key.text()) && stored.freshAt(System.currentTimeMillis())) {
+            if (fresh(key, stored)) {
                 hit(key, hash, stored, request, loop, answer);
                 return;
             }
@@ -208,6 +219,7 @@ public final class EdgeCache implements ContentSource {
                             boolean authorization) {
         Fill alone = new Fill(this, key, hash, authorization);
         alone.attach(answer, true, () -> {
+        }, () -> {
         });
         alone.start(loop, asked);
     }

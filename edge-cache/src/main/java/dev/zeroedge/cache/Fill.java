@@ -59,8 +59,11 @@ final class Fill implements OriginClient.Exchange {
     private record Created(Store.Temp temp, OpenFile reader) {
     }
 
-    /** A client waiting for this fill: its promise, and whether it is the one that caused the fetch. */
-    private record Waiter(Promise<Answer> answer, boolean owner, Runnable alone) {
+    /**
+     * A client waiting for this fill: its promise, whether it is the one that caused the fetch, how it asks the
+     * origin alone (the response is not to be shared) and how it looks the key up again (the fill stepped aside).
+     */
+    private record Waiter(Promise<Answer> answer, boolean owner, Runnable alone, Runnable again) {
     }
 
     private final EdgeCache cache;
@@ -104,18 +107,18 @@ final class Fill implements OriginClient.Exchange {
      * Adds a client: answered at once when the head is in, else when it comes. False when the fill takes no
      * one any more (done or failed): the caller looks again.
      */
-    boolean attach(Promise<Answer> answer, boolean owner, Runnable alone) {
+    boolean attach(Promise<Answer> answer, boolean owner, Runnable alone, Runnable again) {
         Representation now;
         synchronized (this) {
             if (state == State.DONE || state == State.FAILED) {
                 return false;
             }
             if (state == State.ASKING || reader == null) {
-                waiting.add(new Waiter(answer, owner, alone));
+                waiting.add(new Waiter(answer, owner, alone, again));
                 return true;
             }
             if (joiners == null && !owner) {
-                waiting.add(new Waiter(answer, owner, alone));
+                waiting.add(new Waiter(answer, owner, alone, again));
                 return true;
             }
             now = new Representation(owner ? owners : joiners, reader.retain());
@@ -124,9 +127,31 @@ final class Fill implements OriginClient.Exchange {
         return true;
     }
 
+    /**
+     * A fill not started yet whose object turned up committed meanwhile (its fill ended between the lookup and the
+     * making of this one) ends before it asks anyone: every waiter looks the key up again, and finds it.
+     */
+    void stepAside() {
+        List<Waiter> told;
+        synchronized (this) {
+            if (state != State.ASKING || loop != null) {
+                throw new IllegalStateException("a fill under way cannot step aside");
+            }
+            state = State.DONE;
+            told = new ArrayList<>(waiting);
+            waiting.clear();
+        }
+        cache.forget(hash, this);
+        for (Waiter waiter : told) {
+            waiter.again.run();
+        }
+    }
+
     /** Sends the request on {@code on}, the loop of the client that caused it. */
     void start(EventLoop on, EdgeCache.OriginRequest request) {
-        this.loop = on;
+        synchronized (this) {
+            this.loop = on;
+        }
         cache.origin().fetch(on, request::build, this);
     }
 
