@@ -2,16 +2,31 @@ package dev.zeroedge.content;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
 
+import java.util.Map;
+
 /** A source's answer to a request: something to send, or a status that says why not. */
 public sealed interface Answer permits Representation, Answer.Status {
 
     /**
      * A response without a representation: 404, 403, 400, a 301 with its {@code Location}, a 503 with
      * {@code Retry-After}. {@code reason} is a fixed phrase of the server's, never an echo of the request;
-     * {@code close}: the connection closes after it (the server's own trouble, e.g. no descriptor left).
+     * {@code close}: the connection closes after it (the server's own trouble, e.g. no descriptor left);
+     * {@code fields}: further head lines of the source's, encoded ({@link Description#fieldLines}), e.g. a cache's
+     * Age and Cache-Status; empty for most.
      */
-    record Status(HttpResponseStatus status, String reason, String fieldName, String fieldValue, boolean close)
-            implements Answer {
+    record Status(HttpResponseStatus status, String reason, String fieldName, String fieldValue, boolean close,
+                  byte[] fields) implements Answer {
+
+        private static final byte[] NO_FIELDS = new byte[0];
+
+        public Status(HttpResponseStatus status, String reason, String fieldName, String fieldValue, boolean close) {
+            this(status, reason, fieldName, fieldValue, close, NO_FIELDS);
+        }
+
+        /** This status with the source's own {@code fields} (names and values as they go on the wire). */
+        public Status with(Map<String, String> extra) {
+            return new Status(status, reason, fieldName, fieldValue, close, Description.fieldLines(extra));
+        }
 
         public static Status of(HttpResponseStatus status) {
             return new Status(status, null, null, null, false);

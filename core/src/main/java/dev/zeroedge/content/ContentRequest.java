@@ -2,6 +2,8 @@ package dev.zeroedge.content;
 
 import io.netty.handler.codec.http.HttpHeaders;
 
+import java.net.SocketAddress;
+
 /** What a source is asked: a request head that passed the decoder's checks, GET or HEAD. */
 public interface ContentRequest {
 
@@ -12,4 +14,7 @@ public interface ContentRequest {
     String query();
 
     HttpHeaders headers();
+
+    /** The peer that asked (an origin is told it in X-Forwarded-For), or null when unknown. */
+    SocketAddress client();
 }

@@ -12,6 +12,9 @@ import java.util.Map;
  *
  * @param lastModifiedSeconds Last-Modified in epoch seconds (its resolution), or -1 when there is none:
  *                            date conditions are then ignored, as RFC 9110 §13.1.3-4 says
+ * @param length              the representation's length, or -1 while it is not known (a body still growing
+ *                            whose end is not announced: it goes out chunked to HTTP/1.1, close-delimited to
+ *                            HTTP/1.0, and ranges are ignored)
  */
 public record Description(String type, long length, String etag, String lastModified, long lastModifiedSeconds,
                           byte[] validatorLines, byte[] extraLines) {
@@ -23,8 +26,8 @@ public record Description(String type, long length, String etag, String lastModi
      */
     public static Description of(String type, long length, String etag, String lastModified, long lastModifiedSeconds,
                                  Map<String, String> extra) {
-        if (length < 0) {
-            throw new IllegalArgumentException("length must not be negative: " + length);
+        if (length < -1) {
+            throw new IllegalArgumentException("length must be -1 (not known) or more: " + length);
         }
         for (String value : new String[] {type, etag, lastModified}) {
             if (value != null && !printable(value, true)) {
@@ -38,17 +41,23 @@ public record Description(String type, long length, String etag, String lastModi
         if (etag != null) {
             validators.append("ETag: ").append(etag).append("\r\n");
         }
+        return new Description(type, length, etag, lastModified, lastModified == null ? -1 : lastModifiedSeconds,
+                validators.toString().getBytes(StandardCharsets.ISO_8859_1), fieldLines(extra));
+    }
+
+    /**
+     * Response fields as head lines ("Name: value" CRLF each, in order), checked: a source's field could come
+     * from an origin, and it must never split the head it goes into.
+     */
+    public static byte[] fieldLines(Map<String, String> fields) {
         StringBuilder lines = new StringBuilder();
-        extra.forEach((name, value) -> {
+        fields.forEach((name, value) -> {
             if (!printable(name, false) || name.isEmpty() || name.indexOf(':') >= 0 || !printable(value, true)) {
-                // A source's field could come from an origin: it must never split the head it goes into.
                 throw new IllegalArgumentException("not a response field: " + name);
             }
             lines.append(name).append(": ").append(value).append("\r\n");
         });
-        return new Description(type, length, etag, lastModified, lastModified == null ? -1 : lastModifiedSeconds,
-                validators.toString().getBytes(StandardCharsets.ISO_8859_1),
-                lines.toString().getBytes(StandardCharsets.ISO_8859_1));
+        return lines.toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 
     /** Visible ISO-8859-1 (and, in a value, spaces and tabs): no CR, LF, NUL or other control character. */

@@ -116,6 +116,23 @@ public final class DocumentRoot {
         return location(segmentsOf(name));
     }
 
+    /**
+     * A canonical {@code name} (from {@link #name}) as a request path again: one leading '/', each segment
+     * percent-encoded (see {@link #encode}), the trailing '/' of a directory kept; what an edge cache asks its
+     * origin for, so every alias of one object is asked for in one spelling.
+     */
+    public static String encodedName(String name) {
+        StringBuilder path = new StringBuilder(name.length() + 8);
+        for (String segment : segmentsOf(name)) {
+            path.append('/');
+            encode(segment, path);
+        }
+        if (path.isEmpty() || name.endsWith("/")) {
+            path.append('/');
+        }
+        return path.toString();
+    }
+
     private static List<String> segmentsOf(String name) {
         List<String> segments = new ArrayList<>();
         int start = 1;

@@ -24,14 +24,35 @@ public final class OpenFile extends AbstractReferenceCounted {
     private final FileChannel channel;
     private final int descriptor;
     private final long length;
+    private final GrowingBody growing;
     private ByteBuf body;
     private HeldBodies account;
 
-    private OpenFile(Path path, FileChannel channel, long length) {
+    private OpenFile(Path path, FileChannel channel, long length, GrowingBody growing) {
         this.path = path;
         this.channel = channel;
         this.descriptor = ChannelDescriptor.of(channel);
         this.length = length;
+        this.growing = growing;
+    }
+
+    private OpenFile(Path path, FileChannel channel, long length) {
+        this(path, channel, length, null);
+    }
+
+    /**
+     * Opens {@code path}, a file still being written, for reading: its {@link #length} is the length it will
+     * have (-1 while that is not known), and {@code growing} says how much of it can be read so far (senders
+     * wait for it).
+     */
+    public static OpenFile filling(Path path, GrowingBody growing) throws IOException {
+        FileChannel channel = FileChannel.open(path, StandardOpenOption.READ);
+        try {
+            return new OpenFile(path, channel, growing.length(), growing);
+        } catch (RuntimeException e) {
+            channel.close();
+            throw e;
+        }
     }
 
     /** Opens {@code path} for reading; the length is the one of the open descriptor, not of a later stat. */
@@ -128,9 +149,20 @@ public final class OpenFile extends AbstractReferenceCounted {
         }
     }
 
-    /** The length seen when the file was opened. */
+    /**
+     * How much of a file that is still being written can be read ({@link #filling}); null for a file whose
+     * bytes are all there.
+     */
+    public GrowingBody growing() {
+        return growing;
+    }
+
+    /**
+     * The length seen when the file was opened; of a {@linkplain #filling filling} one, the length it will have,
+     * -1 while that is not known.
+     */
     public long length() {
-        return length;
+        return growing != null ? growing.length() : length;
     }
 
     @Override

@@ -21,6 +21,12 @@ public final class ErrorResponse {
      */
     public static ByteBuf build(ByteBufAllocator alloc, HttpResponseStatus status, String reason, boolean bodyless,
                          Persistence persistence, String extraName, String extraValue) {
+        return build(alloc, status, reason, bodyless, persistence, extraName, extraValue, null);
+    }
+
+    /** {@link #build}, with {@code fields}: head lines of a content source's own (encoded), or null. */
+    static ByteBuf build(ByteBufAllocator alloc, HttpResponseStatus status, String reason, boolean bodyless,
+                         Persistence persistence, String extraName, String extraValue, byte[] fields) {
         String body = status.code() + " " + status.reasonPhrase() + (reason == null ? "" : ": " + reason) + "\n";
         assert body.length() == bodyLength(status, reason);
         ResponseHead head = ResponseHead.start(alloc, status)
@@ -28,6 +34,9 @@ public final class ErrorResponse {
                 .add("Content-Length", body.length());
         if (extraName != null) {
             head.add(extraName, extraValue);
+        }
+        if (fields != null) {
+            head.add(fields);
         }
         return persistence.say(head).end(bodyless ? null : body);
     }

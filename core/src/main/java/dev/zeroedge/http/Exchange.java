@@ -48,7 +48,7 @@ public final class Exchange {
         complete = false;
     }
 
-    /** The response about to be written: its status, head size and the body length it announces. */
+    /** The response about to be written: its status, head size and the body length it announces (-1: none yet). */
     void sending(int code, long head, long body) {
         status = code;
         headBytes = head;
@@ -68,7 +68,7 @@ public final class Exchange {
     void end(boolean whole) {
         nanos = System.nanoTime() - startNanos;
         complete = whole;
-        if (whole) {
+        if (whole && bodyLength >= 0) {
             copiedBytes = Math.max(0, bodyLength - zeroCopyBytes);
         }
     }

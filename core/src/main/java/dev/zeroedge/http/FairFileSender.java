@@ -1,6 +1,7 @@
 package dev.zeroedge.http;
 
 import dev.zeroedge.files.FileSystemPool;
+import dev.zeroedge.files.GrowingBody;
 import dev.zeroedge.files.OpenFile;
 import dev.zeroedge.files.PageCache;
 import dev.zeroedge.transport.FileSender;
@@ -17,6 +18,7 @@ import io.netty.util.concurrent.Future;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -49,6 +51,11 @@ import java.util.concurrent.TimeUnit;
  * answers 503 with Retry-After); past its first bytes it asks the pool again every
  * {@link #BUSY_RETRY_MILLIS} ms, which the send timeout bounds, as it bounds any response that makes no
  * progress.
+ *
+ * <p>A body still being written ({@link OpenFile#growing}: an edge cache's fill) is sent the same way, slice
+ * by slice, each slice no longer than what is on disk; past that the head (if still here) goes out alone and
+ * the run waits for the writer's next growth, which wakes it on this loop. A body that ends short fails the
+ * response, so the connection closes before its Content-Length: never a short body that looks complete.
  */
 public final class FairFileSender {
 
@@ -107,6 +114,24 @@ public final class FairFileSender {
     }
 
     /**
+     * Writes {@code head} (owned from now on) and then the whole of {@code file}, a file still growing whose
+     * length is not known yet ({@link OpenFile#growing}), slice by slice as it grows: each slice one chunk when
+     * {@code chunked} (the head said {@code Transfer-Encoding: chunked}), then the last chunk; otherwise the body
+     * ends with the connection, which the caller closes. The future completes when the last byte is in the kernel.
+     * The file bytes the kernel takes are counted in {@code exchange} when it is not null.
+     */
+    public ChannelFuture sendGrowing(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, boolean chunked,
+                                     Runnable progress, Exchange exchange) {
+        if (file.growing() == null) {
+            head.release();
+            throw new IllegalArgumentException(file + " is not growing");
+        }
+        ChannelPromise promise = ctx.newPromise();
+        new Run(ctx, head, file.retain(), 0, -1, progress, true, promise, exchange, chunked).next();
+        return promise;
+    }
+
+    /**
      * {@link #send}, for a range that may not be the first of its response ({@code first}: nothing of the
      * response is out yet, so a full file-system queue can still refuse it; a later part of a multipart body
      * waits instead). The file bytes the kernel takes are counted in {@code exchange} when it is not null.
@@ -121,7 +146,7 @@ public final class FairFileSender {
         if (length == 0) {
             return ctx.writeAndFlush(head);
         }
-        if (length <= inlineBodyMax) {
+        if (length <= inlineBodyMax && whollyReadable(file, offset + length)) {
             if (file.body() != null || RecentlyHot.holds(file, offset, length)) {
                 return sendInline(ctx, head, file, offset, (int) length, exchange);
             }
@@ -132,6 +157,12 @@ public final class FairFileSender {
         ChannelPromise promise = ctx.newPromise();
         new Run(ctx, head, file.retain(), offset, offset + length, progress, first, promise, exchange).next();
         return promise;
+    }
+
+    /** Whether bytes up to {@code end} are in the file: always, but for a body still being written. */
+    private static boolean whollyReadable(OpenFile file, long end) {
+        GrowingBody growing = file.growing();
+        return growing == null || growing.readable() >= end;
     }
 
     /**
@@ -259,13 +290,23 @@ public final class FairFileSender {
         private final boolean first;
         private final ChannelPromise promise;
         private final Exchange exchange;
+        /** How the body is framed: by the head's Content-Length, or (an end not known yet) chunked or by the close. */
+        private final boolean chunked;
         private ByteBuf head;
         private long position;
         private long sliceLength;
+        private boolean chunkOpen;
 
         Run(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long position, long end, Runnable progress,
             boolean first, ChannelPromise promise, Exchange exchange) {
+            this(ctx, head, file, position, end, progress, first, promise, exchange, false);
+        }
+
+        /** {@code end} -1: up to the end of a growing file, not known yet. */
+        Run(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long position, long end, Runnable progress,
+            boolean first, ChannelPromise promise, Exchange exchange, boolean chunked) {
             this.exchange = exchange;
+            this.chunked = chunked;
             this.ctx = ctx;
             this.head = head;
             this.file = file;
@@ -279,12 +320,28 @@ public final class FairFileSender {
         /** Sends slices until one is still in flight or cold (then a listener continues) or the body is done. */
         void next() {
             while (true) {
-                if (position == end) {
+                long stop = end >= 0 ? end : knownEnd();
+                if (position == stop) {
+                    if (chunked || head != null) {
+                        endUnannounced();
+                        return;
+                    }
                     file.release();
                     promise.trySuccess();
                     return;
                 }
-                sliceLength = Math.min(maxSlice, end - position);
+                sliceLength = Math.min(maxSlice, stop - position);
+                GrowingBody growing = file.growing();
+                if (growing != null) {
+                    long readable = growing.readable();
+                    if (readable <= position) {
+                        if (!awaitGrowth(growing)) {
+                            return;
+                        }
+                        continue;
+                    }
+                    sliceLength = Math.min(sliceLength, readable - position);
+                }
                 if (slicesReadOnLoop && !RecentlyHot.holds(file, position, sliceLength)) {
                     warmThenSend(WARMINGS);
                     return;
@@ -312,10 +369,84 @@ public final class FairFileSender {
             }, () -> fail(queueFull()), () -> fail(new ClosedChannelException()));
         }
 
+        /**
+         * Nothing past {@code position} is in the file yet: true when the body has ended meanwhile (go on:
+         * {@code next} sees the new length or fails), else the head goes out alone, so the client has it as
+         * soon as the source does, and the next growth of the file continues this body on its loop.
+         */
+        private boolean awaitGrowth(GrowingBody growing) {
+            if (growing.failure() != null) {
+                fail(new EOFException(file.path() + " ended at " + growing.readable() + " of " + file.length()
+                        + " bytes: " + growing.failure().getMessage()));
+                return false;
+            }
+            if (growing.whenPast(position, ctx.executor(), this::grown)) {
+                return true; // grown, complete or failed meanwhile: next() looks again
+            }
+            if (head != null) {
+                ctx.writeAndFlush(head);
+                head = null;
+            }
+            if (chunkOpen) {
+                // The chunk sent last is closed now, not with the next one: a client has all of it meanwhile.
+                ctx.writeAndFlush(ctx.alloc().buffer(2).writeByte('\r').writeByte('\n'));
+                chunkOpen = false;
+            }
+            return false;
+        }
+
+        private void grown() {
+            if (ctx.channel().isActive()) {
+                next();
+            } else {
+                fail(new ClosedChannelException());
+            }
+        }
+
+        /** Where a body of a length not announced ends: Long.MAX_VALUE until its growing file is complete. */
+        private long knownEnd() {
+            GrowingBody growing = file.growing();
+            return growing.complete() ? growing.length() : Long.MAX_VALUE;
+        }
+
+        /**
+         * The end of a body whose length the head did not say: the last chunk (after the head, if nothing else
+         * went out), or the head alone for a body that ends with the connection.
+         */
+        private void endUnannounced() {
+            ByteBuf out = ctx.alloc().buffer(16 + (head != null ? head.readableBytes() : 0));
+            if (head != null) {
+                out.writeBytes(head);
+                head.release();
+                head = null;
+            }
+            if (chunked) {
+                out.writeCharSequence((chunkOpen ? "\r\n" : "") + "0\r\n\r\n", StandardCharsets.US_ASCII);
+            }
+            file.release();
+            ctx.writeAndFlush(out).addListener(sent -> {
+                if (sent.isSuccess()) {
+                    promise.trySuccess();
+                } else {
+                    promise.tryFailure(sent.cause());
+                }
+            });
+        }
+
         /** Hands the current slice to the sender; true when it is already done and the next may follow. */
         private boolean sendSlice() {
             ByteBuf sliceHead = head != null ? head : Unpooled.EMPTY_BUFFER;
             head = null;
+            if (chunked) {
+                // Each slice is one chunk: its size line goes before it, the CRLF that ends it before the next.
+                ByteBuf framed = ctx.alloc().buffer(sliceHead.readableBytes() + 24);
+                framed.writeBytes(sliceHead);
+                sliceHead.release();
+                framed.writeCharSequence((chunkOpen ? "\r\n" : "") + Long.toHexString(sliceLength) + "\r\n",
+                        StandardCharsets.US_ASCII);
+                chunkOpen = true;
+                sliceHead = framed;
+            }
             ChannelFuture sent;
             try {
                 sent = sender.send(ctx, sliceHead, file, position, sliceLength, progress);

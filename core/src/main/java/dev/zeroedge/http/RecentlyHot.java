@@ -37,7 +37,8 @@ final class RecentlyHot {
 
     /** Whether the page cache holds bytes {@code [offset, offset + length)} of {@code file}, as the class says. */
     static boolean holds(OpenFile file, long offset, long length) {
-        if (file.length() > WHOLE_FILE_MAX || !PageCache.available()) {
+        // A file still being written is tested by the range alone: its whole is not there yet.
+        if (file.length() > WHOLE_FILE_MAX || file.growing() != null || !PageCache.available()) {
             return PageCache.holds(file, offset, length);
         }
         Map<OpenFile, Long> seen = SEEN.get();

@@ -5,6 +5,8 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 
+import java.net.SocketAddress;
+
 /**
  * A request head that passed {@link RequestDecoder}'s checks.
  *
@@ -14,8 +16,10 @@ import io.netty.handler.codec.http.HttpVersion;
  * @param hasBody   the request announced a body; zeroedge reads none, so the connection closes after it
  * @param mayBeConditional the head has a field named {@code If-*} or {@code Range}; without one there are no
  *                  preconditions or ranges to look up
+ * @param client    the peer of the connection it came on (a cache names it to its origin in X-Forwarded-For)
  */
 public record Request(HttpMethod method, String target, String path, String query, HttpVersion version,
-                      HttpHeaders headers, boolean keepAlive, boolean hasBody, boolean mayBeConditional)
+                      HttpHeaders headers, boolean keepAlive, boolean hasBody, boolean mayBeConditional,
+                      SocketAddress client)
         implements Inbound, ContentRequest {
 }

@@ -137,7 +137,7 @@ public final class RequestDecoder extends ByteToMessageDecoder {
                     }
                     if (length == 1) {
                         in.readerIndex(lf + 1);
-                        complete(out);
+                        complete(out, ctx.channel().remoteAddress());
                         continue;
                     }
                     String problem = parseHeader(in, in.readerIndex(), length - 1);
@@ -272,7 +272,7 @@ public final class RequestDecoder extends ByteToMessageDecoder {
     }
 
     /** The head is complete: check framing and Host, then hand the request on. */
-    private void complete(List<Object> out) {
+    private void complete(List<Object> out, java.net.SocketAddress client) {
         if (hosts > 1 || (hosts == 0 && version == HttpVersion.HTTP_1_1)) {
             reject(out, HttpResponseStatus.BAD_REQUEST, hosts == 0 ? "missing Host" : "more than one Host");
             return;
@@ -336,7 +336,8 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         }
         boolean hasBody = chunked || length > 0;
         boolean keepAlive = !hasBody && (connectionField ? keepAlive(version, headers) : version == HttpVersion.HTTP_1_1);
-        out.add(new Request(method, target, path, query, version, headers, keepAlive, hasBody, mayBeConditional));
+        out.add(new Request(method, target, path, query, version, headers, keepAlive, hasBody, mayBeConditional,
+                client));
         reset();
         if (hasBody) {
             state = State.DISCARD;

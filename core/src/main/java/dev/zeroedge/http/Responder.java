@@ -12,6 +12,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -109,7 +110,8 @@ final class Responder {
         }
         switch (answer.getNow()) {
             case Answer.Status status -> sendStatus(status.status(), status.reason(), bodyless,
-                    status.close() ? Persistence.CLOSE : persistence, status.fieldName(), status.fieldValue());
+                    status.close() ? Persistence.CLOSE : persistence, status.fieldName(), status.fieldValue(),
+                    status.fields());
             case Representation representation -> {
                 try {
                     if (ctx.channel().isActive()) {
@@ -144,9 +146,20 @@ final class Responder {
                 finish(ctx.writeAndFlush(out), persistence);
             }
             case PRECONDITION_FAILED -> sendStatus(HttpResponseStatus.PRECONDITION_FAILED, null, bodyless,
-                    persistence, null, null);
-            case SEND_WHOLE -> sendWhole(description, body, bodyless, persistence);
+                    persistence, null, null, description.extraLines());
+            case SEND_WHOLE -> {
+                if (description.length() < 0) {
+                    sendGrowing(request, description, body, bodyless, persistence);
+                } else {
+                    sendWhole(description, body, bodyless, persistence);
+                }
+            }
             case SEND_RANGES -> {
+                if (description.length() < 0) {
+                    // A body whose end is not known yet has no ranges to offer (§14.2 lets Range be ignored).
+                    sendGrowing(request, description, body, bodyless, persistence);
+                    return;
+                }
                 // Range is no list: two lines of it are no valid range set, and an invalid one is ignored (§14.2).
                 String range = bodyless || !request.mayBeConditional() ? null
                         : FieldLines.single(request.headers(), HttpHeaderNames.RANGE);
@@ -156,6 +169,29 @@ final class Responder {
                     sendRanges(RangeRequest.parse(range, description.length()), description, body, persistence);
                 }
             }
+        }
+    }
+
+    /**
+     * A representation whose length is not known yet (a cache's fill of a chunked origin response): chunked to an
+     * HTTP/1.1 client, to HTTP/1.0 until the connection closes; no Accept-Ranges, as ranges are not served.
+     */
+    private void sendGrowing(Request request, Description description, OpenFile body, boolean bodyless,
+                             Persistence persistence) {
+        boolean chunked = request.version().equals(HttpVersion.HTTP_1_1);
+        Persistence after = chunked ? persistence : Persistence.CLOSE;
+        ResponseHead head = ResponseHead.start(ctx.alloc(), HttpResponseStatus.OK)
+                .add("Content-Type", description.type());
+        if (chunked) {
+            head.add("Transfer-Encoding", "chunked");
+        }
+        head.add(description.validatorLines()).add(description.extraLines());
+        ByteBuf out = after.say(head).end();
+        sending(HttpResponseStatus.OK, out.readableBytes(), bodyless ? 0 : -1);
+        if (bodyless) {
+            finish(ctx.writeAndFlush(out), after);
+        } else {
+            finish(site.sender().sendGrowing(ctx, out, body, chunked, progress, exchange), after);
         }
     }
 
@@ -170,7 +206,7 @@ final class Responder {
         switch (ranges) {
             case RangeRequest.Whole whole -> sendWhole(description, body, false, persistence);
             case RangeRequest.Unsatisfiable unsatisfiable -> sendStatus(Rfc9110Status.RANGE_NOT_SATISFIABLE,
-                    null, false, persistence, "Content-Range", "bytes */" + length);
+                    null, false, persistence, "Content-Range", "bytes */" + length, description.extraLines());
             case RangeRequest.Partial partial when partial.ranges().size() == 1 -> {
                 ByteRange range = partial.ranges().getFirst();
                 ByteBuf head = head(HttpResponseStatus.PARTIAL_CONTENT, description, description.type(),
@@ -213,8 +249,14 @@ final class Responder {
 
     private void sendStatus(HttpResponseStatus status, String reason, boolean bodyless, Persistence persistence,
                             String extraName, String extraValue) {
+        sendStatus(status, reason, bodyless, persistence, extraName, extraValue, null);
+    }
+
+    /** {@code fields}: the source's own head lines (a cache's Age and Cache-Status), or null. */
+    private void sendStatus(HttpResponseStatus status, String reason, boolean bodyless, Persistence persistence,
+                            String extraName, String extraValue, byte[] fields) {
         ByteBuf response = ErrorResponse.build(ctx.alloc(), status, reason, bodyless, persistence, extraName,
-                extraValue);
+                extraValue, fields);
         int body = bodyless ? 0 : ErrorResponse.bodyLength(status, reason);
         sending(status, response.readableBytes() - body, body);
         finish(ctx.writeAndFlush(response), persistence);

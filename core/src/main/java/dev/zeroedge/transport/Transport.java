@@ -32,6 +32,12 @@ public interface Transport {
     Class<? extends ServerChannel> serverChannelClass();
 
     /**
+     * The client channel class that belongs to {@link #ioHandlerFactory()}: connections a content source
+     * opens itself (the edge cache's to its origin) run on the server's own event loops and transport.
+     */
+    Class<? extends io.netty.channel.socket.SocketChannel> socketChannelClass();
+
+    /**
      * The one place that knows how a byte range of an open file goes out on this transport's channels.
      * {@code pool}: the file-system threads, for a sender that reads file bytes itself (epoll-copy reads a chunk
      * whose pages are not in memory there rather than on the loop).

@@ -312,6 +312,11 @@ class MachineProbeTest {
         }
 
         @Override
+        public Class<? extends io.netty.channel.socket.SocketChannel> socketChannelClass() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
         public FileSender fileSender(FileSystemPool pool) {
             throw new UnsupportedOperationException();
         }

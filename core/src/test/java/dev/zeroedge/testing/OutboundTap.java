@@ -60,6 +60,11 @@ public final class OutboundTap extends ChannelOutboundHandlerAdapter {
             }
 
             @Override
+            public Class<? extends io.netty.channel.socket.SocketChannel> socketChannelClass() {
+                return real.socketChannelClass();
+            }
+
+            @Override
             public FileSender fileSender(FileSystemPool pool) {
                 return real.fileSender(pool);
             }

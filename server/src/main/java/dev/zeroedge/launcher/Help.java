@@ -11,6 +11,7 @@ final class Help {
 
             usage:
               java -jar zeroedge.jar serve --root DIR [options]
+              java -jar zeroedge.jar serve --origin http://HOST:PORT --cache-dir DIR [options]
               java -jar zeroedge.jar serve --config FILE [options]
               java -jar zeroedge.jar check-config --config FILE [options]
               java -jar zeroedge.jar probe [--json] [--nic IFACE] [--bind ADDR] [--uring-min-kernel V]
@@ -23,7 +24,14 @@ final class Help {
                                          SIGHUP reads the file again: limits, timeouts, max-connections,
                                          grace and the open-file cache's times apply to new connections,
                                          other changes are logged as needing a restart
-              --root DIR                 directory to publish (required)
+              --root DIR                 directory to publish (this or --origin)
+              --origin http://HOST:PORT  be an edge cache of this origin instead (with --cache-dir)
+              --cache-dir DIR            where the cache keeps its objects (created if missing)
+              --cache-max-size BYTES     body bytes the cache keeps on disk at most (default 10g)
+              --origin-connect-timeout DUR    connecting to the origin, else 504 (default 3s)
+              --origin-first-byte-timeout DUR the origin's response head, else 504 (default 15s)
+              --origin-idle-timeout DUR       silence within the origin's body, else the object is
+                                              dropped and its clients closed (default 30s)
               --port N                   TCP port (default 8080; 0 picks a free one)
               --bind ADDR                address to listen on (default 0.0.0.0)
               --mode MODE                auto | uring-splice | epoll-sendfile | nio-sendfile | epoll-mmap | epoll-copy

@@ -1,5 +1,7 @@
 package dev.zeroedge.launcher;
 
+import dev.zeroedge.cache.CacheConfig;
+import dev.zeroedge.cache.EdgeCache;
 import dev.zeroedge.cli.Flags;
 import dev.zeroedge.cli.UsageException;
 import dev.zeroedge.http.HttpLimits;
@@ -62,7 +64,11 @@ final class ServeCommand {
         Observability observing = Observability.of(flags, transport.mode());
         ZeroedgeServer server;
         try {
-            server = ZeroedgeServer.start(config, transport, ZeroedgeServer::documentRoot, observing.observer());
+            CacheConfig cache = settings.cache();
+            server = cache == null
+                    ? ZeroedgeServer.start(config, transport, ZeroedgeServer::documentRoot, observing.observer())
+                    : ZeroedgeServer.start(config, transport, (c, opener, pool) -> EdgeCache.open(cache,
+                            transport.socketChannelClass(), pool, c.serveDotfiles()), observing.observer());
         } catch (IOException e) {
             observing.close();
             throw new UsageException(e.getMessage());
@@ -91,8 +97,15 @@ final class ServeCommand {
         } else {
             log.warn("max connections {} ({})", connections.max(), connections.reason());
         }
-        log.info("serving {} on http://{}:{}/", config.root().toAbsolutePath().normalize(),
-                config.bind().getHostString(), server.port());
+        CacheConfig cache = settings.cache();
+        if (cache == null) {
+            log.info("serving {} on http://{}:{}/", config.root().toAbsolutePath().normalize(),
+                    config.bind().getHostString(), server.port());
+        } else {
+            log.info("serving the cache of http://{} ({}, at most {} bytes) on http://{}:{}/", cache.originAuthority(),
+                    cache.directory().toAbsolutePath().normalize(), cache.maxSize(), config.bind().getHostString(),
+                    server.port());
+        }
         observing.logWhat();
 
         CountDownLatch stopped = new CountDownLatch(1);

@@ -60,7 +60,13 @@ final class ServeFlags {
             restart("admin"),
             restart("access-log"),
             restart("access-log-format"),
-            restart("access-log-queue"));
+            restart("access-log-queue"),
+            restart("origin"),
+            restart("cache-dir"),
+            restart("cache-max-size"),
+            restart("origin-connect-timeout"),
+            restart("origin-first-byte-timeout"),
+            restart("origin-idle-timeout"));
 
     private static final Map<String, Flag> BY_NAME = ALL.stream()
             .collect(Collectors.toMap(Flag::name, f -> f, (a, b) -> {

@@ -1,5 +1,7 @@
 package dev.zeroedge.launcher;
 
+import dev.zeroedge.cache.CacheConfig;
+
 import dev.zeroedge.cli.Flags;
 import dev.zeroedge.cli.UsageException;
 import dev.zeroedge.files.FileSystemPool;
@@ -12,6 +14,7 @@ import dev.zeroedge.probe.ModeSelector;
 import dev.zeroedge.server.ServerConfig;
 import dev.zeroedge.transport.Transports;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,8 +31,9 @@ import java.util.List;
  * @param flags  the command line over the file: what each flag's value is and where it came from
  * @param config the server's configuration; its connection limit is {@code --max-connections} or the
  *               default's until {@link ServeCommand#maxConnections} has the answer for the mode
+ * @param cache  the edge cache's ({@code --origin}, {@code --cache-dir}, ...), or null for a document root
  */
-record ServeSettings(Flags flags, ServerConfig config) {
+record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache) {
 
     /** {@code --config}'s file, if the command line names one. */
     static Path configFile(Flags commandLine) {
@@ -49,11 +53,12 @@ record ServeSettings(Flags flags, ServerConfig config) {
                 flags.throwProblems();
             }
         }
-        ServerConfig config = config(flags, file);
+        CacheConfig cache = cacheConfig(flags);
+        ServerConfig config = config(flags, file, cache);
         if (!flags.problems().isEmpty()) {
             throw new UsageException(String.join("\n", inFileOrder(flags.problems(), file)));
         }
-        return new ServeSettings(flags, config);
+        return new ServeSettings(flags, config, cache);
     }
 
     /**
@@ -89,10 +94,10 @@ record ServeSettings(Flags flags, ServerConfig config) {
         return new ModeSelector.Choice(Mode.parse(requested), "asked for by name");
     }
 
-    private static ServerConfig config(Flags flags, Path file) throws UsageException {
+    private static ServerConfig config(Flags flags, Path file, CacheConfig cache) throws UsageException {
         int eventLoops = flags.integer("event-loops", 0, 0, 1024);
         int openFileCache = flags.integer("open-file-cache", OpenFileCache.DEFAULT_CAPACITY, 0, 1_000_000);
-        Path root = root(flags, file);
+        Path root = cache != null ? cacheDirectory(cache) : root(flags, file);
         int port = flags.integer("port", 8080, 0, 65535);
         String bind = flags.string("bind", "0.0.0.0");
         InetSocketAddress address = new InetSocketAddress(bind, port);
@@ -133,6 +138,49 @@ record ServeSettings(Flags flags, ServerConfig config) {
                 .withOpenFileCacheInactive(flags.duration("open-file-cache-inactive", OpenFileCache.DEFAULT_INACTIVE))
                 .withFileSystemPool(flags.integer("fs-threads", FileSystemPool.DEFAULT_THREADS, 1, 1024),
                         flags.integer("fs-queue", FileSystemPool.DEFAULT_QUEUE, 1, 1_000_000));
+    }
+
+    /**
+     * {@code --origin URL --cache-dir DIR} and the cache's other flags, or null without {@code --origin}; the cache
+     * flags without it, or with {@code --root}, are a usage error.
+     */
+    static CacheConfig cacheConfig(Flags flags) throws UsageException {
+        if (!flags.has("origin")) {
+            for (String name : new String[] {"cache-dir", "cache-max-size", "origin-connect-timeout",
+                    "origin-first-byte-timeout", "origin-idle-timeout"}) {
+                if (flags.has(name)) {
+                    throw new UsageException(flags.where(name) + " needs --origin");
+                }
+            }
+            return null;
+        }
+        if (flags.has("root")) {
+            throw new UsageException("--origin and --root exclude each other: a server caches an origin or"
+                    + " publishes a directory");
+        }
+        if (!flags.has("cache-dir")) {
+            throw new UsageException("--origin needs --cache-dir DIR");
+        }
+        CacheConfig cache;
+        try {
+            cache = CacheConfig.of(flags.string("origin", null), Path.of(flags.string("cache-dir", null)));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(flags.where("origin") + ": " + e.getMessage());
+        }
+        return cache.withMaxSize(flags.size("cache-max-size", CacheConfig.DEFAULT_MAX_SIZE, 1, Long.MAX_VALUE))
+                .withTimeouts(flags.duration("origin-connect-timeout", CacheConfig.DEFAULT_CONNECT_TIMEOUT),
+                        flags.duration("origin-first-byte-timeout", CacheConfig.DEFAULT_FIRST_BYTE_TIMEOUT),
+                        flags.duration("origin-idle-timeout", CacheConfig.DEFAULT_IDLE_TIMEOUT));
+    }
+
+    /** An edge cache has no document root: its directory (created if missing) stands in for it. */
+    private static Path cacheDirectory(CacheConfig cache) throws UsageException {
+        try {
+            Files.createDirectories(cache.directory());
+        } catch (IOException e) {
+            throw new UsageException("--cache-dir " + cache.directory() + " cannot be created: " + e.getMessage());
+        }
+        return cache.directory();
     }
 
     /** {@code root}: a readable directory; relative to the working directory, from the file as from the flag. */

@@ -65,6 +65,20 @@ class CommandLineTest {
     }
 
     @Test
+    void originAndRootExcludeEachOtherAndTheCacheNeedsItsDirectory() {
+        assertEquals(2, run("serve", "--root", root.toString(), "--origin", "http://127.0.0.1:9",
+                "--cache-dir", root.resolve("cache").toString(), "--port", "0"));
+        assertOneLineError("--origin and --root exclude each other");
+        assertEquals(2, run("serve", "--origin", "http://127.0.0.1:9", "--port", "0"));
+        assertOneLineError("--origin needs --cache-dir DIR");
+        assertEquals(2, run("serve", "--root", root.toString(), "--cache-dir", root.toString(), "--port", "0"));
+        assertOneLineError("--cache-dir needs --origin");
+        assertEquals(2, run("serve", "--origin", "https://example.com/x", "--cache-dir", root.toString(),
+                "--port", "0"));
+        assertOneLineError("origin must be http://HOST[:PORT]");
+    }
+
+    @Test
     void badValues() {
         assertEquals(2, run("serve", "--root", root.toString(), "--port", "70000"));
         assertOneLineError("--port must be between 0 and 65535");

@@ -41,7 +41,9 @@ class ServeFlagsTest {
             Map.entry("open-file-cache-valid", "2s"), Map.entry("open-file-cache-inactive", "30s"),
             Map.entry("fs-threads", "4"), Map.entry("fs-queue", "10"), Map.entry("admin", "9145"),
             Map.entry("access-log", "/tmp/zeroedge-access.log"), Map.entry("access-log-format", "json"),
-            Map.entry("access-log-queue", "100"));
+            Map.entry("access-log-queue", "100"), Map.entry("cache-max-size", "1g"),
+            Map.entry("origin-connect-timeout", "1s"), Map.entry("origin-first-byte-timeout", "5s"),
+            Map.entry("origin-idle-timeout", "10s"));
 
     @TempDir
     Path root;
@@ -69,6 +71,7 @@ class ServeFlagsTest {
                 continue;
             }
             ServerConfig changed = flag.name().equals("root") ? read("--root", otherRoot.toString())
+                    : CACHE.contains(flag.name()) ? readCache(flag)
                     : flag.form() == ServeFlags.Form.SWITCH ? read("--" + flag.name())
                     : read("--" + flag.name(), value(flag));
             ServerConfig reloaded = base.withLiveSettingsOf(changed);
@@ -84,6 +87,19 @@ class ServeFlagsTest {
         assertEquals(List.of(), wrong);
     }
 
+    /** The edge cache's flags, which take --origin and --cache-dir in place of --root. */
+    private static final Set<String> CACHE = Set.of("origin", "cache-dir", "cache-max-size", "origin-connect-timeout",
+            "origin-first-byte-timeout", "origin-idle-timeout");
+
+    private ServerConfig readCache(ServeFlags.Flag flag) throws UsageException {
+        List<String> args = new ArrayList<>(List.of("--origin", "http://127.0.0.1:9", "--cache-dir",
+                otherRoot.resolve("cache").toString()));
+        if (!flag.name().equals("origin") && !flag.name().equals("cache-dir")) {
+            args.addAll(List.of("--" + flag.name(), value(flag)));
+        }
+        return read(args.toArray(String[]::new), true);
+    }
+
     private static String value(ServeFlags.Flag flag) {
         String value = OTHER_VALUES.get(flag.name());
         if (value == null) {
@@ -93,8 +109,12 @@ class ServeFlagsTest {
     }
 
     private ServerConfig read(String... flags) throws UsageException {
+        return read(flags, flags.length > 0 && flags[0].equals("--root"));
+    }
+
+    private ServerConfig read(String[] flags, boolean noDefaultRoot) throws UsageException {
         List<String> args = new ArrayList<>(List.of("serve", "--root", root.toString()));
-        if (flags.length > 0 && flags[0].equals("--root")) {
+        if (noDefaultRoot) {
             args = new ArrayList<>(List.of("serve"));
         }
         args.addAll(List.of(flags));

@@ -32,6 +32,15 @@ record ServerJvm(Process process, int port, List<String> log) {
         return serve(openFileLimit, args.toArray(String[]::new));
     }
 
+    /** Starts {@code serve --origin ORIGIN --cache-dir DIR --mode MODE FLAGS}: an edge cache. */
+    static ServerJvm startCache(String origin, Path cacheDir, int openFileLimit, String mode, String... flags)
+            throws IOException {
+        List<String> args = new ArrayList<>(List.of("--origin", origin, "--cache-dir", cacheDir.toString(), "--bind",
+                "127.0.0.1", "--port", "0", "--mode", mode));
+        args.addAll(List.of(flags));
+        return serve(openFileLimit, args.toArray(String[]::new));
+    }
+
     /** Starts {@code serve ARGS} as they are (e.g. {@code --config FILE}) and reads its log up to the "serving" line. */
     static ServerJvm serve(int openFileLimit, String... args) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");

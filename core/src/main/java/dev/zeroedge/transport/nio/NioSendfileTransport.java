@@ -41,6 +41,11 @@ public final class NioSendfileTransport implements Transport {
         return NioServerSocketChannel.class;
     }
 
+    @Override
+    public Class<? extends io.netty.channel.socket.SocketChannel> socketChannelClass() {
+        return io.netty.channel.socket.nio.NioSocketChannel.class;
+    }
+
     /** transferTo needs nothing but the file; each loop's selector is an epoll and a wakeup eventfd. */
     @Override
     public DescriptorUse descriptors() {

@@ -60,6 +60,11 @@ abstract class EpollTransport implements Transport {
         return EpollServerSocketChannel.class;
     }
 
+    @Override
+    public Class<? extends io.netty.channel.socket.SocketChannel> socketChannelClass() {
+        return io.netty.channel.epoll.EpollSocketChannel.class;
+    }
+
     /**
      * None per connection in any of the three: sendfile and the copy need only the file, and a mapping
      * keeps no descriptor of its own. Each loop holds an epoll, an eventfd and a timerfd.

@@ -84,6 +84,11 @@ public final class UringSpliceTransport implements Transport {
         return IoUringServerSocketChannel.class;
     }
 
+    @Override
+    public Class<? extends io.netty.channel.socket.SocketChannel> socketChannelClass() {
+        return IoUringSocketChannel.class;
+    }
+
     /**
      * Its splices read the file on io-wq kernel workers (measured: every splice was punted there), so a cold
      * slice never stalls the loop; only an inline body's pread does, and the HTTP layer warms that itself.

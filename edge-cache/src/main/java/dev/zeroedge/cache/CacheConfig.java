@@ -1,0 +1,75 @@
+package dev.zeroedge.cache;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * What {@code serve --origin URL --cache-dir DIR} asks for.
+ *
+ * @param originHost      the origin's host name or address
+ * @param originPort      its port
+ * @param directory       where objects live (body files, metadata files, {@code tmp/})
+ * @param maxSize         the bytes of bodies the index keeps on disk at most
+ * @param connectTimeout  how long a connection to the origin may take
+ * @param firstByteTimeout how long the origin may take from the request to the head of its response (504 past it)
+ * @param idleTimeout     the longest silence of the origin within a response's body (the object is dropped)
+ * @param maxOriginConnections the keep-alive pool's bound, per event loop
+ */
+public record CacheConfig(String originHost, int originPort, Path directory, long maxSize, Duration connectTimeout,
+                          Duration firstByteTimeout, Duration idleTimeout, int maxOriginConnections) {
+
+    public static final long DEFAULT_MAX_SIZE = 10L * 1024 * 1024 * 1024;
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(3);
+    public static final Duration DEFAULT_FIRST_BYTE_TIMEOUT = Duration.ofSeconds(15);
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+    public static final int DEFAULT_MAX_ORIGIN_CONNECTIONS = 256;
+
+    public CacheConfig {
+        if (maxSize < 1) {
+            throw new IllegalArgumentException("cache max size must be positive: " + maxSize);
+        }
+        if (maxOriginConnections < 1) {
+            throw new IllegalArgumentException("origin connections must be positive: " + maxOriginConnections);
+        }
+    }
+
+    /**
+     * {@code http://HOST[:PORT]} (no path, query, user or https: the origin is a plain HTTP/1.1 server) with the
+     * defaults for the rest.
+     */
+    public static CacheConfig of(String origin, Path directory) {
+        URI uri;
+        try {
+            uri = URI.create(origin);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("origin " + origin + " is no URL: " + e.getMessage());
+        }
+        if (!"http".equals(uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT))
+                || uri.getHost() == null || uri.getUserInfo() != null || uri.getQuery() != null
+                || uri.getFragment() != null || !(uri.getRawPath() == null || uri.getRawPath().isEmpty()
+                || uri.getRawPath().equals("/"))) {
+            throw new IllegalArgumentException("origin must be http://HOST[:PORT], not " + origin);
+        }
+        int port = uri.getPort() < 0 ? 80 : uri.getPort();
+        return new CacheConfig(uri.getHost(), port, directory, DEFAULT_MAX_SIZE, DEFAULT_CONNECT_TIMEOUT,
+                DEFAULT_FIRST_BYTE_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_ORIGIN_CONNECTIONS);
+    }
+
+    /** The origin's authority as its requests' {@code Host} carries it (nginx's default): the port only when not 80. */
+    public String originAuthority() {
+        String host = originHost.indexOf(':') >= 0 && !originHost.startsWith("[") ? "[" + originHost + "]" : originHost;
+        return originPort == 80 ? host : host + ":" + originPort;
+    }
+
+    public CacheConfig withMaxSize(long bytes) {
+        return new CacheConfig(originHost, originPort, directory, bytes, connectTimeout, firstByteTimeout,
+                idleTimeout, maxOriginConnections);
+    }
+
+    public CacheConfig withTimeouts(Duration connect, Duration firstByte, Duration idle) {
+        return new CacheConfig(originHost, originPort, directory, maxSize, connect, firstByte, idle,
+                maxOriginConnections);
+    }
+}

@@ -1,0 +1,41 @@
+package dev.zeroedge.cache;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Locale;
+
+/**
+ * What names one object: the request's host (lower case, without a default port's ":80") and its path as the
+ * document root names it ({@link dev.zeroedge.files.DocumentRoot#name}: decoded, dot and empty segments gone,
+ * so {@code /a.txt}, {@code /%61.txt} and {@code //x/../a.txt} are one object), and the query as it came.
+ *
+ * @param name  the canonical name of the path
+ * @param query the query without '?', or null
+ */
+record CacheKey(String host, String name, String query) {
+
+    static CacheKey of(String hostField, String name, String query) {
+        String host = hostField == null ? "" : hostField.trim().toLowerCase(Locale.ROOT);
+        if (host.endsWith(":80")) {
+            host = host.substring(0, host.length() - 3);
+        }
+        return new CacheKey(host, name, query);
+    }
+
+    /** The key as one line: what the metadata file keeps to tell a hash collision from the object. */
+    String text() {
+        return host + " " + name + (query == null ? "" : "?" + query);
+    }
+
+    /** 128 bits of SHA-256 of {@link #text}, in hex: the object's file name. */
+    String hash() {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+}

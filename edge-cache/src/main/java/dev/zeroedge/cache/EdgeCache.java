@@ -1,0 +1,372 @@
+package dev.zeroedge.cache;
+
+import dev.zeroedge.content.Answer;
+import dev.zeroedge.content.ContentRequest;
+import dev.zeroedge.content.ContentSource;
+import dev.zeroedge.content.Description;
+import dev.zeroedge.content.MediaTypes;
+import dev.zeroedge.content.Representation;
+import dev.zeroedge.files.DocumentRoot;
+import dev.zeroedge.files.FileSystemPool;
+import dev.zeroedge.files.Lookup;
+import dev.zeroedge.files.OpenFile;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ImmediateEventExecutor;
+import io.netty.util.concurrent.Promise;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+
+/**
+ * The edge cache as a content source: what a request names is looked up in the index, and a fresh object is
+ * answered as a representation whose body is its body file, opened on a file-system thread; everything after
+ * that (conditionals, ranges, HEAD, the mode's zero-copy sender) is the ladder's, as for a static file.
+ *
+ * <p>Take {@code GET /v/seg-7.m4s} twice. The first time the index has nothing under the key's hash: a
+ * {@link Fill} is made for it (one per key: every client that misses the same key meanwhile attaches to it),
+ * and the request goes to the origin. When the origin's head is in, each attached client is answered with the
+ * fill's growing temporary file and sends it as it grows; the fill commits it and the index learns it. The
+ * second time the index has it: {@code Cache-Status: zeroedge; hit} and its {@code Age}, and the origin is not
+ * asked.
+ */
+public final class EdgeCache implements ContentSource {
+
+    private static final Logger log = LoggerFactory.getLogger(EdgeCache.class);
+    private static final String VIA = "1.1 zeroedge";
+
+    /** Fields the ladder writes itself, or that are this hop's: never stored or relayed from the origin. */
+    private static final Set<String> NOT_RELAYED = Set.of("content-length", "content-type", "etag", "last-modified",
+            "accept-ranges", "date", "server", "age", "cache-status", "content-range", "via");
+    /** Request fields the origin is not sent: this hop's, and what the cache itself answers (ranges, conditionals). */
+    private static final Set<String> NOT_FORWARDED = Set.of("host", "range", "if-range", "if-match", "if-none-match",
+            "if-modified-since", "if-unmodified-since", "expect", "content-length", "x-forwarded-for", "via");
+
+    private final CacheConfig config;
+    private final Store store;
+    private final Index index;
+    private final OriginClient origin;
+    private final FileSystemPool pool;
+    private final DocumentRoot names;
+    private final ConcurrentMap<String, Fill> fills = new ConcurrentHashMap<>();
+
+    private EdgeCache(CacheConfig config, Store store, Index index, OriginClient origin, FileSystemPool pool,
+                      DocumentRoot names) {
+        this.config = config;
+        this.store = store;
+        this.index = index;
+        this.origin = origin;
+        this.pool = pool;
+        this.names = names;
+    }
+
+    /**
+     * Opens the cache directory (deleting unfinished fills and finding the committed objects again) and the way
+     * to the origin. Blocking: called at startup.
+     *
+     * @param channelClass the client channel of the server's transport
+     * @param serveDotfiles whether request paths may name dotfiles, as for a document root
+     */
+    public static EdgeCache open(CacheConfig config, Class<? extends SocketChannel> channelClass,
+                                 FileSystemPool pool, boolean serveDotfiles) throws IOException {
+        Store store = new Store(config.directory());
+        Executor offLoop = task -> {
+            if (pool.submit(store.directory(), () -> {
+                task.run();
+                return null;
+            }, ImmediateEventExecutor.INSTANCE) == null) {
+                ForkJoinPool.commonPool().execute(task);
+            }
+        };
+        Index index = new Index(config.maxSize(), offLoop, store::remove);
+        long started = System.nanoTime();
+        List<Store.Found> found = store.recover();
+        for (Store.Found object : found) {
+            index.put(object.hash(), object.object());
+        }
+        log.info("cache index: {} objects in {} ms", found.size(), (System.nanoTime() - started) / 1_000_000);
+        return new EdgeCache(config, store, index, new OriginClient(config, channelClass), pool,
+                new DocumentRoot(store.directory(), serveDotfiles));
+    }
+
+    @Override
+    public Future<Answer> find(ContentRequest request, EventExecutor loop) {
+        String name = names.name(request.path());
+        if (name == null) {
+            return loop.newSucceededFuture(refusal(names.refusal(request.path())));
+        }
+        CacheKey key = CacheKey.of(request.headers().get(HttpHeaderNames.HOST), name, request.query());
+        Promise<Answer> answer = loop.newPromise();
+        lookUp(key, key.hash(), request, (EventLoop) loop, answer);
+        return answer;
+    }
+
+    private static Answer refusal(Lookup refusal) {
+        return switch (refusal) {
+            case Lookup.BadPath bad -> Answer.Status.because(HttpResponseStatus.BAD_REQUEST, bad.why());
+            default -> Answer.Status.of(HttpResponseStatus.NOT_FOUND);
+        };
+    }
+
+    private void lookUp(CacheKey key, String hash, ContentRequest request, EventLoop loop, Promise<Answer> answer) {
+        StoredObject stored = index.get(hash);
+        if (fresh(key, stored)) {
+            hit(key, hash, stored, request, loop, answer);
+        } else {
+            miss(key, hash, request, loop, answer);
+        }
+    }
+
+    /** Whether {@code stored} is the object of {@code key} (not a hash collision) and fresh now. */
+    private static boolean fresh(CacheKey key, StoredObject stored) {
+        return stored != null && stored.key().equals(key.text()) && stored.freshAt(System.currentTimeMillis());
+    }
+
+    private void hit(CacheKey key, String hash, StoredObject stored, ContentRequest request, EventLoop loop,
+                     Promise<Answer> answer) {
+        Future<OpenFile> opened = pool.submit(store.directory(), () -> store.open(hash, stored), loop);
+        if (opened == null) {
+            answer.setSuccess(failure(Answer.Status.busy("file-system queue full", false), "fs-busy"));
+            return;
+        }
+        opened.addListener(done -> {
+            OpenFile file = opened.isSuccess() ? opened.getNow() : null;
+            if (file == null) {
+                // Gone or not what its metadata says: forgotten, and fetched again.
+                index.invalidate(hash, stored);
+                miss(key, hash, request, loop, answer);
+                return;
+            }
+            long age = stored.age(System.currentTimeMillis());
+            Representation representation;
+            try {
+                representation = new Representation(description(stored, "hit", age), file);
+            } catch (RuntimeException e) {
+                answer.setFailure(e);
+                return;
+            }
+            if (!answer.trySuccess(representation)) {
+                file.release();
+            }
+        });
+    }
+
+    /**
+     * Attaches to the key's fill, or makes it; a request with Authorization fetches alone (its answer may be
+     * personal). A fill that ended meanwhile is looked past: its object is in the index or the key is missed
+     * again.
+     */
+    private void miss(CacheKey key, String hash, ContentRequest request, EventLoop loop, Promise<Answer> answer) {
+        boolean authorization = request.headers().contains(HttpHeaderNames.AUTHORIZATION);
+        OriginRequest asked = originRequest(key, request);
+        if (authorization) {
+            fetchAlone(key, hash, asked, loop, answer, true);
+            return;
+        }
+        while (true) {
+            Fill[] made = new Fill[1];
+            Fill fill = fills.computeIfAbsent(hash, h -> made[0] = new Fill(this, key, hash, false));
+            boolean owner = fill == made[0];
+            if (fill.attach(answer, owner, () -> fetchAlone(key, hash, asked, loop, answer, false),
+                    () -> lookUp(key, hash, request, loop, answer))) {
+                if (owner) {
+                    if (fresh(key, index.get(hash))) {
+                        // The fill this miss missed committed between the lookup and now: no second fetch.
+                        fill.stepAside();
+                    } else {
+                        fill.start(loop, asked);
+                    }
+                }
+                return;
+            }
+            fills.remove(hash, fill);
+            StoredObject stored = index.get(hash);
+            if (fresh(key, stored)) {
+                hit(key, hash, stored, request, loop, answer);
+                return;
+            }
+        }
+    }
+
+    /** A fill of one client that no one attaches to. */
+    private void fetchAlone(CacheKey key, String hash, OriginRequest asked, EventLoop loop, Promise<Answer> answer,
+                            boolean authorization) {
+        Fill alone = new Fill(this, key, hash, authorization);
+        alone.attach(answer, true, () -> {
+        }, () -> {
+        });
+        alone.start(loop, asked);
+    }
+
+    /** The fill of {@code hash} has ended: the next miss makes another. */
+    void forget(String hash, Fill fill) {
+        fills.remove(hash, fill);
+    }
+
+    /** What the origin is asked for a request: see {@link #originRequest}. */
+    record OriginRequest(String target, HttpHeaders headers) {
+        HttpRequest build() {
+            return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, target, Unpooled.EMPTY_BUFFER,
+                    headers.copy(), new DefaultHttpHeaders());
+        }
+    }
+
+    /**
+     * GET of the key's path in one spelling (a HEAD miss fetches with GET, as nginx does), with the origin's
+     * authority as Host, X-Forwarded-For and Via extended, the client's end-to-end fields except ranges and
+     * conditionals (the cache answers those itself from the whole object), and nothing hop-by-hop.
+     */
+    OriginRequest originRequest(CacheKey key, ContentRequest request) {
+        String target = DocumentRoot.encodedName(key.name()) + (key.query() == null ? "" : "?" + key.query());
+        HttpHeaders from = request.headers();
+        Set<String> hop = HopByHop.of(from);
+        HttpHeaders headers = new DefaultHttpHeaders();
+        headers.set(HttpHeaderNames.HOST, config.originAuthority());
+        for (Map.Entry<String, String> field : from) {
+            String name = field.getKey().toLowerCase(Locale.ROOT);
+            if (!hop.contains(name) && !NOT_FORWARDED.contains(name)) {
+                headers.add(field.getKey(), field.getValue());
+            }
+        }
+        String client = clientAddress(request.client());
+        String forwarded = String.join(", ", from.getAll("X-Forwarded-For"));
+        if (client != null) {
+            headers.set("X-Forwarded-For", forwarded.isEmpty() ? client : forwarded + ", " + client);
+        } else if (!forwarded.isEmpty()) {
+            headers.set("X-Forwarded-For", forwarded);
+        }
+        String via = String.join(", ", from.getAll("Via"));
+        headers.set("Via", via.isEmpty() ? VIA : via + ", " + VIA);
+        return new OriginRequest(target, headers);
+    }
+
+    private static String clientAddress(SocketAddress address) {
+        if (address instanceof InetSocketAddress inet && inet.getAddress() != null) {
+            return inet.getAddress().getHostAddress();
+        }
+        return null;
+    }
+
+    /** The object an origin's 200 describes, before its body is in ({@code length} -1 when it has none yet). */
+    StoredObject describe(CacheKey key, HttpResponse response, long length, long nowMillis,
+                          StoragePolicy.Decision decision) {
+        HttpHeaders headers = response.headers();
+        Set<String> hop = HopByHop.of(headers);
+        String etag = headers.get(HttpHeaderNames.ETAG);
+        boolean strong = etag != null && etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"");
+        String lastModified = headers.get(HttpHeaderNames.LAST_MODIFIED);
+        long lastModifiedSeconds = StoragePolicy.dateSeconds(lastModified);
+        List<String[]> fields = new ArrayList<>();
+        for (Map.Entry<String, String> field : headers) {
+            String name = field.getKey().toLowerCase(Locale.ROOT);
+            if (!hop.contains(name) && !NOT_RELAYED.contains(name)) {
+                fields.add(new String[] {field.getKey(), field.getValue()});
+            }
+        }
+        if (etag != null && !strong) {
+            fields.add(new String[] {"ETag", etag}); // weak: relayed, never used for a range or If-Match
+        }
+        if (lastModified != null && lastModifiedSeconds < 0) {
+            fields.add(new String[] {"Last-Modified", lastModified});
+        }
+        String via = String.join(", ", headers.getAll("Via"));
+        fields.add(new String[] {"Via", via.isEmpty() ? VIA : via + ", " + VIA});
+        String type = headers.get(HttpHeaderNames.CONTENT_TYPE);
+        return new StoredObject(key.text(), response.status().code(), type == null ? MediaTypes.DEFAULT : type,
+                strong ? etag : null, lastModifiedSeconds < 0 ? null : lastModified, lastModifiedSeconds,
+                List.copyOf(fields), length, nowMillis, StoragePolicy.initialAge(headers),
+                decision.lifetimeSeconds(), decision.noCache());
+    }
+
+    StoredObject withLength(StoredObject object, long length) {
+        return new StoredObject(object.key(), object.status(), object.type(), object.etag(), object.lastModified(),
+                object.lastModifiedSeconds(), object.fields(), length, object.storedAtMillis(), object.initialAge(),
+                object.lifetime(), object.noCache());
+    }
+
+    /** The head of a response from the cache: the stored fields, {@code Age} and {@code Cache-Status} (RFC 9211). */
+    Description description(StoredObject object, String cacheStatus, long age) {
+        Map<String, String> extra = new LinkedHashMap<>();
+        for (String[] field : object.fields()) {
+            extra.merge(field[0], field[1], (a, b) -> a + ", " + b);
+        }
+        extra.put("Age", Long.toString(age));
+        extra.put("Cache-Status", "zeroedge; " + cacheStatus);
+        return Description.of(object.type(), object.length(), object.etag(), object.lastModified(),
+                object.lastModifiedSeconds(), extra);
+    }
+
+    /**
+     * An origin's status other than 200 as this server answers it: the status, a redirect's Location, {@code Age}
+     * and {@code Cache-Status} with the origin's status ({@code fwd-status}, RFC 9211 §2.3).
+     */
+    Answer.Status statusFrom(HttpResponse response) {
+        HttpResponseStatus status = response.status();
+        String location = response.headers().get(HttpHeaderNames.LOCATION);
+        Answer.Status answer = status.codeClass() == HttpStatusClass.REDIRECTION && location != null
+                && location.chars().allMatch(c -> c > 0x20 && c < 0x7f)
+                ? new Answer.Status(status, null, "Location", location, false)
+                : Answer.Status.of(HttpResponseStatus.valueOf(status.code()));
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("Age", "0");
+        fields.put("Cache-Status", "zeroedge; fwd=miss; fwd-status=" + status.code());
+        return answer.with(fields);
+    }
+
+    /** A status the cache answers itself when the origin (or the disk) failed, saying why in {@code Cache-Status}. */
+    static Answer.Status failure(Answer.Status status, String detail) {
+        return status.with(Map.of("Cache-Status", "zeroedge; fwd=miss; detail=" + detail));
+    }
+
+    Store store() {
+        return store;
+    }
+
+    Index index() {
+        return index;
+    }
+
+    OriginClient origin() {
+        return origin;
+    }
+
+    FileSystemPool pool() {
+        return pool;
+    }
+
+    /** Objects the index holds now. */
+    public long objects() {
+        return index.size();
+    }
+
+    @Override
+    public void close() {
+        origin.close();
+    }
+}

@@ -1,0 +1,484 @@
+package dev.zeroedge.cache;
+
+import dev.zeroedge.content.Answer;
+import dev.zeroedge.content.Description;
+import dev.zeroedge.content.Representation;
+import dev.zeroedge.files.GrowingBody;
+import dev.zeroedge.files.OpenFile;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One origin fetch of one object, and every client waiting for it. Its states, named as they are:
+ *
+ * <ul>
+ * <li>{@link State#ASKING}: the request is on its way; clients that miss the same key attach and wait (no
+ *     timer, no polling).
+ * <li>{@link State#FILLING}: the head is in; each attached client has been answered with a representation
+ *     whose body is the temporary file, still growing ({@link GrowingBody}); a client that attaches now is
+ *     answered at once and starts from byte 0 of the file. Body bytes go from the origin into the file on the
+ *     file-system threads, one write per read of the socket; the origin is read again only when that write is
+ *     done (backpressure), and each write on disk wakes the senders waiting on the file. No client's speed
+ *     enters here: clients read the file, never the fill.
+ * <li>{@link State#DONE}: the body is complete, committed when it may be stored (then the index knows it) and
+ *     otherwise deleted; no one attaches any more.
+ * <li>{@link State#FAILED}: the origin could not be asked (the waiters get 502 or 504) or cut the body short
+ *     (the senders of the growing file fail, so their connections close before their Content-Length); nothing
+ *     is stored.
+ * </ul>
+ *
+ * <p>When the head says the response is not to be shared (private, to an Authorization, with Set-Cookie or
+ * Vary), only the client that caused the fetch gets it; each other waiter asks the origin alone, as Pingora's
+ * lock gives up. An origin response without a Content-Length (chunked) fills a file of a length not known
+ * yet: its clients are sent it chunked as it grows, and it is stored with the length it turned out to have.
+ *
+ * <p>Fill events run on the loop of the origin connection; clients attach from any loop, under the fill's lock.
+ */
+final class Fill implements OriginClient.Exchange {
+
+    private static final Logger log = LoggerFactory.getLogger(Fill.class);
+    private static final long BUSY_RETRY_MILLIS = 10;
+
+    enum State { ASKING, FILLING, DONE, FAILED }
+
+    /** The temporary file of a fill, and the growing file its clients read. */
+    private record Created(Store.Temp temp, OpenFile reader) {
+    }
+
+    /**
+     * A client waiting for this fill: its promise, whether it is the one that caused the fetch, how it asks the
+     * origin alone (the response is not to be shared) and how it looks the key up again (the fill stepped aside).
+     */
+    private record Waiter(Promise<Answer> answer, boolean owner, Runnable alone, Runnable again) {
+    }
+
+    private final EdgeCache cache;
+    private final CacheKey key;
+    private final String hash;
+    private final boolean authorization;
+    private final List<Waiter> waiting = new ArrayList<>();
+    private State state = State.ASKING;
+
+    // Set when the head is in (on the origin loop), read by attach under the lock.
+    private Description owners;
+    private Description joiners;
+    private OpenFile reader;
+
+    // Origin loop only.
+    private EventLoop loop;
+    private OriginClient.Reads reads;
+    private StoragePolicy.Decision decision;
+    private StoredObject object;
+    private GrowingBody growth;
+    private Store.Temp temp;
+    private final List<ByteBuf> pending = new ArrayList<>();
+    private long written;
+    private boolean writing;
+    private boolean ended;
+    /** Another status than 200: the body is read and dropped. */
+    private boolean drainOnly;
+
+    Fill(EdgeCache cache, CacheKey key, String hash, boolean authorization) {
+        this.cache = cache;
+        this.key = key;
+        this.hash = hash;
+        this.authorization = authorization;
+    }
+
+    synchronized State state() {
+        return state;
+    }
+
+    /**
+     * Adds a client: answered at once when the head is in, else when it comes. False when the fill takes no
+     * one any more (done or failed): the caller looks again.
+     */
+    boolean attach(Promise<Answer> answer, boolean owner, Runnable alone, Runnable again) {
+        Representation now;
+        synchronized (this) {
+            if (state == State.DONE || state == State.FAILED) {
+                return false;
+            }
+            if (state == State.ASKING || reader == null) {
+                waiting.add(new Waiter(answer, owner, alone, again));
+                return true;
+            }
+            if (joiners == null && !owner) {
+                waiting.add(new Waiter(answer, owner, alone, again));
+                return true;
+            }
+            now = new Representation(owner ? owners : joiners, reader.retain());
+        }
+        answer(answer, now);
+        return true;
+    }
+
+    /**
+     * A fill not started yet whose object turned up committed meanwhile (its fill ended between the lookup and the
+     * making of this one) ends before it asks anyone: every waiter looks the key up again, and finds it.
+     */
+    void stepAside() {
+        List<Waiter> told;
+        synchronized (this) {
+            if (state != State.ASKING || loop != null) {
+                throw new IllegalStateException("a fill under way cannot step aside");
+            }
+            state = State.DONE;
+            told = new ArrayList<>(waiting);
+            waiting.clear();
+        }
+        cache.forget(hash, this);
+        for (Waiter waiter : told) {
+            waiter.again.run();
+        }
+    }
+
+    /** Sends the request on {@code on}, the loop of the client that caused it. */
+    void start(EventLoop on, EdgeCache.OriginRequest request) {
+        synchronized (this) {
+            this.loop = on;
+        }
+        cache.origin().fetch(on, request::build, this);
+    }
+
+    @Override
+    public void head(HttpResponse response, OriginClient.Reads reads) {
+        this.reads = reads;
+        int status = response.status().code();
+        long now = System.currentTimeMillis();
+        decision = StoragePolicy.decide(status, authorization, response.headers(), now / 1000);
+        if (status != 200 && status != 204) {
+            // Other statuses are answered as zeroedge's own status responses for now (their origin bodies are
+            // not relayed, nor stored); a 204 takes the way of an empty 200.
+            Answer.Status answer = cache.statusFrom(response);
+            List<Waiter> told = end(State.DONE);
+            for (Waiter waiter : told) {
+                if (waiter.owner || decision.shared()) {
+                    answer(waiter.answer, answer);
+                } else {
+                    waiter.alone.run();
+                }
+            }
+            drain();
+            return;
+        }
+        long length = status == 204 ? 0 : HttpUtil.getContentLength(response, -1L);
+        growth = new GrowingBody(length);
+        object = cache.describe(key, response, length, now, decision);
+        GrowingBody growing = growth;
+        Store store = cache.store();
+        Future<Created> created = cache.pool().submit(cache.store().directory(), () -> {
+            Store.Temp made = store.create(hash);
+            try {
+                return new Created(made, OpenFile.filling(made.path(), growing));
+            } catch (IOException | RuntimeException e) {
+                store.discard(made);
+                throw e;
+            }
+        }, loop);
+        if (created == null) {
+            fail(EdgeCache.failure(Answer.Status.busy("file-system queue full", false), "fs-busy"),
+                    new IOException("file-system queue full"));
+            return;
+        }
+        created.addListener(done -> {
+            if (done.isSuccess()) {
+                // Taken over here, on the origin loop, that alone reads and writes the fill's own fields.
+                temp = created.getNow().temp();
+                synchronized (this) {
+                    reader = created.getNow().reader();
+                }
+            }
+            if (!done.isSuccess()) {
+                log.warn("cannot create a temporary file for {}: {}", key.text(), done.cause().toString());
+                fail(EdgeCache.failure(Answer.Status.because(HttpResponseStatus.BAD_GATEWAY, "cache cannot store"),
+                        "store-failed"), done.cause());
+                return;
+            }
+            if (state() == State.FAILED) {
+                // The origin failed while the file was being made.
+                discard();
+                releaseReader();
+                return;
+            }
+            opened();
+            writeNext();
+        });
+    }
+
+    /** The growing file is open: every waiter is answered, joiners from now on at once. */
+    private void opened() {
+        List<Waiter> told;
+        synchronized (this) {
+            owners = cache.description(object, decision.store() ? "fwd=miss; stored" : "fwd=miss", 0);
+            joiners = decision.shared() ? cache.description(object, "fwd=miss; collapsed", 0) : null;
+            state = State.FILLING;
+            told = new ArrayList<>(waiting);
+            waiting.clear();
+            if (!decision.shared()) {
+                // No one else may have this response: later clients start a fill of their own.
+                state = State.DONE;
+                cache.forget(hash, this);
+            }
+        }
+        for (Waiter waiter : told) {
+            if (waiter.owner || decision.shared()) {
+                answer(waiter.answer, new Representation(waiter.owner ? owners : joiners, reader.retain()));
+            } else {
+                waiter.alone.run();
+            }
+        }
+    }
+
+    @Override
+    public void body(ByteBuf content) {
+        if (drainOnly || state() == State.FAILED) {
+            content.release();
+            return;
+        }
+        pending.add(content);
+    }
+
+    @Override
+    public void endOfBatch() {
+        if (drainOnly) {
+            reads.more();
+        } else {
+            writeNext();
+        }
+    }
+
+    @Override
+    public void end() {
+        if (!drainOnly) {
+            ended = true;
+            writeNext();
+        }
+    }
+
+    /** Writes what has come since the last write, on a file-system thread; then asks the origin for more. */
+    private void writeNext() {
+        if (writing || temp == null || state() == State.FAILED) {
+            return;
+        }
+        if (pending.isEmpty()) {
+            if (ended) {
+                finish();
+            } else if (reads != null) {
+                reads.more();
+            }
+            return;
+        }
+        List<ByteBuf> batch = new ArrayList<>(pending);
+        pending.clear();
+        List<ByteBuffer> buffers = new ArrayList<>();
+        long bytes = 0;
+        for (ByteBuf buf : batch) {
+            for (ByteBuffer b : buf.nioBuffers()) {
+                buffers.add(b);
+            }
+            bytes += buf.readableBytes();
+        }
+        if (growth.length() >= 0 && written + bytes > growth.length()) {
+            release(batch);
+            fault(new IOException("origin sent more than its Content-Length"));
+            return;
+        }
+        long at = written;
+        long size = bytes;
+        ByteBuffer[] array = buffers.toArray(ByteBuffer[]::new);
+        writing = true;
+        Future<Void> wrote = cache.pool().submit(cache.store().directory(), () -> {
+            Store.write(temp, array, at);
+            return null;
+        }, loop);
+        if (wrote == null) {
+            // The file-system queue is full: the origin waits (it is not read meanwhile), then the write is asked again.
+            writing = false;
+            pending.addAll(0, batch);
+            loop.schedule(this::writeNext, BUSY_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            return;
+        }
+        wrote.addListener(done -> {
+            release(batch);
+            writing = false;
+            if (state() == State.FAILED) {
+                discard();
+                return;
+            }
+            if (!done.isSuccess()) {
+                log.warn("writing {} failed: {}", temp.path(), done.cause().toString());
+                fault(done.cause());
+                return;
+            }
+            written = at + size;
+            growth.grew(written);
+            writeNext();
+        });
+    }
+
+    /** Every byte is on disk: readers can finish; then the object is committed (or the file deleted). */
+    private void finish() {
+        if (growth.length() >= 0 && written != growth.length()) {
+            fault(new IOException("origin body ended at " + written + " of " + growth.length() + " bytes"));
+            return;
+        }
+        if (object.length() != written) {
+            object = cache.withLength(object, written); // a chunked body: its length is known now
+        }
+        synchronized (this) {
+            // Whoever comes now is sent a complete object without the origin being asked: a hit.
+            joiners = decision.shared() ? cache.description(object, "hit", 0) : null;
+        }
+        growth.completed();
+        commit();
+    }
+
+    private void commit() {
+        boolean store = decision.store();
+        Store.Temp filled = temp;
+        Future<Void> committed = cache.pool().submit(cache.store().directory(), () -> {
+            if (store) {
+                cache.store().commit(filled, hash, object);
+            } else {
+                cache.store().discard(filled);
+            }
+            return null;
+        }, loop);
+        if (committed == null) {
+            loop.schedule(this::commit, BUSY_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            return;
+        }
+        committed.addListener(done -> {
+            if (!done.isSuccess()) {
+                log.warn("committing {} failed: {}", key.text(), done.cause().toString());
+                discard();
+            } else if (store) {
+                cache.index().put(hash, object);
+            }
+            temp = null;
+            end(State.DONE);
+            releaseReader();
+        });
+    }
+
+    @Override
+    public void failed(OriginClient.Fault fault, Throwable cause) {
+        switch (fault) {
+            case UNREACHABLE -> fail(EdgeCache.failure(Answer.Status.because(HttpResponseStatus.BAD_GATEWAY,
+                    "origin unreachable"), "origin-unreachable"), cause);
+            case NO_FIRST_BYTE -> fail(EdgeCache.failure(Answer.Status.because(HttpResponseStatus.GATEWAY_TIMEOUT,
+                    "origin timeout"), "origin-timeout"), cause);
+            case CUT_SHORT -> fault(cause);
+        }
+    }
+
+    /** The body was cut short (or could not be written): readers of the growing file fail, nothing is kept. */
+    private void fault(Throwable cause) {
+        log.info("fill of {} failed at {} bytes: {}", key.text(), written, cause.toString());
+        fail(EdgeCache.failure(Answer.Status.because(HttpResponseStatus.BAD_GATEWAY, "origin response cut short"),
+                "origin-cut-short"), cause);
+    }
+
+    /** Fails the fill: waiters not yet answered get {@code answer}, a growing body fails, the file goes. */
+    private void fail(Answer.Status answer, Throwable cause) {
+        List<Waiter> told = end(State.FAILED);
+        if (reads != null) {
+            reads.abandon(); // the origin may still be sending: its connection goes (a no-op when it failed itself)
+        }
+        if (growth != null) {
+            growth.failed(cause);
+        }
+        for (Waiter waiter : told) {
+            answer(waiter.answer, answer);
+        }
+        release(pending);
+        pending.clear();
+        if (!writing) {
+            discard();
+        }
+        releaseReader();
+    }
+
+    /** Deletes the temporary file on a file-system thread (readers that have it open finish). */
+    private void discard() {
+        Store.Temp gone = temp;
+        temp = null;
+        if (gone == null) {
+            return;
+        }
+        Store store = cache.store();
+        if (cache.pool().submit(cache.store().directory(), () -> {
+            store.discard(gone);
+            return null;
+        }, loop) == null) {
+            // A full queue must not leave the file behind: the next free thread of the shared pool takes it.
+            ForkJoinPool.commonPool().execute(() -> store.discard(gone));
+        }
+    }
+
+    /** Ends the fill in {@code end}: no one attaches any more; the waiters not yet answered are returned. */
+    private List<Waiter> end(State end) {
+        List<Waiter> told;
+        synchronized (this) {
+            if (state == State.DONE || state == State.FAILED) {
+                if (end == State.FAILED) {
+                    state = end;
+                }
+                told = new ArrayList<>(waiting);
+                waiting.clear();
+                return told;
+            }
+            state = end;
+            told = new ArrayList<>(waiting);
+            waiting.clear();
+        }
+        cache.forget(hash, this);
+        return told;
+    }
+
+    /** A response not kept (another status): its body is read and dropped, so the connection can be reused. */
+    private void drain() {
+        drainOnly = true;
+        release(pending);
+        pending.clear();
+        reads.more();
+    }
+
+    private void releaseReader() {
+        OpenFile held;
+        synchronized (this) {
+            held = reader;
+            reader = null;
+        }
+        if (held != null) {
+            held.release();
+        }
+    }
+
+    private static void release(List<ByteBuf> buffers) {
+        for (ByteBuf buf : buffers) {
+            buf.release();
+        }
+    }
+
+    private static void answer(Promise<Answer> promise, Answer answer) {
+        if (!promise.trySuccess(answer) && answer instanceof Representation representation) {
+            representation.body().release();
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package dev.zeroedge.cache;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+
+import java.util.concurrent.Executor;
+
+/**
+ * The objects on disk, in memory: hash → {@link StoredObject}, bounded by the bytes of their bodies
+ * (Caffeine's size-weighted W-TinyLFU, weighed in KiB since a weight is an int). An object evicted or
+ * invalidated is removed from disk by {@code unlink}, an executor of file-system threads, never on an event
+ * loop; a replaced one is not (its files were replaced by the commit of the new one).
+ */
+final class Index {
+
+    /** Removes object files off the event loops. */
+    interface Unlink {
+        void remove(String hash, long storedAtMillis);
+    }
+
+    private final Cache<String, StoredObject> objects;
+
+    Index(long maxBytes, Executor maintenance, Unlink unlink) {
+        this.objects = Caffeine.newBuilder()
+                .maximumWeight(Math.max(1, maxBytes / 1024))
+                .weigher((String hash, StoredObject object) -> weight(object))
+                .executor(maintenance)
+                .removalListener((String hash, StoredObject object, RemovalCause cause) -> {
+                    if (hash != null && object != null && cause != RemovalCause.REPLACED) {
+                        unlink.remove(hash, object.storedAtMillis());
+                    }
+                })
+                .build();
+    }
+
+    /** KiB, rounded up; at least 1, so that empty bodies count too. */
+    static int weight(StoredObject object) {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, (object.length() + 1023) / 1024));
+    }
+
+    StoredObject get(String hash) {
+        return objects.getIfPresent(hash);
+    }
+
+    void put(String hash, StoredObject object) {
+        objects.put(hash, object);
+    }
+
+    /** Forgets {@code hash} if it is still {@code object}, and removes its files. */
+    void invalidate(String hash, StoredObject object) {
+        objects.asMap().remove(hash, object);
+    }
+
+    long size() {
+        return objects.estimatedSize();
+    }
+
+    /** Runs pending evictions now (tests; a bound is otherwise kept eventually). */
+    void cleanUp() {
+        objects.cleanUp();
+    }
+}

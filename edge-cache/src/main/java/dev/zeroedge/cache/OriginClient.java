@@ -1,0 +1,320 @@
+package dev.zeroedge.cache;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.EventLoop;
+import io.netty.channel.pool.AbstractChannelPoolHandler;
+import io.netty.channel.pool.ChannelHealthChecker;
+import io.netty.channel.pool.ChannelPool;
+import io.netty.channel.pool.FixedChannelPool;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+/**
+ * Requests to the origin: Netty's HTTP client codec on the server's own event loops and transport, without
+ * aggregation, on keep-alive connections kept per event loop in a bounded pool. Reading is driven by the one
+ * who gets the response ({@link Exchange}): the connection reads only when asked ({@link Reads#more}), so an
+ * origin faster than the disk waits in its socket buffer rather than in memory.
+ *
+ * <p>Faults are told apart as a cache answers them: the origin cannot be reached, or closed a connection
+ * before a head ({@link Fault#UNREACHABLE}, 502); no head within the first-byte timeout, or no connection within
+ * the connect timeout ({@link Fault#NO_FIRST_BYTE}, 504); the body stopped before its end, by a close, a reset or
+ * the idle timeout ({@link Fault#CUT_SHORT}). A kept-alive connection that the origin closed while it was idle is
+ * seen as a close before any byte; the request is then sent again on another connection (a GET may be).
+ */
+final class OriginClient implements AutoCloseable {
+
+    /** Attempts on reused connections that the origin closed before answering, before it counts as 502. */
+    private static final int ATTEMPTS = 3;
+    private static final AttributeKey<Boolean> USED = AttributeKey.valueOf("zeroedge.origin.used");
+
+    enum Fault { UNREACHABLE, NO_FIRST_BYTE, CUT_SHORT }
+
+    /** Asks the origin connection for the next bytes of the body, or gives the response up. */
+    interface Reads {
+        void more();
+
+        /** The rest of the response is not wanted (the fill failed on its side): the connection is closed. */
+        void abandon();
+    }
+
+    /** What one response is told, on the loop of its origin connection. */
+    interface Exchange {
+        /** The final head; the body follows when {@link Reads#more} asks for it. */
+        void head(HttpResponse head, Reads reads);
+
+        /** Body bytes, owned by the callee. */
+        void body(ByteBuf content);
+
+        /** The bytes of one read of the socket have all been told. */
+        void endOfBatch();
+
+        /** The body is complete. */
+        void end();
+
+        void failed(Fault fault, Throwable cause);
+    }
+
+    private final CacheConfig config;
+    private final Class<? extends SocketChannel> channelClass;
+    private final InetSocketAddress origin;
+    private final ConcurrentMap<EventLoop, ChannelPool> pools = new ConcurrentHashMap<>();
+
+    /** Resolves the origin's name once, here (at startup): never on an event loop. */
+    OriginClient(CacheConfig config, Class<? extends SocketChannel> channelClass) throws IOException {
+        this.config = config;
+        this.channelClass = channelClass;
+        this.origin = new InetSocketAddress(config.originHost(), config.originPort());
+        if (origin.isUnresolved()) {
+            throw new IOException("origin host " + config.originHost() + " does not resolve");
+        }
+    }
+
+    /** Sends the request {@code request} makes (one per attempt) on a connection of {@code loop}. */
+    void fetch(EventLoop loop, Supplier<HttpRequest> request, Exchange exchange) {
+        fetch(pools.computeIfAbsent(loop, this::pool), request, exchange, 1);
+    }
+
+    private void fetch(ChannelPool pool, Supplier<HttpRequest> request, Exchange exchange, int attempt) {
+        pool.acquire().addListener((Future<Channel> acquired) -> {
+            if (!acquired.isSuccess()) {
+                Throwable cause = acquired.cause();
+                boolean timedOut = cause instanceof ConnectTimeoutException
+                        || cause instanceof TimeoutException;
+                exchange.failed(timedOut ? Fault.NO_FIRST_BYTE : Fault.UNREACHABLE, cause);
+                return;
+            }
+            Channel channel = acquired.getNow();
+            boolean reused = channel.attr(USED).getAndSet(Boolean.TRUE) != null;
+            Exchanging exchanging = new Exchanging(pool, channel, exchange, reused && attempt < ATTEMPTS,
+                    () -> fetch(pool, request, exchange, attempt + 1));
+            channel.pipeline().addLast("exchange", exchanging);
+            exchanging.send(request.get());
+        });
+    }
+
+    private ChannelPool pool(EventLoop loop) {
+        Bootstrap bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(channelClass)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
+                        Math.max(1, config.connectTimeout().toMillis())))
+                .remoteAddress(origin);
+        return new FixedChannelPool(bootstrap, new AbstractChannelPoolHandler() {
+            @Override
+            public void channelCreated(Channel channel) {
+                channel.pipeline().addLast("codec", new HttpClientCodec(8192, 64 * 1024, 64 * 1024));
+                channel.pipeline().addLast("idle", new IdleStateHandler(config.idleTimeout().toMillis(), 0, 0,
+                        TimeUnit.MILLISECONDS));
+            }
+        }, ChannelHealthChecker.ACTIVE, FixedChannelPool.AcquireTimeoutAction.FAIL,
+                // Waiting for a free connection counts against the first byte: a full pool answers 504, not never.
+                config.firstByteTimeout().toMillis(), config.maxOriginConnections(), 4 * config.maxOriginConnections());
+    }
+
+    /** One request and its response on one pooled connection. */
+    private final class Exchanging extends ChannelInboundHandlerAdapter implements Reads {
+        private final ChannelPool pool;
+        private final Channel channel;
+        private final Exchange exchange;
+        private final boolean mayRetry;
+        private final Runnable retry;
+        private ScheduledFuture<?> firstByte;
+        private boolean keepAlive = true;
+        private boolean headIn;
+        private boolean anythingIn;
+        private boolean informational;
+        private boolean over;
+
+        Exchanging(ChannelPool pool, Channel channel, Exchange exchange, boolean mayRetry, Runnable retry) {
+            this.pool = pool;
+            this.channel = channel;
+            this.exchange = exchange;
+            this.mayRetry = mayRetry;
+            this.retry = retry;
+        }
+
+        void send(HttpRequest request) {
+            firstByte = channel.eventLoop().schedule(() -> fault(Fault.NO_FIRST_BYTE,
+                    new IOException("no response head from the origin within " + config.firstByteTimeout())),
+                    config.firstByteTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            channel.writeAndFlush(request).addListener(written -> {
+                if (!written.isSuccess()) {
+                    closedEarly(written.cause());
+                }
+            });
+            channel.read();
+        }
+
+        @Override
+        public void more() {
+            if (!over) {
+                channel.read();
+            }
+        }
+
+        @Override
+        public void abandon() {
+            if (!over) {
+                end(false);
+            }
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                if (over) {
+                    return;
+                }
+                anythingIn = true;
+                if (msg instanceof HttpResponse response) {
+                    if (response.decoderResult().isFailure()) {
+                        fault(headIn ? Fault.CUT_SHORT : Fault.UNREACHABLE, response.decoderResult().cause());
+                        return;
+                    }
+                    if (response.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
+                        informational = true;
+                        return;
+                    }
+                    headIn = true;
+                    firstByte.cancel(false);
+                    keepAlive = HttpUtil.isKeepAlive(response);
+                    exchange.head(response, this);
+                }
+                if (over) {
+                    return; // the response was given up while its head was told
+                }
+                if (msg instanceof HttpContent content && !informational) {
+                    if (content.decoderResult().isFailure()) {
+                        fault(Fault.CUT_SHORT, content.decoderResult().cause());
+                        return;
+                    }
+                    if (content.content().isReadable()) {
+                        exchange.body(content.content().retain());
+                    }
+                    if (content instanceof LastHttpContent) {
+                        finished();
+                    }
+                } else if (msg instanceof LastHttpContent) {
+                    informational = false;
+                }
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (over) {
+                return;
+            }
+            if (headIn) {
+                exchange.endOfBatch();
+            } else {
+                channel.read();
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            if (event instanceof IdleStateEvent) {
+                fault(headIn ? Fault.CUT_SHORT : Fault.NO_FIRST_BYTE,
+                        new IOException("origin silent for " + config.idleTimeout()));
+            } else {
+                ctx.fireUserEventTriggered(event);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            closedEarly(new IOException("origin closed the connection"));
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            closedEarly(cause);
+        }
+
+        private void closedEarly(Throwable cause) {
+            if (over) {
+                return;
+            }
+            if (!anythingIn && mayRetry) {
+                // A kept-alive connection the origin had closed: nothing was answered, so ask again.
+                end(false);
+                retry.run();
+                return;
+            }
+            fault(headIn ? Fault.CUT_SHORT : Fault.UNREACHABLE, cause);
+        }
+
+        private void fault(Fault fault, Throwable cause) {
+            if (over) {
+                return;
+            }
+            end(false);
+            exchange.failed(fault, cause);
+        }
+
+        private void finished() {
+            if (over) {
+                return;
+            }
+            end(keepAlive);
+            exchange.end();
+        }
+
+        /** Gives the connection back: for another request when {@code reuse}, else closed. */
+        private void end(boolean reuse) {
+            over = true;
+            firstByte.cancel(false);
+            if (channel.pipeline().get("exchange") == this) {
+                channel.pipeline().remove(this);
+            }
+            if (!reuse) {
+                channel.close();
+            }
+            pool.release(channel);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (ChannelPool pool : pools.values()) {
+            try {
+                pool.close();
+            } catch (RejectedExecutionException e) {
+                // The server stopped its event loops first: their connections are closed already.
+            }
+        }
+        pools.clear();
+    }
+}

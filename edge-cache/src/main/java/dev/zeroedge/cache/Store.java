@@ -1,0 +1,229 @@
+package dev.zeroedge.cache;
+
+import dev.zeroedge.files.OpenFile;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+
+/**
+ * The cache directory, and the only code that touches its files; every call blocks, so it runs on the
+ * file-system threads (or at startup), never on an event loop.
+ *
+ * <p>Object {@code H} (the key's hash) is {@code DIR/H[0,2]/H[2,4]/H}, its bytes and nothing else, and
+ * {@code H.meta} beside it, the {@link StoredObject}. A fill writes {@code DIR/tmp/H.NONCE}; its commit forces
+ * the body, writes and forces {@code DIR/tmp/H.NONCE.meta}, removes a previous metadata file, renames the body
+ * and then the metadata into place (the metadata last: it is the commit record), and forces the directory. A
+ * crash at any point leaves either the old object, no object, or the new one; never a half-written body under
+ * an object's name. Whatever {@code tmp/} holds at startup is a fill that never finished, and is deleted.
+ */
+final class Store {
+
+    private static final Logger log = LoggerFactory.getLogger(Store.class);
+    private static final String META = ".meta";
+
+    /** A fill's temporary body file, open for writing. */
+    record Temp(Path path, FileChannel writer) {
+    }
+
+    /** A committed object found again at startup. */
+    record Found(String hash, StoredObject object) {
+    }
+
+    private final Path directory;
+    private final Path tmp;
+
+    Store(Path directory) throws IOException {
+        this.directory = Files.createDirectories(directory).toRealPath();
+        this.tmp = Files.createDirectories(this.directory.resolve("tmp"));
+    }
+
+    Path directory() {
+        return directory;
+    }
+
+    Path bodyPath(String hash) {
+        return directory.resolve(hash.substring(0, 2)).resolve(hash.substring(2, 4)).resolve(hash);
+    }
+
+    private Path metaPath(String hash) {
+        Path body = bodyPath(hash);
+        return body.resolveSibling(body.getFileName() + META);
+    }
+
+    Temp create(String hash) throws IOException {
+        Path path = tmp.resolve(hash + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        return new Temp(path, FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
+    }
+
+    /** Writes every byte of {@code buffers} at {@code position}. */
+    static void write(Temp temp, ByteBuffer[] buffers, long position) throws IOException {
+        long at = position;
+        for (ByteBuffer buffer : buffers) {
+            while (buffer.hasRemaining()) {
+                at += temp.writer().write(buffer, at);
+            }
+        }
+    }
+
+    /** Makes the fill in {@code temp} object {@code hash}, described by {@code object}: see the class comment. */
+    void commit(Temp temp, String hash, StoredObject object) throws IOException {
+        temp.writer().force(true);
+        temp.writer().close();
+        Path metaTemp = temp.path().resolveSibling(temp.path().getFileName() + META);
+        try (FileChannel meta = FileChannel.open(metaTemp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer bytes = ByteBuffer.wrap(object.encode());
+            while (bytes.hasRemaining()) {
+                meta.write(bytes);
+            }
+            meta.force(true);
+        }
+        Path body = bodyPath(hash);
+        Files.createDirectories(body.getParent());
+        // Without its old metadata the old body is no object: the new body may replace it.
+        Files.deleteIfExists(metaPath(hash));
+        Files.move(temp.path(), body, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(metaTemp, metaPath(hash), StandardCopyOption.ATOMIC_MOVE);
+        force(body.getParent());
+        force(tmp);
+    }
+
+    /** A fill that will not be committed: its temporary file goes (readers that have it open finish). */
+    void discard(Temp temp) {
+        try {
+            temp.writer().close();
+        } catch (IOException e) {
+            log.debug("closing {}: {}", temp.path(), e.toString());
+        }
+        try {
+            Files.deleteIfExists(temp.path());
+        } catch (IOException e) {
+            log.warn("cannot delete {}: {}", temp.path(), e.toString());
+        }
+    }
+
+    /**
+     * The body of {@code object}, opened; null when the file is gone or has another length than the
+     * metadata says (then the object is not served).
+     */
+    OpenFile open(String hash, StoredObject object) throws IOException {
+        OpenFile file;
+        try {
+            file = OpenFile.open(bodyPath(hash));
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+        if (file.length() != object.length()) {
+            log.warn("object {} has {} bytes on disk, its metadata says {}: not served", hash, file.length(),
+                    object.length());
+            file.release();
+            return null;
+        }
+        return file;
+    }
+
+    /**
+     * Removes object {@code hash} if it is still the one stored at {@code storedAtMillis} (a newer fill may have
+     * replaced it meanwhile). Clients still sending it keep their descriptor and finish.
+     */
+    void remove(String hash, long storedAtMillis) {
+        try {
+            StoredObject current = StoredObject.decode(Files.readAllBytes(metaPath(hash)));
+            if (current.storedAtMillis() != storedAtMillis) {
+                return;
+            }
+        } catch (NoSuchFileException e) {
+            return;
+        } catch (IOException e) {
+            log.debug("metadata of {} unreadable, removing: {}", hash, e.toString());
+        }
+        try {
+            Files.deleteIfExists(metaPath(hash));
+            Files.deleteIfExists(bodyPath(hash));
+        } catch (IOException e) {
+            log.warn("cannot remove object {}: {}", hash, e.toString());
+        }
+    }
+
+    /**
+     * At startup: deletes what {@code tmp/} holds and finds every committed object (metadata files read in
+     * parallel), removing a body without metadata, metadata without its body or of another length, and
+     * metadata that does not read back.
+     */
+    List<Found> recover() throws IOException {
+        int leftovers = 0;
+        try (DirectoryStream<Path> temps = Files.newDirectoryStream(tmp)) {
+            for (Path leftover : temps) {
+                Files.deleteIfExists(leftover);
+                leftovers++;
+            }
+        }
+        List<Path> fans = new ArrayList<>();
+        try (DirectoryStream<Path> first = Files.newDirectoryStream(directory, p -> isFan(p, 2))) {
+            for (Path level1 : first) {
+                try (DirectoryStream<Path> second = Files.newDirectoryStream(level1, p -> isFan(p, 2))) {
+                    second.forEach(fans::add);
+                }
+            }
+        }
+        List<Found> found = fans.parallelStream().flatMap(this::recoverFan).toList();
+        log.info("cache {}: {} objects found, {} unfinished fills deleted", directory, found.size(), leftovers);
+        return found;
+    }
+
+    private static boolean isFan(Path path, int length) {
+        String name = path.getFileName().toString();
+        return name.length() == length && Files.isDirectory(path) && name.chars().allMatch(c -> Character.digit(c, 16) >= 0);
+    }
+
+    private Stream<Found> recoverFan(Path fan) {
+        List<Found> found = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(fan)) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                String hash = name.endsWith(META) ? name.substring(0, name.length() - META.length()) : name;
+                Path meta = metaPath(hash);
+                Path body = bodyPath(hash);
+                if (!name.endsWith(META)) {
+                    if (!Files.exists(meta)) {
+                        Files.deleteIfExists(body); // renamed into place, its metadata never followed
+                    }
+                    continue;
+                }
+                try {
+                    StoredObject object = StoredObject.decode(Files.readAllBytes(meta));
+                    if (Files.size(body) != object.length()) {
+                        throw new IOException("body of " + Files.size(body) + " bytes, metadata says "
+                                + object.length());
+                    }
+                    found.add(new Found(hash, object));
+                } catch (IOException e) {
+                    log.warn("dropping object {}: {}", hash, e.toString());
+                    Files.deleteIfExists(meta);
+                    Files.deleteIfExists(body);
+                }
+            }
+        } catch (IOException e) {
+            log.warn("cannot read {}: {}", fan, e.toString());
+        }
+        return found.stream();
+    }
+
+    private static void force(Path directory) throws IOException {
+        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+            dir.force(true);
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package dev.zeroedge.cache;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * What the metadata file beside a body says about it: the full key (a hash collision is told from the
+ * object), the status, the media type, the validators, the stored end-to-end fields, the body's length, when it
+ * was stored and how long it is fresh. The metadata file is the commit record: an object is there when its
+ * metadata file is, and its body file has exactly {@link #length} bytes.
+ *
+ * <p>On disk: magic, version, the fields in order, then a CRC32C of everything before it, so a torn or
+ * foreign file is refused rather than half read.
+ *
+ * @param etag          a strong entity tag with its quotes, or null (a weak one stays among {@code fields})
+ * @param lastModified  the origin's Last-Modified, or null
+ * @param fields        the origin's other end-to-end fields, name and value, in order
+ * @param storedAtMillis when the origin's response came in (epoch ms)
+ * @param initialAge    the origin's Age at that time, seconds
+ * @param lifetime      seconds it is fresh for (RFC 9111 §4.2.1)
+ * @param noCache       every use must be validated first (here: fetched again)
+ */
+record StoredObject(String key, int status, String type, String etag, String lastModified, long lastModifiedSeconds,
+                    List<String[]> fields, long length, long storedAtMillis, long initialAge, long lifetime,
+                    boolean noCache) {
+
+    private static final int MAGIC = 0x7a656f31; // "zeo1"
+    private static final int VERSION = 1;
+
+    /** The object's age in seconds at {@code nowMillis} (RFC 9111 §4.2.3, with the origin's Age as its start). */
+    long age(long nowMillis) {
+        return initialAge + Math.max(0, (nowMillis - storedAtMillis) / 1000);
+    }
+
+    boolean freshAt(long nowMillis) {
+        return !noCache && age(nowMillis) < lifetime;
+    }
+
+    byte[] encode() {
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+            DataOutputStream out = new DataOutputStream(bytes);
+            out.writeInt(MAGIC);
+            out.writeInt(VERSION);
+            out.writeUTF(key);
+            out.writeInt(status);
+            out.writeUTF(type);
+            writeNullable(out, etag);
+            writeNullable(out, lastModified);
+            out.writeLong(lastModifiedSeconds);
+            out.writeInt(fields.size());
+            for (String[] field : fields) {
+                out.writeUTF(field[0]);
+                out.writeUTF(field[1]);
+            }
+            out.writeLong(length);
+            out.writeLong(storedAtMillis);
+            out.writeLong(initialAge);
+            out.writeLong(lifetime);
+            out.writeBoolean(noCache);
+            out.flush();
+            CRC32C crc = new CRC32C();
+            crc.update(bytes.toByteArray());
+            out.writeInt((int) crc.getValue());
+            out.flush();
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new IllegalStateException("a byte array cannot fail", e);
+        }
+    }
+
+    /** The object a metadata file describes; IOException when it is torn, foreign or of another version. */
+    static StoredObject decode(byte[] file) throws IOException {
+        if (file.length < 12) {
+            throw new IOException("metadata file of " + file.length + " bytes");
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(file, 0, file.length - 4);
+        int expected = ((file[file.length - 4] & 0xff) << 24) | ((file[file.length - 3] & 0xff) << 16)
+                | ((file[file.length - 2] & 0xff) << 8) | (file[file.length - 1] & 0xff);
+        if ((int) crc.getValue() != expected) {
+            throw new IOException("metadata checksum mismatch");
+        }
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(file, 0, file.length - 4));
+        if (in.readInt() != MAGIC || in.readInt() != VERSION) {
+            throw new IOException("not a zeroedge metadata file of version " + VERSION);
+        }
+        String key = in.readUTF();
+        int status = in.readInt();
+        String type = in.readUTF();
+        String etag = readNullable(in);
+        String lastModified = readNullable(in);
+        long lastModifiedSeconds = in.readLong();
+        int count = in.readInt();
+        if (count < 0 || count > 10_000) {
+            throw new IOException("metadata with " + count + " fields");
+        }
+        List<String[]> fields = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            fields.add(new String[] {in.readUTF(), in.readUTF()});
+        }
+        return new StoredObject(key, status, type, etag, lastModified, lastModifiedSeconds, List.copyOf(fields),
+                in.readLong(), in.readLong(), in.readLong(), in.readLong(), in.readBoolean());
+    }
+
+    private static void writeNullable(DataOutputStream out, String value) throws IOException {
+        out.writeBoolean(value != null);
+        if (value != null) {
+            out.writeUTF(value);
+        }
+    }
+
+    private static String readNullable(DataInputStream in) throws IOException {
+        return in.readBoolean() ? in.readUTF() : null;
+    }
+}

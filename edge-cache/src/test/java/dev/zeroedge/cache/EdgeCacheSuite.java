@@ -1,0 +1,748 @@
+package dev.zeroedge.cache;
+
+import dev.zeroedge.mode.Mode;
+import dev.zeroedge.server.ServerConfig;
+import dev.zeroedge.server.ZeroedgeServer;
+import dev.zeroedge.testing.LeakRecorder;
+import dev.zeroedge.testing.RawHttp;
+import dev.zeroedge.testing.RawHttp.Response;
+import dev.zeroedge.transport.Transport;
+import dev.zeroedge.transport.Transports;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The edge cache end to end, over real sockets, in one mode per subclass: a zeroedge static server (in this
+ * JVM, on another port) or a {@link ScriptedOrigin} is the origin, and a zeroedge with the cache as its content
+ * source is asked. Inline bodies are off and slices are 64 KiB, so every body goes through the mode's own
+ * sender, slice by slice, and a body that is still filling is sent as it grows.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class EdgeCacheSuite {
+
+    private Path work;
+    private Path originRoot;
+    private ZeroedgeServer staticOrigin;
+    private byte[] clip;
+    private final List<AutoCloseable> running = new ArrayList<>();
+    /** The source of the cache server started last. */
+    private volatile EdgeCache lastCache;
+
+    protected abstract Transport transport();
+
+    @BeforeAll
+    void startOrigin() throws IOException {
+        transport().availability().ensureAvailable();
+        work = Files.createTempDirectory("zeroedge-cache-suite");
+        originRoot = Files.createDirectory(work.resolve("origin"));
+        clip = bytes(300_000, 7);
+        Files.write(originRoot.resolve("clip.bin"), clip);
+        Files.writeString(originRoot.resolve("small.txt"), "small object\n");
+        // Ten days old: heuristically fresh for a day (10 % of its age, capped), as the static server sends no
+        // Cache-Control.
+        for (String name : new String[] {"clip.bin", "small.txt"}) {
+            Files.setLastModifiedTime(originRoot.resolve(name),
+                    FileTime.from(Instant.now().minus(Duration.ofDays(10))));
+        }
+        staticOrigin = ZeroedgeServer.start(ServerConfig.of(originRoot, new InetSocketAddress("127.0.0.1", 0))
+                .withEventLoops(1).withGracePeriod(Duration.ofSeconds(1)),
+                Transports.load().require(Mode.NIO_SENDFILE));
+    }
+
+    @AfterEach
+    void stopCaches() throws Exception {
+        for (AutoCloseable closeable : running.reversed()) {
+            closeable.close();
+        }
+        running.clear();
+    }
+
+    @AfterAll
+    void stopOrigin() throws Exception {
+        staticOrigin.shutdown(Duration.ofSeconds(1));
+        try (Stream<Path> walk = Files.walk(work)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+        assertEquals(List.of(), LeakRecorder.collect(), "Netty buffers leaked");
+    }
+
+    private static byte[] bytes(int length, int seed) {
+        byte[] b = new byte[length];
+        for (int i = 0; i < length; i++) {
+            b[i] = (byte) (i * seed + i / 251);
+        }
+        return b;
+    }
+
+    private Path newCacheDir() throws IOException {
+        return Files.createTempDirectory(work, "cache");
+    }
+
+    private ZeroedgeServer cache(int originPort, Path dir) throws IOException {
+        return cache(originPort, dir, Duration.ofSeconds(5));
+    }
+
+    private ZeroedgeServer cache(int originPort, Path dir, Duration firstByte) throws IOException {
+        return cache(originPort, dir, firstByte, CacheConfig.DEFAULT_MAX_SIZE);
+    }
+
+    private ZeroedgeServer cache(int originPort, Path dir, Duration firstByte, long maxSize) throws IOException {
+        Transport transport = transport();
+        CacheConfig config = CacheConfig.of("http://127.0.0.1:" + originPort, dir)
+                .withTimeouts(Duration.ofSeconds(1), firstByte, Duration.ofSeconds(5)).withMaxSize(maxSize);
+        ZeroedgeServer server = ZeroedgeServer.start(ServerConfig.of(dir, new InetSocketAddress("127.0.0.1", 0))
+                        .withInlineBodyMax(0).withMaxSlice(64 * 1024).withEventLoops(2)
+                        .withGracePeriod(Duration.ofSeconds(1)),
+                transport, (c, opener, pool) -> lastCache = EdgeCache.open(config, transport.socketChannelClass(),
+                        pool, false));
+        running.add(() -> server.shutdown(Duration.ofSeconds(1)));
+        return server;
+    }
+
+    private ScriptedOrigin scripted(ScriptedOrigin.Script script) throws IOException {
+        ScriptedOrigin origin = new ScriptedOrigin(script);
+        running.add(origin);
+        return origin;
+    }
+
+    private static Response get(ZeroedgeServer server, String path, String... fields) throws IOException {
+        try (RawHttp http = new RawHttp(server.port())) {
+            return http.exchange("GET " + path + " HTTP/1.1\r\nHost: edge.test\r\n"
+                    + String.join("", Arrays.stream(fields).map(f -> f + "\r\n").toList()) + "\r\n");
+        }
+    }
+
+    /** A port on which nothing listens (bound once, then closed). */
+    private static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static List<Path> leftovers(Path cacheDir) throws IOException {
+        try (Stream<Path> files = Files.list(cacheDir.resolve("tmp"))) {
+            return files.toList();
+        }
+    }
+
+    /** The temporary files of failed fills are deleted on a file-system thread: soon, not at once. */
+    private static List<Path> leftoversAfterCleanup(Path cacheDir) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        List<Path> left = leftovers(cacheDir);
+        while (!left.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            left = leftovers(cacheDir);
+        }
+        return left;
+    }
+
+    @Test
+    void missThenHitAsksTheOriginOnceAndAliasesShareTheObject() throws IOException {
+        ZeroedgeServer cache = cache(staticOrigin.port(), newCacheDir());
+        long before = staticOrigin.counters().responses();
+
+        Response miss = get(cache, "/clip.bin");
+        assertEquals("HTTP/1.1 200 OK", miss.statusLine());
+        assertEquals("zeroedge; fwd=miss; stored", miss.header("Cache-Status"));
+        assertEquals("0", miss.header("Age"));
+        assertEquals("300000", miss.header("Content-Length"));
+        assertNotNull(miss.header("Last-Modified"));
+        assertArrayEquals(clip, miss.body());
+
+        Response hit = get(cache, "/clip.bin");
+        assertEquals("HTTP/1.1 200 OK", hit.statusLine());
+        assertEquals("zeroedge; hit", hit.header("Cache-Status"));
+        assertNotNull(hit.header("Age"));
+        assertEquals(miss.header("ETag"), hit.header("ETag"));
+        assertEquals(miss.header("Last-Modified"), hit.header("Last-Modified"));
+        assertArrayEquals(clip, hit.body());
+
+        // Other spellings of the same path are the same object.
+        for (String alias : new String[] {"/%63lip.bin", "//clip.bin", "/x/../clip.bin", "/./clip.bin"}) {
+            Response again = get(cache, alias);
+            assertEquals("zeroedge; hit", again.header("Cache-Status"), alias);
+            assertArrayEquals(clip, again.body(), alias);
+        }
+        assertEquals(1, staticOrigin.counters().responses() - before, "origin asked once");
+    }
+
+    @Test
+    void hitsGetRangesConditionalsAndHeadFromTheLadder() throws IOException {
+        ZeroedgeServer cache = cache(staticOrigin.port(), newCacheDir());
+        Response miss = get(cache, "/clip.bin");
+        assertEquals(200, miss.status());
+
+        Response range = get(cache, "/clip.bin", "Range: bytes=1000-1999");
+        assertEquals("HTTP/1.1 206 Partial Content", range.statusLine());
+        assertEquals("bytes 1000-1999/300000", range.header("Content-Range"));
+        assertEquals("zeroedge; hit", range.header("Cache-Status"));
+        assertArrayEquals(Arrays.copyOfRange(clip, 1000, 2000), range.body());
+
+        Response unsatisfiable = get(cache, "/clip.bin", "Range: bytes=999999-");
+        assertEquals("HTTP/1.1 416 Range Not Satisfiable", unsatisfiable.statusLine());
+        assertEquals("bytes */300000", unsatisfiable.header("Content-Range"));
+        assertEquals("zeroedge; hit", unsatisfiable.header("Cache-Status"));
+
+        Response notModified = get(cache, "/clip.bin", "If-None-Match: " + miss.header("ETag"));
+        assertEquals("HTTP/1.1 304 Not Modified", notModified.statusLine());
+        assertEquals("zeroedge; hit", notModified.header("Cache-Status"));
+        assertEquals(0, notModified.body().length);
+
+        try (RawHttp http = new RawHttp(cache.port())) {
+            Response head = http.send("HEAD /clip.bin HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals(200, head.status());
+            assertEquals("300000", head.header("Content-Length"));
+            assertEquals("zeroedge; hit", head.header("Cache-Status"));
+            Response next = http.exchange("GET /small.txt HTTP/1.1\r\nHost: edge.test\r\n\r\n");
+            assertEquals("small object\n", next.bodyText());
+        }
+    }
+
+    @Test
+    void theOriginIsAskedForTheObjectWithItsAuthorityForwardedForAndViaAndNoHopByHopFields() throws Exception {
+        byte[] body = "hello".getBytes(StandardCharsets.US_ASCII);
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: 5", "Cache-Control: max-age=60",
+                    "Connection: keep-alive, X-Hop", "X-Hop: secret", "Keep-Alive: timeout=5", "X-End: kept",
+                    "Content-Type: text/plain"));
+            out.write(body);
+            return true;
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        Response r = get(cache, "/a/%62.txt?q=1", "Connection: X-Private", "X-Private: 1", "Range: bytes=0-1",
+                "X-Forwarded-For: 10.0.0.9", "Accept: text/plain");
+        assertEquals(206, r.status());
+        assertEquals("he", r.bodyText());
+        assertEquals("kept", r.header("X-End"));
+        assertNull(r.header("X-Hop"));
+        assertNull(r.header("Keep-Alive"));
+        assertEquals("1.1 zeroedge", r.header("Via"));
+
+        String asked = origin.heads().getFirst();
+        assertTrue(asked.startsWith("GET /a/b.txt?q=1 HTTP/1.1\r\n"), asked);
+        assertTrue(asked.contains("\r\nhost: 127.0.0.1:" + origin.port() + "\r\n")
+                || asked.contains("\r\nHost: 127.0.0.1:" + origin.port() + "\r\n"), asked);
+        assertTrue(asked.toLowerCase().contains("\r\nx-forwarded-for: 10.0.0.9, 127.0.0.1\r\n"), asked);
+        assertTrue(asked.toLowerCase().contains("\r\nvia: 1.1 zeroedge\r\n"), asked);
+        assertTrue(asked.toLowerCase().contains("\r\naccept: text/plain\r\n"), asked);
+        assertFalse(asked.toLowerCase().contains("x-private"), asked);
+        assertFalse(asked.toLowerCase().contains("range"), asked);
+    }
+
+    @Test
+    void twoHundredConcurrentMissesOfASlowObjectAreOneOriginRequest() throws Exception {
+        int clients = 200;
+        byte[] body = bytes(1_000_000, 3);
+        CountDownLatch everyHead = new CountDownLatch(clients);
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: " + body.length, "Cache-Control: max-age=60",
+                    "Content-Type: video/mp4"));
+            out.write(body, 0, 100_000);
+            out.flush();
+            // The rest comes only when every client has its head: they were all served while the fill went on.
+            everyHead.await(30, TimeUnit.SECONDS);
+            out.write(body, 100_000, body.length - 100_000);
+            return true;
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<String> statuses = new ConcurrentLinkedQueue<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            threads.add(Thread.ofVirtual().start(() -> {
+                try (RawHttp http = new RawHttp(cache.port())) {
+                    // The body's rest comes when the last of the 200 has its head: on a loaded machine that can
+                    // take longer than RawHttp's 10 s read timeout.
+                    http.socket().setSoTimeout(30_000);
+                    Response head = http.send("GET /slow.mp4 HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+                    everyHead.countDown();
+                    assertEquals(200, head.status());
+                    assertEquals("1000000", head.header("Content-Length"));
+                    statuses.add(head.header("Cache-Status"));
+                    byte[] got = http.input().readNBytes(body.length);
+                    assertArrayEquals(body, got);
+                } catch (Throwable t) {
+                    everyHead.countDown();
+                    failures.add(t);
+                }
+            }));
+        }
+        for (Thread thread : threads) {
+            thread.join(60_000);
+        }
+        assertEquals(List.of(), List.copyOf(failures));
+        assertEquals(1, origin.requests(), "one origin request for " + clients + " misses");
+        assertEquals(clients, statuses.size());
+        assertEquals(1, statuses.stream().filter("zeroedge; fwd=miss; stored"::equals).count());
+        assertEquals(clients - 1, statuses.stream().filter("zeroedge; fwd=miss; collapsed"::equals).count());
+        Response hit = get(cache, "/slow.mp4");
+        assertEquals("zeroedge; hit", hit.header("Cache-Status"));
+        assertArrayEquals(body, hit.body());
+        assertEquals(1, origin.requests());
+    }
+
+    @Test
+    void aClientJoiningMidFillStartsAtByteZeroFromTheFile() throws Exception {
+        byte[] body = bytes(600_000, 11);
+        CountDownLatch rest = new CountDownLatch(1);
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: " + body.length, "Cache-Control: max-age=60"));
+            out.write(body, 0, 200_000);
+            out.flush();
+            rest.await(30, TimeUnit.SECONDS);
+            out.write(body, 200_000, body.length - 200_000);
+            return true;
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        try (RawHttp first = new RawHttp(cache.port()); RawHttp late = new RawHttp(cache.port())) {
+            Response firstHead = first.send("GET /growing HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals("zeroedge; fwd=miss; stored", firstHead.header("Cache-Status"));
+            // The first client has the part the origin sent: it was sent from the file as it grew.
+            assertArrayEquals(Arrays.copyOfRange(body, 0, 200_000), first.input().readNBytes(200_000));
+
+            Response lateHead = late.send("GET /growing HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals(200, lateHead.status());
+            assertEquals("600000", lateHead.header("Content-Length"));
+            assertEquals("zeroedge; fwd=miss; collapsed", lateHead.header("Cache-Status"));
+            assertArrayEquals(Arrays.copyOfRange(body, 0, 200_000), late.input().readNBytes(200_000));
+
+            rest.countDown();
+            assertArrayEquals(Arrays.copyOfRange(body, 200_000, body.length), first.input().readNBytes(400_000));
+            assertArrayEquals(Arrays.copyOfRange(body, 200_000, body.length), late.input().readNBytes(400_000));
+        }
+        assertEquals(1, origin.requests());
+    }
+
+    @Test
+    void aTruncatedOriginBodyClosesTheClientsBeforeTheirLengthAndIsNotStored() throws Exception {
+        byte[] body = bytes(200_000, 5);
+        CountDownLatch clientHasHead = new CountDownLatch(1);
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: " + body.length, "Cache-Control: max-age=60"));
+            out.write(body, 0, 50_000);
+            out.flush();
+            clientHasHead.await(10, TimeUnit.SECONDS);
+            return false; // closed 150,000 bytes early
+        });
+        Path dir = newCacheDir();
+        ZeroedgeServer cache = cache(origin.port(), dir);
+        try (RawHttp http = new RawHttp(cache.port())) {
+            Response head = http.send("GET /cut HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+            clientHasHead.countDown();
+            assertEquals(200, head.status());
+            assertEquals("200000", head.header("Content-Length"));
+            byte[] got = http.input().readNBytes(body.length);
+            assertTrue(got.length < body.length, "a short body must end with the connection: " + got.length);
+            assertArrayEquals(Arrays.copyOfRange(body, 0, got.length), got);
+        }
+        assertEquals(List.of(), leftoversAfterCleanup(dir));
+        // Not stored: the next request asks the origin again.
+        origin.script((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: " + body.length, "Cache-Control: max-age=60"));
+            out.write(body);
+            return true;
+        });
+        Response whole = get(cache, "/cut");
+        assertEquals("zeroedge; fwd=miss; stored", whole.header("Cache-Status"));
+        assertArrayEquals(body, whole.body());
+        assertEquals(2, origin.requests());
+    }
+
+    @Test
+    void anOriginThatCannotBeReachedIs502() throws IOException {
+        ZeroedgeServer cache = cache(closedPort(), newCacheDir());
+        Response r = get(cache, "/any");
+        assertEquals("HTTP/1.1 502 Bad Gateway", r.statusLine());
+        assertEquals("zeroedge; fwd=miss; detail=origin-unreachable", r.header("Cache-Status"));
+    }
+
+    @Test
+    void anOriginThatResetsBeforeItsHeadIs502() throws IOException {
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            socket.setSoLinger(true, 0);
+            return false;
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        assertEquals(502, get(cache, "/reset").status());
+    }
+
+    @Test
+    void anOriginWithoutAHeadInTimeIs504() throws IOException {
+        CountDownLatch never = new CountDownLatch(1);
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            never.await(10, TimeUnit.SECONDS);
+            return false;
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir(), Duration.ofMillis(300));
+        try {
+            Response r = get(cache, "/silent");
+            assertEquals("HTTP/1.1 504 Gateway Timeout", r.statusLine());
+            assertEquals("zeroedge; fwd=miss; detail=origin-timeout", r.header("Cache-Status"));
+        } finally {
+            never.countDown();
+        }
+    }
+
+    @Test
+    void aChunkedOriginResponseIsRelayedChunkedWhileItFillsAndStoredWithItsLength() throws Exception {
+        byte[] body = bytes(70_000, 17);
+        CountDownLatch firstChunkOut = new CountDownLatch(1);
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Transfer-Encoding: chunked", "Cache-Control: max-age=60",
+                    "Content-Type: text/plain"));
+            for (int at = 0; at < body.length; at += 30_000) {
+                int n = Math.min(30_000, body.length - at);
+                out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(body, at, n);
+                out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                if (at == 0) {
+                    // The rest waits until a client has the first chunk: relayed while the fill goes on.
+                    firstChunkOut.await(10, TimeUnit.SECONDS);
+                }
+            }
+            out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            return true;
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        try (RawHttp http = new RawHttp(cache.port()); RawHttp old = new RawHttp(cache.port())) {
+            Response head = http.send("GET /chunked HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals("HTTP/1.1 200 OK", head.statusLine());
+            assertEquals("chunked", head.header("Transfer-Encoding"));
+            assertNull(head.header("Content-Length"));
+            assertNull(head.header("Accept-Ranges"));
+            assertEquals("zeroedge; fwd=miss; stored", head.header("Cache-Status"));
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            while (got.size() < 30_000) {
+                got.write(readChunk(http)); // the slices of the first origin chunk, each a chunk of ours
+            }
+            assertArrayEquals(Arrays.copyOfRange(body, 0, 30_000), got.toByteArray());
+            // An HTTP/1.0 client joining now cannot be sent chunks: its body ends with the connection.
+            Response oldHead = old.send("GET /chunked HTTP/1.0\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals(200, oldHead.status());
+            assertEquals("close", oldHead.header("Connection"));
+            assertNull(oldHead.header("Transfer-Encoding"));
+            firstChunkOut.countDown();
+            for (byte[] chunk = readChunk(http); chunk.length > 0; chunk = readChunk(http)) {
+                got.write(chunk);
+            }
+            assertEquals("", line(http), "the empty line after the last chunk");
+            assertArrayEquals(body, got.toByteArray());
+            assertArrayEquals(body, old.input().readAllBytes());
+            // The connection stays usable after the chunked body.
+            Response hit = http.exchange("GET /chunked HTTP/1.1\r\nHost: edge.test\r\n\r\n");
+            assertEquals("zeroedge; hit", hit.header("Cache-Status"));
+            assertEquals("70000", hit.header("Content-Length"));
+            assertArrayEquals(body, hit.body());
+        }
+        assertEquals(1, origin.requests());
+    }
+
+    /** One chunk of a chunked body (RFC 9112 §7.1): its bytes, empty for the last chunk (whose CRLF is left). */
+    private static byte[] readChunk(RawHttp http) throws IOException {
+        int size = Integer.parseInt(line(http), 16);
+        byte[] chunk = http.input().readNBytes(size);
+        assertEquals(size, chunk.length);
+        if (size > 0) {
+            assertEquals("", line(http));
+        }
+        return chunk;
+    }
+
+    private static String line(RawHttp http) throws IOException {
+        StringBuilder line = new StringBuilder();
+        for (int b = http.input().read(); b != '\n'; b = http.input().read()) {
+            if (b < 0) {
+                throw new java.io.EOFException("closed after " + line);
+            }
+            line.append((char) b);
+        }
+        assertTrue(line.length() > 0 && line.charAt(line.length() - 1) == '\r', "CRLF: " + line);
+        return line.substring(0, line.length() - 1);
+    }
+
+    @Test
+    void noStoreIsRelayedAndAskedForAgain() throws IOException {
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: 3", "Cache-Control: no-store"));
+            out.write("abc".getBytes(StandardCharsets.US_ASCII));
+            return true;
+        });
+        Path dir = newCacheDir();
+        ZeroedgeServer cache = cache(origin.port(), dir);
+        for (int i = 0; i < 2; i++) {
+            Response r = get(cache, "/private");
+            assertEquals("abc", r.bodyText());
+            assertEquals("zeroedge; fwd=miss", r.header("Cache-Status"));
+        }
+        assertEquals(2, origin.requests());
+    }
+
+    @Test
+    void anOrigin404IsAnsweredAs404() throws IOException {
+        ZeroedgeServer cache = cache(staticOrigin.port(), newCacheDir());
+        Response r = get(cache, "/absent.bin");
+        assertEquals("HTTP/1.1 404 Not Found", r.statusLine());
+        assertEquals("0", r.header("Age"));
+        assertEquals("zeroedge; fwd=miss; fwd-status=404", r.header("Cache-Status"));
+    }
+
+    @Test
+    void aRestartFindsCommittedObjectsWithoutTheOriginAndDeletesUnfinishedFills() throws Exception {
+        byte[] body = bytes(150_000, 23);
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: " + body.length, "Cache-Control: max-age=600",
+                    "ETag: \"v1\"", "Content-Type: video/mp4"));
+            out.write(body);
+            return true;
+        });
+        Path dir = newCacheDir();
+        ZeroedgeServer first = cache(origin.port(), dir);
+        assertEquals("zeroedge; fwd=miss; stored", get(first, "/kept.mp4").header("Cache-Status"));
+        // The index has it once its commit (fsync, renames) is done: a client may have every byte a moment before,
+        // and a stop at that moment loses the object (never half of it).
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (lastCache.objects() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(1, lastCache.objects());
+        first.shutdown(Duration.ofSeconds(1));
+        origin.close();
+        // What a crash mid-fill leaves: a temporary body and its metadata in tmp/, a body renamed into place whose
+        // metadata never followed.
+        Files.write(dir.resolve("tmp").resolve("0123456789abcdef0123456789abcdef.77"), bytes(1000, 1));
+        Files.write(dir.resolve("tmp").resolve("0123456789abcdef0123456789abcdef.77.meta"), bytes(10, 1));
+        Path orphan = Files.createDirectories(dir.resolve("ff").resolve("ee")).resolve("ffee0000000000000000000000000000");
+        Files.write(orphan, bytes(100, 2));
+
+        ZeroedgeServer second = cache(closedPort(), dir);
+        Response hit = get(second, "/kept.mp4");
+        assertEquals("HTTP/1.1 200 OK", hit.statusLine());
+        assertEquals("zeroedge; hit", hit.header("Cache-Status"));
+        assertEquals("\"v1\"", hit.header("ETag"));
+        assertEquals("video/mp4", hit.header("Content-Type"));
+        assertArrayEquals(body, hit.body());
+        assertEquals(List.of(), leftovers(dir));
+        assertFalse(Files.exists(orphan), "a body without metadata is no object");
+        assertEquals(502, get(second, "/not-kept").status());
+    }
+
+    @Test
+    void aHeadMissIsFetchedWithGetAndTheNextGetIsAHit() throws IOException {
+        ZeroedgeServer cache = cache(staticOrigin.port(), newCacheDir());
+        try (RawHttp http = new RawHttp(cache.port())) {
+            Response head = http.send("HEAD /clip.bin HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals(200, head.status());
+            assertEquals("300000", head.header("Content-Length"));
+            assertEquals("zeroedge; fwd=miss; stored", head.header("Cache-Status"));
+            Response next = http.exchange("GET /small.txt HTTP/1.1\r\nHost: edge.test\r\n\r\n");
+            assertEquals("small object\n", next.bodyText());
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        Response hit = get(cache, "/clip.bin");
+        while (!"zeroedge; hit".equals(hit.header("Cache-Status")) && System.nanoTime() < deadline) {
+            hit = get(cache, "/clip.bin"); // the fill of the HEAD may still be under way
+        }
+        assertEquals("zeroedge; hit", hit.header("Cache-Status"));
+        assertArrayEquals(clip, hit.body());
+    }
+
+    @Test
+    void aResponseToAuthorizationIsNeitherStoredNorShared() throws IOException {
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: 4", "Cache-Control: max-age=60"));
+            out.write("mine".getBytes(StandardCharsets.US_ASCII));
+            return true;
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        Response first = get(cache, "/account", "Authorization: Bearer a");
+        assertEquals("mine", first.bodyText());
+        assertEquals("zeroedge; fwd=miss", first.header("Cache-Status"));
+        assertTrue(origin.heads().getFirst().contains("Authorization: Bearer a\r\n"), origin.heads().getFirst());
+        Response other = get(cache, "/account");
+        assertEquals("zeroedge; fwd=miss; stored", other.header("Cache-Status"));
+        assertEquals(2, origin.requests());
+    }
+
+    @Test
+    void theIndexKeepsTheBytesOnDiskWithinTheMaximumSize() throws Exception {
+        int objects = 8;
+        int size = 200_000;
+        long max = 600_000;
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            int n = Integer.parseInt(head.substring("GET /obj-".length(), head.indexOf(' ', 4)));
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: " + size, "Cache-Control: max-age=600"));
+            out.write(bytes(size, n));
+            return true;
+        });
+        Path dir = newCacheDir();
+        ZeroedgeServer cache = cache(origin.port(), dir, Duration.ofSeconds(5), max);
+        for (int n = 1; n <= objects; n++) {
+            Response r = get(cache, "/obj-" + n);
+            assertArrayEquals(bytes(size, n), r.body(), "object " + n);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        long onDisk = bodyBytes(dir);
+        while (onDisk > max && System.nanoTime() < deadline) {
+            lastCache.index().cleanUp();
+            Thread.sleep(20);
+            onDisk = bodyBytes(dir);
+        }
+        assertTrue(onDisk <= max, onDisk + " body bytes on disk, at most " + max + " wanted");
+        assertTrue(lastCache.objects() <= 2, lastCache.objects() + " objects indexed");
+    }
+
+    /**
+     * The bytes of committed bodies under {@code dir} (not tmp/, not metadata). Fills and evictions may rename or
+     * delete files during the walk: a file that vanished meanwhile counts as gone, and the walk is made again.
+     */
+    private static long bodyBytes(Path dir) throws IOException {
+        while (true) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                return files.filter(p -> !p.startsWith(dir.resolve("tmp")) && !p.toString().endsWith(".meta"))
+                        .filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+            } catch (java.io.UncheckedIOException vanished) {
+                // walked into a directory entry that a commit or an eviction had just removed
+            }
+        }
+    }
+
+    @Test
+    void aClientReadingAnObjectThatIsRemovedFinishesItAndTheNextRequestFetchesItAgain() throws IOException {
+        Path dir = newCacheDir();
+        ZeroedgeServer cache = cache(staticOrigin.port(), dir);
+        long before = staticOrigin.counters().responses();
+        assertEquals(200, get(cache, "/clip.bin").status());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (lastCache.objects() == 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        String hash = CacheKey.of("edge.test", "/clip.bin", null).hash();
+        Path body = dir.resolve(hash.substring(0, 2)).resolve(hash.substring(2, 4)).resolve(hash);
+        try (RawHttp slow = new RawHttp(cache.port(), 4096)) {
+            Response head = slow.send("GET /clip.bin HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals("zeroedge; hit", head.header("Cache-Status"));
+            byte[] start = slow.input().readNBytes(10_000);
+            Files.delete(body.resolveSibling(hash + ".meta"));
+            Files.delete(body);
+            byte[] rest = slow.input().readNBytes(clip.length - 10_000);
+            assertArrayEquals(Arrays.copyOfRange(clip, 0, 10_000), start);
+            assertArrayEquals(Arrays.copyOfRange(clip, 10_000, clip.length), rest);
+        }
+        Response again = get(cache, "/clip.bin");
+        assertEquals("zeroedge; fwd=miss; stored", again.header("Cache-Status"));
+        assertArrayEquals(clip, again.body());
+        assertEquals(2, staticOrigin.counters().responses() - before);
+    }
+
+    @Test
+    void missesReuseAKeptAliveOriginConnectionAndOneTheOriginClosedIsAskedAgainOnANewOne() throws IOException {
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: 2", "Cache-Control: max-age=60"));
+            out.write("ok".getBytes(StandardCharsets.US_ASCII));
+            return !head.startsWith("GET /then-closed ");
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        // One client connection, so one event loop and its pool of origin connections (a pool per loop).
+        try (RawHttp http = new RawHttp(cache.port())) {
+            for (String path : new String[] {"/a", "/b", "/then-closed"}) {
+                assertEquals("ok", http.exchange("GET " + path + " HTTP/1.1\r\nHost: edge.test\r\n\r\n")
+                        .bodyText(), path);
+            }
+            assertEquals(1, origin.connections(), "one kept-alive origin connection");
+            // The origin closed the kept connection after /then-closed without saying so: the next miss meets
+            // a dead connection and is sent again on a new one.
+            assertEquals("ok", http.exchange("GET /c HTTP/1.1\r\nHost: edge.test\r\n\r\n").bodyText());
+            assertEquals(2, origin.connections());
+        }
+        assertEquals(4, origin.requests());
+    }
+
+    @Test
+    void aSlowClientNeverSlowsTheFill() throws Exception {
+        byte[] body = bytes(4 * 1024 * 1024, 19);
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: " + body.length, "Cache-Control: max-age=60"));
+            out.write(body);
+            return true;
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        try (RawHttp slow = new RawHttp(cache.port(), 4096)) {
+            Response head = slow.send("GET /big HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals(200, head.status());
+            byte[] start = slow.input().readNBytes(1000);
+            // The client reads nothing more; the object is still filled and committed (the index has it), far
+            // ahead of what the client took.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (lastCache.objects() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(1, lastCache.objects(), "filled while its only client stalls");
+            Response hit = get(cache, "/big");
+            assertEquals("zeroedge; hit", hit.header("Cache-Status"));
+            assertArrayEquals(body, hit.body());
+            assertArrayEquals(Arrays.copyOfRange(body, 0, 1000), start);
+            assertArrayEquals(Arrays.copyOfRange(body, 1000, body.length), slow.input().readNBytes(body.length - 1000));
+        }
+    }
+
+    @Test
+    void aCloseDelimitedOriginBodyIsStoredWithTheLengthItHad() throws IOException {
+        byte[] body = bytes(90_000, 29);
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Connection: close", "Cache-Control: max-age=60"));
+            out.write(body);
+            return false; // the close ends the body
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        try (RawHttp http = new RawHttp(cache.port())) {
+            Response head = http.send("GET /until-close HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals("chunked", head.header("Transfer-Encoding"));
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            for (byte[] chunk = readChunk(http); chunk.length > 0; chunk = readChunk(http)) {
+                got.write(chunk);
+            }
+            assertEquals("", line(http));
+            assertArrayEquals(body, got.toByteArray());
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        Response hit = get(cache, "/until-close");
+        while (!"zeroedge; hit".equals(hit.header("Cache-Status")) && System.nanoTime() < deadline) {
+            hit = get(cache, "/until-close");
+        }
+        assertEquals("90000", hit.header("Content-Length"));
+        assertArrayEquals(body, hit.body());
+        assertEquals(1, origin.requests());
+    }
+}

@@ -1,0 +1,14 @@
+package dev.zeroedge.cache;
+
+import dev.zeroedge.mode.Mode;
+import dev.zeroedge.transport.Transport;
+import dev.zeroedge.transport.Transports;
+
+/** The edge cache suite in mode {@code nio-sendfile}. */
+class NioSendfileEdgeCacheTest extends EdgeCacheSuite {
+
+    @Override
+    protected Transport transport() {
+        return Transports.load().require(Mode.NIO_SENDFILE);
+    }
+}

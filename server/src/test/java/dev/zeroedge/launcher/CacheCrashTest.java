@@ -1,0 +1,228 @@
+package dev.zeroedge.launcher;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code kill -9} of an edge-cache JVM in the middle of fills: the restarted server serves every committed object
+ * without an origin (there is none any more), byte for byte, never a partial one, and finds no temporary file
+ * left.
+ */
+class CacheCrashTest {
+
+    private static final int SIZE = 300_000;
+    private static final int DONE = 5;
+    private static final int STALLED = 3;
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private Path work;
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (AutoCloseable c : open.reversed()) {
+            c.close();
+        }
+        if (work != null) {
+            try (Stream<Path> walk = Files.walk(work)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    private static byte[] body(String name) {
+        byte[] b = new byte[SIZE];
+        int seed = name.hashCode();
+        for (int i = 0; i < SIZE; i++) {
+            b[i] = (byte) (i * 31 + seed + i / 253);
+        }
+        return b;
+    }
+
+    /** /done-N whole; /stall-N a head and half its body, then nothing until the test ends. */
+    private ServerSocket origin(CountDownLatch end) throws IOException {
+        ServerSocket listener = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
+        open.add(listener);
+        Thread.ofVirtual().start(() -> {
+            while (!listener.isClosed()) {
+                try {
+                    Socket socket = listener.accept();
+                    open.add(socket);
+                    Thread.ofVirtual().start(() -> answer(socket, end));
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+        return listener;
+    }
+
+    private static void answer(Socket socket, CountDownLatch end) {
+        try (socket) {
+            InputStream in = socket.getInputStream();
+            OutputStream out = socket.getOutputStream();
+            while (true) {
+                String head = head(in);
+                if (head == null) {
+                    return;
+                }
+                String path = head.substring(4, head.indexOf(' ', 4));
+                byte[] body = body(path);
+                out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + SIZE + "\r\nCache-Control: max-age=3600\r\n"
+                        + "Content-Type: video/mp4\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                if (path.startsWith("/stall-")) {
+                    out.write(body, 0, SIZE / 2);
+                    out.flush();
+                    end.await(60, TimeUnit.SECONDS);
+                    return;
+                }
+                out.write(body);
+                out.flush();
+            }
+        } catch (IOException | InterruptedException e) {
+            // the cache went away
+        }
+    }
+
+    private static String head(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int matched = 0;
+        while (matched < 4) {
+            int b = in.read();
+            if (b < 0) {
+                return null;
+            }
+            head.write(b);
+            matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
+        }
+        return head.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    /** A client connection: GET, then the head's status and fields, then as many body bytes as asked for. */
+    private static final class Client implements AutoCloseable {
+        final Socket socket = new Socket();
+        final InputStream in;
+        final List<String> fields = new ArrayList<>();
+        final String status;
+
+        Client(int port, String path) throws IOException {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: edge.test\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            in = socket.getInputStream();
+            String[] lines = head(in).split("\r\n");
+            status = lines[0];
+            for (int i = 1; i < lines.length; i++) {
+                fields.add(lines[i].toLowerCase(Locale.ROOT));
+            }
+        }
+
+        boolean has(String field) {
+            return fields.contains(field.toLowerCase(Locale.ROOT));
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    private static long files(Path dir, String suffix) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            return walk.filter(Files::isRegularFile).filter(p -> !p.startsWith(dir.resolve("tmp")))
+                    .filter(p -> p.toString().endsWith(suffix)).count();
+        }
+    }
+
+    private static long temporary(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir.resolve("tmp"))) {
+            return files.count();
+        }
+    }
+
+    @Test
+    void aRestartAfterKillNineServesEveryCommittedObjectAndNoPartialOne() throws Exception {
+        work = Files.createTempDirectory("zeroedge-cache-crash");
+        Path cacheDir = work.resolve("cache");
+        CountDownLatch end = new CountDownLatch(1);
+        open.add(end::countDown);
+        ServerSocket origin = origin(end);
+        ServerJvm first = ServerJvm.startCache("http://127.0.0.1:" + origin.getLocalPort(), cacheDir, 4096,
+                "epoll-sendfile", "--inline-body-max", "0");
+        open.add(first.process()::destroyForcibly);
+        for (int n = 1; n <= DONE; n++) {
+            try (Client client = new Client(first.port(), "/done-" + n)) {
+                assertEquals("HTTP/1.1 200 OK", client.status);
+                assertArrayEquals(body("/done-" + n), client.in.readNBytes(SIZE));
+            }
+        }
+        // Committed: each has its metadata file, the commit record (a client may have every byte a moment before).
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (files(cacheDir, ".meta") < DONE && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(DONE, files(cacheDir, ".meta"));
+        List<Client> stalled = new ArrayList<>();
+        for (int n = 1; n <= STALLED; n++) {
+            Client client = new Client(first.port(), "/stall-" + n);
+            open.add(client);
+            assertEquals("HTTP/1.1 200 OK", client.status);
+            assertArrayEquals(java.util.Arrays.copyOf(body("/stall-" + n), SIZE / 2), client.in.readNBytes(SIZE / 2));
+            stalled.add(client);
+        }
+        assertEquals(STALLED, temporary(cacheDir), "the stalled fills are in tmp/");
+
+        first.process().destroyForcibly(); // SIGKILL: no shutdown, no cleanup
+        assertTrue(first.process().waitFor(20, TimeUnit.SECONDS));
+        origin.close();
+        end.countDown();
+
+        try (ServerSocket gone = new ServerSocket(0)) {
+            int nothing = gone.getLocalPort();
+            gone.close();
+            ServerJvm second = ServerJvm.startCache("http://127.0.0.1:" + nothing, cacheDir, 4096,
+                    "uring-splice", "--inline-body-max", "0");
+            open.add(second::stop);
+            assertEquals(0, temporary(cacheDir), "unfinished fills deleted at startup");
+            for (int n = 1; n <= DONE; n++) {
+                try (Client client = new Client(second.port(), "/done-" + n)) {
+                    assertEquals("HTTP/1.1 200 OK", client.status);
+                    assertTrue(client.has("Cache-Status: zeroedge; hit"), client.fields.toString());
+                    assertTrue(client.has("Content-Length: " + SIZE), client.fields.toString());
+                    assertArrayEquals(body("/done-" + n), client.in.readNBytes(SIZE));
+                }
+            }
+            for (int n = 1; n <= STALLED; n++) {
+                try (Client client = new Client(second.port(), "/stall-" + n)) {
+                    assertEquals("HTTP/1.1 502 Bad Gateway", client.status, "never a partial object");
+                }
+            }
+            assertTrue(second.logged("5 objects found, 3 unfinished fills deleted").size() == 1, second.log().toString());
+        }
+    }
+}
