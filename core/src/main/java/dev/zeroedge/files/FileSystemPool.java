@@ -39,6 +39,8 @@ public final class FileSystemPool implements FileOpener, AutoCloseable {
 
     public static final int DEFAULT_THREADS = 16;
     public static final int DEFAULT_QUEUE = 1024;
+    /** How long work that a full queue refused, past a response's first bytes, waits before asking again. */
+    public static final long BUSY_RETRY_MILLIS = 10;
     /** The lane of work whose disk no lookup has found yet. */
     static final long NOT_KNOWN_YET = Long.MIN_VALUE;
     /** Directories whose disk is remembered; past that, the least used are forgotten (and found again). */
@@ -156,11 +158,6 @@ public final class FileSystemPool implements FileOpener, AutoCloseable {
     /** Work queued and not started yet, on every disk. */
     public int queued() {
         return disks.values().stream().mapToInt(lane -> lane.getQueue().size()).sum();
-    }
-
-    /** The disks that have had work, the "not known yet" lane included. */
-    int lanes() {
-        return disks.size();
     }
 
     /**

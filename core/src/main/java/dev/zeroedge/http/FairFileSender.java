@@ -49,7 +49,7 @@ import java.util.concurrent.TimeUnit;
  * connections, and then sent as a hot one. A body the open-file cache holds in memory is asked nothing. When the pool's queue
  * is full, a response of which nothing is out yet fails with {@link NothingSentException} (the responder
  * answers 503 with Retry-After); past its first bytes it asks the pool again every
- * {@link #BUSY_RETRY_MILLIS} ms, which the send timeout bounds, as it bounds any response that makes no
+ * {@link FileSystemPool#BUSY_RETRY_MILLIS} ms, which the send timeout bounds, as it bounds any response that makes no
  * progress.
  *
  * <p>A body still being written ({@link OpenFile#growing}: an edge cache's fill) is sent the same way, slice
@@ -64,8 +64,6 @@ public final class FairFileSender {
     /** Bounds the buffer an inline body needs: it is allocated per response. */
     public static final int LARGEST_INLINE_BODY_MAX = 256 * 1024;
 
-    /** How long a body past its first bytes waits before asking a full file-system queue again. */
-    static final long BUSY_RETRY_MILLIS = 10;
     /** How often a cold slice is read into the page cache before it is sent whether or not its pages stayed. */
     static final int WARMINGS = 3;
 
@@ -169,7 +167,7 @@ public final class FairFileSender {
      * Reads {@code [offset, offset + length)} of {@code file} into the page cache on a file-system thread, then
      * runs {@code hot} on the loop (whether or not the read succeeded: the send that follows meets any error
      * of the file itself). A full queue: {@code busy} when {@code refuse}, else the same again after
-     * {@link #BUSY_RETRY_MILLIS} ms, as long as the channel is open ({@code closed} when it is not).
+     * {@link FileSystemPool#BUSY_RETRY_MILLIS} ms, as long as the channel is open ({@code closed} when it is not).
      */
     private void warm(ChannelHandlerContext ctx, OpenFile file, long offset, long length, boolean refuse,
                       Runnable hot, Runnable busy, Runnable closed) {
@@ -188,7 +186,7 @@ public final class FairFileSender {
                 } else {
                     closed.run();
                 }
-            }, BUSY_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            }, FileSystemPool.BUSY_RETRY_MILLIS, TimeUnit.MILLISECONDS);
         }
     }
 

@@ -26,13 +26,10 @@ public final class Site {
     private final SiteObserver observer;
     private volatile boolean draining;
 
-    /** {@code sinceDataSent}: see {@link dev.zeroedge.transport.Transport#millisSinceDataSent}. */
-    public Site(ContentSource source, FairFileSender sender, HttpLimits limits, SendCounters counters,
-                ToLongFunction<Channel> sinceDataSent) {
-        this(source, sender, limits, counters, sinceDataSent, null);
-    }
-
-    /** {@code observer}: told of every response and connection event (metrics, access log), or null. */
+    /**
+     * {@code sinceDataSent}: see {@link dev.zeroedge.transport.Transport#millisSinceDataSent}; {@code observer}:
+     * told of every response and connection event (metrics, access log), or null.
+     */
     public Site(ContentSource source, FairFileSender sender, HttpLimits limits, SendCounters counters,
                 ToLongFunction<Channel> sinceDataSent, SiteObserver observer) {
         this.observer = observer;

@@ -1,5 +1,6 @@
 package dev.zeroedge.cache;
 
+import dev.zeroedge.files.FileSystemPool;
 import dev.zeroedge.content.Answer;
 import dev.zeroedge.content.Description;
 import dev.zeroedge.content.Representation;
@@ -51,7 +52,6 @@ import java.util.concurrent.TimeUnit;
 final class Fill implements OriginClient.Exchange {
 
     private static final Logger log = LoggerFactory.getLogger(Fill.class);
-    private static final long BUSY_RETRY_MILLIS = 10;
 
     enum State { ASKING, FILLING, DONE, FAILED }
 
@@ -310,7 +310,7 @@ final class Fill implements OriginClient.Exchange {
             // The file-system queue is full: the origin waits (it is not read meanwhile), then the write is asked again.
             writing = false;
             pending.addAll(0, batch);
-            loop.schedule(this::writeNext, BUSY_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            loop.schedule(this::writeNext, FileSystemPool.BUSY_RETRY_MILLIS, TimeUnit.MILLISECONDS);
             return;
         }
         wrote.addListener(done -> {
@@ -360,7 +360,7 @@ final class Fill implements OriginClient.Exchange {
             return null;
         }, loop);
         if (committed == null) {
-            loop.schedule(this::commit, BUSY_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            loop.schedule(this::commit, FileSystemPool.BUSY_RETRY_MILLIS, TimeUnit.MILLISECONDS);
             return;
         }
         committed.addListener(done -> {

@@ -32,8 +32,6 @@ import java.util.concurrent.TimeUnit;
 final class CopySender implements FileSender {
 
     static final int CHUNK = 64 * 1024;
-    /** How long a body past its first bytes waits before asking a full file-system queue again. */
-    private static final long BUSY_RETRY_MILLIS = 10;
 
     private final FileSystemPool pool;
 
@@ -114,7 +112,7 @@ final class CopySender implements FileSender {
         /**
          * Reads the chunk at {@link #position} on a thread of the file's disk, then writes it and goes on, on the
          * loop. A full queue refuses the response while nothing of it is out (the responder answers 503), and
-         * later makes it ask again after {@link #BUSY_RETRY_MILLIS} ms.
+         * later makes it ask again after {@link FileSystemPool#BUSY_RETRY_MILLIS} ms.
          */
         private void readElsewhere(int size) {
             ByteBuf chunk = ctx.alloc().directBuffer(size, size);
@@ -125,7 +123,7 @@ final class CopySender implements FileSender {
                 if (head != null) {
                     fail(new NothingSentException(new IOException("file-system queue full: cold chunk not read")));
                 } else {
-                    ctx.executor().schedule(this::nextIfOpen, BUSY_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                    ctx.executor().schedule(this::nextIfOpen, FileSystemPool.BUSY_RETRY_MILLIS, TimeUnit.MILLISECONDS);
                 }
                 return;
             }
