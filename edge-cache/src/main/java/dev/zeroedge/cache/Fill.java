@@ -340,9 +340,15 @@ final class Fill implements OriginClient.Exchange {
         if (object.length() != written) {
             object = cache.withLength(object, written); // a chunked body: its length is known now
         }
-        synchronized (this) {
-            // Whoever comes now is sent a complete object without the origin being asked: a hit.
-            joiners = decision.shared() ? cache.description(object, "hit", 0) : null;
+        if (decision.store()) {
+            synchronized (this) {
+                // Whoever comes now is sent a complete object without the origin being asked: a hit.
+                joiners = decision.shared() ? cache.description(object, "hit", 0) : null;
+            }
+        } else {
+            // Not to be stored (no-store): shared with the clients that asked while it came, never with one that
+            // asks after it is complete, even in the moment before its file is deleted. The next miss fetches anew.
+            end(State.DONE);
         }
         growth.completed();
         commit();
@@ -371,7 +377,9 @@ final class Fill implements OriginClient.Exchange {
                 cache.index().put(hash, object);
             }
             temp = null;
-            end(State.DONE);
+            for (Waiter waiter : end(State.DONE)) {
+                waiter.again.run(); // none should wait while a body fills; if one does, it looks the key up again
+            }
             releaseReader();
         });
     }

@@ -493,10 +493,6 @@ public abstract class EdgeCacheSuite {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("Open bug (issue 14): in one fresh-clone CI run of about ten (epoll-copy) a no-store"
-            + " response was answered 'zeroedge; hit'. A no-store object must never be served from the cache; the"
-            + " cause is not found yet (suspect the race where a miss steps aside for a fill that just committed)."
-            + " Remove this line to reproduce.")
     void noStoreIsRelayedAndAskedForAgain() throws IOException {
         ScriptedOrigin origin = scripted((head, out, socket) -> {
             out.write(ScriptedOrigin.head("200 OK", "Content-Length: 3", "Cache-Control: no-store"));
