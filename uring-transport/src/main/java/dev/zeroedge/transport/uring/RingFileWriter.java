@@ -4,7 +4,6 @@ import dev.zeroedge.files.ChannelDescriptor;
 import dev.zeroedge.files.FileSystemPool;
 import dev.zeroedge.files.FileWriter;
 import io.netty.channel.IoEventLoop;
-import io.netty.channel.IoRegistration;
 import io.netty.channel.uring.IoUringIoHandle;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
@@ -12,8 +11,6 @@ import io.netty.util.concurrent.Future;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 
 /**
  * uring-splice's way to write a fill's bytes: an {@code IORING_OP_WRITEV} on the asking loop's own ring,
@@ -28,7 +25,7 @@ import java.util.concurrent.ConcurrentMap;
 final class RingFileWriter implements FileWriter {
 
     private final FileWriter pool;
-    private final ConcurrentMap<EventExecutor, RingWrites> rings = new ConcurrentHashMap<>();
+    private final RingHandles<RingWrites> rings = new RingHandles<>(RingWrites::new);
 
     RingFileWriter(FileSystemPool pool) {
         this.pool = FileWriter.byThePool(pool);
@@ -46,29 +43,8 @@ final class RingFileWriter implements FileWriter {
                 return pool.write(file, path, buffers, position, loop);
             }
         }
-        RingWrites ring = ringOf(ioLoop);
+        RingWrites ring = rings.of(ioLoop);
         Future<Void> written = ring == null ? null : ring.write(fd, buffers, position);
         return written != null ? written : pool.write(file, path, buffers, position, loop);
-    }
-
-    /** The loop's writes, registered on its ring the first time; null when the loop no longer takes handles. */
-    private RingWrites ringOf(IoEventLoop loop) {
-        RingWrites ring = rings.get(loop);
-        if (ring != null || loop.isShuttingDown()) {
-            return ring;
-        }
-        ring = new RingWrites(loop, this::forget);
-        Future<IoRegistration> registered = loop.register(ring);
-        if (!registered.isDone() || !registered.isSuccess()) {
-            registered.cancel(false);
-            return null;
-        }
-        ring.registered(registered.getNow());
-        rings.put(loop, ring);
-        return ring;
-    }
-
-    private void forget(RingWrites ring) {
-        rings.remove(ring.loop(), ring);
     }
 }

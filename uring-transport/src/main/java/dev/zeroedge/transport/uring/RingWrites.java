@@ -4,7 +4,6 @@ import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.uring.IoUringIoEvent;
-import io.netty.channel.uring.IoUringIoHandle;
 import io.netty.channel.uring.IoUringIoOps;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -29,7 +28,7 @@ import java.util.function.Consumer;
  * write whose completion never comes (the ring was destroyed first) keeps its iovecs for ever
  * ({@link #STILL_IN_KERNEL}).
  */
-final class RingWrites implements IoUringIoHandle {
+final class RingWrites implements RingHandles.Handle {
 
     /** Writes in flight per loop; one more goes to the file-system pool. */
     static final int SLOTS = 1024;
@@ -50,21 +49,16 @@ final class RingWrites implements IoUringIoHandle {
     private final IoEventLoop loop;
     private final Consumer<RingWrites> onClosed;
     private IoRegistration registration;
-    private final Write[] slots = new Write[SLOTS];
-    private final short[] free = new short[SLOTS];
-    private int freeCount;
+    private final Slots<Write> slots = new Slots<>(SLOTS);
     private boolean closing;
 
     RingWrites(IoEventLoop loop, Consumer<RingWrites> onClosed) {
         this.loop = loop;
         this.onClosed = onClosed;
-        for (int i = 0; i < SLOTS; i++) {
-            free[i] = (short) (SLOTS - 1 - i);
-        }
-        freeCount = SLOTS;
     }
 
-    void registered(IoRegistration registration) {
+    @Override
+    public void registered(IoRegistration registration) {
         this.registration = registration;
         loop.terminationFuture().addListener(terminated -> afterTheLoop());
     }
@@ -75,12 +69,12 @@ final class RingWrites implements IoUringIoHandle {
 
     /** Writes {@code buffers} (direct) at {@code position} of {@code fd}; null when no slot is free. */
     Future<Void> write(int fd, ByteBuffer[] buffers, long position) {
-        if (closing || freeCount == 0) {
+        if (closing || slots.full()) {
             return null;
         }
-        short slot = free[--freeCount];
-        Write write = new Write(slot, fd, buffers, position, loop.newPromise());
-        slots[slot] = write;
+        Write write = new Write(fd, buffers, position, loop.newPromise());
+        short slot = slots.take(write);
+        write.slot = slot;
         if (!write.submit()) {
             giveBack(slot);
             return null;
@@ -92,18 +86,17 @@ final class RingWrites implements IoUringIoHandle {
     public void handle(IoRegistration registration, IoEvent event) {
         IoUringIoEvent completion = (IoUringIoEvent) event;
         short slot = completion.data();
-        if (slot < 0 || slots[slot] == null) {
+        Write write = slots.get(slot);
+        if (write == null) {
             return;
         }
-        Write write = slots[slot];
         STILL_IN_KERNEL.remove(write);
         write.completed(completion.res());
     }
 
     private void giveBack(short slot) {
-        slots[slot] = null;
-        free[freeCount++] = slot;
-        if (closing && freeCount == SLOTS && registration.isValid()) {
+        slots.giveBack(slot);
+        if (closing && slots.empty() && registration.isValid()) {
             registration.cancel();
         }
     }
@@ -116,14 +109,12 @@ final class RingWrites implements IoUringIoHandle {
         }
         closing = true;
         onClosed.accept(this);
-        for (Write write : slots) {
-            if (write != null) {
-                STILL_IN_KERNEL.add(write);
-                registration.submit(new IoUringIoOps(IORING_OP_ASYNC_CANCEL, (byte) 0, (short) 0, -1, 0L,
-                        write.inFlight, 0, 0, UNTRACKED, (short) 0, (short) 0, 0, 0L));
-            }
+        for (Write write : slots.inUse()) {
+            STILL_IN_KERNEL.add(write);
+            registration.submit(new IoUringIoOps(IORING_OP_ASYNC_CANCEL, (byte) 0, (short) 0, -1, 0L,
+                    write.inFlight, 0, 0, UNTRACKED, (short) 0, (short) 0, 0, 0L));
         }
-        if (freeCount == SLOTS) {
+        if (slots.empty()) {
             registration.cancel();
         }
     }
@@ -132,11 +123,9 @@ final class RingWrites implements IoUringIoHandle {
     private void afterTheLoop() {
         closing = true;
         onClosed.accept(this);
-        for (Write write : slots) {
-            if (write != null) {
-                STILL_IN_KERNEL.add(write);
-                write.promise.tryFailure(new IOException("write abandoned: the event loop ended"));
-            }
+        for (Write write : slots.inUse()) {
+            STILL_IN_KERNEL.add(write);
+            write.promise.tryFailure(new IOException("write abandoned: the event loop ended"));
         }
     }
 
@@ -156,7 +145,7 @@ final class RingWrites implements IoUringIoHandle {
 
     /** One write: its iovecs in native memory, rewritten past what the kernel took when a write is short. */
     private final class Write {
-        final short slot;
+        short slot;
         final int fd;
         final ByteBuffer[] buffers;
         final Promise<Void> promise;
@@ -164,8 +153,7 @@ final class RingWrites implements IoUringIoHandle {
         long position;
         long inFlight;
 
-        Write(short slot, int fd, ByteBuffer[] buffers, long position, Promise<Void> promise) {
-            this.slot = slot;
+        Write(int fd, ByteBuffer[] buffers, long position, Promise<Void> promise) {
             this.fd = fd;
             this.buffers = buffers;
             this.position = position;
@@ -223,7 +211,7 @@ final class RingWrites implements IoUringIoHandle {
 
         /** Done, well (null) or not: the slot is free again, then the writer hears of it. */
         private void finish(IOException failure) {
-            if (slots[slot] == this) {
+            if (slots.get(slot) == this) {
                 giveBack(slot);
             }
             if (failure == null) {
