@@ -144,7 +144,7 @@ public final class FairFileSender {
         if (length == 0) {
             return ctx.writeAndFlush(head);
         }
-        if (length <= inlineBodyMax && whollyReadable(file, offset + length)) {
+        if (length <= inlineBodyMax && whollyReadable(file, offset, offset + length)) {
             if (file.body() != null || RecentlyHot.holds(file, offset, length)) {
                 return sendInline(ctx, head, file, offset, (int) length, exchange);
             }
@@ -157,10 +157,10 @@ public final class FairFileSender {
         return promise;
     }
 
-    /** Whether bytes up to {@code end} are in the file: always, but for a body still being written. */
-    private static boolean whollyReadable(OpenFile file, long end) {
+    /** Whether bytes {@code [offset, end)} are in the file: always, but for a body still being written. */
+    private static boolean whollyReadable(OpenFile file, long offset, long end) {
         GrowingBody growing = file.growing();
-        return growing == null || growing.readable() >= end;
+        return growing == null || growing.readableFrom(offset, end) >= end;
     }
 
     /**
@@ -331,7 +331,8 @@ public final class FairFileSender {
                 sliceLength = Math.min(maxSlice, stop - position);
                 GrowingBody growing = file.growing();
                 if (growing != null) {
-                    long readable = growing.readable();
+                    // Present from here: a prefix for a sequential fill, a run of slices for a sliced one.
+                    long readable = growing.readableFrom(position, stop);
                     if (readable <= position) {
                         if (!awaitGrowth(growing)) {
                             return;
@@ -374,7 +375,7 @@ public final class FairFileSender {
          */
         private boolean awaitGrowth(GrowingBody growing) {
             if (growing.failure() != null) {
-                fail(new EOFException(file.path() + " ended at " + growing.readable() + " of " + file.length()
+                fail(new EOFException(file.path() + " has no byte " + position + " of " + file.length()
                         + " bytes: " + growing.failure().getMessage()));
                 return false;
             }
