@@ -194,8 +194,9 @@ final class SlicedObject implements GrowingBody.Demand {
                 object = next;
             }
         }
-        growing.arrived(next.slices().start(slice), next.slices().end(slice));
+        // The index first: a client that has the slice's bytes and asks again finds them committed.
         cache.index().put(hash, next);
+        growing.arrived(next.slices().start(slice), next.slices().end(slice));
         if (next.whole()) {
             synchronized (this) {
                 over = true;
