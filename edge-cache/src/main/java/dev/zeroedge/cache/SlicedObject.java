@@ -21,11 +21,14 @@ import java.util.concurrent.ForkJoinPool;
  * whole length; the sender waits (woken, never polling) where a slice is missing.
  *
  * <p>Slices are fetched when read: the body's {@link GrowingBody.Demand} hears where each sender is and how far
- * it reads. A sender at a missing slice has it fetched ({@link SliceFetch}, one Range request). A sender past the
- * middle of a present slice that will read on into the next one, missing, has that one fetched ahead: a
- * sequential reader finds the next slice there (or under way since half a slice's sending time) instead of
- * stalling a round trip at every boundary, while a reader that stops within a slice (a range request, a seek)
- * never pulls one it will not read. At most one fetch per slice is under way.
+ * it reads. A sender at a missing slice has it fetched ({@link SliceFetch}, one Range request). A sender in a
+ * present slice that will read on into the next one, missing, has that one fetched ahead, as soon as it starts
+ * on the present one: the next slice then has a whole slice's sending time to arrive, so a sequential reader
+ * does not stall a round trip at every boundary. Why not at some fraction of the slice: senders report their
+ * position once per chunk they send ({@code --sendfile-max-chunk}, 2 MiB by default, half a default slice), so a
+ * finer point could not be seen, and a chunk as large as a slice would never see one at all. A reader whose range
+ * ends within the present slice never pulls the next (the sender says how far it reads); one that goes away
+ * mid-slice costs at most one slice. At most one fetch per slice is under way.
  *
  * <p>When the last slice is committed the object is whole, like one fetched whole, and leaves the cache's live
  * objects; if a fetch fails, the readers that need a missing byte fail (closed before their Content-Length) and
@@ -152,8 +155,8 @@ final class SlicedObject implements GrowingBody.Demand {
             int slice = map.sliceOf(position);
             if (!map.has(slice)) {
                 wanted = fetching.get(slice) ? -1 : slice;
-            } else if (slice + 1 < map.count() && position - map.start(slice) >= map.size() / 2
-                    && until > map.end(slice) && !map.has(slice + 1) && !fetching.get(slice + 1)) {
+            } else if (slice + 1 < map.count() && until > map.end(slice) && !map.has(slice + 1)
+                    && !fetching.get(slice + 1)) {
                 wanted = slice + 1; // read-ahead: see the class comment
             }
             if (wanted >= 0) {
