@@ -1024,4 +1024,38 @@ public abstract class EdgeCacheSuite {
         assertArrayEquals(body, hit.body());
         assertEquals(3, origin.requests());
     }
+
+    @Test
+    void a416AsksOnceMoreAndAContentRangeOtherThanAskedIs502() throws Exception {
+        // An empty object: 416 to slice 0, then asked without Range.
+        RangedObject empty = new RangedObject(new byte[0], "\"e0\"");
+        ScriptedOrigin emptyOrigin = scripted(empty);
+        ZeroedgeServer cache = slicedCache(emptyOrigin.port(), newCacheDir());
+        Response nothing = get(cache, "/empty");
+        assertEquals("HTTP/1.1 200 OK", nothing.statusLine());
+        assertEquals("0", nothing.header("Content-Length"));
+        assertEquals(Arrays.asList("bytes=0-65535", null), rangesAsked(emptyOrigin, 0));
+
+        // A client's first byte past the end: its slice is 416, slice 0 is asked, and the ladder answers 416.
+        byte[] body = bytes(BIG, 37);
+        RangedObject object = new RangedObject(body, "\"p1\"");
+        ScriptedOrigin origin = scripted(object);
+        ZeroedgeServer second = slicedCache(origin.port(), newCacheDir());
+        Response past = get(second, "/past.mp4", "Range: bytes=500000-");
+        assertEquals(416, past.status());
+        assertEquals("bytes */" + BIG, past.header("Content-Range"));
+        assertEquals(List.of("bytes=458752-524287", "bytes=0-65535"), rangesAsked(origin, 0));
+
+        // An origin that answers another range than the one asked.
+        ScriptedOrigin wrong = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("206 Partial Content", "Content-Length: 10",
+                    "Content-Range: bytes 10-19/" + BIG, "Cache-Control: max-age=600"));
+            out.write(new byte[10]);
+            return true;
+        });
+        ZeroedgeServer third = slicedCache(wrong.port(), newCacheDir());
+        Response bad = get(third, "/wrong.mp4");
+        assertEquals(502, bad.status());
+        assertEquals("zeroedge; fwd=miss; detail=origin-bad-range", bad.header("Cache-Status"));
+    }
 }
