@@ -51,10 +51,14 @@ final class Store {
 
     private final Path directory;
     private final Path tmp;
+    private final Object[] locks = new Object[64];
 
     Store(Path directory) throws IOException {
         this.directory = Files.createDirectories(directory).toRealPath();
         this.tmp = Files.createDirectories(this.directory.resolve("tmp"));
+        for (int i = 0; i < locks.length; i++) {
+            locks[i] = new Object();
+        }
     }
 
     Path directory() {
@@ -133,19 +137,30 @@ final class Store {
     /**
      * Commits the slices {@code object}'s map says are there, written into {@code body}: data forced first, then
      * the metadata replaced (see the class comment). False, and nothing written, when the object's metadata is
-     * gone (it was evicted or discarded meanwhile: a slice must not bring it back).
+     * gone or is another object's (it was evicted, discarded or replaced meanwhile: a slice must not bring it
+     * back).
      */
     boolean commitSlice(String hash, FileChannel body, StoredObject object) throws IOException {
         body.force(false);
         Path meta = metaPath(hash);
-        if (!Files.exists(meta)) {
-            return false;
-        }
         Path metaTemp = tmp.resolve(hash + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + META);
         writeMeta(metaTemp, object);
-        Files.move(metaTemp, meta, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        // Not while the object is being removed: a slice must not bring back the metadata of an evicted object.
+        synchronized (lock(hash)) {
+            StoredObject current = metadata(hash);
+            if (current == null || current.storedAtMillis() != object.storedAtMillis()) {
+                Files.deleteIfExists(metaTemp);
+                return false;
+            }
+            Files.move(metaTemp, meta, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
         force(meta.getParent());
         return true;
+    }
+
+    /** What serialises a slice's commit with the removal of its object: one of a few locks, by hash. */
+    private Object lock(String hash) {
+        return locks[hash.hashCode() & (locks.length - 1)];
     }
 
     private static void writeMeta(Path path, StoredObject object) throws IOException {
@@ -213,6 +228,12 @@ final class Store {
      * replaced it meanwhile). Clients still sending it keep their descriptor and finish.
      */
     void remove(String hash, long storedAtMillis) {
+        synchronized (lock(hash)) {
+            removeNow(hash, storedAtMillis);
+        }
+    }
+
+    private void removeNow(String hash, long storedAtMillis) {
         try {
             StoredObject current = StoredObject.decode(Files.readAllBytes(metaPath(hash)));
             if (current.storedAtMillis() != storedAtMillis) {

@@ -35,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -858,6 +859,22 @@ public abstract class EdgeCacheSuite {
         return null;
     }
 
+    /** The metadata of the one object committed in {@code dir}. */
+    private static StoredObject storedMetadata(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            List<Path> metas = files.filter(p -> p.toString().endsWith(".meta") && !p.startsWith(dir.resolve("tmp")))
+                    .toList();
+            assertEquals(1, metas.size(), metas.toString());
+            return StoredObject.decode(Files.readAllBytes(metas.getFirst()));
+        }
+    }
+
+    private static int crc32c(byte[] bytes, int from, int to) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, from, to - from);
+        return (int) crc.getValue();
+    }
+
     /** The Range each request the origin read asked, from the {@code from}-th on (null for none). */
     private static List<String> rangesAsked(ScriptedOrigin origin, int from) {
         List<String> ranges = new ArrayList<>();
@@ -907,7 +924,8 @@ public abstract class EdgeCacheSuite {
         byte[] body = bytes(BIG, 5);
         RangedObject object = new RangedObject(body, "\"s1\"");
         ScriptedOrigin origin = scripted(object);
-        ZeroedgeServer cache = slicedCache(origin.port(), newCacheDir());
+        Path dir = newCacheDir();
+        ZeroedgeServer cache = slicedCache(origin.port(), dir);
 
         Response miss = get(cache, "/seg.mp4");
         assertEquals(200, miss.status());
@@ -918,6 +936,13 @@ public abstract class EdgeCacheSuite {
         assertEquals("\"s1\"", field(origin.heads().get(1), "if-match"));
         assertEquals("\"s1\"", field(origin.heads().get(2), "if-match"));
         assertEquals(BIG, object.bytesSent());
+        // The metadata has every slice, each with the CRC32C of its bytes as the fill wrote them.
+        SliceMap slices = storedMetadata(dir).slices();
+        assertEquals(3, slices.count());
+        assertTrue(slices.complete());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(crc32c(body, (int) slices.start(i), (int) slices.end(i)), slices.crcs()[i], "slice " + i);
+        }
         assertArrayEquals(body, get(cache, "/seg.mp4").body());
         assertEquals(3, origin.requests());
     }
@@ -988,13 +1013,17 @@ public abstract class EdgeCacheSuite {
             out.write(body);
             return true;
         });
-        ZeroedgeServer cache = slicedCache(origin.port(), newCacheDir());
+        Path dir = newCacheDir();
+        ZeroedgeServer cache = slicedCache(origin.port(), dir);
         Response miss = get(cache, "/whole.bin", "Range: bytes=100000-100009");
         assertEquals(206, miss.status());
         assertArrayEquals(Arrays.copyOfRange(body, 100000, 100010), miss.body());
         assertEquals(List.of("bytes=65536-131071"), rangesAsked(origin, 0));
         // The client had its ten bytes long before the rest came: the object is committed a moment later.
         assertEquals(1, eventually(lastCache::objects, 1));
+        SliceMap one = storedMetadata(dir).slices();
+        assertEquals(1, one.count(), "an object fetched whole is one slice");
+        assertEquals(crc32c(body, 0, BIG), one.crcs()[0]);
         Response hit = get(cache, "/whole.bin");
         assertEquals("zeroedge; hit", hit.header("Cache-Status"));
         assertArrayEquals(body, hit.body());
