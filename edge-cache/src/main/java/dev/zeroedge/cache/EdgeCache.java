@@ -480,6 +480,11 @@ public final class EdgeCache implements ContentSource {
 
     @Override
     public void close() {
+        for (SlicedObject sliced : live.values()) {
+            // Its body file is closed; readers waiting for a slice fail (closed before their Content-Length).
+            sliced.abandon(new IOException("the cache is closing"));
+        }
+        live.clear();
         origin.close();
     }
 }

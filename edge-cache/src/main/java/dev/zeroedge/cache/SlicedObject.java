@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.util.BitSet;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * A large object stored in slices while some of them are still missing: one sparse body file in its place, its
@@ -173,7 +174,12 @@ final class SlicedObject implements GrowingBody.Demand {
         StoredObject now = object();
         OriginRange range = OriginRange.of(now.slices().start(slice), now.slices().end(slice));
         SliceFetch fetch = new SliceFetch(this, cache, range, slice, slice + 1, loop);
-        loop.execute(() -> cache.origin().fetch(loop, () -> cache.sliceRequest(key, range, now).build(), fetch));
+        try {
+            loop.execute(() -> cache.origin().fetch(loop, () -> cache.sliceRequest(key, range, now).build(), fetch));
+        } catch (RejectedExecutionException e) {
+            fetched(slice, slice + 1);
+            abandon(e); // the server is stopping
+        }
     }
 
     /**
