@@ -53,8 +53,10 @@ import java.util.concurrent.TimeUnit;
  * progress.
  *
  * <p>A body still being written ({@link OpenFile#growing}: an edge cache's fill) is sent the same way, slice
- * by slice, each slice no longer than what is on disk; past that the head (if still here) goes out alone and
- * the run waits for the writer's next growth, which wakes it on this loop. A body that ends short fails the
+ * by slice, each slice no longer than what is on disk from its position (a prefix of a sequential fill, or the
+ * run of committed slices of a large object stored in slices, whose missing ones the body's demand fetches);
+ * past that the head (if still here) goes out alone and the run waits for the writer's next growth, which wakes
+ * it on this loop. A body that ends short fails the
  * response, so the connection closes before its Content-Length: never a short body that looks complete.
  */
 public final class FairFileSender {
