@@ -1087,4 +1087,41 @@ public abstract class EdgeCacheSuite {
         assertEquals(502, bad.status());
         assertEquals("zeroedge; fwd=miss; detail=origin-bad-range", bad.header("Cache-Status"));
     }
+
+    @Test
+    void concurrentReadersOfAMissingSliceShareOneFetchAndAHeadFetchesNothing() throws Exception {
+        byte[] body = bytes(BIG, 41);
+        RangedObject object = new RangedObject(body, "\"c1\"");
+        ScriptedOrigin origin = scripted(object);
+        ZeroedgeServer cache = slicedCache(origin.port(), newCacheDir());
+        assertEquals(206, get(cache, "/shared.mp4", "Range: bytes=-10").status());
+        try (RawHttp http = new RawHttp(cache.port())) {
+            Response head = http.send("HEAD /shared.mp4 HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals(200, head.status());
+            assertEquals(Integer.toString(BIG), head.header("Content-Length"));
+        }
+        assertEquals(1, origin.requests(), "a HEAD sends no body, so no slice is wanted");
+
+        int clients = 20;
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            int from = SLICE + i * 1000;
+            threads.add(Thread.ofVirtual().start(() -> {
+                try {
+                    Response part = get(cache, "/shared.mp4", "Range: bytes=" + from + "-" + (from + 99));
+                    assertEquals(206, part.status());
+                    assertArrayEquals(Arrays.copyOfRange(body, from, from + 100), part.body());
+                } catch (Throwable t) {
+                    failures.add(t);
+                }
+            }));
+        }
+        for (Thread thread : threads) {
+            thread.join(30_000);
+        }
+        assertEquals(List.of(), List.copyOf(failures));
+        // Whether a reader came while the slice was under way or after it was committed, it was fetched once.
+        assertEquals(List.of("bytes=-65536", "bytes=65536-131071"), rangesAsked(origin, 0));
+    }
 }
