@@ -69,6 +69,7 @@ final class ServeFlags {
             restart("origin"),
             restart("cache-dir"),
             restart("cache-max-size"),
+            restart("cache-slice"),
             restart("origin-connect-timeout"),
             restart("origin-first-byte-timeout"),
             restart("origin-idle-timeout"));
