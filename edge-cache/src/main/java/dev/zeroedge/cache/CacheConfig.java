@@ -16,9 +16,54 @@ import java.util.Locale;
  * @param firstByteTimeout how long the origin may take from the request to the head of its response (504 past it)
  * @param idleTimeout     the longest silence of the origin within a response's body (the object is dropped)
  * @param maxOriginConnections the keep-alive pool's bound, per event loop
+ * @param minFree         what the cache leaves free of its file system ({@code --cache-min-free})
  */
 public record CacheConfig(String originHost, int originPort, Path directory, long maxSize, Duration connectTimeout,
-                          Duration firstByteTimeout, Duration idleTimeout, int maxOriginConnections) {
+                          Duration firstByteTimeout, Duration idleTimeout, int maxOriginConnections, MinFree minFree) {
+
+    /**
+     * Room the cache leaves free on its file system: a share of its size ({@code 5%}) or bytes ({@code 2g}).
+     *
+     * @param percent of the file system's total size, or -1 when {@code bytes} says it
+     */
+    public record MinFree(double percent, long bytes) {
+
+        public MinFree {
+            if (percent < 0 ? bytes < 0 : percent > 100 || bytes != 0) {
+                throw new IllegalArgumentException("min free is a percentage within 0..100 or bytes: " + percent
+                        + "%, " + bytes);
+            }
+        }
+
+        public static MinFree percent(double percent) {
+            return new MinFree(percent, 0);
+        }
+
+        public static MinFree bytes(long bytes) {
+            return new MinFree(-1, bytes);
+        }
+
+        /** {@code 5%} or {@code 2.5%}; null when {@code text} is no percentage (then it is a size). */
+        public static MinFree parsePercent(String text) {
+            if (!text.matches("[0-9]{1,3}(\\.[0-9]{1,3})?%")) {
+                return null;
+            }
+            double percent = Double.parseDouble(text.substring(0, text.length() - 1));
+            return percent <= 100 ? percent(percent) : null;
+        }
+
+        /** The bytes to leave free of a file system of {@code totalBytes}. */
+        long of(long totalBytes) {
+            return percent < 0 ? bytes : (long) (totalBytes * (percent / 100));
+        }
+
+        @Override
+        public String toString() {
+            return percent < 0 ? bytes + " bytes" : percent + "%";
+        }
+    }
+
+    public static final MinFree DEFAULT_MIN_FREE = MinFree.percent(5);
 
     public static final long DEFAULT_MAX_SIZE = 10L * 1024 * 1024 * 1024;
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(3);
@@ -54,7 +99,7 @@ public record CacheConfig(String originHost, int originPort, Path directory, lon
         }
         int port = uri.getPort() < 0 ? 80 : uri.getPort();
         return new CacheConfig(uri.getHost(), port, directory, DEFAULT_MAX_SIZE, DEFAULT_CONNECT_TIMEOUT,
-                DEFAULT_FIRST_BYTE_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_ORIGIN_CONNECTIONS);
+                DEFAULT_FIRST_BYTE_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_ORIGIN_CONNECTIONS, DEFAULT_MIN_FREE);
     }
 
     /** The origin's authority as its requests' {@code Host} carries it (nginx's default): the port only when not 80. */
@@ -65,11 +110,16 @@ public record CacheConfig(String originHost, int originPort, Path directory, lon
 
     public CacheConfig withMaxSize(long bytes) {
         return new CacheConfig(originHost, originPort, directory, bytes, connectTimeout, firstByteTimeout,
-                idleTimeout, maxOriginConnections);
+                idleTimeout, maxOriginConnections, minFree);
     }
 
     public CacheConfig withTimeouts(Duration connect, Duration firstByte, Duration idle) {
         return new CacheConfig(originHost, originPort, directory, maxSize, connect, firstByte, idle,
-                maxOriginConnections);
+                maxOriginConnections, minFree);
+    }
+
+    public CacheConfig withMinFree(MinFree free) {
+        return new CacheConfig(originHost, originPort, directory, maxSize, connectTimeout, firstByteTimeout,
+                idleTimeout, maxOriginConnections, free);
     }
 }

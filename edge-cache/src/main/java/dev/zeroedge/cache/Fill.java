@@ -3,6 +3,7 @@ package dev.zeroedge.cache;
 import dev.zeroedge.files.FileSystemPool;
 import dev.zeroedge.content.Answer;
 import dev.zeroedge.content.Description;
+import dev.zeroedge.content.Relay;
 import dev.zeroedge.content.Representation;
 import dev.zeroedge.files.GrowingBody;
 import dev.zeroedge.files.OpenFile;
@@ -42,10 +43,13 @@ import java.util.concurrent.TimeUnit;
  *     is stored.
  * </ul>
  *
- * <p>When the head says the response is not to be shared (private, to an Authorization, with Set-Cookie or
- * Vary), only the client that caused the fetch gets it; each other waiter asks the origin alone, as Pingora's
- * lock gives up. An origin response without a Content-Length (chunked) fills a file of a length not known
- * yet: its clients are sent it chunked as it grows, and it is stored with the length it turned out to have.
+ * <p>A response that is not to be stored (no-store, private, to an Authorization, with Set-Cookie or Vary, not
+ * fresh, a status the cache does not keep: a 500, a 302) never touches the disk: it is passed through to the
+ * client that caused the fetch from memory ({@link PassThrough}); each other waiter asks the origin alone, as
+ * Pingora's lock gives up. So is a response to be stored that the disk cannot take: its reservation
+ * ({@link DiskSpace}) refused, or no room left to create its file. An origin response without a Content-Length
+ * (chunked) fills a file of a length not known yet: its clients are sent it chunked as it grows, and it is stored
+ * with the length it turned out to have.
  *
  * <p>Fill events run on the loop of the origin connection; clients attach from any loop, under the fill's lock.
  */
@@ -89,8 +93,10 @@ final class Fill implements OriginClient.Exchange {
     private long written;
     private boolean writing;
     private boolean ended;
-    /** Another status than 200: the body is read and dropped. */
-    private boolean drainOnly;
+    /** The space this fill reserved, until it is committed or dropped; -1: none. */
+    private long reserved = -1;
+    /** Set when the response goes to its client from memory: the origin's events go there. */
+    private PassThrough passing;
 
     Fill(EdgeCache cache, CacheKey key, String hash, boolean authorization) {
         this.cache = cache;
@@ -161,24 +167,21 @@ final class Fill implements OriginClient.Exchange {
         int status = response.status().code();
         long now = System.currentTimeMillis();
         decision = StoragePolicy.decide(status, authorization, response.headers(), now / 1000);
-        if (status != 200 && status != 204) {
-            // Other statuses are answered as zeroedge's own status responses for now (their origin bodies are
-            // not relayed, nor stored); a 204 takes the way of an empty 200.
-            Answer.Status answer = cache.statusFrom(response);
-            List<Waiter> told = end(State.DONE);
-            for (Waiter waiter : told) {
-                if (waiter.owner || decision.shared()) {
-                    answer(waiter.answer, answer);
-                } else {
-                    waiter.alone.run();
-                }
-            }
-            drain();
+        // 1xx never come here; a 204 or 304 has no body, whatever its Content-Length says (RFC 9110 §6.4.1).
+        boolean bodiless = status == 204 || status == 304;
+        long length = bodiless ? 0 : HttpUtil.getContentLength(response, -1L);
+        object = cache.describe(key, response, length, now, decision);
+        if (!decision.store()) {
+            passThrough("fwd=miss", true);
             return;
         }
-        long length = status == 204 ? 0 : HttpUtil.getContentLength(response, -1L);
+        if (!cache.space().reserve(Math.max(0, length))) {
+            cache.countPassThrough();
+            passThrough("fwd=miss; detail=no-space", true);
+            return;
+        }
+        reserved = Math.max(0, length);
         growth = new GrowingBody(length);
-        object = cache.describe(key, response, length, now, decision);
         GrowingBody growing = growth;
         Store store = cache.store();
         Future<Created> created = cache.pool().submit(cache.store().directory(), () -> {
@@ -202,6 +205,13 @@ final class Fill implements OriginClient.Exchange {
                 synchronized (this) {
                     reader = created.getNow().reader();
                 }
+            }
+            if (!done.isSuccess() && Store.noSpace(done.cause()) && state() != State.FAILED) {
+                log.info("no room for {} on disk: passed through ({})", key.text(), done.cause().toString());
+                releaseSpace();
+                cache.countPassThrough();
+                passThrough("fwd=miss; detail=no-space", false);
+                return;
             }
             if (!done.isSuccess()) {
                 log.warn("cannot create a temporary file for {}: {}", key.text(), done.cause().toString());
@@ -244,9 +254,35 @@ final class Fill implements OriginClient.Exchange {
         }
     }
 
+    /**
+     * The response goes from memory to the client that caused the fetch, not through the disk: every other waiter
+     * asks the origin alone, and no one attaches any more. {@code reading}: the read that brought the head is still
+     * under way (its batch ends next).
+     */
+    private void passThrough(String cacheStatus, boolean reading) {
+        passing = new PassThrough(loop, reads, pending, reading, ended);
+        pending.clear();
+        Relay relay = new Relay(cache.description(object, cacheStatus, 0), passing);
+        boolean given = false;
+        for (Waiter waiter : end(State.DONE)) {
+            if (waiter.owner) {
+                given = answer(waiter.answer, relay);
+            } else {
+                waiter.alone.run();
+            }
+        }
+        if (!given) {
+            passing.cancel(); // the client that caused it is gone
+        }
+    }
+
     @Override
     public void body(ByteBuf content) {
-        if (drainOnly || state() == State.FAILED) {
+        if (passing != null) {
+            passing.body(content);
+            return;
+        }
+        if (state() == State.FAILED) {
             content.release();
             return;
         }
@@ -255,8 +291,8 @@ final class Fill implements OriginClient.Exchange {
 
     @Override
     public void endOfBatch() {
-        if (drainOnly) {
-            reads.more();
+        if (passing != null) {
+            passing.endOfBatch();
         } else {
             writeNext();
         }
@@ -264,8 +300,10 @@ final class Fill implements OriginClient.Exchange {
 
     @Override
     public void end() {
-        if (!drainOnly) {
-            ended = true;
+        ended = true;
+        if (passing != null) {
+            passing.end();
+        } else {
             writeNext();
         }
     }
@@ -363,6 +401,7 @@ final class Fill implements OriginClient.Exchange {
             } else {
                 cache.store().discard(filled);
             }
+            cache.space().refresh(); // before the reservation goes: the file system counts the body now
             return null;
         }, loop);
         if (committed == null) {
@@ -376,6 +415,7 @@ final class Fill implements OriginClient.Exchange {
             } else if (store) {
                 cache.index().put(hash, object);
             }
+            releaseSpace();
             temp = null;
             for (Waiter waiter : end(State.DONE)) {
                 waiter.again.run(); // none should wait while a body fills; if one does, it looks the key up again
@@ -386,6 +426,10 @@ final class Fill implements OriginClient.Exchange {
 
     @Override
     public void failed(OriginClient.Fault fault, Throwable cause) {
+        if (passing != null) {
+            passing.failed(cause);
+            return;
+        }
         switch (fault) {
             case UNREACHABLE -> fail(EdgeCache.failure(Answer.Status.because(HttpResponseStatus.BAD_GATEWAY,
                     "origin unreachable"), "origin-unreachable"), cause);
@@ -424,6 +468,7 @@ final class Fill implements OriginClient.Exchange {
 
     /** Deletes the temporary file on a file-system thread (readers that have it open finish). */
     private void discard() {
+        releaseSpace();
         Store.Temp gone = temp;
         temp = null;
         if (gone == null) {
@@ -459,12 +504,12 @@ final class Fill implements OriginClient.Exchange {
         return told;
     }
 
-    /** A response not kept (another status): its body is read and dropped, so the connection can be reused. */
-    private void drain() {
-        drainOnly = true;
-        release(pending);
-        pending.clear();
-        reads.more();
+    /** The fill's reservation goes: it is committed (the index counts it now) or dropped. */
+    private void releaseSpace() {
+        if (reserved >= 0) {
+            cache.space().release(reserved);
+            reserved = -1;
+        }
     }
 
     private void releaseReader() {
@@ -484,9 +529,14 @@ final class Fill implements OriginClient.Exchange {
         }
     }
 
-    private static void answer(Promise<Answer> promise, Answer answer) {
-        if (!promise.trySuccess(answer) && answer instanceof Representation representation) {
+    /** True when {@code promise} took {@code answer}; else what it holds is let go. */
+    private static boolean answer(Promise<Answer> promise, Answer answer) {
+        if (promise.trySuccess(answer)) {
+            return true;
+        }
+        if (answer instanceof Representation representation) {
             representation.body().release();
         }
+        return false;
     }
 }

@@ -68,6 +68,21 @@ final class Store {
         return new Temp(path, FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
     }
 
+    /**
+     * Whether {@code failure} says the file system is full (ENOSPC, or over a quota: EDQUOT): the JDK gives no
+     * errno, only its text.
+     */
+    static boolean noSpace(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            String message = t.getMessage();
+            if (message != null && (message.contains("No space left on device")
+                    || message.contains("Disk quota exceeded"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Writes every byte of {@code buffers} at {@code position}. */
     static void write(Temp temp, ByteBuffer[] buffers, long position) throws IOException {
         long at = position;

@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -118,9 +119,14 @@ public abstract class EdgeCacheSuite {
     }
 
     private ZeroedgeServer cache(int originPort, Path dir, Duration firstByte, long maxSize) throws IOException {
+        return cache(originPort, dir, firstByte, c -> c.withMaxSize(maxSize));
+    }
+
+    private ZeroedgeServer cache(int originPort, Path dir, Duration firstByte, UnaryOperator<CacheConfig> adjust)
+            throws IOException {
         Transport transport = transport();
-        CacheConfig config = CacheConfig.of("http://127.0.0.1:" + originPort, dir)
-                .withTimeouts(Duration.ofSeconds(1), firstByte, Duration.ofSeconds(5)).withMaxSize(maxSize);
+        CacheConfig config = adjust.apply(CacheConfig.of("http://127.0.0.1:" + originPort, dir)
+                .withTimeouts(Duration.ofSeconds(1), firstByte, Duration.ofSeconds(5)));
         ZeroedgeServer server = ZeroedgeServer.start(ServerConfig.of(dir, new InetSocketAddress("127.0.0.1", 0))
                         .withInlineBodyMax(0).withMaxSlice(64 * 1024).withEventLoops(2)
                         .withGracePeriod(Duration.ofSeconds(1)),
@@ -510,12 +516,153 @@ public abstract class EdgeCacheSuite {
     }
 
     @Test
-    void anOrigin404IsAnsweredAs404() throws IOException {
+    void anOrigin404WithoutFreshnessIsRelayedWithItsBodyAndNotStored() throws IOException {
         ZeroedgeServer cache = cache(staticOrigin.port(), newCacheDir());
-        Response r = get(cache, "/absent.bin");
-        assertEquals("HTTP/1.1 404 Not Found", r.statusLine());
-        assertEquals("0", r.header("Age"));
-        assertEquals("zeroedge; fwd=miss; fwd-status=404", r.header("Cache-Status"));
+        for (int i = 0; i < 2; i++) {
+            Response r = get(cache, "/absent.bin");
+            assertEquals("HTTP/1.1 404 Not Found", r.statusLine());
+            assertEquals("0", r.header("Age"));
+            assertEquals("zeroedge; fwd=miss", r.header("Cache-Status"));
+            assertEquals("text/plain; charset=utf-8", r.header("Content-Type"));
+            assertEquals("404 Not Found\n", r.bodyText(), "the origin's own body");
+        }
+        assertEquals(0, lastCache.objects());
+    }
+
+    /** The statuses RFC 9111 lets a shared cache store (all heuristically cacheable, RFC 9110 §15.1). */
+    private static final List<String> STORED_STATUSES = List.of("203 Non-Authoritative Information",
+            "204 No Content", "300 Multiple Choices", "301 Moved Permanently", "308 Permanent Redirect",
+            "404 Not Found", "410 Gone");
+
+    /** {@code /status/NNN} of the scripted origin below: that status, fresh for a minute, with a body but for 204. */
+    private static boolean answerWithStatus(String head, OutputStream out) throws IOException {
+        String code = head.substring("GET /status/".length(), "GET /status/".length() + 3);
+        String status = STORED_STATUSES.stream().filter(s -> s.startsWith(code)).findFirst()
+                .orElse(code + " Whatever");
+        byte[] body = code.equals("204") ? new byte[0] : ("body of " + code + "\n").getBytes(StandardCharsets.US_ASCII);
+        List<String> fields = new ArrayList<>(List.of("Cache-Control: max-age=60", "X-Origin: " + code,
+                "ETag: \"e" + code + "\""));
+        if (!code.equals("204")) {
+            fields.addAll(List.of("Content-Type: text/html", "Content-Length: " + body.length));
+        }
+        if (code.startsWith("3")) {
+            fields.add("Location: /elsewhere/" + code);
+        }
+        out.write(ScriptedOrigin.head(status, fields.toArray(String[]::new)));
+        out.write(body);
+        return true;
+    }
+
+    @Test
+    void everyStoredStatusIsRelayedWithItsBodyAndFieldsThenAHitWithTheSameStatus() throws Exception {
+        ScriptedOrigin origin = scripted((head, out, socket) -> answerWithStatus(head, out));
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        for (String status : STORED_STATUSES) {
+            String code = status.substring(0, 3);
+            Response miss = get(cache, "/status/" + code);
+            assertStatusResponse(status, miss, "zeroedge; fwd=miss; stored");
+            assertEquals("0", miss.header("Age"), status);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (lastCache.objects() < STORED_STATUSES.size() && System.nanoTime() < deadline) {
+            Thread.sleep(10); // each is committed a moment after its client has it
+        }
+        assertEquals(STORED_STATUSES.size(), lastCache.objects());
+        for (String status : STORED_STATUSES) {
+            String code = status.substring(0, 3);
+            assertStatusResponse(status, get(cache, "/status/" + code), "zeroedge; hit");
+            // A range is a 200's: another status is sent as it is, whole.
+            Response ranged = get(cache, "/status/" + code, "Range: bytes=0-1");
+            assertStatusResponse(status, ranged, "zeroedge; hit");
+            assertNull(ranged.header("Content-Range"), status);
+            // Preconditions are a 2xx's (RFC 9110 §13.2.1): a 404 ignores them.
+            Response conditional = get(cache, "/status/" + code, "If-None-Match: \"e" + code + "\"");
+            if (code.startsWith("2")) {
+                assertEquals("HTTP/1.1 304 Not Modified", conditional.statusLine(), status);
+                assertEquals("zeroedge; hit", conditional.header("Cache-Status"), status);
+            } else {
+                assertStatusResponse(status, conditional, "zeroedge; hit");
+            }
+        }
+        try (RawHttp http = new RawHttp(cache.port())) {
+            Response head = http.send("HEAD /status/404 HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals("HTTP/1.1 404 Not Found", head.statusLine());
+            assertEquals("12", head.header("Content-Length"));
+            // The connection goes on: the HEAD had no body.
+            assertStatusResponse("410 Gone", http.exchange("GET /status/410 HTTP/1.1\r\nHost: edge.test\r\n\r\n"),
+                    "zeroedge; hit");
+        }
+        assertEquals(STORED_STATUSES.size(), origin.requests(), "the origin asked once per status");
+    }
+
+    private static void assertStatusResponse(String status, Response r, String cacheStatus) {
+        String code = status.substring(0, 3);
+        assertEquals("HTTP/1.1 " + status, r.statusLine());
+        assertEquals(cacheStatus, r.header("Cache-Status"), status);
+        assertEquals(code, r.header("X-Origin"), status);
+        assertEquals("\"e" + code + "\"", r.header("ETag"), status);
+        assertNotNull(r.header("Age"), status);
+        if (code.equals("204")) {
+            assertNull(r.header("Content-Length"), "a 204 has no Content-Length");
+            assertNull(r.header("Content-Type"), status);
+            assertEquals(0, r.body().length, status);
+        } else {
+            assertEquals("text/html", r.header("Content-Type"), status);
+            assertEquals("body of " + code + "\n", r.bodyText(), status);
+            assertEquals(Integer.toString(r.body().length), r.header("Content-Length"), status);
+        }
+        assertEquals(code.startsWith("3") ? "/elsewhere/" + code : null, r.header("Location"), status);
+        assertNull(r.header("Accept-Ranges"), status);
+    }
+
+    @Test
+    void aHeuristicallyFresh404IsStored() throws Exception {
+        String lastModified = io.netty.handler.codec.DateFormatter.format(
+                java.util.Date.from(Instant.now().minus(Duration.ofDays(10))));
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("404 Not Found", "Content-Length: 4", "Last-Modified: " + lastModified));
+            out.write("gone".getBytes(StandardCharsets.US_ASCII));
+            return true;
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        assertEquals("zeroedge; fwd=miss; stored", get(cache, "/old").header("Cache-Status"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (lastCache.objects() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        Response hit = get(cache, "/old");
+        assertEquals("HTTP/1.1 404 Not Found", hit.statusLine());
+        assertEquals("zeroedge; hit", hit.header("Cache-Status"));
+        assertEquals("gone", hit.bodyText());
+        assertEquals(1, origin.requests());
+    }
+
+    @Test
+    void aStatusNotStoredIsRelayedWithItsBodyAndAskedForAgain() throws IOException {
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            boolean redirect = head.startsWith("GET /moved ");
+            out.write(ScriptedOrigin.head(redirect ? "302 Found" : "500 Internal Server Error", "Content-Length: 5",
+                    "Cache-Control: max-age=60", "Content-Type: text/plain", "Location: /there", "X-Origin: yes"));
+            out.write("oops\n".getBytes(StandardCharsets.US_ASCII));
+            return true;
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        try (RawHttp http = new RawHttp(cache.port())) {
+            for (int i = 0; i < 2; i++) {
+                Response r = http.exchange("GET /broken HTTP/1.1\r\nHost: edge.test\r\n\r\n");
+                assertEquals("HTTP/1.1 500 Internal Server Error", r.statusLine());
+                assertEquals("zeroedge; fwd=miss", r.header("Cache-Status"));
+                assertEquals("yes", r.header("X-Origin"));
+                assertEquals("oops\n", r.bodyText());
+            }
+            Response moved = http.exchange("GET /moved HTTP/1.1\r\nHost: edge.test\r\n\r\n");
+            assertEquals("HTTP/1.1 302 Found", moved.statusLine());
+            assertEquals("/there", moved.header("Location"));
+            assertEquals("oops\n", moved.bodyText());
+        }
+        assertEquals(3, origin.requests());
+        assertEquals(0, lastCache.objects());
+        assertEquals(0, lastCache.passedThrough(), "not stored by rule, not for want of space");
     }
 
     @Test

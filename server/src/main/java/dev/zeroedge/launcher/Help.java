@@ -28,6 +28,8 @@ final class Help {
               --origin http://HOST:PORT  be an edge cache of this origin instead (with --cache-dir)
               --cache-dir DIR            where the cache keeps its objects (created if missing)
               --cache-max-size BYTES     body bytes the cache keeps on disk at most (default 10g)
+              --cache-min-free N%|BYTES  what the cache leaves free of its file system (default 5%):
+                                         a response it has no room for is passed through uncached
               --origin-connect-timeout DUR    connecting to the origin, else 504 (default 3s)
               --origin-first-byte-timeout DUR the origin's response head, else 504 (default 15s)
               --origin-idle-timeout DUR       silence within the origin's body, else the object is

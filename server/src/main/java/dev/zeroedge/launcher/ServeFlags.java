@@ -64,6 +64,7 @@ final class ServeFlags {
             restart("origin"),
             restart("cache-dir"),
             restart("cache-max-size"),
+            restart("cache-min-free"),
             restart("origin-connect-timeout"),
             restart("origin-first-byte-timeout"),
             restart("origin-idle-timeout"));
