@@ -10,6 +10,7 @@ import dev.zeroedge.transport.Transport;
 import dev.zeroedge.transport.Transports;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -663,6 +664,180 @@ public abstract class EdgeCacheSuite {
         assertEquals(3, origin.requests());
         assertEquals(0, lastCache.objects());
         assertEquals(0, lastCache.passedThrough(), "not stored by rule, not for want of space");
+    }
+
+    /**
+     * A tmpfs of {@code options} mounted on a new directory (the test runs as root; where it cannot mount, the test
+     * is skipped and says why), unmounted after the test, once its cache has stopped.
+     */
+    private Path smallDisk(String options) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory(work, "tmpfs");
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", options, "tmpfs", dir.toString())
+                .redirectErrorStream(true).start();
+        String said = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        Assumptions.assumeTrue(mount.waitFor() == 0, "cannot mount a tmpfs for the full-disk test (needs root): "
+                + said);
+        running.add(() -> new ProcessBuilder("umount", "-l", dir.toString()).start().waitFor());
+        return dir;
+    }
+
+    /** An origin of {@code body}: {@code /big} all of it, any other path its first 10,000 bytes; fresh for a minute. */
+    private ScriptedOrigin originOf(byte[] body) throws IOException {
+        return scripted((head, out, socket) -> {
+            int n = head.startsWith("GET /big ") ? body.length : 10_000;
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: " + n, "Cache-Control: max-age=60",
+                    "Content-Type: video/mp4"));
+            out.write(body, 0, n);
+            return true;
+        });
+    }
+
+    @Test
+    void aFullDiskPassesTheResponseThroughFromTheOriginUncachedAndCountsIt() throws Exception {
+        Path disk = smallDisk("size=1m,nr_inodes=64");
+        byte[] body = bytes(400_000, 31);
+        ScriptedOrigin origin = originOf(body);
+        // Another file takes most of the file system: about 220 KiB are left, less than the object.
+        Files.write(disk.resolve("filler"), new byte[800 * 1024]);
+        Path dir = Files.createDirectory(disk.resolve("cache"));
+        ZeroedgeServer cache = cache(origin.port(), dir, Duration.ofSeconds(5),
+                c -> c.withMinFree(CacheConfig.MinFree.bytes(0)));
+        try (RawHttp http = new RawHttp(cache.port())) {
+            for (int i = 1; i <= 2; i++) {
+                Response r = http.exchange("GET /big HTTP/1.1\r\nHost: edge.test\r\n\r\n");
+                assertEquals("HTTP/1.1 200 OK", r.statusLine());
+                assertEquals("400000", r.header("Content-Length"));
+                assertEquals("video/mp4", r.header("Content-Type"));
+                assertEquals("zeroedge; fwd=miss; detail=no-space", r.header("Cache-Status"));
+                assertArrayEquals(body, r.body());
+                assertEquals(i, lastCache.passedThrough());
+            }
+            // No inode left: a small object, for which there is room, cannot have its file created (ENOSPC).
+            for (int i = 0; ; i++) {
+                try {
+                    Files.createFile(disk.resolve("inode-" + i));
+                } catch (IOException full) {
+                    break;
+                }
+            }
+            Response small = http.exchange("GET /small HTTP/1.1\r\nHost: edge.test\r\n\r\n");
+            assertEquals("HTTP/1.1 200 OK", small.statusLine());
+            assertEquals("zeroedge; fwd=miss; detail=no-space", small.header("Cache-Status"));
+            assertArrayEquals(Arrays.copyOf(body, 10_000), small.body());
+            assertEquals(3, lastCache.passedThrough());
+        }
+        assertEquals(3, origin.requests(), "nothing stored: each was fetched");
+        assertEquals(0, lastCache.objects());
+        assertEquals(List.of(), leftovers(dir));
+    }
+
+    @Test
+    void aMinimumFreeSpaceOverWhatIsFreePassesTheResponseThrough() throws Exception {
+        byte[] body = bytes(50_000, 41);
+        ScriptedOrigin origin = originOf(body);
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir(), Duration.ofSeconds(5),
+                c -> c.withMinFree(CacheConfig.MinFree.percent(100)));
+        for (int i = 1; i <= 2; i++) {
+            Response r = get(cache, "/big");
+            assertEquals("zeroedge; fwd=miss; detail=no-space", r.header("Cache-Status"));
+            assertArrayEquals(body, r.body());
+            assertEquals(i, lastCache.passedThrough());
+        }
+        assertEquals(2, origin.requests());
+        assertEquals(0, lastCache.objects());
+    }
+
+    @Test
+    void anObjectLargerThanTheMaximumSizeIsPassedThroughAndSmallerOnesStored() throws Exception {
+        byte[] body = bytes(50_000, 43);
+        ScriptedOrigin origin = originOf(body);
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir(), Duration.ofSeconds(5), 20_000);
+        Response big = get(cache, "/big");
+        assertEquals("zeroedge; fwd=miss; detail=no-space", big.header("Cache-Status"));
+        assertArrayEquals(body, big.body());
+        Response small = get(cache, "/small");
+        assertEquals("zeroedge; fwd=miss; stored", small.header("Cache-Status"));
+        assertArrayEquals(Arrays.copyOf(body, 10_000), small.body());
+        assertEquals(1, lastCache.passedThrough());
+    }
+
+    @Test
+    void aChunkedResponseNotStoredIsRelayedChunkedAndToHttp10UntilTheClose() throws Exception {
+        byte[] body = bytes(70_000, 47);
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Transfer-Encoding: chunked", "Cache-Control: no-store"));
+            for (int at = 0; at < body.length; at += 30_000) {
+                int n = Math.min(30_000, body.length - at);
+                out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(body, at, n);
+                out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            }
+            out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            return true;
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        try (RawHttp http = new RawHttp(cache.port())) {
+            for (int i = 0; i < 2; i++) {
+                Response head = http.send("GET /live HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+                assertEquals("HTTP/1.1 200 OK", head.statusLine());
+                assertEquals("chunked", head.header("Transfer-Encoding"));
+                assertEquals("zeroedge; fwd=miss", head.header("Cache-Status"));
+                java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+                for (byte[] chunk = readChunk(http); chunk.length > 0; chunk = readChunk(http)) {
+                    got.write(chunk);
+                }
+                assertEquals("", line(http));
+                assertArrayEquals(body, got.toByteArray());
+            }
+        }
+        try (RawHttp old = new RawHttp(cache.port())) {
+            Response head = old.send("GET /live HTTP/1.0\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals("close", head.header("Connection"));
+            assertNull(head.header("Transfer-Encoding"));
+            assertArrayEquals(body, old.input().readAllBytes());
+        }
+        assertEquals(3, origin.requests());
+    }
+
+    @Test
+    void aPassedThroughBodyReadsTheOriginNoFasterThanItsClientTakesIt() throws Exception {
+        int block = 1 << 20;
+        int blocks = 64; // 64 MiB: more than all the socket buffers between the origin and the client hold
+        byte[] bytes = bytes(block, 53);
+        CountDownLatch allWritten = new CountDownLatch(1);
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: " + (long) block * blocks,
+                    "Cache-Control: no-store"));
+            for (int i = 0; i < blocks; i++) {
+                out.write(bytes);
+            }
+            allWritten.countDown();
+            return true;
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        try (RawHttp slow = new RawHttp(cache.port(), 4096)) {
+            Response head = slow.send("GET /stream HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals(200, head.status());
+            assertArrayEquals(Arrays.copyOf(bytes, 1000), slow.input().readNBytes(1000));
+            // The client takes nothing more: the origin must not get its body out. (Were the origin read
+            // regardless, it would be done at once; a busy machine can only make this pass, never fail.)
+            assertFalse(allWritten.await(1, TimeUnit.SECONDS), "the origin was read past what its client took");
+            // Taken again, the bytes go on, byte-exact, across the stall.
+            byte[] rest = slow.input().readNBytes(3 * block - 1000);
+            for (int i = 0; i < rest.length; i++) {
+                if (rest[i] != bytes[(1000 + i) % block]) {
+                    throw new AssertionError("byte " + (1000 + i) + " differs");
+                }
+            }
+        }
+        // The client went away mid-body: the origin's connection is given up, and the cache answers on.
+        origin.script((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: 2", "Cache-Control: no-store"));
+            out.write("ok".getBytes(StandardCharsets.US_ASCII));
+            return true;
+        });
+        assertEquals("ok", get(cache, "/after").bodyText());
     }
 
     @Test
