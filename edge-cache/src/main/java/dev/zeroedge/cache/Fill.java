@@ -185,7 +185,7 @@ final class Fill implements OriginClient.Exchange {
         GrowingBody growing = growth;
         Store store = cache.store();
         Future<Created> created = cache.pool().submit(cache.store().directory(), () -> {
-            Store.Temp made = store.create(hash);
+            Store.Temp made = store.create(hash, Math.max(0, growing.length()));
             try {
                 return new Created(made, OpenFile.filling(made.path(), growing));
             } catch (IOException | RuntimeException e) {

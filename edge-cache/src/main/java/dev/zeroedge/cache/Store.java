@@ -1,6 +1,7 @@
 package dev.zeroedge.cache;
 
 import dev.zeroedge.files.OpenFile;
+import dev.zeroedge.files.Preallocation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,9 +64,22 @@ final class Store {
         return body.resolveSibling(body.getFileName() + META);
     }
 
-    Temp create(String hash) throws IOException {
+    /**
+     * A new temporary file for a fill of object {@code hash}, with the blocks of its {@code length} claimed
+     * ({@link Preallocation}: no room is an IOException now, not a write that fails mid-body); 0 claims nothing
+     * (a body of unknown length).
+     */
+    Temp create(String hash, long length) throws IOException {
         Path path = tmp.resolve(hash + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()));
-        return new Temp(path, FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
+        FileChannel writer = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try {
+            Preallocation.claim(writer, length);
+        } catch (IOException | RuntimeException e) {
+            writer.close();
+            Files.deleteIfExists(path);
+            throw e;
+        }
+        return new Temp(path, writer);
     }
 
     /**
