@@ -29,6 +29,7 @@ import java.util.stream.Stream;
  * and then the metadata into place (the metadata last: it is the commit record), and forces the directory. A
  * crash at any point leaves either the old object, no object, or the new one; never a half-written body under
  * an object's name. Whatever {@code tmp/} holds at startup is a fill that never finished, and is deleted.
+ * Commits at the same time share their directory fsyncs ({@link DirectorySync}).
  */
 final class Store {
 
@@ -45,6 +46,7 @@ final class Store {
 
     private final Path directory;
     private final Path tmp;
+    private final DirectorySync directorySync = new DirectorySync(Store::force);
 
     Store(Path directory) throws IOException {
         this.directory = Files.createDirectories(directory).toRealPath();
@@ -125,8 +127,8 @@ final class Store {
         Files.deleteIfExists(metaPath(hash));
         Files.move(temp.path(), body, StandardCopyOption.ATOMIC_MOVE);
         Files.move(metaTemp, metaPath(hash), StandardCopyOption.ATOMIC_MOVE);
-        force(body.getParent());
-        force(tmp);
+        directorySync.force(body.getParent());
+        directorySync.force(tmp);
     }
 
     /** A fill that will not be committed: its temporary file goes (readers that have it open finish). */
