@@ -85,6 +85,19 @@ final class DiskSpace {
         return true;
     }
 
+    /**
+     * A write of {@code bytes} found the disk full (a body of unknown length reserves nothing): evicts objects of
+     * at least that many bytes and the minimum free space, when the index holds that many. True when it did, so the
+     * write may be tried again once their files are gone (on the file-system threads).
+     */
+    boolean evictForWrite(long bytes) {
+        long room;
+        synchronized (this) {
+            room = bytes + keepFree;
+        }
+        return index.makeRoom(room) || index.makeRoom(bytes);
+    }
+
     /** A fill that reserved {@code bytes} is committed or dropped. */
     synchronized void release(long bytes) {
         reserved -= bytes;

@@ -59,6 +59,10 @@ final class Fill implements OriginClient.Exchange {
 
     enum State { ASKING, FILLING, DONE, FAILED }
 
+    /** Writes that met a full disk and are tried again after evictions, and how long the evicted files get to go. */
+    private static final int FULL_DISK_RETRIES = 3;
+    private static final long FULL_DISK_RETRY_MILLIS = 50;
+
     /** The temporary file of a fill, and the growing file its clients read. */
     private record Created(Store.Temp temp, OpenFile reader) {
     }
@@ -93,6 +97,7 @@ final class Fill implements OriginClient.Exchange {
     private long written;
     private boolean writing;
     private boolean ended;
+    private int fullWrites;
     /** The space this fill reserved, until it is committed or dropped; -1: none. */
     private long reserved = -1;
     /** Set when the response goes to its client from memory: the origin's events go there. */
@@ -352,8 +357,17 @@ final class Fill implements OriginClient.Exchange {
             return;
         }
         wrote.addListener(done -> {
-            release(batch);
             writing = false;
+            if (state() != State.FAILED && !done.isSuccess() && Store.noSpace(done.cause())
+                    && fullWrites++ < FULL_DISK_RETRIES && cache.space().evictForWrite(size)) {
+                // The disk filled under this fill (a chunked body claims nothing ahead): objects were evicted, and
+                // the same bytes are written again where they were once their files are gone; the origin waits.
+                log.info("disk full writing {}: evicted to make room, writing again", key.text());
+                pending.addAll(0, batch);
+                loop.schedule(this::writeNext, FULL_DISK_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                return;
+            }
+            release(batch);
             if (state() == State.FAILED) {
                 discard();
                 return;

@@ -744,6 +744,58 @@ public abstract class EdgeCacheSuite {
     }
 
     @Test
+    void aChunkedFillThatMeetsAFullDiskEvictsWhatMakesRoomAndGoesOn() throws Exception {
+        Path disk = smallDisk("size=1m");
+        byte[] kept = bytes(500_000, 59);
+        byte[] live = bytes(600_000, 61);
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            if (head.startsWith("GET /kept ")) {
+                out.write(ScriptedOrigin.head("200 OK", "Content-Length: " + kept.length, "Cache-Control: max-age=60"));
+                out.write(kept);
+                return true;
+            }
+            out.write(ScriptedOrigin.head("200 OK", "Transfer-Encoding: chunked", "Cache-Control: max-age=60"));
+            for (int at = 0; at < live.length; at += 30_000) {
+                out.write((Integer.toHexString(30_000) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(live, at, 30_000);
+                out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            return true;
+        });
+        Path dir = Files.createDirectory(disk.resolve("cache"));
+        ZeroedgeServer cache = cache(origin.port(), dir, Duration.ofSeconds(5),
+                c -> c.withMinFree(CacheConfig.MinFree.bytes(0)));
+        assertArrayEquals(kept, get(cache, "/kept").body());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (lastCache.objects() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(1, lastCache.objects());
+        // A body of unknown length reserves nothing: its writes fill the disk, the stored object is evicted for
+        // it, and the fill goes on where it was.
+        try (RawHttp http = new RawHttp(cache.port())) {
+            Response head = http.send("GET /live HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals("zeroedge; fwd=miss; stored", head.header("Cache-Status"));
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            for (byte[] chunk = readChunk(http); chunk.length > 0; chunk = readChunk(http)) {
+                got.write(chunk);
+            }
+            assertEquals("", line(http));
+            assertArrayEquals(live, got.toByteArray());
+        }
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        Response hit = get(cache, "/live");
+        while (!"zeroedge; hit".equals(hit.header("Cache-Status")) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+            hit = get(cache, "/live");
+        }
+        assertEquals("zeroedge; hit", hit.header("Cache-Status"));
+        assertArrayEquals(live, hit.body());
+        assertEquals(0, lastCache.passedThrough());
+    }
+
+    @Test
     void aMinimumFreeSpaceOverWhatIsFreePassesTheResponseThrough() throws Exception {
         byte[] body = bytes(50_000, 41);
         ScriptedOrigin origin = originOf(body);
