@@ -112,6 +112,9 @@ final class PassThrough implements RelayedBody {
                     : Unpooled.wrappedBuffer(pending.toArray(ByteBuf[]::new));
             pending.clear();
             receiver.bytes(bytes);
+            if (over) {
+                return; // the receiver asked for more at once, and this ran again within that call
+            }
         }
         if (ended && pending.isEmpty()) {
             over = true;
