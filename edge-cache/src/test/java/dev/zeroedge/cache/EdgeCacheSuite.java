@@ -865,6 +865,37 @@ public abstract class EdgeCacheSuite {
     }
 
     @Test
+    void concurrentMissesOfAResponseNotToBeSharedEachGetTheirOwnFromTheOrigin() throws Exception {
+        int clients = 20;
+        byte[] body = bytes(100_000, 67);
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            Thread.sleep(50); // the others attach to the fill meanwhile, and are sent to the origin alone
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: " + body.length, "Cache-Control: no-store"));
+            out.write(body);
+            return true;
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            threads.add(Thread.ofVirtual().start(() -> {
+                try {
+                    Response r = get(cache, "/fresh-each-time");
+                    assertEquals("zeroedge; fwd=miss", r.header("Cache-Status"));
+                    assertArrayEquals(body, r.body());
+                } catch (Throwable t) {
+                    failures.add(t);
+                }
+            }));
+        }
+        for (Thread thread : threads) {
+            thread.join(30_000);
+        }
+        assertEquals(List.of(), List.copyOf(failures));
+        assertEquals(clients, origin.requests(), "no-store is never shared: one origin response per client");
+    }
+
+    @Test
     void aPassedThroughBodyReadsTheOriginNoFasterThanItsClientTakesIt() throws Exception {
         int block = 1 << 20;
         int blocks = 64; // 64 MiB: more than all the socket buffers between the origin and the client hold
