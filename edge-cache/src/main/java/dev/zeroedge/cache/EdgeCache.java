@@ -21,7 +21,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
@@ -43,6 +42,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The edge cache as a content source: what a request names is looked up in the index, and a fresh object is
@@ -74,18 +74,21 @@ public final class EdgeCache implements ContentSource {
     private final OriginClient origin;
     private final FileSystemPool pool;
     private final DocumentRoot names;
+    private final DiskSpace space;
     private final ConcurrentMap<String, Fill> fills = new ConcurrentHashMap<>();
     /** Objects in slices with slices still missing that clients are reading now: one per hash. */
     private final ConcurrentMap<String, SlicedObject> live = new ConcurrentHashMap<>();
+    private final LongAdder passedThrough = new LongAdder();
 
     private EdgeCache(CacheConfig config, Store store, Index index, OriginClient origin, FileSystemPool pool,
-                      DocumentRoot names) {
+                      DocumentRoot names, DiskSpace space) {
         this.config = config;
         this.store = store;
         this.index = index;
         this.origin = origin;
         this.pool = pool;
         this.names = names;
+        this.space = space;
     }
 
     /**
@@ -113,8 +116,9 @@ public final class EdgeCache implements ContentSource {
             index.put(object.hash(), object.object());
         }
         log.info("cache index: {} objects in {} ms", found.size(), (System.nanoTime() - started) / 1_000_000);
+        DiskSpace space = new DiskSpace(store.directory(), config.maxSize(), config.minFree(), index, offLoop);
         return new EdgeCache(config, store, index, new OriginClient(config, channelClass), pool,
-                new DocumentRoot(store.directory(), serveDotfiles));
+                new DocumentRoot(store.directory(), serveDotfiles), space);
     }
 
     @Override
@@ -385,7 +389,7 @@ public final class EdgeCache implements ContentSource {
         return null;
     }
 
-    /** The object an origin's 200 describes, before its body is in ({@code length} -1 when it has none yet). */
+    /** The object an origin's response describes, before its body is in ({@code length} -1 when it has none yet). */
     StoredObject describe(CacheKey key, HttpResponse response, long length, long nowMillis,
                           StoragePolicy.Decision decision) {
         HttpHeaders headers = response.headers();
@@ -423,7 +427,10 @@ public final class EdgeCache implements ContentSource {
                 object.lifetime(), object.noCache(), object.slices());
     }
 
-    /** The head of a response from the cache: the stored fields, {@code Age} and {@code Cache-Status} (RFC 9211). */
+    /**
+     * The head of a response from the cache: the stored status and fields, {@code Age} and {@code Cache-Status}
+     * (RFC 9211).
+     */
     Description description(StoredObject object, String cacheStatus, long age) {
         Map<String, String> extra = new LinkedHashMap<>();
         for (String[] field : object.fields()) {
@@ -431,25 +438,10 @@ public final class EdgeCache implements ContentSource {
         }
         extra.put("Age", Long.toString(age));
         extra.put("Cache-Status", "zeroedge; " + cacheStatus);
-        return Description.of(object.type(), object.length(), object.etag(), object.lastModified(),
-                object.lastModifiedSeconds(), extra);
-    }
-
-    /**
-     * An origin's status other than 200 as this server answers it: the status, a redirect's Location, {@code Age}
-     * and {@code Cache-Status} with the origin's status ({@code fwd-status}, RFC 9211 §2.3).
-     */
-    Answer.Status statusFrom(HttpResponse response) {
-        HttpResponseStatus status = response.status();
-        String location = response.headers().get(HttpHeaderNames.LOCATION);
-        Answer.Status answer = status.codeClass() == HttpStatusClass.REDIRECTION && location != null
-                && location.chars().allMatch(c -> c > 0x20 && c < 0x7f)
-                ? new Answer.Status(status, null, "Location", location, false)
-                : Answer.Status.of(HttpResponseStatus.valueOf(status.code()));
-        Map<String, String> fields = new LinkedHashMap<>();
-        fields.put("Age", "0");
-        fields.put("Cache-Status", "zeroedge; fwd=miss; fwd-status=" + status.code());
-        return answer.with(fields);
+        Description description = Description.of(object.type(), object.length(), object.etag(),
+                object.lastModified(), object.lastModifiedSeconds(), extra);
+        return object.status() == 200 ? description
+                : description.withStatus(HttpResponseStatus.valueOf(object.status()));
     }
 
     /** A status the cache answers itself when the origin (or the disk) failed, saying why in {@code Cache-Status}. */
@@ -471,6 +463,23 @@ public final class EdgeCache implements ContentSource {
 
     FileSystemPool pool() {
         return pool;
+    }
+
+    DiskSpace space() {
+        return space;
+    }
+
+    /** A response the disk could not take was passed through to its client. */
+    void countPassThrough() {
+        passedThrough.increment();
+    }
+
+    /**
+     * Responses passed through to their client uncached because the disk could not take them (full, or their
+     * reservation against the maximum size or the minimum free space refused): the metrics' count.
+     */
+    public long passedThrough() {
+        return passedThrough.sum();
     }
 
     /** Objects the index holds now. */

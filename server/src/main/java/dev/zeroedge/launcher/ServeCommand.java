@@ -102,9 +102,9 @@ final class ServeCommand {
             log.info("serving {} on http://{}:{}/", config.root().toAbsolutePath().normalize(),
                     config.bind().getHostString(), server.port());
         } else {
-            log.info("serving the cache of http://{} ({}, at most {} bytes) on http://{}:{}/", cache.originAuthority(),
-                    cache.directory().toAbsolutePath().normalize(), cache.maxSize(), config.bind().getHostString(),
-                    server.port());
+            log.info("serving the cache of http://{} ({}, at most {} bytes, {} left free) on http://{}:{}/",
+                    cache.originAuthority(), cache.directory().toAbsolutePath().normalize(), cache.maxSize(),
+                    cache.minFree(), config.bind().getHostString(), server.port());
         }
         observing.logWhat();
 

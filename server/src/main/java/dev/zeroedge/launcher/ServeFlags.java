@@ -70,6 +70,7 @@ final class ServeFlags {
             restart("cache-dir"),
             restart("cache-max-size"),
             restart("cache-slice"),
+            restart("cache-min-free"),
             restart("origin-connect-timeout"),
             restart("origin-first-byte-timeout"),
             restart("origin-idle-timeout"));
