@@ -8,11 +8,12 @@ import dev.zeroedge.content.MediaTypes;
 import dev.zeroedge.content.Representation;
 import dev.zeroedge.files.DocumentRoot;
 import dev.zeroedge.files.FileSystemPool;
+import dev.zeroedge.files.FileWriter;
 import dev.zeroedge.files.Lookup;
 import dev.zeroedge.files.OpenFile;
+import dev.zeroedge.transport.Transport;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -73,6 +74,7 @@ public final class EdgeCache implements ContentSource {
     private final Index index;
     private final OriginClient origin;
     private final FileSystemPool pool;
+    private final FileWriter writer;
     private final DocumentRoot names;
     private final DiskSpace space;
     private final ConcurrentMap<String, Fill> fills = new ConcurrentHashMap<>();
@@ -81,12 +83,13 @@ public final class EdgeCache implements ContentSource {
     private final LongAdder passedThrough = new LongAdder();
 
     private EdgeCache(CacheConfig config, Store store, Index index, OriginClient origin, FileSystemPool pool,
-                      DocumentRoot names, DiskSpace space) {
+                      FileWriter writer, DocumentRoot names, DiskSpace space) {
         this.config = config;
         this.store = store;
         this.index = index;
         this.origin = origin;
         this.pool = pool;
+        this.writer = writer;
         this.names = names;
         this.space = space;
     }
@@ -95,11 +98,11 @@ public final class EdgeCache implements ContentSource {
      * Opens the cache directory (deleting unfinished fills and finding the committed objects again) and the way
      * to the origin. Blocking: called at startup.
      *
-     * @param channelClass the client channel of the server's transport
+     * @param transport the server's: its client channel reaches the origin, its file writer writes the fills
      * @param serveDotfiles whether request paths may name dotfiles, as for a document root
      */
-    public static EdgeCache open(CacheConfig config, Class<? extends SocketChannel> channelClass,
-                                 FileSystemPool pool, boolean serveDotfiles) throws IOException {
+    public static EdgeCache open(CacheConfig config, Transport transport, FileSystemPool pool,
+                                 boolean serveDotfiles) throws IOException {
         Store store = new Store(config.directory());
         Executor offLoop = task -> {
             if (pool.submit(store.directory(), () -> {
@@ -117,8 +120,8 @@ public final class EdgeCache implements ContentSource {
         }
         log.info("cache index: {} objects in {} ms", found.size(), (System.nanoTime() - started) / 1_000_000);
         DiskSpace space = new DiskSpace(store.directory(), config.maxSize(), config.minFree(), index, offLoop);
-        return new EdgeCache(config, store, index, new OriginClient(config, channelClass), pool,
-                new DocumentRoot(store.directory(), serveDotfiles), space);
+        return new EdgeCache(config, store, index, new OriginClient(config, transport.socketChannelClass()), pool,
+                transport.fileWriter(pool), new DocumentRoot(store.directory(), serveDotfiles), space);
     }
 
     @Override
@@ -463,6 +466,11 @@ public final class EdgeCache implements ContentSource {
 
     FileSystemPool pool() {
         return pool;
+    }
+
+    /** How the fills write their bytes: the mode's way (uring-splice: the loop's ring). */
+    FileWriter writer() {
+        return writer;
     }
 
     DiskSpace space() {

@@ -101,7 +101,7 @@ final class Fill implements OriginClient.Exchange {
     private EdgeCache.OriginRequest asked;
     /** The first slice's fetch, once this fill turned out to be of an object in slices: it takes the body. */
     private SliceFetch handedTo;
-    /** Of the bytes written so far, on the file-system threads one write at a time. */
+    /** Of the bytes written so far, on the loop as each write is done. */
     private final CRC32C crc = new CRC32C();
     private OriginClient.Reads reads;
     private StoragePolicy.Decision decision;
@@ -431,7 +431,7 @@ final class Fill implements OriginClient.Exchange {
         }
     }
 
-    /** Writes what has come since the last write, on a file-system thread; then asks the origin for more. */
+    /** Writes what has come since the last write (the mode's {@link dev.zeroedge.files.FileWriter}); then asks the origin for more. */
     private void writeNext() {
         if (writing || temp == null || state() == State.FAILED) {
             return;
@@ -463,13 +463,7 @@ final class Fill implements OriginClient.Exchange {
         long size = bytes;
         ByteBuffer[] array = buffers.toArray(ByteBuffer[]::new);
         writing = true;
-        Future<Void> wrote = cache.pool().submit(cache.store().directory(), () -> {
-            for (ByteBuffer buffer : array) {
-                crc.update(buffer.duplicate());
-            }
-            Store.write(temp.writer(), array, at);
-            return null;
-        }, loop);
+        Future<Void> wrote = cache.writer().write(temp.writer(), temp.path(), array, at, loop);
         if (wrote == null) {
             // The file-system queue is full: the origin waits (it is not read meanwhile), then the write is asked again.
             writing = false;
@@ -487,6 +481,12 @@ final class Fill implements OriginClient.Exchange {
                 pending.addAll(0, batch);
                 loop.schedule(this::writeNext, FULL_DISK_RETRY_MILLIS, TimeUnit.MILLISECONDS);
                 return;
+            }
+            if (done.isSuccess()) {
+                // Checksummed once written, so that a write asked again (a full disk) counts its bytes once.
+                for (ByteBuf buf : batch) {
+                    crc.update(buf.nioBuffer());
+                }
             }
             release(batch);
             if (state() == State.FAILED) {

@@ -147,8 +147,8 @@ public abstract class EdgeCacheSuite {
         ZeroedgeServer server = ZeroedgeServer.start(ServerConfig.of(dir, new InetSocketAddress("127.0.0.1", 0))
                         .withInlineBodyMax(0).withMaxSlice(64 * 1024).withEventLoops(2)
                         .withGracePeriod(Duration.ofSeconds(1)),
-                transport, (c, opener, pool) -> lastCache = EdgeCache.open(config, transport.socketChannelClass(),
-                        pool, false));
+                transport, (c, opener, pool) -> lastCache = EdgeCache.open(config, transport, pool,
+                        false));
         running.add(() -> server.shutdown(Duration.ofSeconds(1)));
         return server;
     }

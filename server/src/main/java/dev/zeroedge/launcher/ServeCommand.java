@@ -68,7 +68,7 @@ final class ServeCommand {
             server = cache == null
                     ? ZeroedgeServer.start(config, transport, ZeroedgeServer::documentRoot, observing.observer())
                     : ZeroedgeServer.start(config, transport, (c, opener, pool) -> EdgeCache.open(cache,
-                            transport.socketChannelClass(), pool, c.serveDotfiles()), observing.observer());
+                            transport, pool, c.serveDotfiles()), observing.observer());
         } catch (IOException e) {
             observing.close();
             throw new UsageException(e.getMessage());
