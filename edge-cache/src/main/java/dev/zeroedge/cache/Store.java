@@ -139,17 +139,9 @@ final class Store {
         }
     }
 
-    /**
-     * The body of {@code hash}, an object in slices not all there, open for writing more of them, and its
-     * metadata as the disk has it now (another fill may have committed slices since the index was told); null
-     * when the object is gone, is another one, or is whole by now.
-     */
-    Temp openSliced(String hash, String key) throws IOException {
+    /** The body of {@code hash}, an object in slices, open for writing more of them; null when it is gone. */
+    Temp openSliced(String hash) throws IOException {
         try {
-            StoredObject now = StoredObject.decode(Files.readAllBytes(metaPath(hash)));
-            if (!now.key().equals(key) || now.whole()) {
-                return null;
-            }
             return new Temp(bodyPath(hash), FileChannel.open(bodyPath(hash), StandardOpenOption.WRITE));
         } catch (NoSuchFileException e) {
             return null;
