@@ -490,6 +490,21 @@ public final class EdgeCache implements ContentSource {
         return passedThrough.sum();
     }
 
+    /**
+     * New bounds from a reload: the index keeps at most {@code maxBytes} of bodies (a smaller bound evicts at once,
+     * the files going on the file-system threads) and fills reserve against them and {@code minFree} from now on.
+     */
+    public void resize(long maxBytes, CacheConfig.MinFree minFree) {
+        index.resize(maxBytes);
+        space.resize(maxBytes, minFree);
+        log.info("cache: at most {} bytes, {} left free", maxBytes, minFree);
+    }
+
+    /** The bytes of bodies the index keeps at most now. */
+    public long maxSize() {
+        return index.maxBytes();
+    }
+
     /** Objects the index holds now. */
     public long objects() {
         return index.size();

@@ -80,6 +80,16 @@ final class Index {
         return true;
     }
 
+    /** A new bound (a reload): a smaller one evicts down to it at once. */
+    void resize(long maxBytes) {
+        objects.policy().eviction().orElseThrow().setMaximum(Math.max(1, maxBytes / 1024));
+    }
+
+    /** The bound, in bytes as it weighs them. */
+    long maxBytes() {
+        return objects.policy().eviction().orElseThrow().getMaximum() * 1024;
+    }
+
     /** Runs pending evictions now (tests; a bound is otherwise kept eventually). */
     void cleanUp() {
         objects.cleanUp();
