@@ -162,10 +162,18 @@ class CacheCrashTest {
         }
     }
 
+    /**
+     * Committed files of {@code suffix} under {@code dir} (not in tmp/). Commits rename files out of tmp/ while the
+     * walk goes: an entry that vanished under it makes the walk start again.
+     */
     private static long files(Path dir, String suffix) throws IOException {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            return walk.filter(Files::isRegularFile).filter(p -> !p.startsWith(dir.resolve("tmp")))
-                    .filter(p -> p.toString().endsWith(suffix)).count();
+        while (true) {
+            try (Stream<Path> walk = Files.walk(dir)) {
+                return walk.filter(p -> !p.startsWith(dir.resolve("tmp"))).filter(Files::isRegularFile)
+                        .filter(p -> p.toString().endsWith(suffix)).count();
+            } catch (java.io.UncheckedIOException vanished) {
+                // walked into an entry a commit had just renamed away
+            }
         }
     }
 
