@@ -33,16 +33,19 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
+import java.util.function.Consumer;
 
 /**
  * The edge cache as a content source: what a request names is looked up in the index, and a fresh object is
@@ -75,9 +78,13 @@ public final class EdgeCache implements ContentSource {
     private final FileSystemPool pool;
     private final DocumentRoot names;
     private final ConcurrentMap<String, Fill> fills = new ConcurrentHashMap<>();
+    private final CacheCounters counters;
+    private final Recovery recovery;
 
     private EdgeCache(CacheConfig config, Store store, Index index, OriginClient origin, FileSystemPool pool,
-                      DocumentRoot names) {
+                      DocumentRoot names, CacheCounters counters, Recovery recovery) {
+        this.counters = counters;
+        this.recovery = recovery;
         this.config = config;
         this.store = store;
         this.index = index;
@@ -87,14 +94,31 @@ public final class EdgeCache implements ContentSource {
     }
 
     /**
-     * Opens the cache directory (deleting unfinished fills and finding the committed objects again) and the way
-     * to the origin. Blocking: called at startup.
+     * Opens the cache directory (deleting unfinished fills, then finding the committed objects again in the
+     * background while it serves: {@link Recovery}) and the way to the origin. Blocking: called at startup.
      *
      * @param channelClass the client channel of the server's transport
      * @param serveDotfiles whether request paths may name dotfiles, as for a document root
+     * @param counters where the cache counts for the metrics
      */
     public static EdgeCache open(CacheConfig config, Class<? extends SocketChannel> channelClass,
+                                 FileSystemPool pool, boolean serveDotfiles, CacheCounters counters)
+            throws IOException {
+        return open(config, channelClass, pool, serveDotfiles, counters, fan -> {
+        });
+    }
+
+    /** Without metrics. */
+    public static EdgeCache open(CacheConfig config, Class<? extends SocketChannel> channelClass,
                                  FileSystemPool pool, boolean serveDotfiles) throws IOException {
+        return open(config, channelClass, pool, serveDotfiles, new CacheCounters());
+    }
+
+    /** {@code beforeFan}: run before each fan directory of the recovery is scanned (tests hold the scan there). */
+    static EdgeCache open(CacheConfig config, Class<? extends SocketChannel> channelClass, FileSystemPool pool,
+                          boolean serveDotfiles, CacheCounters counters, Consumer<Path> beforeFan)
+            throws IOException {
+        long started = System.nanoTime();
         Store store = new Store(config.directory());
         Executor offLoop = task -> {
             if (pool.submit(store.directory(), () -> {
@@ -104,15 +128,16 @@ public final class EdgeCache implements ContentSource {
                 ForkJoinPool.commonPool().execute(task);
             }
         };
-        Index index = new Index(config.maxSize(), offLoop, store::remove);
-        long started = System.nanoTime();
-        List<Store.Found> found = store.recover();
-        for (Store.Found object : found) {
-            index.put(object.hash(), object.object());
-        }
-        log.info("cache index: {} objects in {} ms", found.size(), (System.nanoTime() - started) / 1_000_000);
-        return new EdgeCache(config, store, index, new OriginClient(config, channelClass), pool,
-                new DocumentRoot(store.directory(), serveDotfiles));
+        Index index = new Index(config.maxSize(), offLoop, store::remove, counters);
+        int leftovers = store.deleteLeftovers();
+        List<Path> fans = store.fans();
+        log.info("cache {}: {} unfinished fills deleted; finding the objects of {} directories while serving",
+                store.directory(), leftovers, fans.size());
+        Recovery recovery = new Recovery(store, index, pool, counters, beforeFan);
+        EdgeCache cache = new EdgeCache(config, store, index, new OriginClient(config, channelClass), pool,
+                new DocumentRoot(store.directory(), serveDotfiles), counters, recovery);
+        recovery.start(fans, started);
+        return cache;
     }
 
     @Override
@@ -138,9 +163,33 @@ public final class EdgeCache implements ContentSource {
         StoredObject stored = index.get(hash);
         if (fresh(key, stored)) {
             hit(key, hash, stored, request, loop, answer);
+        } else if (stored == null && !recovery.done()) {
+            missWhileRecovering(key, hash, request, loop, answer);
         } else {
             miss(key, hash, request, loop, answer);
         }
+    }
+
+    /**
+     * The index is still coming back: the key's metadata file is read first (one read on a file-system thread),
+     * and an object committed before the restart is a hit, not a second fetch.
+     */
+    private void missWhileRecovering(CacheKey key, String hash, ContentRequest request, EventLoop loop,
+                                     Promise<Answer> answer) {
+        Future<Store.Found> read = pool.submit(store.directory(), () -> store.read(hash), loop);
+        if (read == null) {
+            miss(key, hash, request, loop, answer);
+            return;
+        }
+        read.addListener(done -> {
+            Store.Found found = read.isSuccess() ? read.getNow() : null;
+            StoredObject stored = found == null ? index.get(hash) : index.recovered(hash, found.object());
+            if (fresh(key, stored)) {
+                hit(key, hash, stored, request, loop, answer);
+            } else {
+                miss(key, hash, request, loop, answer);
+            }
+        });
     }
 
     /** Whether {@code stored} is the object of {@code key} (not a hash collision) and fresh now. */
@@ -171,7 +220,9 @@ public final class EdgeCache implements ContentSource {
                 answer.setFailure(e);
                 return;
             }
-            if (!answer.trySuccess(representation)) {
+            if (answer.trySuccess(representation)) {
+                counters.hit();
+            } else {
                 file.release();
             }
         });
@@ -186,6 +237,7 @@ public final class EdgeCache implements ContentSource {
         boolean authorization = request.headers().contains(HttpHeaderNames.AUTHORIZATION);
         OriginRequest asked = originRequest(key, request);
         if (authorization) {
+            counters.miss();
             fetchAlone(key, hash, asked, loop, answer, true);
             return;
         }
@@ -200,8 +252,12 @@ public final class EdgeCache implements ContentSource {
                         // The fill this miss missed committed between the lookup and now: no second fetch.
                         fill.stepAside();
                     } else {
+                        counters.miss();
                         fill.start(loop, asked);
                     }
+                } else {
+                    counters.miss();
+                    counters.joined();
                 }
                 return;
             }
@@ -365,8 +421,23 @@ public final class EdgeCache implements ContentSource {
         return index.size();
     }
 
+    /** Every count of the cache now, for a scrape. */
+    public CacheCounters.Counts counts() {
+        return counters.read(index.size(), index.bytes());
+    }
+
+    CacheCounters counters() {
+        return counters;
+    }
+
+    /** Completed with the objects found when the index is complete again after the start. */
+    public CompletableFuture<Integer> recovered() {
+        return recovery.complete();
+    }
+
     @Override
     public void close() {
+        recovery.stop();
         origin.close();
     }
 }

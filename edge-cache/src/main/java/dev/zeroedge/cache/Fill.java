@@ -152,7 +152,7 @@ final class Fill implements OriginClient.Exchange {
         synchronized (this) {
             this.loop = on;
         }
-        cache.origin().fetch(on, request::build, this);
+        cache.origin().fetch(on, request::build, new CountedFetch(this, cache.counters()));
     }
 
     @Override

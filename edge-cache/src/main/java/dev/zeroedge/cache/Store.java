@@ -14,9 +14,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.Stream;
 
 /**
  * The cache directory, and the only code that touches its files; every call blocks, so it runs on the
@@ -44,10 +44,12 @@ final class Store {
 
     private final Path directory;
     private final Path tmp;
+    private final Object[] locks = new Object[64];
 
     Store(Path directory) throws IOException {
         this.directory = Files.createDirectories(directory).toRealPath();
         this.tmp = Files.createDirectories(this.directory.resolve("tmp"));
+        Arrays.setAll(locks, i -> new Object());
     }
 
     Path directory() {
@@ -92,10 +94,12 @@ final class Store {
         }
         Path body = bodyPath(hash);
         Files.createDirectories(body.getParent());
-        // Without its old metadata the old body is no object: the new body may replace it.
-        Files.deleteIfExists(metaPath(hash));
-        Files.move(temp.path(), body, StandardCopyOption.ATOMIC_MOVE);
-        Files.move(metaTemp, metaPath(hash), StandardCopyOption.ATOMIC_MOVE);
+        synchronized (lock(hash)) {
+            // Without its old metadata the old body is no object: the new body may replace it.
+            Files.deleteIfExists(metaPath(hash));
+            Files.move(temp.path(), body, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(metaTemp, metaPath(hash), StandardCopyOption.ATOMIC_MOVE);
+        }
         force(body.getParent());
         force(tmp);
     }
@@ -139,30 +143,31 @@ final class Store {
      * replaced it meanwhile). Clients still sending it keep their descriptor and finish.
      */
     void remove(String hash, long storedAtMillis) {
-        try {
-            StoredObject current = StoredObject.decode(Files.readAllBytes(metaPath(hash)));
-            if (current.storedAtMillis() != storedAtMillis) {
+        synchronized (lock(hash)) {
+            try {
+                StoredObject current = StoredObject.decode(Files.readAllBytes(metaPath(hash)));
+                if (current.storedAtMillis() != storedAtMillis) {
+                    return;
+                }
+            } catch (NoSuchFileException e) {
                 return;
+            } catch (IOException e) {
+                log.debug("metadata of {} unreadable, removing: {}", hash, e.toString());
             }
-        } catch (NoSuchFileException e) {
-            return;
-        } catch (IOException e) {
-            log.debug("metadata of {} unreadable, removing: {}", hash, e.toString());
-        }
-        try {
-            Files.deleteIfExists(metaPath(hash));
-            Files.deleteIfExists(bodyPath(hash));
-        } catch (IOException e) {
-            log.warn("cannot remove object {}: {}", hash, e.toString());
+            try {
+                Files.deleteIfExists(metaPath(hash));
+                Files.deleteIfExists(bodyPath(hash));
+            } catch (IOException e) {
+                log.warn("cannot remove object {}: {}", hash, e.toString());
+            }
         }
     }
 
     /**
-     * At startup: deletes what {@code tmp/} holds and finds every committed object (metadata files read in
-     * parallel), removing a body without metadata, metadata without its body or of another length, and
-     * metadata that does not read back.
+     * At startup, before anything is served: deletes what {@code tmp/} holds (fills that never finished; a fill
+     * of this run makes its file there, so this cannot wait for the scan). Returns how many went.
      */
-    List<Found> recover() throws IOException {
+    int deleteLeftovers() throws IOException {
         int leftovers = 0;
         try (DirectoryStream<Path> temps = Files.newDirectoryStream(tmp)) {
             for (Path leftover : temps) {
@@ -170,6 +175,11 @@ final class Store {
                 leftovers++;
             }
         }
+        return leftovers;
+    }
+
+    /** The fan directories ({@code DIR/ab/cd}) that hold objects, each scanned on its own by {@link #scan}. */
+    List<Path> fans() throws IOException {
         List<Path> fans = new ArrayList<>();
         try (DirectoryStream<Path> first = Files.newDirectoryStream(directory, p -> isFan(p, 2))) {
             for (Path level1 : first) {
@@ -178,9 +188,7 @@ final class Store {
                 }
             }
         }
-        List<Found> found = fans.parallelStream().flatMap(this::recoverFan).toList();
-        log.info("cache {}: {} objects found, {} unfinished fills deleted", directory, found.size(), leftovers);
-        return found;
+        return fans;
     }
 
     private static boolean isFan(Path path, int length) {
@@ -188,37 +196,83 @@ final class Store {
         return name.length() == length && Files.isDirectory(path) && name.chars().allMatch(c -> Character.digit(c, 16) >= 0);
     }
 
-    private Stream<Found> recoverFan(Path fan) {
+    /**
+     * Finds the committed objects of one fan directory, removing a body without metadata, metadata without its
+     * body or of another length, and metadata that does not read back. It runs while the cache serves: each
+     * object is looked at under the lock its commit takes, so a body renamed into place a moment before its
+     * metadata is never taken for a leftover.
+     */
+    List<Found> scan(Path fan) {
         List<Found> found = new ArrayList<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(fan)) {
             for (Path file : files) {
                 String name = file.getFileName().toString();
                 String hash = name.endsWith(META) ? name.substring(0, name.length() - META.length()) : name;
-                Path meta = metaPath(hash);
-                Path body = bodyPath(hash);
-                if (!name.endsWith(META)) {
-                    if (!Files.exists(meta)) {
-                        Files.deleteIfExists(body); // renamed into place, its metadata never followed
+                synchronized (lock(hash)) {
+                    Found object = recover(hash, name.endsWith(META));
+                    if (object != null) {
+                        found.add(object);
                     }
-                    continue;
-                }
-                try {
-                    StoredObject object = StoredObject.decode(Files.readAllBytes(meta));
-                    if (Files.size(body) != object.length()) {
-                        throw new IOException("body of " + Files.size(body) + " bytes, metadata says "
-                                + object.length());
-                    }
-                    found.add(new Found(hash, object));
-                } catch (IOException e) {
-                    log.warn("dropping object {}: {}", hash, e.toString());
-                    Files.deleteIfExists(meta);
-                    Files.deleteIfExists(body);
                 }
             }
         } catch (IOException e) {
             log.warn("cannot read {}: {}", fan, e.toString());
         }
-        return found.stream();
+        return found;
+    }
+
+    private Found recover(String hash, boolean isMeta) throws IOException {
+        Path meta = metaPath(hash);
+        Path body = bodyPath(hash);
+        if (!isMeta) {
+            if (!Files.exists(meta)) {
+                Files.deleteIfExists(body); // renamed into place, its metadata never followed
+            }
+            return null;
+        }
+        try {
+            StoredObject object = StoredObject.decode(Files.readAllBytes(meta));
+            if (Files.size(body) != object.length()) {
+                throw new IOException("body of " + Files.size(body) + " bytes, metadata says " + object.length());
+            }
+            return new Found(hash, object);
+        } catch (NoSuchFileException e) {
+            if (!Files.exists(meta)) {
+                return null; // removed meanwhile (evicted, or replaced by a commit that is under way)
+            }
+            log.warn("dropping object {}: {}", hash, e.toString());
+        } catch (IOException e) {
+            log.warn("dropping object {}: {}", hash, e.toString());
+        }
+        Files.deleteIfExists(meta);
+        Files.deleteIfExists(body);
+        return null;
+    }
+
+    /**
+     * Object {@code hash} as its metadata file says, when the body beside it has the length it says; null
+     * otherwise. Nothing is deleted: a miss asks this while the scan has not reached the object yet, and the scan
+     * alone tidies.
+     */
+    Found read(String hash) throws IOException {
+        StoredObject object;
+        try {
+            object = StoredObject.decode(Files.readAllBytes(metaPath(hash)));
+            if (Files.size(bodyPath(hash)) != object.length()) {
+                return null;
+            }
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            log.debug("metadata of {} unreadable: {}", hash, e.toString());
+            return null;
+        }
+        return new Found(hash, object);
+    }
+
+    /** The lock that orders a commit of {@code hash} and the scan's look at it. */
+    private Object lock(String hash) {
+        return locks[(hash.hashCode() & 0x7fffffff) % locks.length];
     }
 
     private static void force(Path directory) throws IOException {

@@ -1,6 +1,7 @@
 package dev.zeroedge.launcher;
 
 import dev.zeroedge.cache.CacheConfig;
+import dev.zeroedge.cache.CacheCounters;
 import dev.zeroedge.cache.EdgeCache;
 import dev.zeroedge.cli.Flags;
 import dev.zeroedge.cli.UsageException;
@@ -65,10 +66,12 @@ final class ServeCommand {
         ZeroedgeServer server;
         try {
             CacheConfig cache = settings.cache();
+            CacheCounters cacheCounters = new CacheCounters();
             server = cache == null
                     ? ZeroedgeServer.start(config, transport, ZeroedgeServer::documentRoot, observing.observer())
                     : ZeroedgeServer.start(config, transport, (c, opener, pool) -> EdgeCache.open(cache,
-                            transport.socketChannelClass(), pool, c.serveDotfiles()), observing.observer());
+                            transport.socketChannelClass(), pool, c.serveDotfiles(), cacheCounters),
+                            observing.observer(cacheCounters));
         } catch (IOException e) {
             observing.close();
             throw new UsageException(e.getMessage());
