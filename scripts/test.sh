@@ -18,6 +18,7 @@ taskset  util-linux  loadtest pins server and client to CPUs
 kill     procps      ShutdownTest sends SIGTERM to a server JVM
 umount   mount       SlowFileSystem unmounts its FUSE file system
 mkfifo   coreutils   AccessLogTest writes its log into a FIFO that nobody reads, to fill the queue
+nginx    nginx       NginxOriginTest fills the edge cache from a real nginx
 PROGRAMS
 # SlowFileSystem (a FUSE file system with delays) runs slowfs.py on Debian's python3 with its fusepy (which
 # brings libfuse2; as root it mounts without a fusermount helper).
