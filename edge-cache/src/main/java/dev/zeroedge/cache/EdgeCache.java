@@ -131,7 +131,7 @@ public final class EdgeCache implements ContentSource {
         Index index = new Index(config.maxSize(), offLoop, store::remove, counters);
         int leftovers = store.deleteLeftovers();
         List<Path> fans = store.fans();
-        log.info("cache {}: {} unfinished fills deleted; finding the objects of {} directories while serving",
+        log.info("cache {}: {} unfinished fills deleted; the objects of {} directories are found in the background",
                 store.directory(), leftovers, fans.size());
         Recovery recovery = new Recovery(store, index, pool, counters, beforeFan);
         EdgeCache cache = new EdgeCache(config, store, index, new OriginClient(config, channelClass), pool,

@@ -122,7 +122,7 @@ final class Recovery {
         done = true;
         counters.recovered(nanos);
         int objects = (int) found.sum();
-        log.info("cache index complete: {} objects in {} ms (served meanwhile)", objects, nanos / 1_000_000);
+        log.info("cache index complete: {} objects in {} ms", objects, nanos / 1_000_000);
         complete.complete(objects);
     }
 }
