@@ -7,9 +7,11 @@ import dev.zeroedge.content.Description;
 import dev.zeroedge.content.MediaTypes;
 import dev.zeroedge.content.Representation;
 import dev.zeroedge.files.DocumentRoot;
+import dev.zeroedge.files.FileInfo;
 import dev.zeroedge.files.FileSystemPool;
 import dev.zeroedge.files.Lookup;
 import dev.zeroedge.files.OpenFile;
+import dev.zeroedge.files.OpenFileCache;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
@@ -80,10 +82,12 @@ public final class EdgeCache implements ContentSource {
     private final ConcurrentMap<String, Fill> fills = new ConcurrentHashMap<>();
     private final CacheCounters counters;
     private final Recovery recovery;
+    private final ObjectFiles objectFiles;
 
     private EdgeCache(CacheConfig config, Store store, Index index, OriginClient origin, FileSystemPool pool,
-                      DocumentRoot names, CacheCounters counters, Recovery recovery) {
+                      DocumentRoot names, CacheCounters counters, Recovery recovery, ObjectFiles objectFiles) {
         this.counters = counters;
+        this.objectFiles = objectFiles;
         this.recovery = recovery;
         this.config = config;
         this.store = store;
@@ -128,14 +132,18 @@ public final class EdgeCache implements ContentSource {
                 ForkJoinPool.commonPool().execute(task);
             }
         };
-        Index index = new Index(config.maxSize(), offLoop, store::remove, counters);
+        ObjectFiles objectFiles = new ObjectFiles(OpenFileCache.DEFAULT_CAPACITY);
+        Index index = new Index(config.maxSize(), offLoop, (hash, storedAtMillis) -> {
+            objectFiles.drop(hash);
+            store.remove(hash, storedAtMillis);
+        }, counters);
         int leftovers = store.deleteLeftovers();
         List<Path> fans = store.fans();
         log.info("cache {}: {} unfinished fills deleted; the objects of {} directories are found in the background",
                 store.directory(), leftovers, fans.size());
         Recovery recovery = new Recovery(store, index, pool, counters, beforeFan);
         EdgeCache cache = new EdgeCache(config, store, index, new OriginClient(config, channelClass), pool,
-                new DocumentRoot(store.directory(), serveDotfiles), counters, recovery);
+                new DocumentRoot(store.directory(), serveDotfiles), counters, recovery, objectFiles);
         recovery.start(fans, started);
         return cache;
     }
@@ -199,33 +207,55 @@ public final class EdgeCache implements ContentSource {
 
     private void hit(CacheKey key, String hash, StoredObject stored, ContentRequest request, EventLoop loop,
                      Promise<Answer> answer) {
-        Future<OpenFile> opened = pool.submit(store.directory(), () -> store.open(hash, stored), loop);
+        OpenFile held = objectFiles.retain(hash, stored);
+        if (held != null) {
+            answerHit(stored, held, answer); // a hot object: no file-system thread, no open
+            return;
+        }
+        Future<ObjectFiles.Opened> opened = pool.submit(store.directory(), () -> {
+            OpenFile file = store.open(hash, stored);
+            if (file == null) {
+                return null;
+            }
+            try {
+                return new ObjectFiles.Opened(file, FileInfo.read(file.path()));
+            } catch (IOException | RuntimeException e) {
+                file.release(); // deleted between the open and the stat: as if it were gone
+                return null;
+            }
+        }, loop);
         if (opened == null) {
             answer.setSuccess(failure(Answer.Status.busy("file-system queue full", false), "fs-busy"));
             return;
         }
         opened.addListener(done -> {
-            OpenFile file = opened.isSuccess() ? opened.getNow() : null;
+            ObjectFiles.Opened file = opened.isSuccess() ? opened.getNow() : null;
             if (file == null) {
                 // Gone or not what its metadata says: forgotten, and fetched again.
                 index.invalidate(hash, stored);
                 miss(key, hash, request, loop, answer);
                 return;
             }
-            long age = stored.age(System.currentTimeMillis());
-            Representation representation;
-            try {
-                representation = new Representation(description(stored, "hit", age), file);
-            } catch (RuntimeException e) {
-                answer.setFailure(e);
-                return;
-            }
-            if (answer.trySuccess(representation)) {
-                counters.hit();
-            } else {
-                file.release();
-            }
+            objectFiles.hold(hash, stored, file);
+            answerHit(stored, file.file(), answer);
         });
+    }
+
+    /** Answers a hit with {@code file}, the object's body, whose reference the answer takes. */
+    private void answerHit(StoredObject stored, OpenFile file, Promise<Answer> answer) {
+        long age = stored.age(System.currentTimeMillis());
+        Representation representation;
+        try {
+            representation = new Representation(description(stored, "hit", age), file);
+        } catch (RuntimeException e) {
+            answer.setFailure(e);
+            return;
+        }
+        if (answer.trySuccess(representation)) {
+            counters.hit();
+        } else {
+            file.release();
+        }
     }
 
     /**
@@ -439,5 +469,6 @@ public final class EdgeCache implements ContentSource {
     public void close() {
         recovery.stop();
         origin.close();
+        objectFiles.close();
     }
 }
