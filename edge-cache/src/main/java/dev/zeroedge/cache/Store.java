@@ -15,7 +15,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -178,15 +180,14 @@ final class Store {
         return leftovers;
     }
 
-    /** The fan directories ({@code DIR/ab/cd}) that hold objects, each scanned on its own by {@link #scan}. */
+    /**
+     * The first-level fan directories ({@code DIR/ab}), each scanned on its own by {@link #scan}: at most 256, so
+     * listing them is no wait at startup, and the 65,536 second-level ones are listed by the scans.
+     */
     List<Path> fans() throws IOException {
         List<Path> fans = new ArrayList<>();
         try (DirectoryStream<Path> first = Files.newDirectoryStream(directory, p -> isFan(p, 2))) {
-            for (Path level1 : first) {
-                try (DirectoryStream<Path> second = Files.newDirectoryStream(level1, p -> isFan(p, 2))) {
-                    second.forEach(fans::add);
-                }
-            }
+            first.forEach(fans::add);
         }
         return fans;
     }
@@ -197,28 +198,50 @@ final class Store {
     }
 
     /**
-     * Finds the committed objects of one fan directory, removing a body without metadata, metadata without its
+     * Finds the committed objects under one first-level fan directory, removing a body without metadata, metadata without its
      * body or of another length, and metadata that does not read back. It runs while the cache serves: each
      * object is looked at under the lock its commit takes, so a body renamed into place a moment before its
      * metadata is never taken for a leftover.
      */
     List<Found> scan(Path fan) {
         List<Found> found = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(fan)) {
-            for (Path file : files) {
-                String name = file.getFileName().toString();
-                String hash = name.endsWith(META) ? name.substring(0, name.length() - META.length()) : name;
-                synchronized (lock(hash)) {
-                    Found object = recover(hash, name.endsWith(META));
-                    if (object != null) {
-                        found.add(object);
-                    }
-                }
+        try (DirectoryStream<Path> second = Files.newDirectoryStream(fan, p -> isFan(p, 2))) {
+            for (Path level2 : second) {
+                scanLevel2(level2, found);
             }
         } catch (IOException e) {
             log.warn("cannot read {}: {}", fan, e.toString());
         }
         return found;
+    }
+
+    private void scanLevel2(Path fan, List<Found> found) {
+        Set<String> names = new HashSet<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(fan)) {
+            for (Path file : files) {
+                names.add(file.getFileName().toString());
+            }
+        } catch (IOException e) {
+            log.warn("cannot read {}: {}", fan, e.toString());
+            return;
+        }
+        for (String name : names) {
+            boolean isMeta = name.endsWith(META);
+            String hash = isMeta ? name.substring(0, name.length() - META.length()) : name;
+            if (!isMeta && names.contains(name + META)) {
+                continue; // an object: its metadata's turn looks at both files
+            }
+            try {
+                synchronized (lock(hash)) {
+                    Found object = recover(hash, isMeta);
+                    if (object != null) {
+                        found.add(object);
+                    }
+                }
+            } catch (IOException e) {
+                log.warn("cannot recover {}: {}", hash, e.toString());
+            }
+        }
     }
 
     private Found recover(String hash, boolean isMeta) throws IOException {
