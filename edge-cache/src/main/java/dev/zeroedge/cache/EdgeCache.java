@@ -7,8 +7,10 @@ import dev.zeroedge.content.Description;
 import dev.zeroedge.content.MediaTypes;
 import dev.zeroedge.content.Representation;
 import dev.zeroedge.files.DocumentRoot;
+import dev.zeroedge.http.FairFileSender;
 import dev.zeroedge.files.FileInfo;
 import dev.zeroedge.files.FileSystemPool;
+import dev.zeroedge.files.HeldBodies;
 import dev.zeroedge.files.Lookup;
 import dev.zeroedge.files.OpenFile;
 import dev.zeroedge.files.OpenFileCache;
@@ -132,7 +134,8 @@ public final class EdgeCache implements ContentSource {
                 ForkJoinPool.commonPool().execute(task);
             }
         };
-        ObjectFiles objectFiles = new ObjectFiles(OpenFileCache.DEFAULT_CAPACITY);
+        ObjectFiles objectFiles = new ObjectFiles(OpenFileCache.DEFAULT_CAPACITY,
+                new HeldBodies(FairFileSender.DEFAULT_INLINE_BODY_MAX, HeldBodies.DEFAULT_BUDGET));
         Index index = new Index(config.maxSize(), offLoop, (hash, storedAtMillis) -> {
             objectFiles.drop(hash);
             store.remove(hash, storedAtMillis);
@@ -209,7 +212,7 @@ public final class EdgeCache implements ContentSource {
                      Promise<Answer> answer) {
         OpenFile held = objectFiles.retain(hash, stored);
         if (held != null) {
-            answerHit(stored, held, answer); // a hot object: no file-system thread, no open
+            answerHit(hash, stored, held, answer); // a hot object: no file-system thread, no open
             return;
         }
         Future<ObjectFiles.Opened> opened = pool.submit(store.directory(), () -> {
@@ -218,6 +221,7 @@ public final class EdgeCache implements ContentSource {
                 return null;
             }
             try {
+                objectFiles.readIfSmall(file);
                 return new ObjectFiles.Opened(file, FileInfo.read(file.path()));
             } catch (IOException | RuntimeException e) {
                 file.release(); // deleted between the open and the stat: as if it were gone
@@ -237,16 +241,17 @@ public final class EdgeCache implements ContentSource {
                 return;
             }
             objectFiles.hold(hash, stored, file);
-            answerHit(stored, file.file(), answer);
+            answerHit(hash, stored, file.file(), answer);
         });
     }
 
     /** Answers a hit with {@code file}, the object's body, whose reference the answer takes. */
-    private void answerHit(StoredObject stored, OpenFile file, Promise<Answer> answer) {
+    private void answerHit(String hash, StoredObject stored, OpenFile file, Promise<Answer> answer) {
         long age = stored.age(System.currentTimeMillis());
         Representation representation;
         try {
-            representation = new Representation(description(stored, "hit", age), file);
+            representation = new Representation(objectFiles.hitHead(hash, stored, age,
+                    a -> description(stored, "hit", a)), file);
         } catch (RuntimeException e) {
             answer.setFailure(e);
             return;

@@ -3,8 +3,13 @@ package dev.zeroedge.cache;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import dev.zeroedge.content.Description;
 import dev.zeroedge.files.FileInfo;
+import dev.zeroedge.files.HeldBodies;
 import dev.zeroedge.files.OpenFile;
+
+import java.io.IOException;
+import java.util.function.LongFunction;
 
 /**
  * The body files of hot objects, kept open, as core's open-file cache keeps a static site's: a hit of a held
@@ -21,11 +26,16 @@ final class ObjectFiles {
     record Opened(OpenFile file, FileInfo info) {
     }
 
+    /** A hit's head, kept while its Age is the same (a second): a hot object's head is not formatted per hit. */
+    private record Head(long age, Description description) {
+    }
+
     /** One object's open body, of which this holds one reference until it is dropped. */
     private static final class Held {
         final StoredObject object;
         final FileInfo info;
         private OpenFile file;
+        volatile Head head;
 
         Held(StoredObject object, FileInfo info, OpenFile file) {
             this.object = object;
@@ -52,10 +62,16 @@ final class ObjectFiles {
 
     private final Cache<String, Held> held;
     private final boolean off;
+    private final HeldBodies bodies;
 
-    /** {@code capacity} objects at most; 0 holds none (every hit opens its body on a file-system thread). */
-    ObjectFiles(int capacity) {
+    /**
+     * {@code capacity} objects at most; 0 holds none (every hit opens its body on a file-system thread). Bodies
+     * that {@code bodies} has room for are read into memory when opened, as the static source holds small files:
+     * a small hit is then copied behind its head from memory, with no read of the file.
+     */
+    ObjectFiles(int capacity, HeldBodies bodies) {
         this.off = capacity == 0;
+        this.bodies = bodies;
         this.held = Caffeine.newBuilder().maximumSize(capacity)
                 .removalListener((String hash, Held entry, RemovalCause cause) -> {
                     if (entry != null) {
@@ -76,12 +92,41 @@ final class ObjectFiles {
             return null;
         }
         OpenFile file = entry.retain();
-        if (file != null && !file.describedBy(entry.info)) {
+        // Bytes held in memory are the object's whatever happens on disk; a descriptor is checked.
+        if (file != null && file.body() == null && !file.describedBy(entry.info)) {
             file.release();
             held.asMap().remove(hash, entry);
             return null;
         }
         return file;
+    }
+
+    /**
+     * On a file-system thread, right after the open: the body of {@code file} is read into memory when it is small
+     * enough and the budget has room (then it needs no check when it is used).
+     */
+    void readIfSmall(OpenFile file) throws IOException {
+        if (!off && file.growing() == null) {
+            file.hold(bodies);
+        }
+    }
+
+    /**
+     * The head of a hit of {@code object} at {@code age}: the one made for the last hit when it had the same age,
+     * else {@code make}'s (kept for the next hit when the object is held).
+     */
+    Description hitHead(String hash, StoredObject object, long age, LongFunction<Description> make) {
+        Held entry = off ? null : held.getIfPresent(hash);
+        if (entry == null || entry.object != object) {
+            return make.apply(age);
+        }
+        Head last = entry.head;
+        if (last != null && last.age() == age) {
+            return last.description();
+        }
+        Description made = make.apply(age);
+        entry.head = new Head(age, made);
+        return made;
     }
 
     /** Holds {@code opened}, just opened for {@code object} (this takes a reference of its own). */
