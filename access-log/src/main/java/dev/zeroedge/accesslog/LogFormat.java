@@ -114,14 +114,16 @@ public enum LogFormat {
             line.append('-');
             return;
         }
+        int plain = 0; // the start of the run of characters that need no escape, appended in one go
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             if (c == '"' || c == '\\' || c < 0x20 || c > 0x7e) {
+                line.append(value, plain, i);
+                plain = i + 1;
                 // Fields are read as ISO-8859-1, so a char is one byte of the request.
                 line.append("\\x").append(Character.forDigit((c >> 4) & 0xf, 16)).append(Character.forDigit(c & 0xf, 16));
-            } else {
-                line.append(c);
             }
         }
+        line.append(value, plain, value.length());
     }
 }

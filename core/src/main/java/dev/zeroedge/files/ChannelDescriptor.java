@@ -64,7 +64,7 @@ public final class ChannelDescriptor {
     }
 
     /** The channel's descriptor number, or -1 when the JDK's fields are not open to zeroedge. */
-    static int of(FileChannel channel) {
+    public static int of(FileChannel channel) {
         if (CHANNEL_FD == null || !CHANNEL_CLASS.isInstance(channel)) {
             return -1;
         }

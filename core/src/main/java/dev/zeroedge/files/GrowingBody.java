@@ -3,36 +3,66 @@ package dev.zeroedge.files;
 import io.netty.util.concurrent.EventExecutor;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * How much of a body that is still being written can be read: an edge cache's fill writes an origin's bytes
- * into a file while clients are already sent what is there. The writer says {@link #grew} after each write is
- * on disk (never before: a sender must not reach bytes that are not there), then {@link #completed} or
- * {@link #failed}; a reader that has sent everything readable asks {@link #whenPast} to be woken on its own
- * event loop by the next growth, never by a timer.
+ * Which bytes of a body that is still being written can be read: an edge cache's fill writes an origin's bytes
+ * into a file while clients are already sent what is there. A sequential fill says {@link #grew} after each
+ * write is on disk (bytes {@code [0, n)} are there); a fill of a large object in slices says {@link #arrived}
+ * for each range it has on disk, in any order, so the present bytes are a set of ranges, not a prefix. Never
+ * before the bytes are on disk: a sender must not reach bytes that are not there. Then {@link #completed}
+ * (every byte is there) or {@link #failed}; a reader that has sent everything present from its position asks
+ * {@link #whenPast} to be woken on its own event loop by the next arrival, never by a timer.
+ *
+ * <p>A body filled on demand (slices fetched only when someone reads them) has a {@link Demand}: each time a
+ * sender asks what it may send from a position ({@link #readableFrom}), the demand hears where it is and how
+ * far it will read, and fetches what is missing or about to be needed.
  *
  * <p>Lives beside the {@link OpenFile} of the growing file (see {@link OpenFile#filling}); the file's
  * {@link OpenFile#length} is the length the body will have.
  */
 public final class GrowingBody {
 
+    /** Hears where the senders of a body filled on demand are. */
+    @FunctionalInterface
+    public interface Demand {
+        /**
+         * A sender is at {@code position} and will read up to {@code until} (exclusive; Long.MAX_VALUE when it
+         * reads to the end). Called on the sender's event loop, often: must be cheap and must not block.
+         */
+        void reading(long position, long until);
+    }
+
     /** The length the body will have; -1 while not known (a chunked origin response), set by {@link #completed}. */
     private long length;
-    private long readable;
+    /**
+     * The present ranges, sorted and disjoint (never touching: touching ones are merged), as start, end pairs:
+     * {@code [starts[i], ends[i])}. A sequential fill keeps exactly one, from 0.
+     */
+    private long[] starts = new long[1];
+    private long[] ends = new long[1];
+    private int ranges;
     private boolean complete;
     private Throwable failure;
     private List<Waiter> waiting = new ArrayList<>();
+    private final Demand demand;
 
     private record Waiter(EventExecutor loop, Runnable wake) {
     }
 
     /** @param length the length the body will have when it is complete, or -1 when that is not known yet */
     public GrowingBody(long length) {
+        this(length, null);
+    }
+
+    /** A body of {@code length} bytes filled on demand: {@code demand} hears where its readers are. */
+    public GrowingBody(long length, Demand demand) {
         if (length < -1) {
             throw new IllegalArgumentException("length must be -1 (unknown) or more: " + length);
         }
         this.length = length;
+        this.demand = demand;
     }
 
     /** The length the body will have, or -1 while it is not known (then it is known once complete). */
@@ -44,9 +74,35 @@ public final class GrowingBody {
         return complete;
     }
 
-    /** Bytes {@code [0, readable())} are in the file. */
+    /** Bytes {@code [0, readable())} are in the file (the first present range, when it starts at 0). */
     public synchronized long readable() {
-        return readable;
+        return ranges > 0 && starts[0] == 0 ? ends[0] : 0;
+    }
+
+    /**
+     * Where the present bytes from {@code position} end: {@code position} itself when the byte there is missing.
+     * A sender asks this before each slice it sends; the body's {@link Demand}, if any, hears that the sender is
+     * at {@code position} and reads up to {@code until}.
+     */
+    public long readableFrom(long position, long until) {
+        long end;
+        synchronized (this) {
+            int at = rangeOf(position);
+            end = at >= 0 ? ends[at] : position;
+        }
+        if (demand != null) {
+            demand.reading(position, until);
+        }
+        return end;
+    }
+
+    /** Whether every byte of {@code [from, to)} is in the file. */
+    public synchronized boolean present(long from, long to) {
+        if (from >= to) {
+            return true;
+        }
+        int at = rangeOf(from);
+        return at >= 0 && ends[at] >= to;
     }
 
     /** Why the body will never be complete (the origin cut it short), or null. */
@@ -55,12 +111,13 @@ public final class GrowingBody {
     }
 
     /**
-     * True when more than {@code position} bytes are readable or the body has ended (complete or failed), so
-     * the caller goes on at once; otherwise {@code wake} runs on {@code loop} once either is true, and false.
+     * True when the byte at {@code position} is present or the body has ended (complete or failed), so the caller
+     * goes on at once; otherwise {@code wake} runs on {@code loop} once either is true, and false. A reader is
+     * woken by any arrival, and looks again.
      */
     public boolean whenPast(long position, EventExecutor loop, Runnable wake) {
         synchronized (this) {
-            if (readable > position || complete || failure != null) {
+            if (rangeOf(position) >= 0 || complete || failure != null) {
                 return true;
             }
             waiting.add(new Waiter(loop, wake));
@@ -68,15 +125,29 @@ public final class GrowingBody {
         }
     }
 
-    /** The writer has {@code [0, readable)} on disk. */
+    /** A sequential writer has {@code [0, readable)} on disk. */
     public void grew(long newReadable) {
         List<Waiter> woken;
         synchronized (this) {
+            long readable = ranges > 0 && starts[0] == 0 ? ends[0] : 0;
             if ((length >= 0 && newReadable > length) || newReadable < readable) {
                 throw new IllegalArgumentException(newReadable + " readable of a " + length + "-byte body, was "
                         + readable);
             }
-            readable = newReadable;
+            add(0, newReadable);
+            woken = takeWaiting();
+        }
+        wake(woken);
+    }
+
+    /** Bytes {@code [from, to)} are on disk (a slice of a body filled in any order). */
+    public void arrived(long from, long to) {
+        List<Waiter> woken;
+        synchronized (this) {
+            if (from < 0 || to < from || (length >= 0 && to > length)) {
+                throw new IllegalArgumentException("bytes " + from + "-" + to + " of a " + length + "-byte body");
+            }
+            add(from, to);
             woken = takeWaiting();
         }
         wake(woken);
@@ -86,6 +157,7 @@ public final class GrowingBody {
     public void completed() {
         List<Waiter> woken;
         synchronized (this) {
+            long readable = ranges > 0 && starts[0] == 0 ? ends[0] : 0;
             if (length < 0) {
                 length = readable;
             }
@@ -98,7 +170,7 @@ public final class GrowingBody {
         wake(woken);
     }
 
-    /** The body will never be complete: readers past {@link #readable} fail with {@code cause}. */
+    /** The body will never be complete: readers that need a missing byte fail with {@code cause}. */
     public void failed(Throwable cause) {
         List<Waiter> woken;
         synchronized (this) {
@@ -109,6 +181,50 @@ public final class GrowingBody {
             woken = takeWaiting();
         }
         wake(woken);
+    }
+
+    /** The index of the range holding {@code position}, or -1. */
+    private int rangeOf(long position) {
+        // Nearly always one range (a sequential fill) or a few (slices): a scan beats a search.
+        for (int i = 0; i < ranges; i++) {
+            if (position < starts[i]) {
+                return -1;
+            }
+            if (position < ends[i]) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Adds {@code [from, to)}, merging it with the ranges it overlaps or touches. */
+    private void add(long from, long to) {
+        if (from == to) {
+            return;
+        }
+        int first = 0;
+        while (first < ranges && ends[first] < from) {
+            first++;
+        }
+        int last = first;
+        long start = from;
+        long end = to;
+        while (last < ranges && starts[last] <= to) {
+            start = Math.min(start, starts[last]);
+            end = Math.max(end, ends[last]);
+            last++;
+        }
+        int removed = last - first;
+        int count = ranges - removed + 1;
+        if (count > starts.length) {
+            starts = Arrays.copyOf(starts, Math.max(count, starts.length * 2));
+            ends = Arrays.copyOf(ends, starts.length);
+        }
+        System.arraycopy(starts, last, starts, first + 1, ranges - last);
+        System.arraycopy(ends, last, ends, first + 1, ranges - last);
+        starts[first] = start;
+        ends[first] = end;
+        ranges = count;
     }
 
     private List<Waiter> takeWaiting() {
@@ -128,7 +244,11 @@ public final class GrowingBody {
 
     @Override
     public synchronized String toString() {
-        return "GrowingBody(" + readable + " of " + length + (complete ? ", complete" : "")
+        StringBuilder present = new StringBuilder();
+        for (int i = 0; i < ranges; i++) {
+            present.append(i == 0 ? "" : ",").append(starts[i]).append('-').append(ends[i]);
+        }
+        return "GrowingBody([" + present + "] of " + length + (complete ? ", complete" : "")
                 + (failure != null ? ", failed" : "") + ")";
     }
 }

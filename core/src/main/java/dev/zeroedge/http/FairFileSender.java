@@ -53,8 +53,10 @@ import java.util.concurrent.TimeUnit;
  * progress.
  *
  * <p>A body still being written ({@link OpenFile#growing}: an edge cache's fill) is sent the same way, slice
- * by slice, each slice no longer than what is on disk; past that the head (if still here) goes out alone and
- * the run waits for the writer's next growth, which wakes it on this loop. A body that ends short fails the
+ * by slice, each slice no longer than what is on disk from its position (a prefix of a sequential fill, or the
+ * run of committed slices of a large object stored in slices, whose missing ones the body's demand fetches);
+ * past that the head (if still here) goes out alone and the run waits for the writer's next growth, which wakes
+ * it on this loop. A body that ends short fails the
  * response, so the connection closes before its Content-Length: never a short body that looks complete.
  */
 public final class FairFileSender {
@@ -144,7 +146,7 @@ public final class FairFileSender {
         if (length == 0) {
             return ctx.writeAndFlush(head);
         }
-        if (length <= inlineBodyMax && whollyReadable(file, offset + length)) {
+        if (length <= inlineBodyMax && whollyReadable(file, offset, offset + length)) {
             if (file.body() != null || RecentlyHot.holds(file, offset, length)) {
                 return sendInline(ctx, head, file, offset, (int) length, exchange);
             }
@@ -157,10 +159,10 @@ public final class FairFileSender {
         return promise;
     }
 
-    /** Whether bytes up to {@code end} are in the file: always, but for a body still being written. */
-    private static boolean whollyReadable(OpenFile file, long end) {
+    /** Whether bytes {@code [offset, end)} are in the file: always, but for a body still being written. */
+    private static boolean whollyReadable(OpenFile file, long offset, long end) {
         GrowingBody growing = file.growing();
-        return growing == null || growing.readable() >= end;
+        return growing == null || growing.readableFrom(offset, end) >= end;
     }
 
     /**
@@ -331,7 +333,8 @@ public final class FairFileSender {
                 sliceLength = Math.min(maxSlice, stop - position);
                 GrowingBody growing = file.growing();
                 if (growing != null) {
-                    long readable = growing.readable();
+                    // Present from here: a prefix for a sequential fill, a run of slices for a sliced one.
+                    long readable = growing.readableFrom(position, stop);
                     if (readable <= position) {
                         if (!awaitGrowth(growing)) {
                             return;
@@ -374,7 +377,7 @@ public final class FairFileSender {
          */
         private boolean awaitGrowth(GrowingBody growing) {
             if (growing.failure() != null) {
-                fail(new EOFException(file.path() + " ended at " + growing.readable() + " of " + file.length()
+                fail(new EOFException(file.path() + " has no byte " + position + " of " + file.length()
                         + " bytes: " + growing.failure().getMessage()));
                 return false;
             }

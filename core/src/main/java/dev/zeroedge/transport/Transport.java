@@ -1,6 +1,7 @@
 package dev.zeroedge.transport;
 
 import dev.zeroedge.files.FileOpener;
+import dev.zeroedge.files.FileWriter;
 import dev.zeroedge.files.FileSystemPool;
 import dev.zeroedge.mode.Mode;
 import io.netty.channel.IoHandlerFactory;
@@ -83,6 +84,14 @@ public interface Transport {
      */
     default FileOpener fileOpener(FileSystemPool pool) {
         return pool;
+    }
+
+    /**
+     * How this mode writes bytes from the network into files (the edge cache's fills) without blocking an event
+     * loop. By default the file's disk threads do it; a transport with a ring of its own may write there.
+     */
+    default FileWriter fileWriter(FileSystemPool pool) {
+        return FileWriter.byThePool(pool);
     }
 
     /** Called once per accepted connection before the pipeline is built (socket options of this transport). */

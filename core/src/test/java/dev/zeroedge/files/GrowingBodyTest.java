@@ -62,4 +62,37 @@ class GrowingBodyTest {
         assertThrows(IllegalArgumentException.class, () -> body.grew(11));
         assertThrows(IllegalStateException.class, body::completed);
     }
+
+    @Test
+    void slicesArriveInAnyOrderAndAReaderSeesOnlyTheRunOfPresentBytesFromItsPosition() {
+        List<String> heard = new ArrayList<>();
+        GrowingBody body = new GrowingBody(300, (position, until) -> heard.add(position + "<" + until));
+        List<String> woken = new ArrayList<>();
+        body.arrived(200, 300);
+        assertEquals(0, body.readable());
+        assertEquals(250, body.readableFrom(250, 300) - 50, "the last slice is there");
+        assertEquals(100, body.readableFrom(100, 300), "nothing at 100 yet");
+        assertFalse(body.whenPast(100, NOW, () -> woken.add("reader at 100")));
+        body.arrived(0, 100);
+        assertEquals(List.of("reader at 100"), woken, "any arrival wakes, the reader looks again");
+        assertEquals(100, body.readableFrom(0, 300));
+        assertFalse(body.present(0, 101));
+        body.arrived(100, 200);
+        assertEquals(300, body.readableFrom(0, 300), "three slices merged into one run");
+        assertTrue(body.present(0, 300));
+        body.completed();
+        assertTrue(body.complete());
+        assertEquals(List.of("250<300", "100<300", "0<300", "0<300"), heard);
+    }
+
+    @Test
+    void aFailedSlicedBodyStillServesItsPresentRanges() {
+        GrowingBody body = new GrowingBody(300);
+        body.arrived(100, 200);
+        body.failed(new IOException("validator changed"));
+        assertEquals(200, body.readableFrom(150, 300));
+        assertTrue(body.whenPast(250, NOW, () -> { }), "a reader of a missing byte goes on, to fail");
+        assertThrows(IllegalArgumentException.class, () -> body.arrived(250, 301));
+        assertThrows(IllegalStateException.class, body::completed);
+    }
 }

@@ -16,15 +16,19 @@ import java.util.Locale;
  * @param firstByteTimeout how long the origin may take from the request to the head of its response (504 past it)
  * @param idleTimeout     the longest silence of the origin within a response's body (the object is dropped)
  * @param maxOriginConnections the keep-alive pool's bound, per event loop
+ * @param sliceSize       an object longer than this is fetched and stored in slices of this many bytes, each
+ *                        fetched with a Range request when someone reads it; 0: never in slices
  */
 public record CacheConfig(String originHost, int originPort, Path directory, long maxSize, Duration connectTimeout,
-                          Duration firstByteTimeout, Duration idleTimeout, int maxOriginConnections) {
+                          Duration firstByteTimeout, Duration idleTimeout, int maxOriginConnections,
+                          long sliceSize) {
 
     public static final long DEFAULT_MAX_SIZE = 10L * 1024 * 1024 * 1024;
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(3);
     public static final Duration DEFAULT_FIRST_BYTE_TIMEOUT = Duration.ofSeconds(15);
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
     public static final int DEFAULT_MAX_ORIGIN_CONNECTIONS = 256;
+    public static final long DEFAULT_SLICE_SIZE = 4L * 1024 * 1024;
 
     public CacheConfig {
         if (maxSize < 1) {
@@ -32,6 +36,9 @@ public record CacheConfig(String originHost, int originPort, Path directory, lon
         }
         if (maxOriginConnections < 1) {
             throw new IllegalArgumentException("origin connections must be positive: " + maxOriginConnections);
+        }
+        if (sliceSize < 0) {
+            throw new IllegalArgumentException("slice size must be 0 (off) or positive: " + sliceSize);
         }
     }
 
@@ -54,7 +61,7 @@ public record CacheConfig(String originHost, int originPort, Path directory, lon
         }
         int port = uri.getPort() < 0 ? 80 : uri.getPort();
         return new CacheConfig(uri.getHost(), port, directory, DEFAULT_MAX_SIZE, DEFAULT_CONNECT_TIMEOUT,
-                DEFAULT_FIRST_BYTE_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_ORIGIN_CONNECTIONS);
+                DEFAULT_FIRST_BYTE_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_ORIGIN_CONNECTIONS, DEFAULT_SLICE_SIZE);
     }
 
     /** The origin's authority as its requests' {@code Host} carries it (nginx's default): the port only when not 80. */
@@ -65,11 +72,17 @@ public record CacheConfig(String originHost, int originPort, Path directory, lon
 
     public CacheConfig withMaxSize(long bytes) {
         return new CacheConfig(originHost, originPort, directory, bytes, connectTimeout, firstByteTimeout,
-                idleTimeout, maxOriginConnections);
+                idleTimeout, maxOriginConnections, sliceSize);
     }
 
     public CacheConfig withTimeouts(Duration connect, Duration firstByte, Duration idle) {
         return new CacheConfig(originHost, originPort, directory, maxSize, connect, firstByte, idle,
-                maxOriginConnections);
+                maxOriginConnections, sliceSize);
+    }
+
+    /** Objects longer than {@code bytes} in slices of that size; 0: no slices. */
+    public CacheConfig withSliceSize(long bytes) {
+        return new CacheConfig(originHost, originPort, directory, maxSize, connectTimeout, firstByteTimeout,
+                idleTimeout, maxOriginConnections, bytes);
     }
 }

@@ -6,7 +6,7 @@ import io.netty.handler.codec.http.HttpResponse;
 /**
  * A fetch from the origin as the metrics see it: in flight from its request to its end, its failure or its being
  * given up (whichever comes first, counted once), its body bytes, and its fault by kind. It passes everything on
- * to the fill unchanged; all of it runs on the origin connection's loop.
+ * to the fill (or slice fetch) unchanged; all of it runs on the origin connection's loop.
  */
 final class CountedFetch implements OriginClient.Exchange, OriginClient.Reads {
 

@@ -82,6 +82,8 @@ public final class EdgeCache implements ContentSource {
     private final FileSystemPool pool;
     private final DocumentRoot names;
     private final ConcurrentMap<String, Fill> fills = new ConcurrentHashMap<>();
+    /** Objects in slices with slices still missing that clients are reading now: one per hash. */
+    private final ConcurrentMap<String, SlicedObject> live = new ConcurrentHashMap<>();
     private final CacheCounters counters;
     private final Recovery recovery;
     private final ObjectFiles objectFiles;
@@ -145,7 +147,7 @@ public final class EdgeCache implements ContentSource {
         log.info("cache {}: {} unfinished fills deleted; the objects of {} directories are found in the background",
                 store.directory(), leftovers, fans.size());
         Recovery recovery = new Recovery(store, index, pool, counters, beforeFan);
-        EdgeCache cache = new EdgeCache(config, store, index, new OriginClient(config, channelClass), pool,
+        EdgeCache cache = new EdgeCache(config, store, index, new OriginClient(config, channelClass, counters), pool,
                 new DocumentRoot(store.directory(), serveDotfiles), counters, recovery, objectFiles);
         recovery.start(fans, started);
         return cache;
@@ -210,6 +212,10 @@ public final class EdgeCache implements ContentSource {
 
     private void hit(CacheKey key, String hash, StoredObject stored, ContentRequest request, EventLoop loop,
                      Promise<Answer> answer) {
+        if (!stored.whole()) {
+            partial(key, hash, stored, request, loop, answer);
+            return;
+        }
         OpenFile held = objectFiles.retain(hash, stored);
         if (held != null) {
             answerHit(hash, stored, held, answer); // a hot object: no file-system thread, no open
@@ -261,6 +267,80 @@ public final class EdgeCache implements ContentSource {
         } else {
             file.release();
         }
+    }
+
+    /**
+     * An object in slices, some of them missing: answered with the one live {@link SlicedObject} of its hash
+     * (made from the disk when there is none), whose body fetches the missing slices its readers reach.
+     */
+    private void partial(CacheKey key, String hash, StoredObject stored, ContentRequest request, EventLoop loop,
+                         Promise<Answer> answer) {
+        SlicedObject sliced = live.get(hash);
+        if (sliced != null) {
+            Representation representation = sliced.representation(description(sliced.object(), "fwd=partial",
+                    sliced.object().age(System.currentTimeMillis())));
+            if (representation != null) {
+                if (!answer.trySuccess(representation)) {
+                    representation.body().release();
+                }
+                return;
+            }
+            live.remove(hash, sliced);
+        }
+        Future<SlicedObject> reopened = SlicedObject.reopen(this, key, hash, loop);
+        if (reopened == null) {
+            answer.setSuccess(failure(Answer.Status.busy("file-system queue full", false), "fs-busy"));
+            return;
+        }
+        reopened.addListener(done -> {
+            SlicedObject made = reopened.isSuccess() ? reopened.getNow() : null;
+            if (made == null) {
+                // Gone, or whole by now (its last slice was committed meanwhile): looked up again.
+                if (!reopened.isSuccess()) {
+                    log.warn("cannot open the slices of {}: {}", key.text(), reopened.cause().toString());
+                }
+                index.invalidate(hash, stored);
+                lookUp(key, hash, request, loop, answer);
+                return;
+            }
+            SlicedObject other = live.putIfAbsent(hash, made);
+            if (other != null) {
+                made.unused();
+            }
+            partial(key, hash, stored, request, loop, answer);
+        });
+    }
+
+    /** A fill's first slice came and its object is made: clients find it from now on. */
+    void adopt(SlicedObject sliced) {
+        SlicedObject before = live.put(sliced.hash(), sliced);
+        if (before != null && before != sliced) {
+            before.abandon(new IOException("replaced by a new fill"));
+        }
+        index.put(sliced.hash(), sliced.object());
+    }
+
+    /** {@code sliced} is whole or given up: the next client of its hash looks again. */
+    void forget(SlicedObject sliced) {
+        live.remove(sliced.hash(), sliced);
+    }
+
+    /** Object {@code hash}, as {@code object} was stored, is no more: forgotten, and its files removed. */
+    void discard(String hash, StoredObject object) {
+        StoredObject indexed = index.get(hash);
+        if (indexed != null && indexed.storedAtMillis() == object.storedAtMillis()) {
+            index.invalidate(hash, indexed); // its removal unlinks the files
+        } else if (pool.submit(store.directory(), () -> {
+            store.remove(hash, object.storedAtMillis());
+            return null;
+        }, ImmediateEventExecutor.INSTANCE) == null) {
+            ForkJoinPool.commonPool().execute(() -> store.remove(hash, object.storedAtMillis()));
+        }
+    }
+
+    /** The slice size of objects fetched in slices, 0 when none is. */
+    long sliceSize() {
+        return config.sliceSize();
     }
 
     /**
@@ -320,21 +400,52 @@ public final class EdgeCache implements ContentSource {
         fills.remove(hash, fill);
     }
 
-    /** What the origin is asked for a request: see {@link #originRequest}. */
-    record OriginRequest(String target, HttpHeaders headers) {
+    /** What the origin is asked for a request: see {@link #originRequest}; {@code range} null for all of it. */
+    record OriginRequest(String target, HttpHeaders headers, OriginRange range) {
         HttpRequest build() {
+            HttpHeaders fields = headers.copy();
+            if (range != null) {
+                fields.set(HttpHeaderNames.RANGE, range.header());
+            }
             return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, target, Unpooled.EMPTY_BUFFER,
-                    headers.copy(), new DefaultHttpHeaders());
+                    fields, new DefaultHttpHeaders());
         }
+
+        OriginRequest withRange(OriginRange other) {
+            return new OriginRequest(target, headers, other);
+        }
+    }
+
+    /**
+     * A slice of {@code object}: its bytes of {@code range}, only if the origin's object is still the one whose
+     * first slice was stored ({@code If-Match} on a strong ETag, else {@code If-Unmodified-Since} on its
+     * Last-Modified; the answer's validators and length are compared too).
+     */
+    OriginRequest sliceRequest(CacheKey key, OriginRange range, StoredObject object) {
+        HttpHeaders headers = new DefaultHttpHeaders();
+        headers.set(HttpHeaderNames.HOST, config.originAuthority());
+        headers.set("Via", VIA);
+        if (object.etag() != null) {
+            headers.set(HttpHeaderNames.IF_MATCH, object.etag());
+        } else if (object.lastModified() != null) {
+            headers.set(HttpHeaderNames.IF_UNMODIFIED_SINCE, object.lastModified());
+        }
+        return new OriginRequest(target(key), headers, range);
+    }
+
+    private static String target(CacheKey key) {
+        return DocumentRoot.encodedName(key.name()) + (key.query() == null ? "" : "?" + key.query());
     }
 
     /**
      * GET of the key's path in one spelling (a HEAD miss fetches with GET, as nginx does), with the origin's
      * authority as Host, X-Forwarded-For and Via extended, the client's end-to-end fields except ranges and
-     * conditionals (the cache answers those itself from the whole object), and nothing hop-by-hop.
+     * conditionals (the cache answers those itself from the whole object), and nothing hop-by-hop. With slices
+     * on, it asks the slice that holds the client's first byte ({@link OriginRange#forClient}): a small object
+     * comes whole all the same, a large one is learnt from it and stored in slices.
      */
     OriginRequest originRequest(CacheKey key, ContentRequest request) {
-        String target = DocumentRoot.encodedName(key.name()) + (key.query() == null ? "" : "?" + key.query());
+        String target = target(key);
         HttpHeaders from = request.headers();
         Set<String> hop = HopByHop.of(from);
         HttpHeaders headers = new DefaultHttpHeaders();
@@ -354,7 +465,8 @@ public final class EdgeCache implements ContentSource {
         }
         String via = String.join(", ", from.getAll("Via"));
         headers.set("Via", via.isEmpty() ? VIA : via + ", " + VIA);
-        return new OriginRequest(target, headers);
+        return new OriginRequest(target, headers, config.sliceSize() == 0 ? null
+                : OriginRange.forClient(from.get(HttpHeaderNames.RANGE), config.sliceSize()));
     }
 
     private static String clientAddress(SocketAddress address) {
@@ -389,16 +501,17 @@ public final class EdgeCache implements ContentSource {
         String via = String.join(", ", headers.getAll("Via"));
         fields.add(new String[] {"Via", via.isEmpty() ? VIA : via + ", " + VIA});
         String type = headers.get(HttpHeaderNames.CONTENT_TYPE);
-        return new StoredObject(key.text(), response.status().code(), type == null ? MediaTypes.DEFAULT : type,
+        int status = response.status().code() == 206 ? 200 : response.status().code(); // a slice stands for its 200
+        return new StoredObject(key.text(), status, type == null ? MediaTypes.DEFAULT : type,
                 strong ? etag : null, lastModifiedSeconds < 0 ? null : lastModified, lastModifiedSeconds,
                 List.copyOf(fields), length, nowMillis, StoragePolicy.initialAge(headers),
-                decision.lifetimeSeconds(), decision.noCache());
+                decision.lifetimeSeconds(), decision.noCache(), null);
     }
 
     StoredObject withLength(StoredObject object, long length) {
         return new StoredObject(object.key(), object.status(), object.type(), object.etag(), object.lastModified(),
                 object.lastModifiedSeconds(), object.fields(), length, object.storedAtMillis(), object.initialAge(),
-                object.lifetime(), object.noCache());
+                object.lifetime(), object.noCache(), object.slices());
     }
 
     /** The head of a response from the cache: the stored fields, {@code Age} and {@code Cache-Status} (RFC 9211). */
@@ -473,6 +586,11 @@ public final class EdgeCache implements ContentSource {
     @Override
     public void close() {
         recovery.stop();
+        for (SlicedObject sliced : live.values()) {
+            // Its body file is closed; readers waiting for a slice fail (closed before their Content-Length).
+            sliced.abandon(new IOException("the cache is closing"));
+        }
+        live.clear();
         origin.close();
         objectFiles.close();
     }

@@ -8,6 +8,7 @@ import dev.zeroedge.files.GrowingBody;
 import dev.zeroedge.files.OpenFile;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32C;
 
 /**
  * One origin fetch of one object, and every client waiting for it. Its states, named as they are:
@@ -46,6 +48,14 @@ import java.util.concurrent.TimeUnit;
  * Vary), only the client that caused the fetch gets it; each other waiter asks the origin alone, as Pingora's
  * lock gives up. An origin response without a Content-Length (chunked) fills a file of a length not known
  * yet: its clients are sent it chunked as it grows, and it is stored with the length it turned out to have.
+ *
+ * <p>With slices on, the request asks a Range: the slice that holds the client's first byte
+ * ({@link OriginRange#forClient}). A 206 that is the whole object (a small one) is filled as a 200 is; a 206 of
+ * part of a larger object makes it a {@link SlicedObject} in place, this response its first {@link SliceFetch},
+ * and the waiters are answered with it (every later client too, through the index); an origin that ignores
+ * Range answers 200, filled whole as always. A 416 asks again once, for slice 0 when the origin said a length
+ * (the client's first byte is past the end), else without a Range; a Content-Range that is not what was asked
+ * is a 502. A CRC32C of the body is computed as it is written and kept in the metadata (one slice).
  *
  * <p>Fill events run on the loop of the origin connection; clients attach from any loop, under the fill's lock.
  */
@@ -80,6 +90,11 @@ final class Fill implements OriginClient.Exchange {
 
     // Origin loop only.
     private EventLoop loop;
+    private EdgeCache.OriginRequest asked;
+    /** The first slice's fetch, once this fill turned out to be of an object in slices: it takes the body. */
+    private SliceFetch handedTo;
+    /** Of the bytes written so far, on the file-system threads one write at a time. */
+    private final CRC32C crc = new CRC32C();
     private OriginClient.Reads reads;
     private StoragePolicy.Decision decision;
     private StoredObject object;
@@ -152,7 +167,16 @@ final class Fill implements OriginClient.Exchange {
         synchronized (this) {
             this.loop = on;
         }
-        cache.origin().fetch(on, request::build, new CountedFetch(this, cache.counters()));
+        asked = request;
+        cache.origin().fetch(on, request::build, this);
+    }
+
+    /** Gives the response up and asks again, for {@code range} (null: all of it). */
+    private void askAgain(OriginRange range) {
+        reads.abandon();
+        reads = null;
+        asked = asked.withRange(range);
+        cache.origin().fetch(loop, asked::build, this);
     }
 
     @Override
@@ -160,7 +184,40 @@ final class Fill implements OriginClient.Exchange {
         this.reads = reads;
         int status = response.status().code();
         long now = System.currentTimeMillis();
-        decision = StoragePolicy.decide(status, authorization, response.headers(), now / 1000);
+        OriginRange range = asked.range();
+        if (range != null && status == 416) {
+            OriginRange.ContentRange told = OriginRange.ContentRange.parse(
+                    response.headers().get(HttpHeaderNames.CONTENT_RANGE));
+            askAgain(told != null && told.total() > 0 && range.first() != 0
+                    ? OriginRange.of(0, cache.sliceSize()) : null);
+            return;
+        }
+        long length;
+        if (range != null && status == 206) {
+            OriginRange.ContentRange got = OriginRange.ContentRange.parse(
+                    response.headers().get(HttpHeaderNames.CONTENT_RANGE));
+            if (got == null || got.first() < 0 || !range.answeredBy(got)) {
+                fail(EdgeCache.failure(Answer.Status.because(HttpResponseStatus.BAD_GATEWAY,
+                        "origin range mismatch"), "origin-bad-range"), new IOException("asked " + range.header()
+                        + ", origin answered " + response.headers().get(HttpHeaderNames.CONTENT_RANGE)));
+                return;
+            }
+            // A slice stands for the object's 200.
+            decision = StoragePolicy.decide(200, authorization, response.headers(), now / 1000);
+            if (!got.whole()) {
+                if (decision.store() && decision.shared()) {
+                    slices(response, got, now);
+                } else {
+                    askAgain(null); // not to be stored: a client is sent the whole of it, as it comes
+                }
+                return;
+            }
+            length = got.total();
+            status = 200;
+        } else {
+            decision = StoragePolicy.decide(status, authorization, response.headers(), now / 1000);
+            length = status == 204 ? 0 : HttpUtil.getContentLength(response, -1L);
+        }
         if (status != 200 && status != 204) {
             // Other statuses are answered as zeroedge's own status responses for now (their origin bodies are
             // not relayed, nor stored); a 204 takes the way of an empty 200.
@@ -176,7 +233,6 @@ final class Fill implements OriginClient.Exchange {
             drain();
             return;
         }
-        long length = status == 204 ? 0 : HttpUtil.getContentLength(response, -1L);
         growth = new GrowingBody(length);
         object = cache.describe(key, response, length, now, decision);
         GrowingBody growing = growth;
@@ -220,6 +276,58 @@ final class Fill implements OriginClient.Exchange {
         });
     }
 
+    /**
+     * The response is part of a large object: it is made in place in slices, then this response is its first
+     * slice fetch, and every waiter is answered with it. The body that came meanwhile waits here (the origin is
+     * not read while the object is made).
+     */
+    private void slices(HttpResponse response, OriginRange.ContentRange got, long now) {
+        object = cache.describe(key, response, got.total(), now, decision)
+                .withSlices(SliceMap.empty(got.total(), cache.sliceSize()));
+        Future<SlicedObject> made = SlicedObject.create(cache, key, hash, object, loop);
+        if (made == null) {
+            fail(EdgeCache.failure(Answer.Status.busy("file-system queue full", false), "fs-busy"),
+                    new IOException("file-system queue full"));
+            return;
+        }
+        made.addListener(done -> {
+            if (!done.isSuccess()) {
+                log.warn("cannot make the slices of {}: {}", key.text(), done.cause().toString());
+                fail(EdgeCache.failure(Answer.Status.because(HttpResponseStatus.BAD_GATEWAY, "cache cannot store"),
+                        "store-failed"), done.cause());
+                return;
+            }
+            SlicedObject sliced = made.getNow();
+            if (state() == State.FAILED) {
+                sliced.discard(new IOException("the origin failed while the object was made"));
+                return;
+            }
+            cache.adopt(sliced);
+            SliceFetch first = sliced.firstFetch(got.first(), got.last());
+            handedTo = first;
+            first.head(response, reads);
+            for (ByteBuf buf : pending) {
+                first.body(buf);
+            }
+            pending.clear();
+            if (ended) {
+                first.end();
+            } else {
+                first.endOfBatch();
+            }
+            Description owner = cache.description(sliced.object(), "fwd=miss; stored", 0);
+            Description joiner = cache.description(sliced.object(), "fwd=miss; collapsed", 0);
+            for (Waiter waiter : end(State.DONE)) {
+                Representation representation = sliced.representation(waiter.owner ? owner : joiner);
+                if (representation != null) {
+                    answer(waiter.answer, representation);
+                } else {
+                    waiter.again.run(); // given up already: the key is looked up again
+                }
+            }
+        });
+    }
+
     /** The growing file is open: every waiter is answered, joiners from now on at once. */
     private void opened() {
         List<Waiter> told;
@@ -246,6 +354,10 @@ final class Fill implements OriginClient.Exchange {
 
     @Override
     public void body(ByteBuf content) {
+        if (handedTo != null) {
+            handedTo.body(content);
+            return;
+        }
         if (drainOnly || state() == State.FAILED) {
             content.release();
             return;
@@ -255,7 +367,9 @@ final class Fill implements OriginClient.Exchange {
 
     @Override
     public void endOfBatch() {
-        if (drainOnly) {
+        if (handedTo != null) {
+            handedTo.endOfBatch();
+        } else if (drainOnly) {
             reads.more();
         } else {
             writeNext();
@@ -264,7 +378,9 @@ final class Fill implements OriginClient.Exchange {
 
     @Override
     public void end() {
-        if (!drainOnly) {
+        if (handedTo != null) {
+            handedTo.end();
+        } else if (!drainOnly) {
             ended = true;
             writeNext();
         }
@@ -303,7 +419,10 @@ final class Fill implements OriginClient.Exchange {
         ByteBuffer[] array = buffers.toArray(ByteBuffer[]::new);
         writing = true;
         Future<Void> wrote = cache.pool().submit(cache.store().directory(), () -> {
-            Store.write(temp, array, at);
+            for (ByteBuffer buffer : array) {
+                crc.update(buffer.duplicate());
+            }
+            Store.write(temp.writer(), array, at);
             return null;
         }, loop);
         if (wrote == null) {
@@ -340,6 +459,7 @@ final class Fill implements OriginClient.Exchange {
         if (object.length() != written) {
             object = cache.withLength(object, written); // a chunked body: its length is known now
         }
+        object = object.withSlices(SliceMap.whole(written, (int) crc.getValue())); // one slice, all of it
         if (decision.store()) {
             synchronized (this) {
                 // Whoever comes now is sent a complete object without the origin being asked: a hit.
@@ -386,6 +506,10 @@ final class Fill implements OriginClient.Exchange {
 
     @Override
     public void failed(OriginClient.Fault fault, Throwable cause) {
+        if (handedTo != null) {
+            handedTo.failed(fault, cause);
+            return;
+        }
         switch (fault) {
             case UNREACHABLE -> fail(EdgeCache.failure(Answer.Status.because(HttpResponseStatus.BAD_GATEWAY,
                     "origin unreachable"), "origin-unreachable"), cause);

@@ -5,6 +5,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -14,7 +15,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -30,6 +30,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * and then the metadata into place (the metadata last: it is the commit record), and forces the directory. A
  * crash at any point leaves either the old object, no object, or the new one; never a half-written body under
  * an object's name. Whatever {@code tmp/} holds at startup is a fill that never finished, and is deleted.
+ *
+ * <p>An object in slices is made in place at once ({@link #createSliced}): a sparse body file of its whole
+ * length and metadata saying that no slice is there, committed as above. Each slice is then written into that
+ * body file at its offset and committed on its own ({@link #commitSlice}): the body's data forced, then new
+ * metadata (the slice map with that slice) written and forced beside, renamed over the old one, and the
+ * directory forced. A crash keeps every committed slice and forgets the others.
  */
 final class Store {
 
@@ -51,7 +57,9 @@ final class Store {
     Store(Path directory) throws IOException {
         this.directory = Files.createDirectories(directory).toRealPath();
         this.tmp = Files.createDirectories(this.directory.resolve("tmp"));
-        Arrays.setAll(locks, i -> new Object());
+        for (int i = 0; i < locks.length; i++) {
+            locks[i] = new Object();
+        }
     }
 
     Path directory() {
@@ -73,12 +81,99 @@ final class Store {
     }
 
     /** Writes every byte of {@code buffers} at {@code position}. */
-    static void write(Temp temp, ByteBuffer[] buffers, long position) throws IOException {
+    static void write(FileChannel writer, ByteBuffer[] buffers, long position) throws IOException {
         long at = position;
         for (ByteBuffer buffer : buffers) {
             while (buffer.hasRemaining()) {
-                at += temp.writer().write(buffer, at);
+                at += writer.write(buffer, at);
             }
+        }
+    }
+
+    /**
+     * Makes object {@code hash} in place, in slices none of which is there yet: a sparse body of
+     * {@code object.length()} bytes (a new file, so that readers of an object it replaces keep theirs) and its
+     * metadata, committed as a whole object is. Returns the body, open for writing the slices into.
+     */
+    Temp createSliced(String hash, StoredObject object) throws IOException {
+        Temp temp = create(hash);
+        try {
+            try (RandomAccessFile sized = new RandomAccessFile(temp.path().toFile(), "rw")) {
+                sized.setLength(object.length()); // a hole: no block is written for a missing slice
+            }
+            commit(temp, hash, object);
+            return new Temp(bodyPath(hash), FileChannel.open(bodyPath(hash), StandardOpenOption.WRITE));
+        } catch (IOException | RuntimeException e) {
+            discard(temp);
+            throw e;
+        }
+    }
+
+    /**
+     * The body of {@code hash}, an object in slices not all there, open for writing more of them, and its
+     * metadata as the disk has it now (another fill may have committed slices since the index was told); null
+     * when the object is gone, is another one, or is whole by now.
+     */
+    Temp openSliced(String hash, String key) throws IOException {
+        try {
+            StoredObject now = StoredObject.decode(Files.readAllBytes(metaPath(hash)));
+            if (!now.key().equals(key) || now.whole()) {
+                return null;
+            }
+            return new Temp(bodyPath(hash), FileChannel.open(bodyPath(hash), StandardOpenOption.WRITE));
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /** The committed metadata of {@code hash}, or null when there is none (or it does not read back). */
+    StoredObject metadata(String hash) {
+        try {
+            return StoredObject.decode(Files.readAllBytes(metaPath(hash)));
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Commits the slices {@code object}'s map says are there, written into {@code body}: data forced first, then
+     * the metadata replaced (see the class comment). False, and nothing written, when the object's metadata is
+     * gone or is another object's (it was evicted, discarded or replaced meanwhile: a slice must not bring it
+     * back).
+     */
+    boolean commitSlice(String hash, FileChannel body, StoredObject object) throws IOException {
+        body.force(false);
+        Path meta = metaPath(hash);
+        Path metaTemp = tmp.resolve(hash + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + META);
+        writeMeta(metaTemp, object);
+        // Not while the object is being removed: a slice must not bring back the metadata of an evicted object.
+        synchronized (lock(hash)) {
+            StoredObject current = metadata(hash);
+            if (current == null || current.storedAtMillis() != object.storedAtMillis()) {
+                Files.deleteIfExists(metaTemp);
+                return false;
+            }
+            Files.move(metaTemp, meta, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+        force(meta.getParent());
+        return true;
+    }
+
+    /**
+     * What serialises the commits of {@code hash} (whole, or a slice) with its removal and with the recovery's look
+     * at it: one of a few locks, by hash.
+     */
+    private Object lock(String hash) {
+        return locks[hash.hashCode() & (locks.length - 1)];
+    }
+
+    private static void writeMeta(Path path, StoredObject object) throws IOException {
+        try (FileChannel meta = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer bytes = ByteBuffer.wrap(object.encode());
+            while (bytes.hasRemaining()) {
+                meta.write(bytes);
+            }
+            meta.force(true);
         }
     }
 
@@ -87,13 +182,7 @@ final class Store {
         temp.writer().force(true);
         temp.writer().close();
         Path metaTemp = temp.path().resolveSibling(temp.path().getFileName() + META);
-        try (FileChannel meta = FileChannel.open(metaTemp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ByteBuffer bytes = ByteBuffer.wrap(object.encode());
-            while (bytes.hasRemaining()) {
-                meta.write(bytes);
-            }
-            meta.force(true);
-        }
+        writeMeta(metaTemp, object);
         Path body = bodyPath(hash);
         Files.createDirectories(body.getParent());
         synchronized (lock(hash)) {
@@ -146,22 +235,26 @@ final class Store {
      */
     void remove(String hash, long storedAtMillis) {
         synchronized (lock(hash)) {
-            try {
-                StoredObject current = StoredObject.decode(Files.readAllBytes(metaPath(hash)));
-                if (current.storedAtMillis() != storedAtMillis) {
-                    return;
-                }
-            } catch (NoSuchFileException e) {
+            removeNow(hash, storedAtMillis);
+        }
+    }
+
+    private void removeNow(String hash, long storedAtMillis) {
+        try {
+            StoredObject current = StoredObject.decode(Files.readAllBytes(metaPath(hash)));
+            if (current.storedAtMillis() != storedAtMillis) {
                 return;
-            } catch (IOException e) {
-                log.debug("metadata of {} unreadable, removing: {}", hash, e.toString());
             }
-            try {
-                Files.deleteIfExists(metaPath(hash));
-                Files.deleteIfExists(bodyPath(hash));
-            } catch (IOException e) {
-                log.warn("cannot remove object {}: {}", hash, e.toString());
-            }
+        } catch (NoSuchFileException e) {
+            return;
+        } catch (IOException e) {
+            log.debug("metadata of {} unreadable, removing: {}", hash, e.toString());
+        }
+        try {
+            Files.deleteIfExists(metaPath(hash));
+            Files.deleteIfExists(bodyPath(hash));
+        } catch (IOException e) {
+            log.warn("cannot remove object {}: {}", hash, e.toString());
         }
     }
 
@@ -291,11 +384,6 @@ final class Store {
             return null;
         }
         return new Found(hash, object);
-    }
-
-    /** The lock that orders a commit of {@code hash} and the scan's look at it. */
-    private Object lock(String hash) {
-        return locks[(hash.hashCode() & 0x7fffffff) % locks.length];
     }
 
     private static void force(Path directory) throws IOException {

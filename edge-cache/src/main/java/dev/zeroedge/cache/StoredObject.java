@@ -12,11 +12,14 @@ import java.util.zip.CRC32C;
 /**
  * What the metadata file beside a body says about it: the full key (a hash collision is told from the
  * object), the status, the media type, the validators, the stored end-to-end fields, the body's length, when it
- * was stored and how long it is fresh. The metadata file is the commit record: an object is there when its
- * metadata file is, and its body file has exactly {@link #length} bytes.
+ * was stored and how long it is fresh, and which of its slices are on disk with their checksums. The metadata
+ * file is the commit record: an object is there when its metadata file is, its body file has exactly
+ * {@link #length} bytes (a sparse file where slices are missing), and the bytes of the slices it says are
+ * present are on disk.
  *
- * <p>On disk: magic, version, the fields in order, then a CRC32C of everything before it, so a torn or
- * foreign file is refused rather than half read.
+ * <p>On disk: magic, version, the fields in order, the slice map, then a CRC32C of everything before it, so a
+ * torn or foreign file is refused rather than half read. Version 2 added the slice map; a file of another
+ * version is refused, and the object dropped at startup.
  *
  * @param etag          a strong entity tag with its quotes, or null (a weak one stays among {@code fields})
  * @param lastModified  the origin's Last-Modified, or null
@@ -25,13 +28,14 @@ import java.util.zip.CRC32C;
  * @param initialAge    the origin's Age at that time, seconds
  * @param lifetime      seconds it is fresh for (RFC 9111 §4.2.1)
  * @param noCache       every use must be validated first (here: fetched again)
+ * @param slices        which slices are on disk; null while a body fetched whole is still being written
  */
 record StoredObject(String key, int status, String type, String etag, String lastModified, long lastModifiedSeconds,
                     List<String[]> fields, long length, long storedAtMillis, long initialAge, long lifetime,
-                    boolean noCache) {
+                    boolean noCache, SliceMap slices) {
 
     private static final int MAGIC = 0x7a656f31; // "zeo1"
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
 
     /** The object's age in seconds at {@code nowMillis} (RFC 9111 §4.2.3, with the origin's Age as its start). */
     long age(long nowMillis) {
@@ -40,6 +44,26 @@ record StoredObject(String key, int status, String type, String etag, String las
 
     boolean freshAt(long nowMillis) {
         return !noCache && age(nowMillis) < lifetime;
+    }
+
+    /** Whether every byte of the body is on disk (else it is an object in slices, some of them still missing). */
+    boolean whole() {
+        return slices == null || slices.complete();
+    }
+
+    StoredObject withSlices(SliceMap map) {
+        return new StoredObject(key, status, type, etag, lastModified, lastModifiedSeconds, fields, length,
+                storedAtMillis, initialAge, lifetime, noCache, map);
+    }
+
+    /** The value of the stored end-to-end field {@code name} (a weak ETag, an unparsable Last-Modified), or null. */
+    String field(String name) {
+        for (String[] field : fields) {
+            if (field[0].equalsIgnoreCase(name)) {
+                return field[1];
+            }
+        }
+        return null;
     }
 
     byte[] encode() {
@@ -64,6 +88,7 @@ record StoredObject(String key, int status, String type, String etag, String las
             out.writeLong(initialAge);
             out.writeLong(lifetime);
             out.writeBoolean(noCache);
+            slices.encode(out);
             out.flush();
             CRC32C crc = new CRC32C();
             crc.update(bytes.toByteArray());
@@ -105,8 +130,13 @@ record StoredObject(String key, int status, String type, String etag, String las
         for (int i = 0; i < count; i++) {
             fields.add(new String[] {in.readUTF(), in.readUTF()});
         }
+        long length = in.readLong();
+        long storedAt = in.readLong();
+        long initialAge = in.readLong();
+        long lifetime = in.readLong();
+        boolean noCache = in.readBoolean();
         return new StoredObject(key, status, type, etag, lastModified, lastModifiedSeconds, List.copyOf(fields),
-                in.readLong(), in.readLong(), in.readLong(), in.readLong(), in.readBoolean());
+                length, storedAt, initialAge, lifetime, noCache, SliceMap.decode(in, length));
     }
 
     private static void writeNullable(DataOutputStream out, String value) throws IOException {

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -31,7 +32,10 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -49,10 +53,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class EdgeCacheSuite {
 
+    private static final int SLICE = 64 * 1024;
+    /** Three slices of 64 KiB: two whole ones and a shorter last one. */
+    private static final int BIG = 180_000;
+
     private Path work;
     private Path originRoot;
     private ZeroedgeServer staticOrigin;
     private byte[] clip;
+    private byte[] big;
     private final List<AutoCloseable> running = new ArrayList<>();
     /** The source of the cache server started last. */
     private volatile EdgeCache lastCache;
@@ -66,10 +75,12 @@ public abstract class EdgeCacheSuite {
         originRoot = Files.createDirectory(work.resolve("origin"));
         clip = bytes(300_000, 7);
         Files.write(originRoot.resolve("clip.bin"), clip);
+        big = bytes(BIG, 11);
+        Files.write(originRoot.resolve("big.bin"), big);
         Files.writeString(originRoot.resolve("small.txt"), "small object\n");
         // Ten days old: heuristically fresh for a day (10 % of its age, capped), as the static server sends no
         // Cache-Control.
-        for (String name : new String[] {"clip.bin", "small.txt"}) {
+        for (String name : new String[] {"clip.bin", "small.txt", "big.bin"}) {
             Files.setLastModifiedTime(originRoot.resolve(name),
                     FileTime.from(Instant.now().minus(Duration.ofDays(10))));
         }
@@ -118,9 +129,20 @@ public abstract class EdgeCacheSuite {
     }
 
     private ZeroedgeServer cache(int originPort, Path dir, Duration firstByte, long maxSize) throws IOException {
+        return cache(originPort, dir, firstByte, maxSize, CacheConfig.DEFAULT_SLICE_SIZE);
+    }
+
+    /** A cache whose objects over 64 KiB are in slices of 64 KiB. */
+    private ZeroedgeServer slicedCache(int originPort, Path dir) throws IOException {
+        return cache(originPort, dir, Duration.ofSeconds(5), CacheConfig.DEFAULT_MAX_SIZE, SLICE);
+    }
+
+    private ZeroedgeServer cache(int originPort, Path dir, Duration firstByte, long maxSize, long slice)
+            throws IOException {
         Transport transport = transport();
         CacheConfig config = CacheConfig.of("http://127.0.0.1:" + originPort, dir)
-                .withTimeouts(Duration.ofSeconds(1), firstByte, Duration.ofSeconds(5)).withMaxSize(maxSize);
+                .withTimeouts(Duration.ofSeconds(1), firstByte, Duration.ofSeconds(5)).withMaxSize(maxSize)
+                .withSliceSize(slice);
         ZeroedgeServer server = ZeroedgeServer.start(ServerConfig.of(dir, new InetSocketAddress("127.0.0.1", 0))
                         .withInlineBodyMax(0).withMaxSlice(64 * 1024).withEventLoops(2)
                         .withGracePeriod(Duration.ofSeconds(1)),
@@ -257,7 +279,9 @@ public abstract class EdgeCacheSuite {
         assertTrue(asked.toLowerCase().contains("\r\nvia: 1.1 zeroedge\r\n"), asked);
         assertTrue(asked.toLowerCase().contains("\r\naccept: text/plain\r\n"), asked);
         assertFalse(asked.toLowerCase().contains("x-private"), asked);
-        assertFalse(asked.toLowerCase().contains("range"), asked);
+        // Not the client's range: the slice that holds its first byte (a small object comes whole all the same).
+        assertTrue(asked.toLowerCase().contains("\r\nrange: bytes=0-4194303\r\n"), asked);
+        assertFalse(asked.contains("bytes=0-1\r\n"), asked);
     }
 
     @Test
@@ -745,5 +769,359 @@ public abstract class EdgeCacheSuite {
         assertEquals("90000", hit.header("Content-Length"));
         assertArrayEquals(body, hit.body());
         assertEquals(1, origin.requests());
+    }
+
+    /**
+     * An origin of one object that answers ranges as RFC 9110 says (206 with Content-Range, 416 past the end, 412
+     * to an If-Match of another ETag), counting the body bytes it sends; its version can change after a number of
+     * requests.
+     */
+    private static final class RangedObject implements ScriptedOrigin.Script {
+        private volatile byte[] body;
+        private volatile String etag;
+        private volatile byte[] nextBody;
+        private volatile String nextEtag;
+        private volatile int changeAfter = Integer.MAX_VALUE;
+        private final AtomicLong bytesSent = new AtomicLong();
+        private final AtomicInteger answered = new AtomicInteger();
+
+        RangedObject(byte[] body, String etag) {
+            this.body = body;
+            this.etag = etag;
+        }
+
+        /** After {@code requests} more requests, the object is {@code next} with ETag {@code nextTag}. */
+        void changeAfter(int requests, byte[] next, String nextTag) {
+            nextBody = next;
+            nextEtag = nextTag;
+            changeAfter = answered.get() + requests;
+        }
+
+        long bytesSent() {
+            return bytesSent.get();
+        }
+
+        @Override
+        public boolean answer(String head, OutputStream out, java.net.Socket socket) throws IOException {
+            if (answered.getAndIncrement() >= changeAfter) {
+                body = nextBody;
+                etag = nextEtag;
+            }
+            byte[] b = body;
+            String tag = etag;
+            String ifMatch = field(head, "if-match");
+            if (ifMatch != null && !ifMatch.equals(tag)) {
+                out.write(ScriptedOrigin.head("412 Precondition Failed", "Content-Length: 0", "ETag: " + tag));
+                return true;
+            }
+            String range = field(head, "range");
+            int first = 0;
+            int last = b.length - 1;
+            if (range != null) {
+                String spec = range.substring("bytes=".length());
+                int dash = spec.indexOf('-');
+                if (dash == 0) {
+                    first = Math.max(0, b.length - Integer.parseInt(spec.substring(1)));
+                } else {
+                    first = Integer.parseInt(spec.substring(0, dash));
+                    if (dash < spec.length() - 1) {
+                        last = Math.min(last, Integer.parseInt(spec.substring(dash + 1)));
+                    }
+                }
+                if (first >= b.length) {
+                    out.write(ScriptedOrigin.head("416 Range Not Satisfiable", "Content-Length: 0",
+                            "Content-Range: bytes */" + b.length));
+                    return true;
+                }
+            }
+            int length = last - first + 1;
+            List<String> fields = new ArrayList<>(List.of("Content-Length: " + length, "ETag: " + tag,
+                    "Cache-Control: max-age=600", "Content-Type: video/mp4"));
+            if (range != null) {
+                fields.add("Content-Range: bytes " + first + "-" + last + "/" + b.length);
+            }
+            out.write(ScriptedOrigin.head(range != null ? "206 Partial Content" : "200 OK",
+                    fields.toArray(String[]::new)));
+            out.write(b, first, length);
+            bytesSent.addAndGet(length);
+            return true;
+        }
+    }
+
+    /** The value of field {@code name} (lower case) in a request head, or null. */
+    private static String field(String head, String name) {
+        for (String line : head.split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase(name)) {
+                return line.substring(colon + 1).trim();
+            }
+        }
+        return null;
+    }
+
+    /** The metadata of the one object committed in {@code dir}. */
+    private static StoredObject storedMetadata(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            List<Path> metas = files.filter(p -> p.toString().endsWith(".meta") && !p.startsWith(dir.resolve("tmp")))
+                    .toList();
+            assertEquals(1, metas.size(), metas.toString());
+            return StoredObject.decode(Files.readAllBytes(metas.getFirst()));
+        }
+    }
+
+    private static int crc32c(byte[] bytes, int from, int to) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, from, to - from);
+        return (int) crc.getValue();
+    }
+
+    /** The Range each request the origin read asked, from the {@code from}-th on (null for none). */
+    private static List<String> rangesAsked(ScriptedOrigin origin, int from) {
+        List<String> ranges = new ArrayList<>();
+        for (String head : origin.heads().subList(from, origin.heads().size())) {
+            ranges.add(field(head, "range"));
+        }
+        return ranges;
+    }
+
+    /** Waits (within a generous deadline) until {@code count} reaches {@code expected}; returns the count then. */
+    private static long eventually(java.util.function.LongSupplier count, long expected) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (count.getAsLong() < expected && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        return count.getAsLong();
+    }
+
+    @Test
+    void aLargeObjectIsFetchedSliceBySliceFromAStaticOriginAndServedAsOneRepresentation() throws Exception {
+        ZeroedgeServer cache = slicedCache(staticOrigin.port(), newCacheDir());
+        long before = staticOrigin.counters().responses();
+
+        Response miss = get(cache, "/big.bin");
+        assertEquals("HTTP/1.1 200 OK", miss.statusLine());
+        assertEquals("zeroedge; fwd=miss; stored", miss.header("Cache-Status"));
+        assertEquals(Integer.toString(BIG), miss.header("Content-Length"));
+        assertArrayEquals(big, miss.body());
+        assertEquals(3, eventually(() -> staticOrigin.counters().responses() - before, 3), "one request per slice");
+
+        Response hit = get(cache, "/big.bin");
+        assertEquals("zeroedge; hit", hit.header("Cache-Status"));
+        assertArrayEquals(big, hit.body());
+        // A range across both slice boundaries, and a multipart one, from the one file.
+        Response across = get(cache, "/big.bin", "Range: bytes=65530-131080");
+        assertEquals(206, across.status());
+        assertEquals("bytes 65530-131080/" + BIG, across.header("Content-Range"));
+        assertArrayEquals(Arrays.copyOfRange(big, 65530, 131081), across.body());
+        Response parts = get(cache, "/big.bin", "Range: bytes=0-9,179990-");
+        assertEquals(206, parts.status());
+        assertTrue(parts.header("Content-Type").startsWith("multipart/byteranges"), parts.header("Content-Type"));
+        assertEquals(3, staticOrigin.counters().responses() - before, "hits do not ask the origin");
+    }
+
+    @Test
+    void eachSliceIsAskedWithItsRangeAndIfMatchOnTheFirstSlicesETag() throws Exception {
+        byte[] body = bytes(BIG, 5);
+        RangedObject object = new RangedObject(body, "\"s1\"");
+        ScriptedOrigin origin = scripted(object);
+        Path dir = newCacheDir();
+        ZeroedgeServer cache = slicedCache(origin.port(), dir);
+
+        Response miss = get(cache, "/seg.mp4");
+        assertEquals(200, miss.status());
+        assertEquals("\"s1\"", miss.header("ETag"));
+        assertArrayEquals(body, miss.body());
+        assertEquals(List.of("bytes=0-65535", "bytes=65536-131071", "bytes=131072-179999"), rangesAsked(origin, 0));
+        assertNull(field(origin.heads().get(0), "if-match"));
+        assertEquals("\"s1\"", field(origin.heads().get(1), "if-match"));
+        assertEquals("\"s1\"", field(origin.heads().get(2), "if-match"));
+        assertEquals(BIG, object.bytesSent());
+        // The metadata has every slice, each with the CRC32C of its bytes as the fill wrote them.
+        SliceMap slices = storedMetadata(dir).slices();
+        assertEquals(3, slices.count());
+        assertTrue(slices.complete());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(crc32c(body, (int) slices.start(i), (int) slices.end(i)), slices.crcs()[i], "slice " + i);
+        }
+        assertArrayEquals(body, get(cache, "/seg.mp4").body());
+        assertEquals(3, origin.requests());
+    }
+
+    @Test
+    void aRangeOnAMissOfALargeObjectPullsOnlyTheSliceThatHoldsIt() throws Exception {
+        byte[] body = bytes(BIG, 13);
+        RangedObject object = new RangedObject(body, "\"r1\"");
+        ScriptedOrigin origin = scripted(object);
+        ZeroedgeServer cache = slicedCache(origin.port(), newCacheDir());
+
+        // The last 1,000 bytes: one request of a slice's worth from the end, which holds the whole last slice.
+        Response tail = get(cache, "/big.mp4", "Range: bytes=-1000");
+        assertEquals(206, tail.status());
+        assertEquals("bytes 179000-179999/" + BIG, tail.header("Content-Range"));
+        assertArrayEquals(Arrays.copyOfRange(body, BIG - 1000, BIG), tail.body());
+        assertEquals(List.of("bytes=-65536"), rangesAsked(origin, 0));
+        assertEquals(SLICE, object.bytesSent());
+
+        // A range within the middle slice: that slice alone; the last one is there already.
+        Response middle = get(cache, "/big.mp4", "Range: bytes=70000-70999");
+        assertEquals(206, middle.status());
+        assertEquals("zeroedge; fwd=partial", middle.header("Cache-Status"));
+        assertArrayEquals(Arrays.copyOfRange(body, 70000, 71000), middle.body());
+        Response last = get(cache, "/big.mp4", "Range: bytes=150000-150099");
+        assertArrayEquals(Arrays.copyOfRange(body, 150000, 150100), last.body());
+        assertEquals(List.of("bytes=-65536", "bytes=65536-131071"), rangesAsked(origin, 0));
+        assertEquals(2L * SLICE, object.bytesSent());
+    }
+
+    @Test
+    void aNewVersionBetweenSlicesDiscardsTheObjectAndCutsItsClientShort() throws Exception {
+        byte[] v1 = bytes(BIG, 17);
+        byte[] v2 = bytes(BIG, 19);
+        RangedObject object = new RangedObject(v1, "\"v1\"");
+        object.changeAfter(1, v2, "\"v2\"");
+        ScriptedOrigin origin = scripted(object);
+        ZeroedgeServer cache = slicedCache(origin.port(), newCacheDir());
+
+        ByteArrayOutputStream received = new ByteArrayOutputStream();
+        try (RawHttp http = new RawHttp(cache.port())) {
+            Response head = http.send("GET /live.mp4 HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals(200, head.status());
+            assertEquals(Integer.toString(BIG), head.header("Content-Length"));
+            try {
+                http.input().transferTo(received);
+            } catch (IOException e) {
+                // A reset after the close: what came before it counts.
+            }
+        }
+        // The first slice of v1, then the close: never a byte of v2 under v1's head, never the whole length.
+        assertEquals(SLICE, received.size());
+        assertArrayEquals(Arrays.copyOf(v1, SLICE), received.toByteArray());
+        assertEquals("\"v1\"", field(origin.heads().get(1), "if-match"));
+
+        Response again = get(cache, "/live.mp4");
+        assertEquals(200, again.status());
+        assertEquals("\"v2\"", again.header("ETag"));
+        assertArrayEquals(v2, again.body());
+    }
+
+    @Test
+    void anOriginThatIgnoresRangeIsFilledAsOneObject() throws Exception {
+        byte[] body = bytes(BIG, 29);
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: " + body.length, "Cache-Control: max-age=600",
+                    "ETag: \"w1\""));
+            out.write(body);
+            return true;
+        });
+        Path dir = newCacheDir();
+        ZeroedgeServer cache = slicedCache(origin.port(), dir);
+        Response miss = get(cache, "/whole.bin", "Range: bytes=100000-100009");
+        assertEquals(206, miss.status());
+        assertArrayEquals(Arrays.copyOfRange(body, 100000, 100010), miss.body());
+        assertEquals(List.of("bytes=65536-131071"), rangesAsked(origin, 0));
+        // The client had its ten bytes long before the rest came: the object is committed a moment later.
+        assertEquals(1, eventually(lastCache::objects, 1));
+        SliceMap one = storedMetadata(dir).slices();
+        assertEquals(1, one.count(), "an object fetched whole is one slice");
+        assertEquals(crc32c(body, 0, BIG), one.crcs()[0]);
+        Response hit = get(cache, "/whole.bin");
+        assertEquals("zeroedge; hit", hit.header("Cache-Status"));
+        assertArrayEquals(body, hit.body());
+        assertEquals(1, origin.requests());
+    }
+
+    @Test
+    void aRestartKeepsTheCommittedSlicesAndFetchesOnlyTheMissingOnes() throws Exception {
+        byte[] body = bytes(BIG, 31);
+        RangedObject object = new RangedObject(body, "\"k1\"");
+        ScriptedOrigin origin = scripted(object);
+        Path dir = newCacheDir();
+        ZeroedgeServer first = slicedCache(origin.port(), dir);
+        Response middle = get(first, "/kept.mp4", "Range: bytes=70000-70999");
+        assertArrayEquals(Arrays.copyOfRange(body, 70000, 71000), middle.body());
+        first.shutdown(Duration.ofSeconds(1));
+        assertEquals(1, origin.requests());
+
+        ZeroedgeServer second = slicedCache(origin.port(), dir);
+        Response whole = get(second, "/kept.mp4");
+        assertEquals(200, whole.status());
+        assertEquals("\"k1\"", whole.header("ETag"));
+        assertArrayEquals(body, whole.body());
+        assertEquals(List.of("bytes=65536-131071", "bytes=0-65535", "bytes=131072-179999"), rangesAsked(origin, 0));
+        Response hit = get(second, "/kept.mp4");
+        assertEquals("zeroedge; hit", hit.header("Cache-Status"));
+        assertArrayEquals(body, hit.body());
+        assertEquals(3, origin.requests());
+    }
+
+    @Test
+    void a416AsksOnceMoreAndAContentRangeOtherThanAskedIs502() throws Exception {
+        // An empty object: 416 to slice 0, then asked without Range.
+        RangedObject empty = new RangedObject(new byte[0], "\"e0\"");
+        ScriptedOrigin emptyOrigin = scripted(empty);
+        ZeroedgeServer cache = slicedCache(emptyOrigin.port(), newCacheDir());
+        Response nothing = get(cache, "/empty");
+        assertEquals("HTTP/1.1 200 OK", nothing.statusLine());
+        assertEquals("0", nothing.header("Content-Length"));
+        assertEquals(Arrays.asList("bytes=0-65535", null), rangesAsked(emptyOrigin, 0));
+
+        // A client's first byte past the end: its slice is 416, slice 0 is asked, and the ladder answers 416.
+        byte[] body = bytes(BIG, 37);
+        RangedObject object = new RangedObject(body, "\"p1\"");
+        ScriptedOrigin origin = scripted(object);
+        ZeroedgeServer second = slicedCache(origin.port(), newCacheDir());
+        Response past = get(second, "/past.mp4", "Range: bytes=500000-");
+        assertEquals(416, past.status());
+        assertEquals("bytes */" + BIG, past.header("Content-Range"));
+        assertEquals(List.of("bytes=458752-524287", "bytes=0-65535"), rangesAsked(origin, 0));
+
+        // An origin that answers another range than the one asked.
+        ScriptedOrigin wrong = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("206 Partial Content", "Content-Length: 10",
+                    "Content-Range: bytes 10-19/" + BIG, "Cache-Control: max-age=600"));
+            out.write(new byte[10]);
+            return true;
+        });
+        ZeroedgeServer third = slicedCache(wrong.port(), newCacheDir());
+        Response bad = get(third, "/wrong.mp4");
+        assertEquals(502, bad.status());
+        assertEquals("zeroedge; fwd=miss; detail=origin-bad-range", bad.header("Cache-Status"));
+    }
+
+    @Test
+    void concurrentReadersOfAMissingSliceShareOneFetchAndAHeadFetchesNothing() throws Exception {
+        byte[] body = bytes(BIG, 41);
+        RangedObject object = new RangedObject(body, "\"c1\"");
+        ScriptedOrigin origin = scripted(object);
+        ZeroedgeServer cache = slicedCache(origin.port(), newCacheDir());
+        assertEquals(206, get(cache, "/shared.mp4", "Range: bytes=-10").status());
+        try (RawHttp http = new RawHttp(cache.port())) {
+            Response head = http.send("HEAD /shared.mp4 HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals(200, head.status());
+            assertEquals(Integer.toString(BIG), head.header("Content-Length"));
+        }
+        assertEquals(1, origin.requests(), "a HEAD sends no body, so no slice is wanted");
+
+        int clients = 20;
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            int from = SLICE + i * 1000;
+            threads.add(Thread.ofVirtual().start(() -> {
+                try {
+                    Response part = get(cache, "/shared.mp4", "Range: bytes=" + from + "-" + (from + 99));
+                    assertEquals(206, part.status());
+                    assertArrayEquals(Arrays.copyOfRange(body, from, from + 100), part.body());
+                } catch (Throwable t) {
+                    failures.add(t);
+                }
+            }));
+        }
+        for (Thread thread : threads) {
+            thread.join(30_000);
+        }
+        assertEquals(List.of(), List.copyOf(failures));
+        // Whether a reader came while the slice was under way or after it was committed, it was fetched once.
+        assertEquals(List.of("bytes=-65536", "bytes=65536-131071"), rangesAsked(origin, 0));
     }
 }

@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real nginx serving {@code root} on a loopback port, as an origin for tests: its own configuration in its own
  * directory, in the foreground ({@code daemon off}, one process), stopped by the test. Every request it answers is
- * a line of its access log: the request line, the Host, Via and X-Forwarded-For it was sent, and the status.
+ * a line of its access log: the request line, the Host, Via, X-Forwarded-For and Range it was sent, and the
+ * status.
  * Objects are sent with {@code Cache-Control: max-age=3600} ({@code expires 1h}).
  */
 final class NginxOrigin implements AutoCloseable {
@@ -45,7 +46,7 @@ final class NginxOrigin implements AutoCloseable {
                 error_log %1$s/error.log info;
                 events { worker_connections 64; }
                 http {
-                    log_format origin '$request|$http_host|$http_via|$http_x_forwarded_for|$status';
+                    log_format origin '$request|$http_host|$http_via|$http_x_forwarded_for|$http_range|$status';
                     access_log %1$s/access.log origin;
                     client_body_temp_path %1$s/temp/body;
                     proxy_temp_path %1$s/temp/proxy;

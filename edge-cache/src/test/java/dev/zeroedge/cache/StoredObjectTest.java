@@ -18,7 +18,8 @@ class StoredObjectTest {
     private static final StoredObject OBJECT = new StoredObject("edge.test /v/seg 7.m4s?q=1", 200, "video/iso.segment",
             "\"e-1\"", "Sun, 06 Nov 1994 08:49:37 GMT", 784_111_777L,
             List.of(new String[] {"X-Origin", "ü & more"}, new String[] {"Link", "</a>; rel=preload"}),
-            5_000_000_000L, 1_700_000_000_000L, 12, 3600, false);
+            5_000_000_000L, 1_700_000_000_000L, 12, 3600, false,
+            SliceMap.empty(5_000_000_000L, 4L << 20).with(0, 0x1234abcd).with(1191, -7));
 
     @Test
     void roundTrip() throws IOException {
@@ -33,6 +34,12 @@ class StoredObjectTest {
         assertEquals(2, back.fields().size());
         assertArrayEquals(OBJECT.fields().get(0), back.fields().get(0));
         assertArrayEquals(OBJECT.fields().get(1), back.fields().get(1));
+        assertEquals(OBJECT.slices(), back.slices());
+        assertEquals(1193, back.slices().count());
+        assertTrue(back.slices().has(1191));
+        assertFalse(back.slices().has(1192));
+        assertFalse(back.whole());
+        assertEquals(5_000_000_000L, back.slices().end(1192));
     }
 
     @Test

@@ -18,7 +18,7 @@ import java.util.Objects;
  * ({@link ServeSettings}). A file with any problem changes nothing. Otherwise every {@link ServeFlags.Change#LIVE}
  * value goes into the running server ({@link ZeroedgeServer#reconfigure}: new connections get it, nothing in
  * flight is touched), and every changed {@link ServeFlags.Change#RESTART} value is reported and left as the
- * server started.
+ * server started. The access log's flags are live when the server started with one ({@link Observability}).
  *
  * <p>Run by one thread at a time (the serve command's reload thread).
  */
@@ -64,11 +64,12 @@ final class ConfigReload {
     private final ServerConfig startedConfig;
     private final Transport transport;
     private final ZeroedgeServer server;
+    private final Observability observing;
     /** What the last reload applied (or the start): what a LIVE flag's new value is compared with. */
     private Flags current;
 
     ConfigReload(Flags commandLine, ServeSettings settings, ServerConfig startedConfig, Transport transport,
-                 ZeroedgeServer server) {
+                 ZeroedgeServer server, Observability observing) {
         this.commandLine = commandLine;
         this.file = ServeSettings.configFile(commandLine);
         this.started = settings.flags();
@@ -76,6 +77,7 @@ final class ConfigReload {
         this.startedConfig = startedConfig;
         this.transport = transport;
         this.server = server;
+        this.observing = observing;
     }
 
     Outcome run() {
@@ -103,10 +105,23 @@ final class ConfigReload {
         if (!problems.isEmpty()) {
             return new Outcome(file, List.of(), List.of(), problems);
         }
+        boolean accessLogReloads = observing.accessLogReloads();
+        Observability.Replacement accessLog = null;
+        if (accessLogReloads && changed(ServeFlags.Change.LIVE_ACCESS_LOG, flags)) {
+            try {
+                accessLog = observing.replaceAccessLog(flags); // opened now: a file that cannot be is a problem
+            } catch (UsageException e) {
+                return new Outcome(file, List.of(), List.of(), e.getMessage().lines().toList());
+            }
+        }
         List<String> applied = new ArrayList<>();
         List<String> needsRestart = new ArrayList<>();
         for (ServeFlags.Flag flag : ServeFlags.ALL) {
-            switch (flag.change()) {
+            ServeFlags.Change change = flag.change();
+            if (change == ServeFlags.Change.LIVE_ACCESS_LOG) {
+                change = accessLogReloads ? ServeFlags.Change.LIVE : ServeFlags.Change.RESTART;
+            }
+            switch (change) {
                 case LIVE -> {
                     String before = value(current, flag);
                     String after = value(flags, flag);
@@ -124,14 +139,23 @@ final class ConfigReload {
                         needsRestart.add(flag.name() + " " + after + " (still " + before + ")");
                     }
                 }
-                case COMMAND_LINE -> {
+                case COMMAND_LINE, LIVE_ACCESS_LOG -> {
                 }
             }
         }
         ServerConfig config = next.config();
         server.reconfigure(config.withLimits(config.limits().withMaxConnections(connections.max())));
+        if (accessLog != null) {
+            accessLog.apply();
+        }
         current = flags;
         return new Outcome(file, List.copyOf(applied), List.copyOf(needsRestart), List.of());
+    }
+
+    /** Whether a flag of {@code change} has another value in {@code flags} than in the last one applied. */
+    private boolean changed(ServeFlags.Change change, Flags flags) {
+        return ServeFlags.ALL.stream().filter(flag -> flag.change() == change)
+                .anyMatch(flag -> !Objects.equals(value(current, flag), value(flags, flag)));
     }
 
     /** A flag's value as given (the command line's or the file's text), for comparing and for the log. */

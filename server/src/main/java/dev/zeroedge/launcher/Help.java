@@ -28,6 +28,8 @@ final class Help {
               --origin http://HOST:PORT  be an edge cache of this origin instead (with --cache-dir)
               --cache-dir DIR            where the cache keeps its objects (created if missing)
               --cache-max-size BYTES     body bytes the cache keeps on disk at most (default 10g)
+              --cache-slice BYTES|off    objects longer than this are fetched (with Range) and stored
+                                         in slices of this size, each when first read (default 4m)
               --origin-connect-timeout DUR    connecting to the origin, else 504 (default 3s)
               --origin-first-byte-timeout DUR the origin's response head, else 504 (default 15s)
               --origin-idle-timeout DUR       silence within the origin's body, else the object is

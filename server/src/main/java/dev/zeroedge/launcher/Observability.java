@@ -1,6 +1,7 @@
 package dev.zeroedge.launcher;
 
 import dev.zeroedge.accesslog.AccessLog;
+import dev.zeroedge.accesslog.CurrentAccessLog;
 import dev.zeroedge.accesslog.LogFormat;
 import dev.zeroedge.cli.Flags;
 import dev.zeroedge.cli.UsageException;
@@ -23,7 +24,8 @@ import java.util.function.Supplier;
  * What {@code serve} measures and logs, from its flags: {@code --admin ADDR} (the metrics and the admin
  * listener; off by default) and {@code --access-log PATH|off} with {@code --access-log-format} and
  * {@code --access-log-queue}. Both are observers of the site; with neither, the server measures nothing.
- * SIGUSR1 reopens the access log.
+ * SIGUSR1 reopens the access log; a reload may give it another path, format or queue, or turn it off
+ * ({@link #replaceAccessLog}), but not turn on one the server started without.
  */
 final class Observability implements AutoCloseable {
 
@@ -31,30 +33,68 @@ final class Observability implements AutoCloseable {
 
     private final ServerMetrics metrics;
     private final InetSocketAddress adminAddress;
-    private final AccessLog accessLog;
+    private final CurrentAccessLog accessLog;
+    private final Mode mode;
     private AdminListener admin;
 
-    private Observability(ServerMetrics metrics, InetSocketAddress adminAddress, AccessLog accessLog) {
+    private Observability(ServerMetrics metrics, InetSocketAddress adminAddress, CurrentAccessLog accessLog,
+                          Mode mode) {
         this.metrics = metrics;
         this.adminAddress = adminAddress;
         this.accessLog = accessLog;
+        this.mode = mode;
     }
 
     /** Reads the flags and opens the access log (before the server starts: its observer goes to the site). */
     static Observability of(Flags flags, Mode mode) throws UsageException {
         InetSocketAddress adminAddress = adminAddress(flags);
+        AccessLog first = accessLog(flags, mode);
+        return new Observability(adminAddress == null ? null : new ServerMetrics(), adminAddress,
+                first == null ? null : new CurrentAccessLog(first), mode);
+    }
+
+    /** The access log the flags ask for, opened; null for {@code off}. */
+    private static AccessLog accessLog(Flags flags, Mode mode) throws UsageException {
         LogFormat format = format(flags);
         int queue = queue(flags);
         String path = flags.string("access-log", "off");
-        AccessLog accessLog = null;
-        if (!path.equals("off")) {
-            try {
-                accessLog = new AccessLog(Path.of(path), format, mode.userName(), queue);
-            } catch (IOException e) {
-                throw new UsageException("--access-log " + path + ": cannot open: " + e.getMessage());
-            }
+        if (path.equals("off")) {
+            return null;
         }
-        return new Observability(adminAddress == null ? null : new ServerMetrics(), adminAddress, accessLog);
+        try {
+            return new AccessLog(Path.of(path), format, mode.userName(), queue);
+        } catch (IOException e) {
+            throw new UsageException(flags.where("access-log") + " " + path + ": cannot open: " + e.getMessage());
+        }
+    }
+
+    /** Whether a reload may change the access log: it may when the server started with one. */
+    boolean accessLogReloads() {
+        return accessLog != null;
+    }
+
+    /**
+     * The part of a reload that is the access log's, in two steps so that a file that cannot be opened changes
+     * nothing: the new log is opened here (a problem is thrown), and {@link Replacement#apply} puts it in force.
+     */
+    Replacement replaceAccessLog(Flags flags) throws UsageException {
+        if (accessLog == null) {
+            throw new IllegalStateException("the server started without an access log");
+        }
+        AccessLog next = accessLog(flags, mode);
+        return () -> {
+            accessLog.replace(next);
+            if (next == null) {
+                log.info("access log off");
+            } else {
+                log.info("access log {} ({}; SIGUSR1 reopens it)", next.path(), next.format());
+            }
+        };
+    }
+
+    /** An access log opened by a reload, to be put in force once the whole reload is known to be good. */
+    interface Replacement {
+        void apply();
     }
 
     /** The values of these flags, checked without opening anything: what check-config asks of them. */
@@ -134,7 +174,7 @@ final class Observability implements AutoCloseable {
                     admin.address().getPort());
         }
         if (accessLog != null) {
-            log.info("access log {} ({}; SIGUSR1 reopens it)", accessLog.path(), accessLog.format());
+            log.info("access log {} ({}; SIGUSR1 reopens it)", accessLog.path(), accessLog.log().format());
         }
     }
 

@@ -90,7 +90,7 @@ final class ServeCommand {
         }
         // Before the "serving" line, which tells scripts and tests that a SIGHUP is now a reload (the JVM's
         // own answer to it is to exit). One reload at a time, off the signal's thread.
-        ConfigReload reload = new ConfigReload(commandLine, settings, config, transport, server);
+        ConfigReload reload = new ConfigReload(commandLine, settings, config, transport, server, observing);
         ExecutorService reloads = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("zeroedge-reload")
                 .daemon(true).factory());
         Signal.handle(new Signal("HUP"), signal -> reloads.execute(() -> reloaded(reload.run(), observing)));

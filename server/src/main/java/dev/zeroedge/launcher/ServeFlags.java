@@ -15,7 +15,8 @@ import java.util.stream.Collectors;
  *
  * <p>{@link Change#LIVE} marks what a SIGHUP applies to new connections while the open ones and the
  * responses in flight go on as they started: the HTTP limits and timeouts, the
- * connection limit, the open-file cache's timing and the grace period. Everything else is bound to what
+ * connection limit, the open-file cache's timing and the grace period; the access log's path, format and queue
+ * are {@link Change#LIVE_ACCESS_LOG}. Everything else is bound to what
  * the server built at startup (the listening socket, the event loops, the mode's transport, the document
  * root, the file-system threads, the sender's slicing) and is {@link Change#RESTART}: a reload names it
  * and leaves it as it was. A new flag is {@code RESTART} until someone makes it live and proves it.
@@ -25,8 +26,12 @@ final class ServeFlags {
     /** Whether a flag takes a value ({@code --port 80}) or stands alone ({@code --serve-dotfiles}). */
     enum Form { VALUE, SWITCH }
 
-    /** What a reload does with a changed value; {@code COMMAND_LINE}: not a key of the file at all. */
-    enum Change { LIVE, RESTART, COMMAND_LINE }
+    /**
+     * What a reload does with a changed value. {@code LIVE_ACCESS_LOG}: the access log's, which a reload gives
+     * to a new log for the lines from then on when the server started with one, and otherwise leaves for a
+     * restart (see {@code Observability}); {@code COMMAND_LINE}: not a key of the file at all.
+     */
+    enum Change { LIVE, LIVE_ACCESS_LOG, RESTART, COMMAND_LINE }
 
     record Flag(String name, Form form, Change change) {
     }
@@ -58,12 +63,13 @@ final class ServeFlags {
             restart("fs-threads"),
             restart("fs-queue"),
             restart("admin"),
-            restart("access-log"),
-            restart("access-log-format"),
-            restart("access-log-queue"),
+            liveAccessLog("access-log"),
+            liveAccessLog("access-log-format"),
+            liveAccessLog("access-log-queue"),
             restart("origin"),
             restart("cache-dir"),
             restart("cache-max-size"),
+            restart("cache-slice"),
             restart("origin-connect-timeout"),
             restart("origin-first-byte-timeout"),
             restart("origin-idle-timeout"));
@@ -91,6 +97,10 @@ final class ServeFlags {
 
     private static Flag live(String name) {
         return new Flag(name, Form.VALUE, Change.LIVE);
+    }
+
+    private static Flag liveAccessLog(String name) {
+        return new Flag(name, Form.VALUE, Change.LIVE_ACCESS_LOG);
     }
 
     private static Set<String> names(Form form) {

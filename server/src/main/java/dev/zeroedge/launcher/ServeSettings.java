@@ -146,7 +146,7 @@ record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache) {
      */
     static CacheConfig cacheConfig(Flags flags) throws UsageException {
         if (!flags.has("origin")) {
-            for (String name : new String[] {"cache-dir", "cache-max-size", "origin-connect-timeout",
+            for (String name : new String[] {"cache-dir", "cache-max-size", "cache-slice", "origin-connect-timeout",
                     "origin-first-byte-timeout", "origin-idle-timeout"}) {
                 if (flags.has(name)) {
                     throw new UsageException(flags.where(name) + " needs --origin");
@@ -167,7 +167,11 @@ record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache) {
         } catch (IllegalArgumentException e) {
             throw new UsageException(flags.where("origin") + ": " + e.getMessage());
         }
+        // "off" or 0: no slices (every object fetched and stored whole).
+        long slice = "off".equals(flags.string("cache-slice", null)) ? 0
+                : flags.size("cache-slice", CacheConfig.DEFAULT_SLICE_SIZE, 0, Long.MAX_VALUE);
         return cache.withMaxSize(flags.size("cache-max-size", CacheConfig.DEFAULT_MAX_SIZE, 1, Long.MAX_VALUE))
+                .withSliceSize(slice)
                 .withTimeouts(flags.duration("origin-connect-timeout", CacheConfig.DEFAULT_CONNECT_TIMEOUT),
                         flags.duration("origin-first-byte-timeout", CacheConfig.DEFAULT_FIRST_BYTE_TIMEOUT),
                         flags.duration("origin-idle-timeout", CacheConfig.DEFAULT_IDLE_TIMEOUT));

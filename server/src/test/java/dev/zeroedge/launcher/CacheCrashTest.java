@@ -63,8 +63,17 @@ class CacheCrashTest {
         return b;
     }
 
+    /** How the origin answers one connection. */
+    private interface Answering {
+        void answer(Socket socket, CountDownLatch end);
+    }
+
     /** /done-N whole; /stall-N a head and half its body, then nothing until the test ends. */
     private ServerSocket origin(CountDownLatch end) throws IOException {
+        return origin(end, CacheCrashTest::answer);
+    }
+
+    private ServerSocket origin(CountDownLatch end, Answering answering) throws IOException {
         ServerSocket listener = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
         open.add(listener);
         Thread.ofVirtual().start(() -> {
@@ -72,7 +81,7 @@ class CacheCrashTest {
                 try {
                     Socket socket = listener.accept();
                     open.add(socket);
-                    Thread.ofVirtual().start(() -> answer(socket, end));
+                    Thread.ofVirtual().start(() -> answering.answer(socket, end));
                 } catch (IOException e) {
                     return;
                 }
@@ -129,10 +138,11 @@ class CacheCrashTest {
         final List<String> fields = new ArrayList<>();
         final String status;
 
-        Client(int port, String path) throws IOException {
+        Client(int port, String path, String... requestFields) throws IOException {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
             socket.setSoTimeout(10_000);
-            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: edge.test\r\n\r\n")
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: edge.test\r\n"
+                    + String.join("", java.util.Arrays.stream(requestFields).map(f -> f + "\r\n").toList()) + "\r\n")
                     .getBytes(StandardCharsets.ISO_8859_1));
             in = socket.getInputStream();
             String[] lines = head(in).split("\r\n");
@@ -229,6 +239,104 @@ class CacheCrashTest {
                 Thread.sleep(10);
             }
             assertEquals(1, second.logged("cache index complete: 5 objects").size(), second.log().toString());
+        }
+    }
+
+    private static final int SLICE = 64 * 1024;
+
+    /**
+     * Ranges of one object, as a 206 each; the second slice is cut at its middle and the connection kept silent
+     * until the test ends (the JVM is killed meanwhile).
+     */
+    private static void answerRanges(Socket socket, CountDownLatch end) {
+        try (socket) {
+            InputStream in = socket.getInputStream();
+            OutputStream out = socket.getOutputStream();
+            while (true) {
+                String head = head(in);
+                if (head == null) {
+                    return;
+                }
+                String path = head.substring(4, head.indexOf(' ', 4));
+                byte[] body = body(path);
+                String range = null;
+                for (String line : head.split("\r\n")) {
+                    if (line.toLowerCase(Locale.ROOT).startsWith("range: bytes=")) {
+                        range = line.substring("range: bytes=".length()).trim();
+                    }
+                }
+                int first = range == null ? 0 : Integer.parseInt(range.substring(0, range.indexOf('-')));
+                int last = range == null ? SIZE - 1
+                        : Math.min(SIZE - 1, Integer.parseInt(range.substring(range.indexOf('-') + 1)));
+                out.write(("HTTP/1.1 206 Partial Content\r\nContent-Length: " + (last - first + 1)
+                        + "\r\nContent-Range: bytes " + first + "-" + last + "/" + SIZE
+                        + "\r\nETag: \"c1\"\r\nCache-Control: max-age=3600\r\nContent-Type: video/mp4\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                if (first == SLICE) {
+                    out.write(body, first, SLICE / 2);
+                    out.flush();
+                    end.await(60, TimeUnit.SECONDS);
+                    return;
+                }
+                out.write(body, first, last - first + 1);
+                out.flush();
+            }
+        } catch (IOException | InterruptedException e) {
+            // the cache went away
+        }
+    }
+
+    @Test
+    void aRestartAfterKillNineMidSliceKeepsTheCommittedSliceAndNeverServesAMissingOne() throws Exception {
+        work = Files.createTempDirectory("zeroedge-cache-crash");
+        Path cacheDir = work.resolve("cache");
+        CountDownLatch end = new CountDownLatch(1);
+        open.add(end::countDown);
+        ServerSocket origin = origin(end, CacheCrashTest::answerRanges);
+        ServerJvm first = ServerJvm.startCache("http://127.0.0.1:" + origin.getLocalPort(), cacheDir, 4096,
+                "epoll-sendfile", "--inline-body-max", "0", "--cache-slice", "64k");
+        open.add(first.process()::destroyForcibly);
+        byte[] body = body("/sliced");
+        Client reading = new Client(first.port(), "/sliced");
+        open.add(reading);
+        assertEquals("HTTP/1.1 200 OK", reading.status);
+        assertTrue(reading.has("Content-Length: " + SIZE), reading.fields.toString());
+        // The first slice is committed before its bytes go out; the second is half written when the JVM dies.
+        assertArrayEquals(java.util.Arrays.copyOf(body, SLICE), reading.in.readNBytes(SLICE));
+        first.process().destroyForcibly();
+        assertTrue(first.process().waitFor(20, TimeUnit.SECONDS));
+        origin.close();
+        end.countDown();
+
+        try (ServerSocket gone = new ServerSocket(0)) {
+            int nothing = gone.getLocalPort();
+            gone.close();
+            ServerJvm second = ServerJvm.startCache("http://127.0.0.1:" + nothing, cacheDir, 4096,
+                    "nio-sendfile", "--inline-body-max", "0", "--cache-slice", "64k");
+            open.add(second::stop);
+            try (Client kept = new Client(second.port(), "/sliced", "Range: bytes=100-65535")) {
+                assertEquals("HTTP/1.1 206 Partial Content", kept.status);
+                assertTrue(kept.has("Cache-Status: zeroedge; fwd=partial"), kept.fields.toString());
+                assertArrayEquals(java.util.Arrays.copyOfRange(body, 100, SLICE), kept.in.readNBytes(SLICE - 100));
+            }
+            // Half of the second slice is on disk, uncommitted: it is asked of the origin (gone), and the client is
+            // closed after its head, never sent the bytes of the hole or of half a slice.
+            try (Client missing = new Client(second.port(), "/sliced", "Range: bytes=65536-65635")) {
+                assertEquals("HTTP/1.1 206 Partial Content", missing.status);
+                ByteArrayOutputStream got = new ByteArrayOutputStream();
+                try {
+                    missing.in.transferTo(got);
+                } catch (IOException e) {
+                    // a reset after the close
+                }
+                assertEquals(0, got.size());
+            }
+            // The index comes back in the background (the requests above may have come first): logged when complete.
+            long indexed = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (second.logged("cache index complete: 1 objects").isEmpty() && System.nanoTime() < indexed) {
+                Thread.sleep(10);
+            }
+            assertEquals(1, second.logged("cache index complete: 1 objects").size(), second.log().toString());
         }
     }
 }

@@ -35,11 +35,15 @@ class ConfigReloadOutcomeTest {
     Path etc;
 
     private ZeroedgeServer server;
+    private Observability observing;
 
     @AfterEach
     void stop() {
         if (server != null) {
             server.shutdown(Duration.ZERO);
+        }
+        if (observing != null) {
+            observing.close();
         }
     }
 
@@ -50,8 +54,9 @@ class ConfigReloadOutcomeTest {
         ServeSettings settings = ServeSettings.read(commandLine);
         Transport transport = Transports.load().require(Mode.NIO_SENDFILE);
         ServerConfig config = settings.config();
-        server = ZeroedgeServer.start(config, transport);
-        return new ConfigReload(commandLine, settings, config, transport, server);
+        observing = Observability.of(settings.flags(), transport.mode());
+        server = ZeroedgeServer.start(config, transport, ZeroedgeServer::documentRoot, observing.observer());
+        return new ConfigReload(commandLine, settings, config, transport, server, observing);
     }
 
     private Path write(String text) throws IOException {
@@ -105,5 +110,84 @@ class ConfigReloadOutcomeTest {
         Files.delete(file);
         assertEquals(List.of(file + ": no such file"), reload.run().problems());
         assertEquals(before, server.config());
+    }
+    @Test
+    void theAccessLogTakesANewPathAndFormatForTheLinesAfterAReloadAndCanBeTurnedOff() throws Exception {
+        Files.writeString(root.resolve("a.txt"), "hello\n");
+        Path first = etc.resolve("first.log");
+        Path second = etc.resolve("second.log");
+        Path file = write("access-log: " + first + "\n");
+        ConfigReload reload = start(file);
+        get("/a.txt?n=1");
+        awaitLines(first, 1);
+
+        write("access-log: " + second + "\naccess-log-format: json\n");
+        ConfigReload.Outcome outcome = reload.run();
+        assertEquals(List.of("access-log " + first + " -> " + second, "access-log-format (default) -> json"),
+                outcome.applied());
+        assertEquals(List.of(), outcome.needsRestart());
+        get("/a.txt?n=2");
+        List<String> after = awaitLines(second, 1);
+        assertEquals(1, after.size(), after.toString());
+        assertTrue(after.get(0).startsWith("{") && after.get(0).contains("/a.txt?n=2"), after.get(0));
+        List<String> before = Files.readAllLines(first);
+        assertEquals(1, before.size(), "the old file keeps its line and gets no new one: " + before);
+        assertTrue(before.get(0).contains("\"GET /a.txt?n=1 HTTP/1.1\" 200 6 "), before.get(0));
+
+        write("access-log: off\n");
+        assertEquals(List.of("access-log " + second + " -> off", "access-log-format json -> (default)"),
+                reload.run().applied());
+        get("/a.txt?n=3");
+        write("access-log: " + second + "\n");
+        reload.run();
+        get("/a.txt?n=4");
+        List<String> last = awaitLines(second, 2);
+        assertEquals(2, last.size(), "the line of n=3, while off, is nowhere: " + last);
+        assertTrue(last.get(1).contains("\"GET /a.txt?n=4 HTTP/1.1\" 200 6 "), last.get(1));
+    }
+
+    @Test
+    void anAccessLogThatCannotBeOpenedRefusesTheReloadAndOneNeverStartedNeedsARestart() throws Exception {
+        Path first = etc.resolve("first.log");
+        Path file = write("access-log: " + first + "\nmax-connections: 100\n");
+        ConfigReload reload = start(file);
+        Path nowhere = etc.resolve("absent").resolve("x.log");
+        write("access-log: " + nowhere + "\nmax-connections: 5\n");
+        ConfigReload.Outcome refused = reload.run();
+        assertTrue(refused.failed());
+        assertEquals(1, refused.problems().size(), refused.problems().toString());
+        assertTrue(refused.problems().get(0).startsWith(file + ":5: access-log " + nowhere + ": cannot open: "),
+                refused.problems().get(0));
+        assertEquals(100, server.config().limits().maxConnections(), "nothing changed");
+        stop();
+
+        Path without = write("");
+        ConfigReload never = start(without);
+        write("access-log: " + first + "\n");
+        ConfigReload.Outcome outcome = never.run();
+        assertEquals(List.of(), outcome.applied());
+        assertEquals(List.of("access-log " + first + " (still (default))"), outcome.needsRestart());
+    }
+
+    private void get(String target) throws IOException {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String response = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+            assertTrue(response.startsWith("HTTP/1.1 200 OK\r\n"), response);
+        }
+    }
+
+    /** The file's lines once it has {@code count} (the writer thread appends within about 10 ms). */
+    private static List<String> awaitLines(Path file, int count) throws Exception {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            List<String> lines = Files.exists(file) ? Files.readAllLines(file) : List.of();
+            if (lines.size() >= count || System.nanoTime() > deadline) {
+                return lines;
+            }
+            Thread.sleep(10);
+        }
     }
 }

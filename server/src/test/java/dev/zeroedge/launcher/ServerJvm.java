@@ -57,7 +57,13 @@ record ServerJvm(Process process, int port, List<String> log) {
             Matcher serving = SERVING.matcher(line);
             if (serving.find()) {
                 // Keep reading the log, so the server never blocks on a full pipe and the test sees all of it.
-                Thread.ofVirtual().start(() -> lines.lines().forEach(log::add));
+                Thread.ofVirtual().start(() -> {
+                    try {
+                        lines.lines().forEach(log::add);
+                    } catch (java.io.UncheckedIOException closed) {
+                        // The process is gone and the JDK closed its stream: the log is complete.
+                    }
+                });
                 return new ServerJvm(process, Integer.parseInt(serving.group(1)), log);
             }
         }

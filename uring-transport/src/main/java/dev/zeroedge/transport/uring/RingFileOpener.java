@@ -7,14 +7,11 @@ import dev.zeroedge.files.FileSystemPool;
 import dev.zeroedge.files.HeldBodies;
 import dev.zeroedge.files.Lookup;
 import io.netty.channel.IoEventLoop;
-import io.netty.channel.IoRegistration;
 import io.netty.channel.uring.IoUringIoHandle;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 
 /**
  * uring-splice's way to the disk: a name the open-file cache does not know is opened, stat'ed and (when
@@ -30,10 +27,11 @@ import java.util.concurrent.ConcurrentMap;
 final class RingFileOpener implements FileOpener {
 
     private final FileSystemPool pool;
-    private final ConcurrentMap<EventExecutor, RingLookups> rings = new ConcurrentHashMap<>();
+    private final RingHandles<RingLookups> rings;
 
     RingFileOpener(FileSystemPool pool) {
         this.pool = pool;
+        this.rings = new RingHandles<>((loop, onClosed) -> new RingLookups(loop, pool, onClosed));
     }
 
     @Override
@@ -57,34 +55,12 @@ final class RingFileOpener implements FileOpener {
             loop.execute(() -> RingLookup.relay(lookUp(root, name, held, known, loop), answer));
             return answer;
         }
-        RingLookups ring = ringOf(ioLoop);
+        RingLookups ring = rings.of(ioLoop);
         return ring != null ? ring.lookUp(root, name, held, known) : byThePool(root, name, held, known, loop);
     }
 
     private Future<Lookup> byThePool(DocumentRoot root, String name, HeldBodies held, FileInfo known,
                                      EventExecutor loop) {
         return known == null ? pool.open(root, name, held, loop) : pool.recheck(root, name, held, known, loop);
-    }
-
-    /** The loop's lookups, registered on its ring the first time; null when the loop no longer takes handles. */
-    private RingLookups ringOf(IoEventLoop loop) {
-        RingLookups ring = rings.get(loop);
-        if (ring != null || loop.isShuttingDown()) {
-            return ring;
-        }
-        ring = new RingLookups(loop, pool, this::forget);
-        Future<IoRegistration> registered = loop.register(ring);
-        if (!registered.isDone() || !registered.isSuccess()) {
-            registered.cancel(false);
-            return null;
-        }
-        ring.registered(registered.getNow());
-        rings.put(loop, ring);
-        return ring;
-    }
-
-    /** A loop's lookups closed (the loop shuts down): it gets new ones if it ever asks again. */
-    private void forget(RingLookups ring) {
-        rings.remove(ring.loop(), ring);
     }
 }

@@ -10,7 +10,6 @@ import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.uring.IoUringIoEvent;
-import io.netty.channel.uring.IoUringIoHandle;
 import io.netty.channel.uring.IoUringIoOps;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -41,7 +40,7 @@ import java.util.function.Consumer;
  * it) and closes the descriptor the kernel opened for nobody. A lookup whose completion never comes (the ring was destroyed first)
  * keeps its native memory for ever ({@link #STILL_IN_KERNEL}), since the kernel may still write into it.
  */
-final class RingLookups implements IoUringIoHandle {
+final class RingLookups implements RingHandles.Handle {
 
     /** Lookups in flight per loop; one more is handed to the file-system pool. */
     static final int SLOTS = 4096;
@@ -62,9 +61,7 @@ final class RingLookups implements IoUringIoHandle {
     private final FileSystemPool pool;
     private final Consumer<RingLookups> onClosed;
     private IoRegistration registration;
-    private final RingLookup[] slots = new RingLookup[SLOTS];
-    private final short[] free = new short[SLOTS];
-    private int freeCount;
+    private final Slots<RingLookup> slots = new Slots<>(SLOTS);
     private final Map<DocumentRoot, RootDirectory> roots = new IdentityHashMap<>();
     private boolean closing;
     private boolean released;
@@ -75,13 +72,10 @@ final class RingLookups implements IoUringIoHandle {
         this.loop = loop;
         this.pool = pool;
         this.onClosed = onClosed;
-        for (int i = 0; i < SLOTS; i++) {
-            free[i] = (short) (SLOTS - 1 - i);
-        }
-        freeCount = SLOTS;
     }
 
-    void registered(IoRegistration registration) {
+    @Override
+    public void registered(IoRegistration registration) {
         this.registration = registration;
         loop.terminationFuture().addListener(terminated -> afterTheLoop());
     }
@@ -95,7 +89,7 @@ final class RingLookups implements IoUringIoHandle {
      * {@code known} is not null; on the loop.
      */
     Future<Lookup> lookUp(DocumentRoot root, String name, HeldBodies held, FileInfo known) {
-        if (closing || freeCount == 0) {
+        if (closing || slots.full()) {
             return known == null ? pool.open(root, name, held, loop) : pool.recheck(root, name, held, known, loop);
         }
         Promise<Lookup> answer = loop.newPromise();
@@ -154,18 +148,12 @@ final class RingLookups implements IoUringIoHandle {
 
     /** Takes a slot for {@code lookup}; -1 when none is free (the caller hands over to the pool). */
     short take(RingLookup lookup) {
-        if (freeCount == 0) {
-            return -1;
-        }
-        short slot = free[--freeCount];
-        slots[slot] = lookup;
-        return slot;
+        return slots.take(lookup);
     }
 
     void giveBack(short slot) {
-        STILL_IN_KERNEL.remove(slots[slot]);
-        slots[slot] = null;
-        free[freeCount++] = slot;
+        STILL_IN_KERNEL.remove(slots.get(slot));
+        slots.giveBack(slot);
         releaseIfIdle();
     }
 
@@ -196,10 +184,10 @@ final class RingLookups implements IoUringIoHandle {
     public void handle(IoRegistration registration, IoEvent event) {
         IoUringIoEvent completion = (IoUringIoEvent) event;
         short slot = completion.data();
-        if (slot < 0 || slots[slot] == null) {
+        RingLookup lookup = slots.get(slot);
+        if (lookup == null) {
             return;
         }
-        RingLookup lookup = slots[slot];
         STILL_IN_KERNEL.remove(lookup);
         lookup.completed(completion.opcode(), completion.res());
     }
@@ -215,18 +203,16 @@ final class RingLookups implements IoUringIoHandle {
         }
         closing = true;
         onClosed.accept(this);
-        for (RingLookup lookup : slots) {
-            if (lookup != null) {
-                STILL_IN_KERNEL.add(lookup);
-                lookup.cancel();
-                lookup.cancelOperations();
-            }
+        for (RingLookup lookup : slots.inUse()) {
+            STILL_IN_KERNEL.add(lookup);
+            lookup.cancel();
+            lookup.cancelOperations();
         }
         releaseIfIdle();
     }
 
     private void releaseIfIdle() {
-        if (!closing || released || freeCount != SLOTS) {
+        if (!closing || released || !slots.empty()) {
             return;
         }
         released = true;
@@ -252,11 +238,9 @@ final class RingLookups implements IoUringIoHandle {
     private void afterTheLoop() {
         closing = true;
         onClosed.accept(this);
-        for (RingLookup lookup : slots) {
-            if (lookup != null) {
-                STILL_IN_KERNEL.add(lookup);
-                lookup.afterTheLoop();
-            }
+        for (RingLookup lookup : slots.inUse()) {
+            STILL_IN_KERNEL.add(lookup);
+            lookup.afterTheLoop();
         }
         if (!released) {
             released = true;

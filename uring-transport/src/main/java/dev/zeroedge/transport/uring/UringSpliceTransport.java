@@ -3,6 +3,7 @@ package dev.zeroedge.transport.uring;
 import dev.zeroedge.files.ChannelDescriptor;
 import dev.zeroedge.files.FileOpener;
 import dev.zeroedge.files.FileSystemPool;
+import dev.zeroedge.files.FileWriter;
 import dev.zeroedge.files.NonBlockingOpen;
 import dev.zeroedge.mode.Mode;
 import dev.zeroedge.transport.Availability;
@@ -40,6 +41,9 @@ public final class UringSpliceTransport implements Transport {
 
     /** The comparison opener's name in {@code -Dzeroedge.uring.opener}. */
     static final String POOL_OPENER = "pool";
+
+    /** The comparison writer's name in {@code -Dzeroedge.uring.writer}. */
+    static final String POOL_WRITER = "pool";
 
     private final SpliceTuning tuning;
 
@@ -135,6 +139,19 @@ public final class UringSpliceTransport implements Transport {
             return pool;
         }
         return new RingFileOpener(pool);
+    }
+
+    /**
+     * The ring (an {@code IORING_OP_WRITEV} per write, completed on the loop), where the JDK's descriptor fields
+     * are open to zeroedge; the file-system threads otherwise, or with {@code -Dzeroedge.uring.writer=pool}
+     * (to compare with).
+     */
+    @Override
+    public FileWriter fileWriter(FileSystemPool pool) {
+        if (POOL_WRITER.equals(System.getProperty("zeroedge.uring.writer")) || !ChannelDescriptor.readable()) {
+            return FileWriter.byThePool(pool);
+        }
+        return new RingFileWriter(pool);
     }
 
     @Override
