@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What a cache fill burns per byte: a zeroedge static origin (epoll-sendfile) holds COUNT files of SIZE; a
 # zeroedge cache in MODE with an empty cache directory pulls every one of them once (misses, CONCURRENCY at a
-# time, by curl) and the cache server's CPU time (user + system, /proc/PID/stat) and context switches (all its
+# time, by curl, after WARM others that are not measured) and the cache server's CPU time (user + system, /proc/PID/stat) and context switches (all its
 # threads, /proc/PID/task/*/status) are read before and after. Each variant is a set of extra JVM options for
 # the cache (the default pair: uring-splice writing on its ring, and on the file-system threads with
 # -Dzeroedge.uring.writer=pool); the variants take turns, REPS times, and one line per run is printed, then
@@ -50,8 +50,13 @@ mkdir -p "$work/origin"
 for i in $(seq 1 "$COUNT"); do
   head -c "$bytes" /dev/urandom > "$work/origin/object-$i.bin"
 done
+# Filled first and not measured: a fresh JVM's first fills are its JIT's.
+WARM=${WARM:-$(( COUNT / 4 > 4 ? COUNT / 4 : 4 ))}
+for i in $(seq 1 "$WARM"); do
+  head -c "$bytes" /dev/urandom > "$work/origin/warm-$i.bin"
+done
 await() {
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 300); do
     curl -s -o /dev/null "http://127.0.0.1:$1/" && return 0
     sleep 0.1
   done
@@ -83,6 +88,7 @@ for rep in $(seq 1 "$REPS"); do
       --cache-dir "$work/cache" --bind 127.0.0.1 --port "$CACHE_PORT" --mode "$MODE" > "$work/cache.log" 2>&1 &
     cache=$!
     await "$CACHE_PORT"
+    seq 1 "$WARM" | xargs -P "$CONCURRENCY" -I{} curl -s -f -o /dev/null "http://127.0.0.1:$CACHE_PORT/warm-{}.bin"
     cpu0=$(cpu_ticks "$cache")
     sw0=$(switches "$cache")
     t0=$(date +%s.%N)
@@ -90,7 +96,8 @@ for rep in $(seq 1 "$REPS"); do
     t1=$(date +%s.%N)
     cpu1=$(cpu_ticks "$cache")
     sw1=$(switches "$cache")
-    stored=$(find "$work/cache" -type f ! -name '*.meta' ! -path '*/tmp/*' | wc -l)
+    stored=$(find "$work/cache" -path "$work/cache/tmp" -prune -o -type f ! -name '*.meta' -print | wc -l)
+    stored=$((stored - WARM))
     stop "$cache"
     cache=""
     if [ "$stored" -lt "$COUNT" ]; then

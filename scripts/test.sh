@@ -16,7 +16,8 @@ ip       iproute2    MachineProbeTest compares the default route with ip route
 ss       iproute2    SenderContractSuite counts segments with ss -ti
 taskset  util-linux  loadtest pins server and client to CPUs
 kill     procps      ShutdownTest sends SIGTERM to a server JVM
-umount   mount       SlowFileSystem unmounts its FUSE file system
+umount   mount       SlowFileSystem unmounts its FUSE file system, EdgeCacheSuite its tmpfs
+mount    mount       EdgeCacheSuite mounts a small tmpfs as a full disk
 mkfifo   coreutils   AccessLogTest writes its log into a FIFO that nobody reads, to fill the queue
 nginx    nginx       NginxOriginTest fills the edge cache from a real nginx
 PROGRAMS

@@ -4,8 +4,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 
 import java.util.Map;
 
-/** A source's answer to a request: something to send, or a status that says why not. */
-public sealed interface Answer permits Representation, Answer.Status {
+/** A source's answer to a request: something to send (from a file, or relayed), or a status that says why not. */
+public sealed interface Answer permits Representation, Relay, Answer.Status {
 
     /**
      * A response without a representation: 404, 403, 400, a 301 with its {@code Location}, a 503 with

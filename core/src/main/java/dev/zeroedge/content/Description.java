@@ -1,5 +1,7 @@
 package dev.zeroedge.content;
 
+import io.netty.handler.codec.http.HttpResponseStatus;
+
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
@@ -15,9 +17,13 @@ import java.util.Map;
  * @param length              the representation's length, or -1 while it is not known (a body still growing
  *                            whose end is not announced: it goes out chunked to HTTP/1.1, close-delimited to
  *                            HTTP/1.0, and ranges are ignored)
+ * @param status              the status of the response that sends it: 200 for a file of the document root; a
+ *                            cache relays and stores others too (a 404 or 301 with the origin's body, a 204
+ *                            without one). Conditionals and ranges apply to a 200 only (RFC 9110 §13.2.1, §14.2):
+ *                            any other status is sent as it is, with its whole body
  */
 public record Description(String type, long length, String etag, String lastModified, long lastModifiedSeconds,
-                          byte[] validatorLines, byte[] extraLines) {
+                          byte[] validatorLines, byte[] extraLines, HttpResponseStatus status) {
 
     /**
      * @param etag         a strong entity tag with its quotes, or null
@@ -42,7 +48,19 @@ public record Description(String type, long length, String etag, String lastModi
             validators.append("ETag: ").append(etag).append("\r\n");
         }
         return new Description(type, length, etag, lastModified, lastModified == null ? -1 : lastModifiedSeconds,
-                validators.toString().getBytes(StandardCharsets.ISO_8859_1), fieldLines(extra));
+                validators.toString().getBytes(StandardCharsets.ISO_8859_1), fieldLines(extra), HttpResponseStatus.OK);
+    }
+
+    /** This description for a response of {@code status} (one of the standard phrase: the head says it). */
+    public Description withStatus(HttpResponseStatus status) {
+        return new Description(type, length, etag, lastModified, lastModifiedSeconds, validatorLines, extraLines,
+                HttpResponseStatus.valueOf(status.code()));
+    }
+
+    /** Whether a response of this status has no body at all (RFC 9110 §6.4.1: 1xx, 204, 304). */
+    public boolean bodiless() {
+        int code = status.code();
+        return code < 200 || code == 204 || code == 304;
     }
 
     /**

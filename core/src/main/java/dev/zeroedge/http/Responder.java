@@ -2,6 +2,8 @@ package dev.zeroedge.http;
 
 import dev.zeroedge.content.Answer;
 import dev.zeroedge.content.Description;
+import dev.zeroedge.content.Relay;
+import dev.zeroedge.content.RelayedBody;
 import dev.zeroedge.content.Representation;
 import dev.zeroedge.files.OpenFile;
 import dev.zeroedge.transport.NothingSentException;
@@ -32,6 +34,11 @@ import java.util.Set;
  * satisfiable range; the head ({@code 206}, Content-Range, ETag, ...) and the range go to
  * {@link FairFileSender}, and through it to the mode's sender: the bytes never enter the JVM. Nothing here
  * knows whether the answer came from the document root or elsewhere.
+ *
+ * <p>A representation of another status than 200 (a cache's stored 404 or 301, with the origin's body) is sent as
+ * it is, whole: preconditions and ranges are a 200's (RFC 9110 §13.2.1, §14.2); a 204 has no body. A
+ * {@link Relay} (bytes in no file: a cache passing an origin's response through) climbs the same ladder but for
+ * ranges, and its body goes out through {@link BodyRelay}, the same in every mode.
  */
 final class Responder {
 
@@ -127,6 +134,18 @@ final class Responder {
                     representation.body().release();
                 }
             }
+            case Relay relay -> {
+                try {
+                    if (ctx.channel().isActive()) {
+                        relay(request, relay.description(), relay.body(), bodyless, persistence);
+                    } else {
+                        relay.body().cancel();
+                    }
+                } catch (RuntimeException e) {
+                    relay.body().cancel();
+                    failed(request, e);
+                }
+            }
         }
     }
 
@@ -137,17 +156,14 @@ final class Responder {
 
     private void represent(Request request, Description description, OpenFile body, boolean bodyless,
                            Persistence persistence) {
-        Preconditions.Outcome outcome = request.mayBeConditional()
-                ? Preconditions.evaluate(true, request.headers(), description) : Preconditions.Outcome.SEND_RANGES;
+        Preconditions.Outcome outcome = conditions(request, description);
+        boolean sent = outcome == Preconditions.Outcome.SEND_WHOLE || outcome == Preconditions.Outcome.SEND_RANGES;
+        if (sent && description.status().code() != 200) {
+            sendAsItIs(request, description, body, bodyless, persistence);
+            return;
+        }
         switch (outcome) {
-            case NOT_MODIFIED -> {
-                ResponseHead head = ResponseHead.start(ctx.alloc(), HttpResponseStatus.NOT_MODIFIED)
-                        .add(description.validatorLines())
-                        .add(description.extraLines());
-                ByteBuf out = persistence.say(head).end();
-                sending(HttpResponseStatus.NOT_MODIFIED, out.readableBytes(), 0);
-                finish(ctx.writeAndFlush(out), persistence);
-            }
+            case NOT_MODIFIED -> sendNotModified(description, persistence);
             case PRECONDITION_FAILED -> sendStatus(HttpResponseStatus.PRECONDITION_FAILED, null, bodyless,
                     persistence, null, null, description.extraLines());
             case SEND_WHOLE -> {
@@ -176,6 +192,37 @@ final class Responder {
     }
 
     /**
+     * What the request's preconditions say of {@code description}: evaluated for a 2xx only, as RFC 9110 §13.2.1
+     * says (a 404 ignores them), and ranges stay a 200's (the ladder sends any other status whole).
+     */
+    private static Preconditions.Outcome conditions(Request request, Description description) {
+        int code = description.status().code();
+        return request.mayBeConditional() && code >= 200 && code < 300
+                ? Preconditions.evaluate(true, request.headers(), description) : Preconditions.Outcome.SEND_RANGES;
+    }
+
+    private void sendNotModified(Description description, Persistence persistence) {
+        ResponseHead head = ResponseHead.start(ctx.alloc(), HttpResponseStatus.NOT_MODIFIED)
+                .add(description.validatorLines())
+                .add(description.extraLines());
+        ByteBuf out = persistence.say(head).end();
+        sending(HttpResponseStatus.NOT_MODIFIED, out.readableBytes(), 0);
+        finish(ctx.writeAndFlush(out), persistence);
+    }
+
+    /** A representation of another status than 200: its whole body (none for a 204), no ranges. */
+    private void sendAsItIs(Request request, Description description, OpenFile body, boolean bodyless,
+                            Persistence persistence) {
+        if (description.length() < 0 && !description.bodiless()) {
+            sendGrowing(request, description, body, bodyless, persistence);
+            return;
+        }
+        ByteBuf head = wholeHead(description, false, persistence).end();
+        send(description.status(), head, body, 0, description.bodiless() ? 0 : description.length(),
+                bodyless || description.bodiless(), persistence);
+    }
+
+    /**
      * A representation whose length is not known yet (a cache's fill of a chunked origin response): chunked to an
      * HTTP/1.1 client, to HTTP/1.0 until the connection closes; no Accept-Ranges, as ranges are not served.
      */
@@ -183,19 +230,68 @@ final class Responder {
                              Persistence persistence) {
         boolean chunked = request.version().equals(HttpVersion.HTTP_1_1);
         Persistence after = chunked ? persistence : Persistence.CLOSE;
-        ResponseHead head = ResponseHead.start(ctx.alloc(), HttpResponseStatus.OK)
-                .add("Content-Type", description.type());
-        if (chunked) {
-            head.add("Transfer-Encoding", "chunked");
-        }
-        head.add(description.validatorLines()).add(description.extraLines());
-        ByteBuf out = after.say(head).end();
-        sending(HttpResponseStatus.OK, out.readableBytes(), bodyless ? 0 : -1);
+        ByteBuf out = wholeHead(description, chunked, after).end();
+        sending(description.status(), out.readableBytes(), bodyless ? 0 : -1);
         if (bodyless) {
             finish(ctx.writeAndFlush(out), after);
         } else {
             finish(site.sender().sendGrowing(ctx, out, body, chunked, progress, exchange), after);
         }
+    }
+
+    /**
+     * A representation whose bytes are in no file: conditionals as for a file (a 304 or 412 cancels the body),
+     * never a range (RFC 9110 §14.2 lets Range be ignored: the body is read once, from its start), framed by
+     * its length or, when that is not known, chunked (HTTP/1.1) or by the close (HTTP/1.0).
+     */
+    private void relay(Request request, Description description, RelayedBody body, boolean bodyless,
+                       Persistence persistence) {
+        switch (conditions(request, description)) {
+            case NOT_MODIFIED -> {
+                body.cancel();
+                sendNotModified(description, persistence);
+                return;
+            }
+            case PRECONDITION_FAILED -> {
+                body.cancel();
+                sendStatus(HttpResponseStatus.PRECONDITION_FAILED, null, bodyless, persistence, null, null,
+                        description.extraLines());
+                return;
+            }
+            case SEND_WHOLE, SEND_RANGES -> {
+            }
+        }
+        boolean unknown = description.length() < 0 && !description.bodiless();
+        boolean chunked = unknown && request.version().equals(HttpVersion.HTTP_1_1);
+        Persistence after = unknown && !chunked ? Persistence.CLOSE : persistence;
+        ByteBuf out = wholeHead(description, chunked, after).end();
+        if (bodyless || description.bodiless()) {
+            body.cancel();
+            sending(description.status(), out.readableBytes(), 0);
+            finish(ctx.writeAndFlush(out), after);
+            return;
+        }
+        sending(description.status(), out.readableBytes(), description.length());
+        finish(BodyRelay.send(ctx, out, body, description.length(), chunked, progress, exchange), after);
+    }
+
+    /**
+     * The head of a whole body of the description's status, without Accept-Ranges: its length, or chunked when
+     * {@code chunked}, or neither (a body that ends with the connection); a bodiless status has neither type nor
+     * length (RFC 9110 §8.6: a 204 has no Content-Length).
+     */
+    private ResponseHead wholeHead(Description description, boolean chunked, Persistence persistence) {
+        ResponseHead head = ResponseHead.start(ctx.alloc(), description.status());
+        if (!description.bodiless()) {
+            head.add("Content-Type", description.type());
+            if (description.length() >= 0) {
+                head.add("Content-Length", description.length());
+            } else if (chunked) {
+                head.add("Transfer-Encoding", "chunked");
+            }
+        }
+        head.add(description.validatorLines()).add(description.extraLines());
+        return persistence.say(head);
     }
 
     private void sendWhole(Description description, OpenFile body, boolean bodyless, Persistence persistence) {

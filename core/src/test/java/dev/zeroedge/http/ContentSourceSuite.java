@@ -13,6 +13,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import io.netty.handler.codec.http.HttpResponseStatus;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -68,7 +70,18 @@ public abstract class ContentSourceSuite {
                         LAST_MODIFIED_SECONDS),
                 "/big", new MappedSource.Entry(elsewhere.resolve("stored-big"), "application/octet-stream", "\"m-2\"",
                         LAST_MODIFIED, LAST_MODIFIED_SECONDS),
-                "/plain", new MappedSource.Entry(elsewhere.resolve("stored-plain"), "text/plain", null, null, -1));
+                "/plain", new MappedSource.Entry(elsewhere.resolve("stored-plain"), "text/plain", null, null, -1),
+                "/gone", new MappedSource.Entry(elsewhere.resolve("stored-clip"), "text/html", "\"g-1\"",
+                        LAST_MODIFIED, LAST_MODIFIED_SECONDS, HttpResponseStatus.GONE, MappedSource.Body.FILE),
+                "/relayed", new MappedSource.Entry(elsewhere.resolve("stored-big"), "application/octet-stream",
+                        "\"r-1\"", LAST_MODIFIED, LAST_MODIFIED_SECONDS, HttpResponseStatus.OK,
+                        MappedSource.Body.RELAYED),
+                "/relayed-404", new MappedSource.Entry(elsewhere.resolve("stored-plain"), "text/plain", null, null,
+                        -1, HttpResponseStatus.NOT_FOUND, MappedSource.Body.RELAYED),
+                "/relayed-chunked", new MappedSource.Entry(elsewhere.resolve("stored-clip"), "video/mp4", null, null,
+                        -1, HttpResponseStatus.OK, MappedSource.Body.RELAYED_OF_UNKNOWN_LENGTH),
+                "/relayed-cut", new MappedSource.Entry(elsewhere.resolve("stored-clip"), "video/mp4", null, null,
+                        -1, HttpResponseStatus.OK, MappedSource.Body.RELAYED_CUT_SHORT));
         ServerConfig config = ServerConfig.of(emptyRoot, new InetSocketAddress("127.0.0.1", 0))
                 .withGracePeriod(Duration.ofSeconds(2)).withInlineBodyMax(0).withMaxSlice(1024 * 1024)
                 .withEventLoops(1);
@@ -235,5 +248,91 @@ public abstract class ContentSourceSuite {
         int after = OpenDescriptors.awaitAtMost(before, 5_000);
         assertTrue(after <= before, "descriptors of the mapped files are closed after their responses: "
                 + before + " before, " + after + " after");
+    }
+
+    @Test
+    void aStatusOtherThan200IsSentWholeWhateverTheRangeOrTheConditional() throws IOException {
+        for (String[] asked : new String[][] {{}, {"Range: bytes=0-9"}, {"If-None-Match: \"g-1\""}}) {
+            Response r = request("GET", "/gone", asked);
+            assertEquals("HTTP/1.1 410 Gone", r.statusLine(), Arrays.toString(asked));
+            assertEquals("text/html", r.header("Content-Type"));
+            assertEquals("100000", r.header("Content-Length"));
+            assertEquals("\"g-1\"", r.header("ETag"));
+            assertNull(r.header("Accept-Ranges"), "ranges are a 200's");
+            assertNull(r.header("Content-Range"));
+            assertSourceFields(r);
+            assertArrayEquals(clip, r.body());
+        }
+        try (RawHttp http = new RawHttp(server.port())) {
+            Response head = http.send("HEAD /gone HTTP/1.1\r\nHost: test\r\n\r\n").readHead();
+            assertEquals("HTTP/1.1 410 Gone", head.statusLine());
+            assertEquals("100000", head.header("Content-Length"));
+            assertEquals("no validators\n", http.exchange("GET /plain HTTP/1.1\r\nHost: test\r\n\r\n").bodyText());
+        }
+    }
+
+    @Test
+    void aRelayedBodyClimbsTheLadderButForRanges() throws Exception {
+        Response whole = request("GET", "/relayed");
+        assertEquals("HTTP/1.1 200 OK", whole.statusLine());
+        assertEquals(Integer.toString(big.length), whole.header("Content-Length"));
+        assertEquals("\"r-1\"", whole.header("ETag"));
+        assertNull(whole.header("Accept-Ranges"), "a body read once from its start offers no ranges");
+        assertSourceFields(whole);
+        assertArrayEquals(big, whole.body());
+
+        Response ranged = request("GET", "/relayed", "Range: bytes=0-9");
+        assertEquals(200, ranged.status());
+        assertArrayEquals(big, ranged.body());
+        Response notModified = request("GET", "/relayed", "If-None-Match: \"r-1\"");
+        assertEquals("HTTP/1.1 304 Not Modified", notModified.statusLine());
+        assertSourceFields(notModified);
+        assertEquals(412, request("GET", "/relayed", "If-Match: \"other\"").status());
+
+        Response notFound = request("GET", "/relayed-404", "If-None-Match: *");
+        assertEquals("HTTP/1.1 404 Not Found", notFound.statusLine());
+        assertEquals("no validators\n", notFound.bodyText());
+        assertSourceFields(notFound);
+
+        try (RawHttp http = new RawHttp(server.port())) {
+            Response head = http.send("HEAD /relayed HTTP/1.1\r\nHost: test\r\n\r\n").readHead();
+            assertEquals(Integer.toString(big.length), head.header("Content-Length"));
+            assertEquals("no validators\n", http.exchange("GET /plain HTTP/1.1\r\nHost: test\r\n\r\n").bodyText());
+        }
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (RelayedBytes.OPEN.get() != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(0, RelayedBytes.OPEN.get(), "every relayed body ended or was cancelled (a 304, a 412, a HEAD)");
+    }
+
+    @Test
+    void aRelayedBodyOfUnknownLengthIsChunkedToHttp11AndEndsWithTheConnectionForHttp10() throws IOException {
+        try (RawHttp http = new RawHttp(server.port())) {
+            Response chunked = http.exchange("GET /relayed-chunked HTTP/1.1\r\nHost: test\r\n\r\n");
+            assertEquals("chunked", chunked.header("Transfer-Encoding"));
+            assertNull(chunked.header("Content-Length"));
+            assertArrayEquals(clip, chunked.body());
+            assertEquals("no validators\n", http.exchange("GET /plain HTTP/1.1\r\nHost: test\r\n\r\n").bodyText());
+        }
+        try (RawHttp old = new RawHttp(server.port())) {
+            Response r = old.exchange("GET /relayed-chunked HTTP/1.0\r\nHost: test\r\n\r\n");
+            assertEquals("close", r.header("Connection"));
+            assertNull(r.header("Transfer-Encoding"));
+            assertArrayEquals(clip, r.body());
+        }
+    }
+
+    @Test
+    void aRelayedBodyThatBreaksOffClosesTheConnectionBeforeItsEnd() throws IOException {
+        try (RawHttp http = new RawHttp(server.port())) {
+            Response head = http.send("GET /relayed-cut HTTP/1.1\r\nHost: test\r\n\r\n").readHead();
+            assertEquals("100000", head.header("Content-Length"));
+            byte[] rest = http.input().readAllBytes();
+            // Some of the half that came (a close may drop writes still in flight), then the close, long before
+            // the length: never a body that looks complete.
+            assertTrue(rest.length <= clip.length / 2, rest.length + " bytes");
+            assertArrayEquals(Arrays.copyOf(clip, rest.length), rest);
+        }
     }
 }

@@ -4,6 +4,7 @@ import dev.zeroedge.content.Answer;
 import dev.zeroedge.content.ContentRequest;
 import dev.zeroedge.content.ContentSource;
 import dev.zeroedge.content.Description;
+import dev.zeroedge.content.Relay;
 import dev.zeroedge.content.Representation;
 import dev.zeroedge.files.FileSystemPool;
 import dev.zeroedge.files.OpenFile;
@@ -11,6 +12,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -21,8 +23,16 @@ import java.util.Map;
  */
 final class MappedSource implements ContentSource {
 
+    /** How an entry's bytes go: from the open file, or relayed from memory ({@link RelayedBytes}). */
+    enum Body { FILE, RELAYED, RELAYED_OF_UNKNOWN_LENGTH, RELAYED_CUT_SHORT }
+
     /** One mapped path: the file, and what the source says about it (null validators: none). */
-    record Entry(Path file, String type, String etag, String lastModified, long lastModifiedSeconds) {
+    record Entry(Path file, String type, String etag, String lastModified, long lastModifiedSeconds,
+                 HttpResponseStatus status, Body body) {
+
+        Entry(Path file, String type, String etag, String lastModified, long lastModifiedSeconds) {
+            this(file, type, etag, lastModified, lastModifiedSeconds, HttpResponseStatus.OK, Body.FILE);
+        }
     }
 
     static final String FIELD = "X-Source";
@@ -43,12 +53,21 @@ final class MappedSource implements ContentSource {
             return loop.newSucceededFuture(Answer.Status.because(HttpResponseStatus.NOT_FOUND, "not in the table"));
         }
         Future<Answer> opened = pool.submit(entry.file(), () -> {
+            if (entry.body() != Body.FILE) {
+                byte[] bytes = Files.readAllBytes(entry.file());
+                long length = entry.body() == Body.RELAYED_OF_UNKNOWN_LENGTH ? -1 : bytes.length;
+                return new Relay(describe(entry, length), new RelayedBytes(bytes,
+                        entry.body() == Body.RELAYED_CUT_SHORT ? bytes.length / 2 : bytes.length));
+            }
             OpenFile file = OpenFile.open(entry.file());
-            Description description = Description.of(entry.type(), file.length(), entry.etag(), entry.lastModified(),
-                    entry.lastModifiedSeconds(), Map.of(FIELD, VALUE));
-            return new Representation(description, file);
+            return new Representation(describe(entry, file.length()), file);
         }, loop);
         return opened != null ? opened : loop.newSucceededFuture(Answer.Status.busy("queue full", false));
+    }
+
+    private static Description describe(Entry entry, long length) {
+        return Description.of(entry.type(), length, entry.etag(), entry.lastModified(), entry.lastModifiedSeconds(),
+                Map.of(FIELD, VALUE)).withStatus(entry.status());
     }
 
     @Override

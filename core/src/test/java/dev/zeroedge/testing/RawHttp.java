@@ -15,7 +15,7 @@ import java.util.Locale;
 
 /**
  * A client that speaks HTTP/1.1 as bytes on a plain socket: requests are written exactly as given, and
- * responses are read by their framing (Content-Length, or to EOF), so tests see what the server really
+ * responses are read by their framing (Content-Length, chunks, or to EOF), so tests see what the server really
  * sent, including whether it closed the connection.
  */
 public final class RawHttp implements AutoCloseable {
@@ -51,7 +51,7 @@ public final class RawHttp implements AutoCloseable {
         return this;
     }
 
-    /** Reads one response to a GET (or any request whose response has a body framed by Content-Length or EOF). */
+    /** Reads one response to a GET (or any other whose body is framed by Content-Length, chunks or EOF). */
     public Response read() throws IOException {
         return read(false);
     }
@@ -82,6 +82,8 @@ public final class RawHttp implements AutoCloseable {
         String length = partial.header("Content-Length");
         if (head || status == 304 || status == 204 || (status >= 100 && status < 200)) {
             body = new byte[0];
+        } else if ("chunked".equalsIgnoreCase(partial.header("Transfer-Encoding"))) {
+            body = chunks();
         } else if (length != null) {
             body = in.readNBytes(Integer.parseInt(length));
             if (body.length != Integer.parseInt(length)) {
@@ -91,6 +93,30 @@ public final class RawHttp implements AutoCloseable {
             body = in.readAllBytes();
         }
         return new Response(statusLine, headers, body);
+    }
+
+    /** A chunked body (RFC 9112 §7.1), decoded: every chunk up to the last, then the trailer section. */
+    private byte[] chunks() throws IOException {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        while (true) {
+            String sizeLine = line();
+            int semicolon = sizeLine.indexOf(';');
+            int size = Integer.parseInt((semicolon < 0 ? sizeLine : sizeLine.substring(0, semicolon)).trim(), 16);
+            if (size == 0) {
+                while (!line().isEmpty()) {
+                    // trailer fields: none expected, skipped
+                }
+                return body.toByteArray();
+            }
+            byte[] chunk = in.readNBytes(size);
+            if (chunk.length != size) {
+                throw new EOFException("chunk ended after " + chunk.length + " of " + size + " bytes");
+            }
+            body.write(chunk);
+            if (!line().isEmpty()) {
+                throw new IOException("a chunk of " + size + " bytes not followed by CRLF");
+            }
+        }
     }
 
     private String line() throws IOException {

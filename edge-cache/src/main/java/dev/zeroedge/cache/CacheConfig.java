@@ -18,10 +18,55 @@ import java.util.Locale;
  * @param maxOriginConnections the keep-alive pool's bound, per event loop
  * @param sliceSize       an object longer than this is fetched and stored in slices of this many bytes, each
  *                        fetched with a Range request when someone reads it; 0: never in slices
+ * @param minFree         what the cache leaves free of its file system ({@code --cache-min-free})
  */
 public record CacheConfig(String originHost, int originPort, Path directory, long maxSize, Duration connectTimeout,
                           Duration firstByteTimeout, Duration idleTimeout, int maxOriginConnections,
-                          long sliceSize) {
+                          long sliceSize, MinFree minFree) {
+
+    /**
+     * Room the cache leaves free on its file system: a share of its size ({@code 5%}) or bytes ({@code 2g}).
+     *
+     * @param percent of the file system's total size, or -1 when {@code bytes} says it
+     */
+    public record MinFree(double percent, long bytes) {
+
+        public MinFree {
+            if (percent < 0 ? bytes < 0 : percent > 100 || bytes != 0) {
+                throw new IllegalArgumentException("min free is a percentage within 0..100 or bytes: " + percent
+                        + "%, " + bytes);
+            }
+        }
+
+        public static MinFree percent(double percent) {
+            return new MinFree(percent, 0);
+        }
+
+        public static MinFree bytes(long bytes) {
+            return new MinFree(-1, bytes);
+        }
+
+        /** {@code 5%} or {@code 2.5%}; null when {@code text} is no percentage (then it is a size). */
+        public static MinFree parsePercent(String text) {
+            if (!text.matches("[0-9]{1,3}(\\.[0-9]{1,3})?%")) {
+                return null;
+            }
+            double percent = Double.parseDouble(text.substring(0, text.length() - 1));
+            return percent <= 100 ? percent(percent) : null;
+        }
+
+        /** The bytes to leave free of a file system of {@code totalBytes}. */
+        long of(long totalBytes) {
+            return percent < 0 ? bytes : (long) (totalBytes * (percent / 100));
+        }
+
+        @Override
+        public String toString() {
+            return percent < 0 ? bytes + " bytes" : percent + "%";
+        }
+    }
+
+    public static final MinFree DEFAULT_MIN_FREE = MinFree.percent(5);
 
     public static final long DEFAULT_MAX_SIZE = 10L * 1024 * 1024 * 1024;
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(3);
@@ -61,7 +106,8 @@ public record CacheConfig(String originHost, int originPort, Path directory, lon
         }
         int port = uri.getPort() < 0 ? 80 : uri.getPort();
         return new CacheConfig(uri.getHost(), port, directory, DEFAULT_MAX_SIZE, DEFAULT_CONNECT_TIMEOUT,
-                DEFAULT_FIRST_BYTE_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_ORIGIN_CONNECTIONS, DEFAULT_SLICE_SIZE);
+                DEFAULT_FIRST_BYTE_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_ORIGIN_CONNECTIONS, DEFAULT_SLICE_SIZE,
+                DEFAULT_MIN_FREE);
     }
 
     /** The origin's authority as its requests' {@code Host} carries it (nginx's default): the port only when not 80. */
@@ -72,17 +118,22 @@ public record CacheConfig(String originHost, int originPort, Path directory, lon
 
     public CacheConfig withMaxSize(long bytes) {
         return new CacheConfig(originHost, originPort, directory, bytes, connectTimeout, firstByteTimeout,
-                idleTimeout, maxOriginConnections, sliceSize);
+                idleTimeout, maxOriginConnections, sliceSize, minFree);
     }
 
     public CacheConfig withTimeouts(Duration connect, Duration firstByte, Duration idle) {
         return new CacheConfig(originHost, originPort, directory, maxSize, connect, firstByte, idle,
-                maxOriginConnections, sliceSize);
+                maxOriginConnections, sliceSize, minFree);
     }
 
     /** Objects longer than {@code bytes} in slices of that size; 0: no slices. */
     public CacheConfig withSliceSize(long bytes) {
         return new CacheConfig(originHost, originPort, directory, maxSize, connectTimeout, firstByteTimeout,
-                idleTimeout, maxOriginConnections, bytes);
+                idleTimeout, maxOriginConnections, bytes, minFree);
+    }
+
+    public CacheConfig withMinFree(MinFree free) {
+        return new CacheConfig(originHost, originPort, directory, maxSize, connectTimeout, firstByteTimeout,
+                idleTimeout, maxOriginConnections, sliceSize, free);
     }
 }

@@ -10,13 +10,14 @@ import dev.zeroedge.files.DocumentRoot;
 import dev.zeroedge.http.FairFileSender;
 import dev.zeroedge.files.FileInfo;
 import dev.zeroedge.files.FileSystemPool;
+import dev.zeroedge.files.FileWriter;
 import dev.zeroedge.files.HeldBodies;
 import dev.zeroedge.files.Lookup;
 import dev.zeroedge.files.OpenFile;
 import dev.zeroedge.files.OpenFileCache;
+import dev.zeroedge.transport.Transport;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -25,7 +26,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
@@ -49,6 +49,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
@@ -80,16 +81,20 @@ public final class EdgeCache implements ContentSource {
     private final Index index;
     private final OriginClient origin;
     private final FileSystemPool pool;
+    private final FileWriter writer;
     private final DocumentRoot names;
+    private final DiskSpace space;
     private final ConcurrentMap<String, Fill> fills = new ConcurrentHashMap<>();
     /** Objects in slices with slices still missing that clients are reading now: one per hash. */
     private final ConcurrentMap<String, SlicedObject> live = new ConcurrentHashMap<>();
+    private final LongAdder passedThrough = new LongAdder();
     private final CacheCounters counters;
     private final Recovery recovery;
     private final ObjectFiles objectFiles;
 
     private EdgeCache(CacheConfig config, Store store, Index index, OriginClient origin, FileSystemPool pool,
-                      DocumentRoot names, CacheCounters counters, Recovery recovery, ObjectFiles objectFiles) {
+                      FileWriter writer, DocumentRoot names, DiskSpace space, CacheCounters counters,
+                      Recovery recovery, ObjectFiles objectFiles) {
         this.counters = counters;
         this.objectFiles = objectFiles;
         this.recovery = recovery;
@@ -98,34 +103,34 @@ public final class EdgeCache implements ContentSource {
         this.index = index;
         this.origin = origin;
         this.pool = pool;
+        this.writer = writer;
         this.names = names;
+        this.space = space;
     }
 
     /**
      * Opens the cache directory (deleting unfinished fills, then finding the committed objects again in the
      * background while it serves: {@link Recovery}) and the way to the origin. Blocking: called at startup.
      *
-     * @param channelClass the client channel of the server's transport
+     * @param transport the server's: its client channel reaches the origin, its file writer writes the fills
      * @param serveDotfiles whether request paths may name dotfiles, as for a document root
      * @param counters where the cache counts for the metrics
      */
-    public static EdgeCache open(CacheConfig config, Class<? extends SocketChannel> channelClass,
-                                 FileSystemPool pool, boolean serveDotfiles, CacheCounters counters)
-            throws IOException {
-        return open(config, channelClass, pool, serveDotfiles, counters, fan -> {
+    public static EdgeCache open(CacheConfig config, Transport transport, FileSystemPool pool,
+                                 boolean serveDotfiles, CacheCounters counters) throws IOException {
+        return open(config, transport, pool, serveDotfiles, counters, fan -> {
         });
     }
 
     /** Without metrics. */
-    public static EdgeCache open(CacheConfig config, Class<? extends SocketChannel> channelClass,
-                                 FileSystemPool pool, boolean serveDotfiles) throws IOException {
-        return open(config, channelClass, pool, serveDotfiles, new CacheCounters());
+    public static EdgeCache open(CacheConfig config, Transport transport, FileSystemPool pool,
+                                 boolean serveDotfiles) throws IOException {
+        return open(config, transport, pool, serveDotfiles, new CacheCounters());
     }
 
     /** {@code beforeFan}: run before each fan directory of the recovery is scanned (tests hold the scan there). */
-    static EdgeCache open(CacheConfig config, Class<? extends SocketChannel> channelClass, FileSystemPool pool,
-                          boolean serveDotfiles, CacheCounters counters, Consumer<Path> beforeFan)
-            throws IOException {
+    static EdgeCache open(CacheConfig config, Transport transport, FileSystemPool pool, boolean serveDotfiles,
+                          CacheCounters counters, Consumer<Path> beforeFan) throws IOException {
         long started = System.nanoTime();
         Store store = new Store(config.directory());
         Executor offLoop = task -> {
@@ -146,9 +151,11 @@ public final class EdgeCache implements ContentSource {
         List<Path> fans = store.fans();
         log.info("cache {}: {} unfinished fills deleted; the objects of {} directories are found in the background",
                 store.directory(), leftovers, fans.size());
+        DiskSpace space = new DiskSpace(store.directory(), config.maxSize(), config.minFree(), index, offLoop);
         Recovery recovery = new Recovery(store, index, pool, counters, beforeFan);
-        EdgeCache cache = new EdgeCache(config, store, index, new OriginClient(config, channelClass, counters), pool,
-                new DocumentRoot(store.directory(), serveDotfiles), counters, recovery, objectFiles);
+        EdgeCache cache = new EdgeCache(config, store, index,
+                new OriginClient(config, transport.socketChannelClass(), counters), pool, transport.fileWriter(pool),
+                new DocumentRoot(store.directory(), serveDotfiles), space, counters, recovery, objectFiles);
         recovery.start(fans, started);
         return cache;
     }
@@ -476,7 +483,7 @@ public final class EdgeCache implements ContentSource {
         return null;
     }
 
-    /** The object an origin's 200 describes, before its body is in ({@code length} -1 when it has none yet). */
+    /** The object an origin's response describes, before its body is in ({@code length} -1 when it has none yet). */
     StoredObject describe(CacheKey key, HttpResponse response, long length, long nowMillis,
                           StoragePolicy.Decision decision) {
         HttpHeaders headers = response.headers();
@@ -514,7 +521,10 @@ public final class EdgeCache implements ContentSource {
                 object.lifetime(), object.noCache(), object.slices());
     }
 
-    /** The head of a response from the cache: the stored fields, {@code Age} and {@code Cache-Status} (RFC 9211). */
+    /**
+     * The head of a response from the cache: the stored status and fields, {@code Age} and {@code Cache-Status}
+     * (RFC 9211).
+     */
     Description description(StoredObject object, String cacheStatus, long age) {
         Map<String, String> extra = new LinkedHashMap<>();
         for (String[] field : object.fields()) {
@@ -522,25 +532,10 @@ public final class EdgeCache implements ContentSource {
         }
         extra.put("Age", Long.toString(age));
         extra.put("Cache-Status", "zeroedge; " + cacheStatus);
-        return Description.of(object.type(), object.length(), object.etag(), object.lastModified(),
-                object.lastModifiedSeconds(), extra);
-    }
-
-    /**
-     * An origin's status other than 200 as this server answers it: the status, a redirect's Location, {@code Age}
-     * and {@code Cache-Status} with the origin's status ({@code fwd-status}, RFC 9211 §2.3).
-     */
-    Answer.Status statusFrom(HttpResponse response) {
-        HttpResponseStatus status = response.status();
-        String location = response.headers().get(HttpHeaderNames.LOCATION);
-        Answer.Status answer = status.codeClass() == HttpStatusClass.REDIRECTION && location != null
-                && location.chars().allMatch(c -> c > 0x20 && c < 0x7f)
-                ? new Answer.Status(status, null, "Location", location, false)
-                : Answer.Status.of(HttpResponseStatus.valueOf(status.code()));
-        Map<String, String> fields = new LinkedHashMap<>();
-        fields.put("Age", "0");
-        fields.put("Cache-Status", "zeroedge; fwd=miss; fwd-status=" + status.code());
-        return answer.with(fields);
+        Description description = Description.of(object.type(), object.length(), object.etag(),
+                object.lastModified(), object.lastModifiedSeconds(), extra);
+        return object.status() == 200 ? description
+                : description.withStatus(HttpResponseStatus.valueOf(object.status()));
     }
 
     /** A status the cache answers itself when the origin (or the disk) failed, saying why in {@code Cache-Status}. */
@@ -564,6 +559,43 @@ public final class EdgeCache implements ContentSource {
         return pool;
     }
 
+    /** How the fills write their bytes: the mode's way (uring-splice: the loop's ring). */
+    FileWriter writer() {
+        return writer;
+    }
+
+    DiskSpace space() {
+        return space;
+    }
+
+    /** A response the disk could not take was passed through to its client. */
+    void countPassThrough() {
+        passedThrough.increment();
+    }
+
+    /**
+     * Responses passed through to their client uncached because the disk could not take them (full, or their
+     * reservation against the maximum size or the minimum free space refused): the metrics' count.
+     */
+    public long passedThrough() {
+        return passedThrough.sum();
+    }
+
+    /**
+     * New bounds from a reload: the index keeps at most {@code maxBytes} of bodies (a smaller bound evicts at once,
+     * the files going on the file-system threads) and fills reserve against them and {@code minFree} from now on.
+     */
+    public void resize(long maxBytes, CacheConfig.MinFree minFree) {
+        index.resize(maxBytes);
+        space.resize(maxBytes, minFree);
+        log.info("cache: at most {} bytes, {} left free", maxBytes, minFree);
+    }
+
+    /** The bytes of bodies the index keeps at most now. */
+    public long maxSize() {
+        return index.maxBytes();
+    }
+
     /** Objects the index holds now. */
     public long objects() {
         return index.size();
@@ -571,7 +603,7 @@ public final class EdgeCache implements ContentSource {
 
     /** Every count of the cache now, for a scrape. */
     public CacheCounters.Counts counts() {
-        return counters.read(index.size(), index.bytes());
+        return counters.read(index.size(), index.bodyBytes());
     }
 
     CacheCounters counters() {

@@ -3,6 +3,7 @@ package dev.zeroedge.cache;
 import dev.zeroedge.files.FileSystemPool;
 import dev.zeroedge.content.Answer;
 import dev.zeroedge.content.Description;
+import dev.zeroedge.content.Relay;
 import dev.zeroedge.content.Representation;
 import dev.zeroedge.files.GrowingBody;
 import dev.zeroedge.files.OpenFile;
@@ -44,10 +45,13 @@ import java.util.zip.CRC32C;
  *     is stored.
  * </ul>
  *
- * <p>When the head says the response is not to be shared (private, to an Authorization, with Set-Cookie or
- * Vary), only the client that caused the fetch gets it; each other waiter asks the origin alone, as Pingora's
- * lock gives up. An origin response without a Content-Length (chunked) fills a file of a length not known
- * yet: its clients are sent it chunked as it grows, and it is stored with the length it turned out to have.
+ * <p>A response that is not to be stored (no-store, private, to an Authorization, with Set-Cookie or Vary, not
+ * fresh, a status the cache does not keep: a 500, a 302) never touches the disk: it is passed through to the
+ * client that caused the fetch from memory ({@link PassThrough}); each other waiter asks the origin alone, as
+ * Pingora's lock gives up. So is a response to be stored that the disk cannot take: its reservation
+ * ({@link DiskSpace}) refused, or no room left to create its file. An origin response without a Content-Length
+ * (chunked) fills a file of a length not known yet: its clients are sent it chunked as it grows, and it is stored
+ * with the length it turned out to have.
  *
  * <p>With slices on, the request asks a Range: the slice that holds the client's first byte
  * ({@link OriginRange#forClient}). A 206 that is the whole object (a small one) is filled as a 200 is; a 206 of
@@ -64,6 +68,10 @@ final class Fill implements OriginClient.Exchange {
     private static final Logger log = LoggerFactory.getLogger(Fill.class);
 
     enum State { ASKING, FILLING, DONE, FAILED }
+
+    /** Writes that met a full disk and are tried again after evictions, and how long the evicted files get to go. */
+    private static final int FULL_DISK_RETRIES = 3;
+    private static final long FULL_DISK_RETRY_MILLIS = 50;
 
     /** The temporary file of a fill, and the growing file its clients read. */
     private record Created(Store.Temp temp, OpenFile reader) {
@@ -93,7 +101,7 @@ final class Fill implements OriginClient.Exchange {
     private EdgeCache.OriginRequest asked;
     /** The first slice's fetch, once this fill turned out to be of an object in slices: it takes the body. */
     private SliceFetch handedTo;
-    /** Of the bytes written so far, on the file-system threads one write at a time. */
+    /** Of the bytes written so far, on the loop as each write is done. */
     private final CRC32C crc = new CRC32C();
     private OriginClient.Reads reads;
     private StoragePolicy.Decision decision;
@@ -104,8 +112,11 @@ final class Fill implements OriginClient.Exchange {
     private long written;
     private boolean writing;
     private boolean ended;
-    /** Another status than 200: the body is read and dropped. */
-    private boolean drainOnly;
+    private int fullWrites;
+    /** The space this fill reserved, until it is committed or dropped; -1: none. */
+    private long reserved = -1;
+    /** Set when the response goes to its client from memory: the origin's events go there. */
+    private PassThrough passing;
 
     Fill(EdgeCache cache, CacheKey key, String hash, boolean authorization) {
         this.cache = cache;
@@ -216,29 +227,26 @@ final class Fill implements OriginClient.Exchange {
             status = 200;
         } else {
             decision = StoragePolicy.decide(status, authorization, response.headers(), now / 1000);
-            length = status == 204 ? 0 : HttpUtil.getContentLength(response, -1L);
+            // 1xx never come here; a 204 or 304 has no body, whatever its Content-Length says (RFC 9110 §6.4.1).
+            boolean bodiless = status == 204 || status == 304;
+            length = bodiless ? 0 : HttpUtil.getContentLength(response, -1L);
         }
-        if (status != 200 && status != 204) {
-            // Other statuses are answered as zeroedge's own status responses for now (their origin bodies are
-            // not relayed, nor stored); a 204 takes the way of an empty 200.
-            Answer.Status answer = cache.statusFrom(response);
-            List<Waiter> told = end(State.DONE);
-            for (Waiter waiter : told) {
-                if (waiter.owner || decision.shared()) {
-                    answer(waiter.answer, answer);
-                } else {
-                    waiter.alone.run();
-                }
-            }
-            drain();
+        object = cache.describe(key, response, length, now, decision);
+        if (!decision.store()) {
+            passThrough("fwd=miss", true);
             return;
         }
+        if (!cache.space().reserve(Math.max(0, length))) {
+            cache.countPassThrough();
+            passThrough("fwd=miss; detail=no-space", true);
+            return;
+        }
+        reserved = Math.max(0, length);
         growth = new GrowingBody(length);
-        object = cache.describe(key, response, length, now, decision);
         GrowingBody growing = growth;
         Store store = cache.store();
         Future<Created> created = cache.pool().submit(cache.store().directory(), () -> {
-            Store.Temp made = store.create(hash);
+            Store.Temp made = store.create(hash, Math.max(0, growing.length()));
             try {
                 return new Created(made, OpenFile.filling(made.path(), growing));
             } catch (IOException | RuntimeException e) {
@@ -258,6 +266,13 @@ final class Fill implements OriginClient.Exchange {
                 synchronized (this) {
                     reader = created.getNow().reader();
                 }
+            }
+            if (!done.isSuccess() && Store.noSpace(done.cause()) && state() != State.FAILED) {
+                log.info("no room for {} on disk: passed through ({})", key.text(), done.cause().toString());
+                releaseSpace();
+                cache.countPassThrough();
+                passThrough("fwd=miss; detail=no-space", false);
+                return;
             }
             if (!done.isSuccess()) {
                 log.warn("cannot create a temporary file for {}: {}", key.text(), done.cause().toString());
@@ -352,13 +367,39 @@ final class Fill implements OriginClient.Exchange {
         }
     }
 
+    /**
+     * The response goes from memory to the client that caused the fetch, not through the disk: every other waiter
+     * asks the origin alone, and no one attaches any more. {@code reading}: the read that brought the head is still
+     * under way (its batch ends next).
+     */
+    private void passThrough(String cacheStatus, boolean reading) {
+        passing = new PassThrough(loop, reads, pending, reading, ended);
+        pending.clear();
+        Relay relay = new Relay(cache.description(object, cacheStatus, 0), passing);
+        boolean given = false;
+        for (Waiter waiter : end(State.DONE)) {
+            if (waiter.owner) {
+                given = answer(waiter.answer, relay);
+            } else {
+                waiter.alone.run();
+            }
+        }
+        if (!given) {
+            passing.cancel(); // the client that caused it is gone
+        }
+    }
+
     @Override
     public void body(ByteBuf content) {
         if (handedTo != null) {
             handedTo.body(content);
             return;
         }
-        if (drainOnly || state() == State.FAILED) {
+        if (passing != null) {
+            passing.body(content);
+            return;
+        }
+        if (state() == State.FAILED) {
             content.release();
             return;
         }
@@ -369,8 +410,8 @@ final class Fill implements OriginClient.Exchange {
     public void endOfBatch() {
         if (handedTo != null) {
             handedTo.endOfBatch();
-        } else if (drainOnly) {
-            reads.more();
+        } else if (passing != null) {
+            passing.endOfBatch();
         } else {
             writeNext();
         }
@@ -380,13 +421,17 @@ final class Fill implements OriginClient.Exchange {
     public void end() {
         if (handedTo != null) {
             handedTo.end();
-        } else if (!drainOnly) {
-            ended = true;
+            return;
+        }
+        ended = true;
+        if (passing != null) {
+            passing.end();
+        } else {
             writeNext();
         }
     }
 
-    /** Writes what has come since the last write, on a file-system thread; then asks the origin for more. */
+    /** Writes what has come since the last write (the mode's {@link dev.zeroedge.files.FileWriter}); then asks the origin for more. */
     private void writeNext() {
         if (writing || temp == null || state() == State.FAILED) {
             return;
@@ -418,13 +463,7 @@ final class Fill implements OriginClient.Exchange {
         long size = bytes;
         ByteBuffer[] array = buffers.toArray(ByteBuffer[]::new);
         writing = true;
-        Future<Void> wrote = cache.pool().submit(cache.store().directory(), () -> {
-            for (ByteBuffer buffer : array) {
-                crc.update(buffer.duplicate());
-            }
-            Store.write(temp.writer(), array, at);
-            return null;
-        }, loop);
+        Future<Void> wrote = cache.writer().write(temp.writer(), temp.path(), array, at, loop);
         if (wrote == null) {
             // The file-system queue is full: the origin waits (it is not read meanwhile), then the write is asked again.
             writing = false;
@@ -433,8 +472,23 @@ final class Fill implements OriginClient.Exchange {
             return;
         }
         wrote.addListener(done -> {
-            release(batch);
             writing = false;
+            if (state() != State.FAILED && !done.isSuccess() && Store.noSpace(done.cause())
+                    && fullWrites++ < FULL_DISK_RETRIES && cache.space().evictForWrite(size)) {
+                // The disk filled under this fill (a chunked body claims nothing ahead): objects were evicted, and
+                // the same bytes are written again where they were once their files are gone; the origin waits.
+                log.info("disk full writing {}: evicted to make room, writing again", key.text());
+                pending.addAll(0, batch);
+                loop.schedule(this::writeNext, FULL_DISK_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                return;
+            }
+            if (done.isSuccess()) {
+                // Checksummed once written, so that a write asked again (a full disk) counts its bytes once.
+                for (ByteBuf buf : batch) {
+                    crc.update(buf.nioBuffer());
+                }
+            }
+            release(batch);
             if (state() == State.FAILED) {
                 discard();
                 return;
@@ -483,6 +537,7 @@ final class Fill implements OriginClient.Exchange {
             } else {
                 cache.store().discard(filled);
             }
+            cache.space().refresh(); // before the reservation goes: the file system counts the body now
             return null;
         }, loop);
         if (committed == null) {
@@ -496,6 +551,7 @@ final class Fill implements OriginClient.Exchange {
             } else if (store) {
                 cache.index().put(hash, object);
             }
+            releaseSpace();
             temp = null;
             for (Waiter waiter : end(State.DONE)) {
                 waiter.again.run(); // none should wait while a body fills; if one does, it looks the key up again
@@ -508,6 +564,10 @@ final class Fill implements OriginClient.Exchange {
     public void failed(OriginClient.Fault fault, Throwable cause) {
         if (handedTo != null) {
             handedTo.failed(fault, cause);
+            return;
+        }
+        if (passing != null) {
+            passing.failed(cause);
             return;
         }
         switch (fault) {
@@ -548,6 +608,7 @@ final class Fill implements OriginClient.Exchange {
 
     /** Deletes the temporary file on a file-system thread (readers that have it open finish). */
     private void discard() {
+        releaseSpace();
         Store.Temp gone = temp;
         temp = null;
         if (gone == null) {
@@ -583,12 +644,12 @@ final class Fill implements OriginClient.Exchange {
         return told;
     }
 
-    /** A response not kept (another status): its body is read and dropped, so the connection can be reused. */
-    private void drain() {
-        drainOnly = true;
-        release(pending);
-        pending.clear();
-        reads.more();
+    /** The fill's reservation goes: it is committed (the index counts it now) or dropped. */
+    private void releaseSpace() {
+        if (reserved >= 0) {
+            cache.space().release(reserved);
+            reserved = -1;
+        }
     }
 
     private void releaseReader() {
@@ -608,9 +669,14 @@ final class Fill implements OriginClient.Exchange {
         }
     }
 
-    private static void answer(Promise<Answer> promise, Answer answer) {
-        if (!promise.trySuccess(answer) && answer instanceof Representation representation) {
+    /** True when {@code promise} took {@code answer}; else what it holds is let go. */
+    private static boolean answer(Promise<Answer> promise, Answer answer) {
+        if (promise.trySuccess(answer)) {
+            return true;
+        }
+        if (answer instanceof Representation representation) {
             representation.body().release();
         }
+        return false;
     }
 }

@@ -68,8 +68,8 @@ final class Index {
         return present;
     }
 
-    /** Body bytes of the objects held. */
-    long bytes() {
+    /** Body bytes of the objects held, exactly (for the metrics; {@link #bytes} is how Caffeine weighs them). */
+    long bodyBytes() {
         return bytes.sum();
     }
 
@@ -80,6 +80,40 @@ final class Index {
 
     long size() {
         return objects.estimatedSize();
+    }
+
+    /** The bytes of the bodies it holds, as it weighs them (KiB, rounded up). */
+    long bytes() {
+        return objects.policy().eviction().orElseThrow().weightedSize().orElse(0) * 1024;
+    }
+
+    /**
+     * Evicts objects of at least {@code bytes} now (the least valuable first, as Caffeine's policy ranks them),
+     * when it holds that many; their files are removed on the file-system threads. False when it holds fewer:
+     * evicting would not make that room, and nothing is evicted.
+     */
+    synchronized boolean makeRoom(long bytes) {
+        var eviction = objects.policy().eviction().orElseThrow();
+        long kib = (bytes + 1023) / 1024;
+        long weighted = eviction.weightedSize().orElse(0);
+        if (kib <= 0 || weighted < kib) {
+            return false;
+        }
+        // Caffeine evicts down to a lowered maximum at once; the bound then goes back to what it was.
+        long max = eviction.getMaximum();
+        eviction.setMaximum(weighted - kib);
+        eviction.setMaximum(max);
+        return true;
+    }
+
+    /** A new bound (a reload): a smaller one evicts down to it at once. */
+    void resize(long maxBytes) {
+        objects.policy().eviction().orElseThrow().setMaximum(Math.max(1, maxBytes / 1024));
+    }
+
+    /** The bound, in bytes as it weighs them. */
+    long maxBytes() {
+        return objects.policy().eviction().orElseThrow().getMaximum() * 1024;
     }
 
     /** Runs pending evictions now (tests; a bound is otherwise kept eventually). */

@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -23,9 +24,10 @@ import dev.zeroedge.files.FileSystemPool;
  * One Range response of the origin written into a {@link SlicedObject}'s body file at its offset: the head is
  * checked first (a 206 of exactly the asked bytes of an object of the same length and validators; anything else
  * means the origin's object changed, and the object is discarded; a 5xx only gives this fetch up), then the body
- * is written as it comes, on the file-system threads, one write per read of the socket and the origin read again
- * only when that write is done, as a {@link Fill} writes. The CRC32C of each slice is computed from the bytes as
- * they are written, and each slice the response holds whole is committed as soon as its last byte is on disk.
+ * is written as it comes by the mode's {@link dev.zeroedge.files.FileWriter}, one write per read of the socket and
+ * the origin read again only when that write is done, as a {@link Fill} writes. The CRC32C of each slice is
+ * computed from the bytes as they are written, and each slice the response holds whole is committed (on a
+ * file-system thread) as soon as its last byte is on disk.
  *
  * <p>Runs on the loop of its origin connection.
  */
@@ -51,7 +53,9 @@ final class SliceFetch implements OriginClient.Exchange {
     private boolean ended;
     private boolean over;
 
-    // Written by one file-system thread at a time (each write follows the last one's completion).
+    /** The body file, which names its disk to the writer and the file-system threads. */
+    private final Path body;
+    // On the loop, from the bytes of each write once it is done.
     private final CRC32C crc = new CRC32C();
     private int slice;
     private boolean sliceFromStart;
@@ -64,6 +68,7 @@ final class SliceFetch implements OriginClient.Exchange {
         this.toSlice = toSlice;
         this.loop = loop;
         this.map = object.object().slices();
+        this.body = cache.store().bodyPath(object.hash());
     }
 
     @Override
@@ -161,10 +166,7 @@ final class SliceFetch implements OriginClient.Exchange {
         long size = bytes;
         ByteBuffer[] array = buffers.toArray(ByteBuffer[]::new);
         writing = true;
-        Future<Void> wrote = cache.pool().submit(cache.store().directory(), () -> {
-            write(array, at);
-            return null;
-        }, loop);
+        Future<Void> wrote = cache.writer().write(object.writer(), body, array, at, loop);
         if (wrote == null) {
             writing = false;
             pending.addAll(0, batch);
@@ -172,38 +174,42 @@ final class SliceFetch implements OriginClient.Exchange {
             return;
         }
         wrote.addListener(done -> {
-            release(batch);
-            writing = false;
             if (!done.isSuccess()) {
+                release(batch);
+                writing = false;
                 giveUp(done.cause());
                 return;
             }
+            List<int[]> whole = checksum(batch, at);
+            release(batch);
             position = at + size;
-            writeNext();
+            commitThenWriteNext(whole);
         });
     }
 
     /**
-     * Writes {@code buffers} at {@code at}, each slice's part apart so that its checksum covers exactly its bytes,
-     * and commits every slice whose last byte this write brings, if this response held it from its first byte.
+     * Adds the bytes of {@code batch}, written at {@code at}, to the CRC32C of their slices (on the loop, from
+     * the bytes now on disk: hardware CRC32C costs about a microsecond per 16 KiB), and answers the slices whose
+     * last byte they bring, each with its checksum, if this response held it from its first byte.
      */
-    private void write(ByteBuffer[] buffers, long at) throws IOException {
+    private List<int[]> checksum(List<ByteBuf> batch, long at) {
+        List<int[]> whole = new ArrayList<>(1);
         long offset = at;
-        for (ByteBuffer buffer : buffers) {
-            while (buffer.hasRemaining()) {
+        for (ByteBuf buf : batch) {
+            int index = buf.readerIndex();
+            int left = buf.readableBytes();
+            while (left > 0) {
                 long sliceEnd = map.end(slice);
-                int n = (int) Math.min(buffer.remaining(), sliceEnd - offset);
-                ByteBuffer part = buffer.duplicate();
-                part.limit(part.position() + n);
+                int n = (int) Math.min(left, sliceEnd - offset);
                 if (sliceFromStart) {
-                    crc.update(part.duplicate());
+                    crc.update(buf.nioBuffer(index, n));
                 }
-                Store.write(object.writer(), new ByteBuffer[] {part}, offset);
-                buffer.position(buffer.position() + n);
+                index += n;
+                left -= n;
                 offset += n;
                 if (offset == sliceEnd) {
                     if (sliceFromStart) {
-                        object.commit(slice, (int) crc.getValue());
+                        whole.add(new int[] {slice, (int) crc.getValue()});
                     }
                     slice++;
                     sliceFromStart = true;
@@ -211,6 +217,34 @@ final class SliceFetch implements OriginClient.Exchange {
                 }
             }
         }
+        return whole;
+    }
+
+    /** Commits the slices just completed (blocking: on a file-system thread), then goes on with the body. */
+    private void commitThenWriteNext(List<int[]> whole) {
+        if (whole.isEmpty()) {
+            writing = false;
+            writeNext();
+            return;
+        }
+        Future<Void> committed = cache.pool().submit(body, () -> {
+            for (int[] done : whole) {
+                object.commit(done[0], done[1]);
+            }
+            return null;
+        }, loop);
+        if (committed == null) {
+            loop.schedule(() -> commitThenWriteNext(whole), FileSystemPool.BUSY_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            return;
+        }
+        committed.addListener(done -> {
+            writing = false;
+            if (!done.isSuccess()) {
+                giveUp(done.cause());
+                return;
+            }
+            writeNext();
+        });
     }
 
     /** This fetch failed: what it holds goes, and the object's readers that need a missing byte fail. */

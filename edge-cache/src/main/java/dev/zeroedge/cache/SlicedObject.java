@@ -96,13 +96,13 @@ final class SlicedObject implements GrowingBody.Demand {
      */
     static Future<SlicedObject> reopen(EdgeCache cache, CacheKey key, String hash, EventLoop loop) {
         return cache.pool().submit(cache.store().directory(), () -> {
-            Store.Temp body = cache.store().openSliced(hash, key.text());
-            if (body == null) {
-                return null;
-            }
+            // The disk's slice map, not the index's: a live object may have committed more since the index was told.
             StoredObject now = cache.store().metadata(hash);
             if (now == null || now.whole() || !now.key().equals(key.text())) {
-                body.writer().close();
+                return null;
+            }
+            Store.Temp body = cache.store().openSliced(hash);
+            if (body == null) {
                 return null;
             }
             try {

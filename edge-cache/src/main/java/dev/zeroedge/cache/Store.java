@@ -1,6 +1,7 @@
 package dev.zeroedge.cache;
 
 import dev.zeroedge.files.OpenFile;
+import dev.zeroedge.files.Preallocation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +37,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * body file at its offset and committed on its own ({@link #commitSlice}): the body's data forced, then new
  * metadata (the slice map with that slice) written and forced beside, renamed over the old one, and the
  * directory forced. A crash keeps every committed slice and forgets the others.
+ * Commits at the same time share their directory fsyncs ({@link DirectorySync}).
  */
 final class Store {
 
@@ -53,6 +55,7 @@ final class Store {
     private final Path directory;
     private final Path tmp;
     private final Object[] locks = new Object[64];
+    private final DirectorySync directorySync = new DirectorySync(Store::force);
 
     Store(Path directory) throws IOException {
         this.directory = Files.createDirectories(directory).toRealPath();
@@ -75,9 +78,37 @@ final class Store {
         return body.resolveSibling(body.getFileName() + META);
     }
 
-    Temp create(String hash) throws IOException {
+    /**
+     * A new temporary file for a fill of object {@code hash}, with the blocks of its {@code length} claimed
+     * ({@link Preallocation}: no room is an IOException now, not a write that fails mid-body); 0 claims nothing
+     * (a body of unknown length).
+     */
+    Temp create(String hash, long length) throws IOException {
         Path path = tmp.resolve(hash + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()));
-        return new Temp(path, FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE));
+        FileChannel writer = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try {
+            Preallocation.claim(writer, length);
+        } catch (IOException | RuntimeException e) {
+            writer.close();
+            Files.deleteIfExists(path);
+            throw e;
+        }
+        return new Temp(path, writer);
+    }
+
+    /**
+     * Whether {@code failure} says the file system is full (ENOSPC, or over a quota: EDQUOT): the JDK gives no
+     * errno, only its text.
+     */
+    static boolean noSpace(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            String message = t.getMessage();
+            if (message != null && (message.contains("No space left on device")
+                    || message.contains("Disk quota exceeded"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Writes every byte of {@code buffers} at {@code position}. */
@@ -96,7 +127,7 @@ final class Store {
      * metadata, committed as a whole object is. Returns the body, open for writing the slices into.
      */
     Temp createSliced(String hash, StoredObject object) throws IOException {
-        Temp temp = create(hash);
+        Temp temp = create(hash, 0); // nothing claimed: each slice takes its blocks when it is written
         try {
             try (RandomAccessFile sized = new RandomAccessFile(temp.path().toFile(), "rw")) {
                 sized.setLength(object.length()); // a hole: no block is written for a missing slice
@@ -109,17 +140,9 @@ final class Store {
         }
     }
 
-    /**
-     * The body of {@code hash}, an object in slices not all there, open for writing more of them, and its
-     * metadata as the disk has it now (another fill may have committed slices since the index was told); null
-     * when the object is gone, is another one, or is whole by now.
-     */
-    Temp openSliced(String hash, String key) throws IOException {
+    /** The body of {@code hash}, an object in slices, open for writing more of them; null when it is gone. */
+    Temp openSliced(String hash) throws IOException {
         try {
-            StoredObject now = StoredObject.decode(Files.readAllBytes(metaPath(hash)));
-            if (!now.key().equals(key) || now.whole()) {
-                return null;
-            }
             return new Temp(bodyPath(hash), FileChannel.open(bodyPath(hash), StandardOpenOption.WRITE));
         } catch (NoSuchFileException e) {
             return null;
@@ -155,7 +178,7 @@ final class Store {
             }
             Files.move(metaTemp, meta, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         }
-        force(meta.getParent());
+        directorySync.force(meta.getParent());
         return true;
     }
 
@@ -191,8 +214,8 @@ final class Store {
             Files.move(temp.path(), body, StandardCopyOption.ATOMIC_MOVE);
             Files.move(metaTemp, metaPath(hash), StandardCopyOption.ATOMIC_MOVE);
         }
-        force(body.getParent());
-        force(tmp);
+        directorySync.force(body.getParent());
+        directorySync.force(tmp);
     }
 
     /** A fill that will not be committed: its temporary file goes (readers that have it open finish). */

@@ -10,6 +10,7 @@ import dev.zeroedge.transport.Transport;
 import dev.zeroedge.transport.Transports;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -34,6 +35,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 
@@ -129,25 +131,24 @@ public abstract class EdgeCacheSuite {
     }
 
     private ZeroedgeServer cache(int originPort, Path dir, Duration firstByte, long maxSize) throws IOException {
-        return cache(originPort, dir, firstByte, maxSize, CacheConfig.DEFAULT_SLICE_SIZE);
+        return cache(originPort, dir, firstByte, c -> c.withMaxSize(maxSize));
     }
 
     /** A cache whose objects over 64 KiB are in slices of 64 KiB. */
     private ZeroedgeServer slicedCache(int originPort, Path dir) throws IOException {
-        return cache(originPort, dir, Duration.ofSeconds(5), CacheConfig.DEFAULT_MAX_SIZE, SLICE);
+        return cache(originPort, dir, Duration.ofSeconds(5), c -> c.withSliceSize(SLICE));
     }
 
-    private ZeroedgeServer cache(int originPort, Path dir, Duration firstByte, long maxSize, long slice)
+    private ZeroedgeServer cache(int originPort, Path dir, Duration firstByte, UnaryOperator<CacheConfig> adjust)
             throws IOException {
         Transport transport = transport();
-        CacheConfig config = CacheConfig.of("http://127.0.0.1:" + originPort, dir)
-                .withTimeouts(Duration.ofSeconds(1), firstByte, Duration.ofSeconds(5)).withMaxSize(maxSize)
-                .withSliceSize(slice);
+        CacheConfig config = adjust.apply(CacheConfig.of("http://127.0.0.1:" + originPort, dir)
+                .withTimeouts(Duration.ofSeconds(1), firstByte, Duration.ofSeconds(5)));
         ZeroedgeServer server = ZeroedgeServer.start(ServerConfig.of(dir, new InetSocketAddress("127.0.0.1", 0))
                         .withInlineBodyMax(0).withMaxSlice(64 * 1024).withEventLoops(2)
                         .withGracePeriod(Duration.ofSeconds(1)),
-                transport, (c, opener, pool) -> lastCache = EdgeCache.open(config, transport.socketChannelClass(),
-                        pool, false));
+                transport, (c, opener, pool) -> lastCache = EdgeCache.open(config, transport, pool,
+                        false));
         running.add(() -> server.shutdown(Duration.ofSeconds(1)));
         return server;
     }
@@ -534,12 +535,422 @@ public abstract class EdgeCacheSuite {
     }
 
     @Test
-    void anOrigin404IsAnsweredAs404() throws IOException {
+    void anOrigin404WithoutFreshnessIsRelayedWithItsBodyAndNotStored() throws IOException {
         ZeroedgeServer cache = cache(staticOrigin.port(), newCacheDir());
-        Response r = get(cache, "/absent.bin");
-        assertEquals("HTTP/1.1 404 Not Found", r.statusLine());
-        assertEquals("0", r.header("Age"));
-        assertEquals("zeroedge; fwd=miss; fwd-status=404", r.header("Cache-Status"));
+        for (int i = 0; i < 2; i++) {
+            Response r = get(cache, "/absent.bin");
+            assertEquals("HTTP/1.1 404 Not Found", r.statusLine());
+            assertEquals("0", r.header("Age"));
+            assertEquals("zeroedge; fwd=miss", r.header("Cache-Status"));
+            assertEquals("text/plain; charset=utf-8", r.header("Content-Type"));
+            assertEquals("404 Not Found\n", r.bodyText(), "the origin's own body");
+        }
+        assertEquals(0, lastCache.objects());
+    }
+
+    /** The statuses RFC 9111 lets a shared cache store (all heuristically cacheable, RFC 9110 §15.1). */
+    private static final List<String> STORED_STATUSES = List.of("203 Non-Authoritative Information",
+            "204 No Content", "300 Multiple Choices", "301 Moved Permanently", "308 Permanent Redirect",
+            "404 Not Found", "410 Gone");
+
+    /** {@code /status/NNN} of the scripted origin below: that status, fresh for a minute, with a body but for 204. */
+    private static boolean answerWithStatus(String head, OutputStream out) throws IOException {
+        String code = head.substring("GET /status/".length(), "GET /status/".length() + 3);
+        String status = STORED_STATUSES.stream().filter(s -> s.startsWith(code)).findFirst()
+                .orElse(code + " Whatever");
+        byte[] body = code.equals("204") ? new byte[0] : ("body of " + code + "\n").getBytes(StandardCharsets.US_ASCII);
+        List<String> fields = new ArrayList<>(List.of("Cache-Control: max-age=60", "X-Origin: " + code,
+                "ETag: \"e" + code + "\""));
+        if (!code.equals("204")) {
+            fields.addAll(List.of("Content-Type: text/html", "Content-Length: " + body.length));
+        }
+        if (code.startsWith("3")) {
+            fields.add("Location: /elsewhere/" + code);
+        }
+        out.write(ScriptedOrigin.head(status, fields.toArray(String[]::new)));
+        out.write(body);
+        return true;
+    }
+
+    @Test
+    void everyStoredStatusIsRelayedWithItsBodyAndFieldsThenAHitWithTheSameStatus() throws Exception {
+        ScriptedOrigin origin = scripted((head, out, socket) -> answerWithStatus(head, out));
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        for (String status : STORED_STATUSES) {
+            String code = status.substring(0, 3);
+            Response miss = get(cache, "/status/" + code);
+            assertStatusResponse(status, miss, "zeroedge; fwd=miss; stored");
+            assertEquals("0", miss.header("Age"), status);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (lastCache.objects() < STORED_STATUSES.size() && System.nanoTime() < deadline) {
+            Thread.sleep(10); // each is committed a moment after its client has it
+        }
+        assertEquals(STORED_STATUSES.size(), lastCache.objects());
+        for (String status : STORED_STATUSES) {
+            String code = status.substring(0, 3);
+            assertStatusResponse(status, get(cache, "/status/" + code), "zeroedge; hit");
+            // A range is a 200's: another status is sent as it is, whole.
+            Response ranged = get(cache, "/status/" + code, "Range: bytes=0-1");
+            assertStatusResponse(status, ranged, "zeroedge; hit");
+            assertNull(ranged.header("Content-Range"), status);
+            // Preconditions are a 2xx's (RFC 9110 §13.2.1): a 404 ignores them.
+            Response conditional = get(cache, "/status/" + code, "If-None-Match: \"e" + code + "\"");
+            if (code.startsWith("2")) {
+                assertEquals("HTTP/1.1 304 Not Modified", conditional.statusLine(), status);
+                assertEquals("zeroedge; hit", conditional.header("Cache-Status"), status);
+            } else {
+                assertStatusResponse(status, conditional, "zeroedge; hit");
+            }
+        }
+        try (RawHttp http = new RawHttp(cache.port())) {
+            Response head = http.send("HEAD /status/404 HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals("HTTP/1.1 404 Not Found", head.statusLine());
+            assertEquals("12", head.header("Content-Length"));
+            // The connection goes on: the HEAD had no body.
+            assertStatusResponse("410 Gone", http.exchange("GET /status/410 HTTP/1.1\r\nHost: edge.test\r\n\r\n"),
+                    "zeroedge; hit");
+        }
+        assertEquals(STORED_STATUSES.size(), origin.requests(), "the origin asked once per status");
+    }
+
+    private static void assertStatusResponse(String status, Response r, String cacheStatus) {
+        String code = status.substring(0, 3);
+        assertEquals("HTTP/1.1 " + status, r.statusLine());
+        assertEquals(cacheStatus, r.header("Cache-Status"), status);
+        assertEquals(code, r.header("X-Origin"), status);
+        assertEquals("\"e" + code + "\"", r.header("ETag"), status);
+        assertNotNull(r.header("Age"), status);
+        if (code.equals("204")) {
+            assertNull(r.header("Content-Length"), "a 204 has no Content-Length");
+            assertNull(r.header("Content-Type"), status);
+            assertEquals(0, r.body().length, status);
+        } else {
+            assertEquals("text/html", r.header("Content-Type"), status);
+            assertEquals("body of " + code + "\n", r.bodyText(), status);
+            assertEquals(Integer.toString(r.body().length), r.header("Content-Length"), status);
+        }
+        assertEquals(code.startsWith("3") ? "/elsewhere/" + code : null, r.header("Location"), status);
+        assertNull(r.header("Accept-Ranges"), status);
+    }
+
+    @Test
+    void aHeuristicallyFresh404IsStored() throws Exception {
+        String lastModified = io.netty.handler.codec.DateFormatter.format(
+                java.util.Date.from(Instant.now().minus(Duration.ofDays(10))));
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("404 Not Found", "Content-Length: 4", "Last-Modified: " + lastModified));
+            out.write("gone".getBytes(StandardCharsets.US_ASCII));
+            return true;
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        assertEquals("zeroedge; fwd=miss; stored", get(cache, "/old").header("Cache-Status"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (lastCache.objects() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        Response hit = get(cache, "/old");
+        assertEquals("HTTP/1.1 404 Not Found", hit.statusLine());
+        assertEquals("zeroedge; hit", hit.header("Cache-Status"));
+        assertEquals("gone", hit.bodyText());
+        assertEquals(1, origin.requests());
+    }
+
+    @Test
+    void aStatusNotStoredIsRelayedWithItsBodyAndAskedForAgain() throws IOException {
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            boolean redirect = head.startsWith("GET /moved ");
+            out.write(ScriptedOrigin.head(redirect ? "302 Found" : "500 Internal Server Error", "Content-Length: 5",
+                    "Cache-Control: max-age=60", "Content-Type: text/plain", "Location: /there", "X-Origin: yes"));
+            out.write("oops\n".getBytes(StandardCharsets.US_ASCII));
+            return true;
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        try (RawHttp http = new RawHttp(cache.port())) {
+            for (int i = 0; i < 2; i++) {
+                Response r = http.exchange("GET /broken HTTP/1.1\r\nHost: edge.test\r\n\r\n");
+                assertEquals("HTTP/1.1 500 Internal Server Error", r.statusLine());
+                assertEquals("zeroedge; fwd=miss", r.header("Cache-Status"));
+                assertEquals("yes", r.header("X-Origin"));
+                assertEquals("oops\n", r.bodyText());
+            }
+            Response moved = http.exchange("GET /moved HTTP/1.1\r\nHost: edge.test\r\n\r\n");
+            assertEquals("HTTP/1.1 302 Found", moved.statusLine());
+            assertEquals("/there", moved.header("Location"));
+            assertEquals("oops\n", moved.bodyText());
+        }
+        assertEquals(3, origin.requests());
+        assertEquals(0, lastCache.objects());
+        assertEquals(0, lastCache.passedThrough(), "not stored by rule, not for want of space");
+    }
+
+    /**
+     * A tmpfs of {@code options} mounted on a new directory (the test runs as root; where it cannot mount, the test
+     * is skipped and says why), unmounted after the test, once its cache has stopped.
+     */
+    private Path smallDisk(String options) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory(work, "tmpfs");
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", options, "tmpfs", dir.toString())
+                .redirectErrorStream(true).start();
+        String said = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        Assumptions.assumeTrue(mount.waitFor() == 0, "cannot mount a tmpfs for the full-disk test (needs root): "
+                + said);
+        running.add(() -> new ProcessBuilder("umount", "-l", dir.toString()).start().waitFor());
+        return dir;
+    }
+
+    /**
+     * An origin of {@code body}: {@code /big} all of it, {@code /mid} its first 300,000 bytes, any other path its
+     * first 10,000; fresh for a minute.
+     */
+    private ScriptedOrigin originOf(byte[] body) throws IOException {
+        return scripted((head, out, socket) -> {
+            int n = head.startsWith("GET /big ") ? body.length : head.startsWith("GET /mid ") ? 300_000 : 10_000;
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: " + n, "Cache-Control: max-age=60",
+                    "Content-Type: video/mp4"));
+            out.write(body, 0, n);
+            return true;
+        });
+    }
+
+    @Test
+    void aFullDiskPassesTheResponseThroughFromTheOriginUncachedAndCountsIt() throws Exception {
+        Path disk = smallDisk("size=2m,nr_inodes=64");
+        byte[] body = bytes(700_000, 31);
+        ScriptedOrigin origin = originOf(body);
+        // Another file takes most of the file system: 512 KiB are left, less than the object.
+        Files.write(disk.resolve("filler"), new byte[1536 * 1024]);
+        Path dir = Files.createDirectory(disk.resolve("cache"));
+        ZeroedgeServer cache = cache(origin.port(), dir, Duration.ofSeconds(5),
+                c -> c.withMinFree(CacheConfig.MinFree.bytes(0)));
+        try (RawHttp http = new RawHttp(cache.port())) {
+            Response big = http.exchange("GET /big HTTP/1.1\r\nHost: edge.test\r\n\r\n");
+            assertEquals("HTTP/1.1 200 OK", big.statusLine());
+            assertEquals("700000", big.header("Content-Length"));
+            assertEquals("video/mp4", big.header("Content-Type"));
+            assertEquals("zeroedge; fwd=miss; detail=no-space", big.header("Cache-Status"));
+            assertArrayEquals(body, big.body());
+            assertEquals(1, lastCache.passedThrough(), "its reservation refused");
+
+            // Another writer takes the room behind the cache's back (its figure is a second old at most): the file
+            // system itself refuses the blocks when the file is made, before any client has a byte of it.
+            Files.write(disk.resolve("filler-2"), new byte[400 * 1024]);
+            Response mid = http.exchange("GET /mid HTTP/1.1\r\nHost: edge.test\r\n\r\n");
+            assertEquals("HTTP/1.1 200 OK", mid.statusLine());
+            assertEquals("zeroedge; fwd=miss; detail=no-space", mid.header("Cache-Status"));
+            assertArrayEquals(Arrays.copyOf(body, 300_000), mid.body());
+            assertEquals(2, lastCache.passedThrough());
+            Files.delete(disk.resolve("filler-2"));
+
+            // No inode left: a small object, for which there is room, cannot have its file created (ENOSPC).
+            for (int i = 0; ; i++) {
+                try {
+                    Files.createFile(disk.resolve("inode-" + i));
+                } catch (IOException full) {
+                    break;
+                }
+            }
+            Response small = http.exchange("GET /small HTTP/1.1\r\nHost: edge.test\r\n\r\n");
+            assertEquals("HTTP/1.1 200 OK", small.statusLine());
+            assertEquals("zeroedge; fwd=miss; detail=no-space", small.header("Cache-Status"));
+            assertArrayEquals(Arrays.copyOf(body, 10_000), small.body());
+            assertEquals(3, lastCache.passedThrough());
+        }
+        assertEquals(3, origin.requests(), "nothing stored: each was fetched");
+        assertEquals(0, lastCache.objects());
+        assertEquals(List.of(), leftovers(dir));
+    }
+
+    @Test
+    void aChunkedFillThatMeetsAFullDiskEvictsWhatMakesRoomAndGoesOn() throws Exception {
+        Path disk = smallDisk("size=1m");
+        byte[] kept = bytes(500_000, 59);
+        byte[] live = bytes(600_000, 61);
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            if (head.startsWith("GET /kept ")) {
+                out.write(ScriptedOrigin.head("200 OK", "Content-Length: " + kept.length, "Cache-Control: max-age=60"));
+                out.write(kept);
+                return true;
+            }
+            out.write(ScriptedOrigin.head("200 OK", "Transfer-Encoding: chunked", "Cache-Control: max-age=60"));
+            for (int at = 0; at < live.length; at += 30_000) {
+                out.write((Integer.toHexString(30_000) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(live, at, 30_000);
+                out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            return true;
+        });
+        Path dir = Files.createDirectory(disk.resolve("cache"));
+        ZeroedgeServer cache = cache(origin.port(), dir, Duration.ofSeconds(5),
+                c -> c.withMinFree(CacheConfig.MinFree.bytes(0)));
+        assertArrayEquals(kept, get(cache, "/kept").body());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (lastCache.objects() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(1, lastCache.objects());
+        // A body of unknown length reserves nothing: its writes fill the disk, the stored object is evicted for
+        // it, and the fill goes on where it was.
+        try (RawHttp http = new RawHttp(cache.port())) {
+            Response head = http.send("GET /live HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals("zeroedge; fwd=miss; stored", head.header("Cache-Status"));
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            for (byte[] chunk = readChunk(http); chunk.length > 0; chunk = readChunk(http)) {
+                got.write(chunk);
+            }
+            assertEquals("", line(http));
+            assertArrayEquals(live, got.toByteArray());
+        }
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        Response hit = get(cache, "/live");
+        while (!"zeroedge; hit".equals(hit.header("Cache-Status")) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+            hit = get(cache, "/live");
+        }
+        assertEquals("zeroedge; hit", hit.header("Cache-Status"));
+        assertArrayEquals(live, hit.body());
+        assertEquals(0, lastCache.passedThrough());
+    }
+
+    @Test
+    void aMinimumFreeSpaceOverWhatIsFreePassesTheResponseThrough() throws Exception {
+        byte[] body = bytes(50_000, 41);
+        ScriptedOrigin origin = originOf(body);
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir(), Duration.ofSeconds(5),
+                c -> c.withMinFree(CacheConfig.MinFree.percent(100)));
+        for (int i = 1; i <= 2; i++) {
+            Response r = get(cache, "/big");
+            assertEquals("zeroedge; fwd=miss; detail=no-space", r.header("Cache-Status"));
+            assertArrayEquals(body, r.body());
+            assertEquals(i, lastCache.passedThrough());
+        }
+        assertEquals(2, origin.requests());
+        assertEquals(0, lastCache.objects());
+    }
+
+    @Test
+    void anObjectLargerThanTheMaximumSizeIsPassedThroughAndSmallerOnesStored() throws Exception {
+        byte[] body = bytes(50_000, 43);
+        ScriptedOrigin origin = originOf(body);
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir(), Duration.ofSeconds(5), 20_000);
+        Response big = get(cache, "/big");
+        assertEquals("zeroedge; fwd=miss; detail=no-space", big.header("Cache-Status"));
+        assertArrayEquals(body, big.body());
+        Response small = get(cache, "/small");
+        assertEquals("zeroedge; fwd=miss; stored", small.header("Cache-Status"));
+        assertArrayEquals(Arrays.copyOf(body, 10_000), small.body());
+        assertEquals(1, lastCache.passedThrough());
+    }
+
+    @Test
+    void aChunkedResponseNotStoredIsRelayedChunkedAndToHttp10UntilTheClose() throws Exception {
+        byte[] body = bytes(70_000, 47);
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Transfer-Encoding: chunked", "Cache-Control: no-store"));
+            for (int at = 0; at < body.length; at += 30_000) {
+                int n = Math.min(30_000, body.length - at);
+                out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(body, at, n);
+                out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            }
+            out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            return true;
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        try (RawHttp http = new RawHttp(cache.port())) {
+            for (int i = 0; i < 2; i++) {
+                Response head = http.send("GET /live HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+                assertEquals("HTTP/1.1 200 OK", head.statusLine());
+                assertEquals("chunked", head.header("Transfer-Encoding"));
+                assertEquals("zeroedge; fwd=miss", head.header("Cache-Status"));
+                java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+                for (byte[] chunk = readChunk(http); chunk.length > 0; chunk = readChunk(http)) {
+                    got.write(chunk);
+                }
+                assertEquals("", line(http));
+                assertArrayEquals(body, got.toByteArray());
+            }
+        }
+        try (RawHttp old = new RawHttp(cache.port())) {
+            Response head = old.send("GET /live HTTP/1.0\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals("close", head.header("Connection"));
+            assertNull(head.header("Transfer-Encoding"));
+            assertArrayEquals(body, old.input().readAllBytes());
+        }
+        assertEquals(3, origin.requests());
+    }
+
+    @Test
+    void concurrentMissesOfAResponseNotToBeSharedEachGetTheirOwnFromTheOrigin() throws Exception {
+        int clients = 20;
+        byte[] body = bytes(100_000, 67);
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            Thread.sleep(50); // the others attach to the fill meanwhile, and are sent to the origin alone
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: " + body.length, "Cache-Control: no-store"));
+            out.write(body);
+            return true;
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            threads.add(Thread.ofVirtual().start(() -> {
+                try {
+                    Response r = get(cache, "/fresh-each-time");
+                    assertEquals("zeroedge; fwd=miss", r.header("Cache-Status"));
+                    assertArrayEquals(body, r.body());
+                } catch (Throwable t) {
+                    failures.add(t);
+                }
+            }));
+        }
+        for (Thread thread : threads) {
+            thread.join(30_000);
+        }
+        assertEquals(List.of(), List.copyOf(failures));
+        assertEquals(clients, origin.requests(), "no-store is never shared: one origin response per client");
+    }
+
+    @Test
+    void aPassedThroughBodyReadsTheOriginNoFasterThanItsClientTakesIt() throws Exception {
+        int block = 1 << 20;
+        int blocks = 64; // 64 MiB: more than all the socket buffers between the origin and the client hold
+        byte[] bytes = bytes(block, 53);
+        CountDownLatch allWritten = new CountDownLatch(1);
+        ScriptedOrigin origin = scripted((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: " + (long) block * blocks,
+                    "Cache-Control: no-store"));
+            for (int i = 0; i < blocks; i++) {
+                out.write(bytes);
+            }
+            allWritten.countDown();
+            return true;
+        });
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        try (RawHttp slow = new RawHttp(cache.port(), 4096)) {
+            Response head = slow.send("GET /stream HTTP/1.1\r\nHost: edge.test\r\n\r\n").readHead();
+            assertEquals(200, head.status());
+            assertArrayEquals(Arrays.copyOf(bytes, 1000), slow.input().readNBytes(1000));
+            // The client takes nothing more: the origin must not get its body out. (Were the origin read
+            // regardless, it would be done at once; a busy machine can only make this pass, never fail.)
+            assertFalse(allWritten.await(1, TimeUnit.SECONDS), "the origin was read past what its client took");
+            // Taken again, the bytes go on, byte-exact, across the stall.
+            byte[] rest = slow.input().readNBytes(3 * block - 1000);
+            for (int i = 0; i < rest.length; i++) {
+                if (rest[i] != bytes[(1000 + i) % block]) {
+                    throw new AssertionError("byte " + (1000 + i) + " differs");
+                }
+            }
+        }
+        // The client went away mid-body: the origin's connection is given up, and the cache answers on.
+        origin.script((head, out, socket) -> {
+            out.write(ScriptedOrigin.head("200 OK", "Content-Length: 2", "Cache-Control: no-store"));
+            out.write("ok".getBytes(StandardCharsets.US_ASCII));
+            return true;
+        });
+        assertEquals("ok", get(cache, "/after").bodyText());
     }
 
     @Test

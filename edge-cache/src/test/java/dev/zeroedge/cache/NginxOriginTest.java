@@ -76,7 +76,7 @@ class NginxOriginTest {
                 .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(5));
         cache = ZeroedgeServer.start(ServerConfig.of(work, new InetSocketAddress("127.0.0.1", 0))
                         .withInlineBodyMax(0).withEventLoops(1).withGracePeriod(Duration.ofSeconds(1)), transport,
-                (c, opener, pool) -> EdgeCache.open(config, transport.socketChannelClass(), pool, false));
+                (c, opener, pool) -> EdgeCache.open(config, transport, pool, false));
 
         Response miss = get("/clip.bin");
         assertEquals("HTTP/1.1 200 OK", miss.statusLine());

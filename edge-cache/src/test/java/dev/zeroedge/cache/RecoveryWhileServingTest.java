@@ -75,7 +75,7 @@ class RecoveryWhileServingTest {
             throws IOException {
         ZeroedgeServer server = ZeroedgeServer.start(ServerConfig.of(config.directory(),
                         new InetSocketAddress("127.0.0.1", 0)).withEventLoops(2).withGracePeriod(Duration.ofSeconds(1)),
-                transport, (c, opener, pool) -> source[0] = EdgeCache.open(config, transport.socketChannelClass(),
+                transport, (c, opener, pool) -> source[0] = EdgeCache.open(config, transport,
                         pool, false, new CacheCounters(), beforeFan));
         running.add(() -> server.shutdown(Duration.ofSeconds(1)));
         return server;

@@ -130,6 +130,9 @@ public final class ServerMetrics {
             }
             if (server.source() instanceof EdgeCache cache) {
                 edgeCache(all, cache.counts());
+                all.add(counter("zeroedge_cache_passed_through",
+                        "Responses relayed uncached because the disk had no room for them",
+                        List.of(point(cache.passedThrough()))));
             }
             fileSystemPool(all, server.fileSystemPool());
             all.add(InfoSnapshot.builder().name("zeroedge_mode")

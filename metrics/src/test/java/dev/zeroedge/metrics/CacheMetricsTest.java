@@ -76,7 +76,7 @@ class CacheMetricsTest {
         EdgeCache[] source = new EdgeCache[1];
         ZeroedgeServer server = ZeroedgeServer.start(ServerConfig.of(dir, new InetSocketAddress("127.0.0.1", 0))
                         .withEventLoops(1).withGracePeriod(Duration.ofSeconds(1)), transport,
-                (c, opener, pool) -> source[0] = EdgeCache.open(config, transport.socketChannelClass(), pool, false,
+                (c, opener, pool) -> source[0] = EdgeCache.open(config, transport, pool, false,
                         counters), SiteObserver.both(metrics.observer(), counters));
         running.add(() -> server.shutdown(Duration.ofSeconds(1)));
         metrics.serving(server, "asked for by name");
@@ -166,6 +166,7 @@ class CacheMetricsTest {
         assertEquals(1.0, m.value("zeroedge_cache_objects"));
         assertEquals((double) LENGTH, m.value("zeroedge_cache_stored_bytes"));
         assertEquals(0.0, m.value("zeroedge_cache_evictions_total"));
+        assertEquals(0.0, m.value("zeroedge_cache_passed_through_total"));
         assertEquals(0.0, m.value("zeroedge_cache_recovering"));
         assertTrue(m.value("zeroedge_cache_recovery_seconds") > 0, "the empty index took some time to be complete");
 

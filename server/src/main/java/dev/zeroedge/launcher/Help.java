@@ -30,6 +30,8 @@ final class Help {
               --cache-max-size BYTES     body bytes the cache keeps on disk at most (default 10g)
               --cache-slice BYTES|off    objects longer than this are fetched (with Range) and stored
                                          in slices of this size, each when first read (default 4m)
+              --cache-min-free N%|BYTES  what the cache leaves free of its file system (default 5%):
+                                         a response it has no room for is passed through uncached
               --origin-connect-timeout DUR    connecting to the origin, else 504 (default 3s)
               --origin-first-byte-timeout DUR the origin's response head, else 504 (default 15s)
               --origin-idle-timeout DUR       silence within the origin's body, else the object is

@@ -23,11 +23,14 @@ import sun.misc.Signal;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code serve}: read the flags over the {@code --config} file, choose the mode, start, log what it chose,
@@ -64,14 +67,17 @@ final class ServeCommand {
         ServerConfig config = configured.withLimits(configured.limits().withMaxConnections(connections.max()));
         Observability observing = Observability.of(flags, transport.mode());
         ZeroedgeServer server;
+        AtomicReference<EdgeCache> edgeCache = new AtomicReference<>();
         try {
             CacheConfig cache = settings.cache();
             CacheCounters cacheCounters = new CacheCounters();
             server = cache == null
                     ? ZeroedgeServer.start(config, transport, ZeroedgeServer::documentRoot, observing.observer())
-                    : ZeroedgeServer.start(config, transport, (c, opener, pool) -> EdgeCache.open(cache,
-                            transport.socketChannelClass(), pool, c.serveDotfiles(), cacheCounters),
-                            observing.observer(cacheCounters));
+                    : ZeroedgeServer.start(config, transport, (c, opener, pool) -> {
+                        EdgeCache opened = EdgeCache.open(cache, transport, pool, c.serveDotfiles(), cacheCounters);
+                        edgeCache.set(opened);
+                        return opened;
+                    }, observing.observer(cacheCounters));
         } catch (IOException e) {
             observing.close();
             throw new UsageException(e.getMessage());
@@ -90,7 +96,10 @@ final class ServeCommand {
         }
         // Before the "serving" line, which tells scripts and tests that a SIGHUP is now a reload (the JVM's
         // own answer to it is to exit). One reload at a time, off the signal's thread.
-        ConfigReload reload = new ConfigReload(commandLine, settings, config, transport, server, observing);
+        Map<ServeFlags.Change, Reloadable> parts = new LinkedHashMap<>();
+        parts.put(ServeFlags.Change.LIVE_CACHE, cacheSizes(edgeCache.get()));
+        parts.put(ServeFlags.Change.LIVE_ACCESS_LOG, observing.accessLogReload()); // last: the one that opens a file
+        ConfigReload reload = new ConfigReload(commandLine, settings, config, transport, server, parts);
         ExecutorService reloads = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("zeroedge-reload")
                 .daemon(true).factory());
         Signal.handle(new Signal("HUP"), signal -> reloads.execute(() -> reloaded(reload.run(), observing)));
@@ -105,9 +114,9 @@ final class ServeCommand {
             log.info("serving {} on http://{}:{}/", config.root().toAbsolutePath().normalize(),
                     config.bind().getHostString(), server.port());
         } else {
-            log.info("serving the cache of http://{} ({}, at most {} bytes) on http://{}:{}/", cache.originAuthority(),
-                    cache.directory().toAbsolutePath().normalize(), cache.maxSize(), config.bind().getHostString(),
-                    server.port());
+            log.info("serving the cache of http://{} ({}, at most {} bytes, {} left free) on http://{}:{}/",
+                    cache.originAuthority(), cache.directory().toAbsolutePath().normalize(), cache.maxSize(),
+                    cache.minFree(), config.bind().getHostString(), server.port());
         }
         observing.logWhat();
 
@@ -160,6 +169,25 @@ final class ServeCommand {
                 counted.applied();
             }
         }
+    }
+
+    /** The edge cache's maximum size and minimum free space as a reload changes them; none without a cache. */
+    static Reloadable cacheSizes(EdgeCache cache) {
+        if (cache == null) {
+            return Reloadable.ABSENT;
+        }
+        return new Reloadable() {
+            @Override
+            public boolean reloads() {
+                return true;
+            }
+
+            @Override
+            public Runnable prepare(ServeSettings next) {
+                CacheConfig sizes = next.cache();
+                return () -> cache.resize(sizes.maxSize(), sizes.minFree());
+            }
+        };
     }
 
     /** The connection limit, why, and whether the open-file limit holds it. */

@@ -146,8 +146,8 @@ record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache) {
      */
     static CacheConfig cacheConfig(Flags flags) throws UsageException {
         if (!flags.has("origin")) {
-            for (String name : new String[] {"cache-dir", "cache-max-size", "cache-slice", "origin-connect-timeout",
-                    "origin-first-byte-timeout", "origin-idle-timeout"}) {
+            for (String name : new String[] {"cache-dir", "cache-max-size", "cache-slice", "cache-min-free",
+                    "origin-connect-timeout", "origin-first-byte-timeout", "origin-idle-timeout"}) {
                 if (flags.has(name)) {
                     throw new UsageException(flags.where(name) + " needs --origin");
                 }
@@ -172,9 +172,28 @@ record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache) {
                 : flags.size("cache-slice", CacheConfig.DEFAULT_SLICE_SIZE, 0, Long.MAX_VALUE);
         return cache.withMaxSize(flags.size("cache-max-size", CacheConfig.DEFAULT_MAX_SIZE, 1, Long.MAX_VALUE))
                 .withSliceSize(slice)
+                .withMinFree(minFree(flags))
                 .withTimeouts(flags.duration("origin-connect-timeout", CacheConfig.DEFAULT_CONNECT_TIMEOUT),
                         flags.duration("origin-first-byte-timeout", CacheConfig.DEFAULT_FIRST_BYTE_TIMEOUT),
                         flags.duration("origin-idle-timeout", CacheConfig.DEFAULT_IDLE_TIMEOUT));
+    }
+
+    /** {@code --cache-min-free}: a percentage of the file system ({@code 5%}, {@code 2.5%}) or a size ({@code 2g}). */
+    private static CacheConfig.MinFree minFree(Flags flags) throws UsageException {
+        String value = flags.string("cache-min-free", null);
+        if (value == null) {
+            return CacheConfig.DEFAULT_MIN_FREE;
+        }
+        if (value.endsWith("%")) {
+            CacheConfig.MinFree percent = CacheConfig.MinFree.parsePercent(value);
+            if (percent == null) {
+                flags.problem(flags.where("cache-min-free") + " must be a percentage within 0..100 (e.g. 5%): "
+                        + value);
+                return CacheConfig.DEFAULT_MIN_FREE;
+            }
+            return percent;
+        }
+        return CacheConfig.MinFree.bytes(flags.size("cache-min-free", 0, 0, Long.MAX_VALUE));
     }
 
     /** An edge cache has no document root: its directory (created if missing) stands in for it. */

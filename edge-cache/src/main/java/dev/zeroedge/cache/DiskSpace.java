@@ -1,0 +1,154 @@
+package dev.zeroedge.cache;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Room for fills: a fill reserves the length its origin announced before it writes a byte, against
+ * {@code --cache-max-size} and against {@code --cache-min-free} of the file system. A fill that cannot reserve
+ * is passed through to its client uncached (a full disk never fails a request); the index evicts what makes room
+ * for the next one.
+ *
+ * <p>What the file system has free is its {@link FileStore#getUsableSpace} (statvfs), asked on a file-system
+ * thread, never per request: after each commit, and when a reservation finds the figure older than a second
+ * (that one is answered with the figure there is). The reservations of fills under way count against
+ * it until they are committed or dropped; their bytes already written count twice meanwhile, which errs on the
+ * side of room. A body of unknown length (chunked) reserves nothing but is refused when the file system is already
+ * at its minimum.
+ */
+final class DiskSpace {
+
+    private static final Logger log = LoggerFactory.getLogger(DiskSpace.class);
+    private static final long STALE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final FileStore fileStore;
+    // Guarded by this; a reload changes them (resize).
+    private long maxBytes;
+    private CacheConfig.MinFree minFree;
+    private final Index index;
+    private final Executor offLoop;
+    private final AtomicBoolean refreshing = new AtomicBoolean();
+
+    // Guarded by this.
+    private long reserved;
+    private long usable;
+    private long keepFree;
+    private long refreshedAt;
+    private long total;
+
+    /** Blocking: reads the file system's figures once (startup). */
+    DiskSpace(Path directory, long maxBytes, CacheConfig.MinFree minFree, Index index, Executor offLoop)
+            throws IOException {
+        this.fileStore = Files.getFileStore(directory);
+        this.maxBytes = maxBytes;
+        this.minFree = minFree;
+        this.index = index;
+        this.offLoop = offLoop;
+        refresh();
+        log.info("cache file system {}: {} bytes usable, {} kept free ({})", fileStore, usable(), keepFree(),
+                minFree);
+    }
+
+    /**
+     * Reserves {@code bytes} for a fill, or refuses: when the fills under way would pass the maximum size with it,
+     * or the file system would have less than its minimum free. A refusal that evicting can mend evicts (for the
+     * next fill: the files go on the file-system threads). Within the maximum, objects of the index that the new
+     * one would push past it are evicted now, so the bytes on disk stay within it while the fill runs.
+     */
+    boolean reserve(long bytes) {
+        long overMax;
+        long shortOfFree;
+        synchronized (this) {
+            refreshIfStale();
+            if (reserved + bytes > maxBytes) {
+                return false;
+            }
+            shortOfFree = keepFree - (usable - reserved - bytes);
+            overMax = index.bytes() + reserved + bytes - maxBytes;
+            if (shortOfFree <= 0) {
+                reserved += bytes;
+            }
+        }
+        if (overMax > 0) {
+            index.makeRoom(overMax);
+        }
+        if (shortOfFree > 0) {
+            index.makeRoom(shortOfFree);
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * A write of {@code bytes} found the disk full (a body of unknown length reserves nothing): evicts objects of
+     * at least that many bytes and the minimum free space, when the index holds that many. True when it did, so the
+     * write may be tried again once their files are gone (on the file-system threads).
+     */
+    boolean evictForWrite(long bytes) {
+        long room;
+        synchronized (this) {
+            room = bytes + keepFree;
+        }
+        return index.makeRoom(room) || index.makeRoom(bytes);
+    }
+
+    /** New bounds (a reload): fills from now on reserve against them. */
+    synchronized void resize(long maxBytes, CacheConfig.MinFree minFree) {
+        this.maxBytes = maxBytes;
+        this.minFree = minFree;
+        this.keepFree = minFree.of(total);
+    }
+
+    /** A fill that reserved {@code bytes} is committed or dropped. */
+    synchronized void release(long bytes) {
+        reserved -= bytes;
+    }
+
+    /** Reads the file system's figures: on a file-system thread (or at startup). */
+    void refresh() {
+        try {
+            long nowUsable = fileStore.getUsableSpace();
+            long total = fileStore.getTotalSpace();
+            synchronized (this) {
+                usable = nowUsable;
+                this.total = total;
+                keepFree = minFree.of(total);
+                refreshedAt = System.nanoTime();
+            }
+        } catch (IOException e) {
+            log.warn("cannot read the free space of {}: {}", fileStore, e.toString());
+        }
+    }
+
+    private void refreshIfStale() {
+        if (System.nanoTime() - refreshedAt > STALE_NANOS && refreshing.compareAndSet(false, true)) {
+            offLoop.execute(() -> {
+                try {
+                    refresh();
+                } finally {
+                    refreshing.set(false);
+                }
+            });
+        }
+    }
+
+    synchronized long usable() {
+        return usable;
+    }
+
+    synchronized long keepFree() {
+        return keepFree;
+    }
+
+    synchronized long reserved() {
+        return reserved;
+    }
+}
