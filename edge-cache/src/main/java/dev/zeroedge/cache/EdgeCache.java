@@ -33,7 +33,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -267,16 +266,18 @@ public final class EdgeCache implements ContentSource {
 
     /**
      * Starts the {@link Scrubber} of the cache directory: every object re-read and compared with its checksums
-     * at most {@code bytesPerSecond} (0: no scrubber), hottest first, each at least once per {@code interval}.
+     * at most {@code scrubbing.bytesPerSecond()} (0: no scrubber), hottest first, each at least once per
+     * {@code scrubbing.interval()}. Once; later calls change nothing.
      */
-    public void scrub(long bytesPerSecond, Duration interval) {
-        if (bytesPerSecond <= 0 || scrubber != null) {
+    public synchronized void scrub(Scrubbing scrubbing) {
+        if (scrubbing.bytesPerSecond() <= 0 || scrubber != null) {
             return;
         }
-        Scrubber started = new Scrubber(this, bytesPerSecond, interval);
+        Scrubber started = new Scrubber(this, scrubbing.bytesPerSecond(), scrubbing.interval());
         scrubber = started;
         started.start();
-        log.info("cache scrub: {} bytes/s, every object at least once per {}", bytesPerSecond, interval);
+        log.info("cache scrub: {} bytes/s, every object at least once per {}", scrubbing.bytesPerSecond(),
+                scrubbing.interval());
     }
 
     /** Whether the disk is busy with clients: fills in flight, or file-system work waiting. The scrubber waits. */

@@ -67,8 +67,11 @@ final class ServeCommand {
             CacheConfig cache = settings.cache();
             server = cache == null
                     ? ZeroedgeServer.start(config, transport, ZeroedgeServer::documentRoot, observing.observer())
-                    : ZeroedgeServer.start(config, transport, (c, opener, pool) -> EdgeCache.open(cache,
-                            transport, pool, c.serveDotfiles()), observing.observer());
+                    : ZeroedgeServer.start(config, transport, (c, opener, pool) -> {
+                        EdgeCache edge = EdgeCache.open(cache, transport, pool, c.serveDotfiles());
+                        edge.scrub(settings.scrub());
+                        return edge;
+                    }, observing.observer());
         } catch (IOException e) {
             observing.close();
             throw new UsageException(e.getMessage());

@@ -71,6 +71,8 @@ final class ServeFlags {
             restart("cache-max-size"),
             restart("cache-slice"),
             restart("cache-min-free"),
+            restart("scrub-rate"),
+            restart("scrub-interval"),
             restart("origin-connect-timeout"),
             restart("origin-first-byte-timeout"),
             restart("origin-idle-timeout"));
