@@ -35,6 +35,8 @@ final class Scrubber implements AutoCloseable {
     private final Pace pace;
     private final Thread thread;
     private volatile boolean closed;
+    /** Whether the last pass took longer than the interval (said once, not at every pass). */
+    private boolean overran;
 
     Scrubber(EdgeCache cache, long bytesPerSecond, Duration interval) {
         this.cache = cache;
@@ -59,10 +61,12 @@ final class Scrubber implements AutoCloseable {
                 long started = System.nanoTime();
                 int objects = pass();
                 long took = System.nanoTime() - started;
-                if (took > interval.toNanos()) {
-                    log.warn("cache scrub: a pass over {} objects took {} s, longer than the scrub interval {}:"
-                            + " raise --scrub-rate", objects, TimeUnit.NANOSECONDS.toSeconds(took), interval);
+                boolean overran = took > interval.toNanos();
+                if (overran && !this.overran) { // once until a pass fits again, not once a pass
+                    log.warn("cache scrub: a pass over {} objects took {} ms, longer than the scrub interval {}:"
+                            + " raise --scrub-rate", objects, TimeUnit.NANOSECONDS.toMillis(took), interval);
                 }
+                this.overran = overran;
                 TimeUnit.NANOSECONDS.sleep(Math.max(TimeUnit.MILLISECONDS.toNanos(MIN_PAUSE_MILLIS),
                         interval.toNanos() - took));
             }
