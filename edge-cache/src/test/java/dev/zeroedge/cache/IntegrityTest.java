@@ -128,15 +128,30 @@ class IntegrityTest {
         }
     }
 
-    /** The committed body file of {@code length} bytes (each test's objects have distinct lengths). */
-    private static Path body(Path dir, long length) throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            List<Path> found = files.filter(Files::isRegularFile)
-                    .filter(p -> !p.startsWith(dir.resolve("tmp")) && !p.startsWith(dir.resolve("quarantine")))
-                    .filter(p -> !p.getFileName().toString().endsWith(".meta"))
-                    .filter(p -> size(p) == length).toList();
-            assertEquals(1, found.size(), "body files of " + length + " bytes: " + found);
-            return found.getFirst();
+    /**
+     * The committed body file of {@code length} bytes (each test's objects have distinct lengths), with its
+     * metadata: waited for, as a fill commits after its clients have their bytes (a client that came meanwhile
+     * is answered from the fill's file).
+     */
+    private static Path body(Path dir, long length) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                List<Path> found = files.filter(Files::isRegularFile)
+                        .filter(p -> !p.startsWith(dir.resolve("tmp")) && !p.startsWith(dir.resolve("quarantine")))
+                        .filter(p -> !p.getFileName().toString().endsWith(".meta"))
+                        .filter(p -> size(p) == length && Files.exists(meta(p))).toList();
+                if (found.size() == 1) {
+                    return found.getFirst();
+                }
+                if (System.nanoTime() > deadline) {
+                    try (Stream<Path> all = Files.walk(dir)) {
+                        throw new AssertionError("body files of " + length + " bytes: " + found + "; all: "
+                                + all.map(p -> p + "=" + size(p)).toList());
+                    }
+                }
+            }
+            Thread.sleep(10);
         }
     }
 
