@@ -37,6 +37,10 @@ import java.util.stream.Stream;
  * metadata (the slice map with that slice) written and forced beside, renamed over the old one, and the
  * directory forced. A crash keeps every committed slice and forgets the others.
  * Commits at the same time share their directory fsyncs ({@link DirectorySync}).
+ *
+ * <p>An object found corrupt is moved to {@code DIR/quarantine/MILLIS-HASH/} (its {@code body} and {@code meta})
+ * for inspection, a bounded number of them ({@link #quarantine(String, long, int, long)}); startup does not look
+ * there. {@link #existing} reads a directory for the offline check without creating or changing anything.
  */
 final class Store {
 
