@@ -146,4 +146,23 @@ class CacheVerifyCommandTest {
         assertEquals(2, run("check-config", "--config", file.toString()));
         assertTrue(err.contains("scrub-rate") && err.contains("needs --origin"), err);
     }
+
+    @Test
+    void serveStartsTheScrubberItsFlagsAskForAndNoneAtZero() throws Exception {
+        ServerJvm scrubbing = ServerJvm.startCache("http://127.0.0.1:9", dir.resolve("a"), 4096, "nio-sendfile",
+                "--scrub-rate", "1m", "--scrub-interval", "1h");
+        try {
+            assertEquals(1, scrubbing.logged("cache scrub: 1048576 bytes/s, every object at least once per PT1H")
+                    .size(), scrubbing.log().toString());
+        } finally {
+            scrubbing.stop();
+        }
+        ServerJvm off = ServerJvm.startCache("http://127.0.0.1:9", dir.resolve("b"), 4096, "nio-sendfile",
+                "--scrub-rate", "0");
+        try {
+            assertEquals(List.of(), off.logged("cache scrub:"));
+        } finally {
+            off.stop();
+        }
+    }
 }
