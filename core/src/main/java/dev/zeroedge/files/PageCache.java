@@ -93,6 +93,7 @@ public final class PageCache {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
     private static final int POSIX_FADV_RANDOM = 1;
     private static final int POSIX_FADV_WILLNEED = 3;
+    private static final int POSIX_FADV_DONTNEED = 4;
     private static final long PAGE = pageSize();
     private static final String UNAVAILABLE = probe();
     /**
@@ -170,6 +171,41 @@ public final class PageCache {
             }
         } catch (Throwable t) {
             throw new IOException("cannot read " + file.path() + " into the page cache", t);
+        }
+    }
+
+    /**
+     * Turns readahead off for this descriptor of {@code file} ({@code POSIX_FADV_RANDOM}; other descriptors of
+     * the file keep theirs): a reader that tests each range with {@link #holds} before it reads, and
+     * {@link #drop}s what it read cold, must not have the kernel read the next range ahead, which would then
+     * look hot and stay.
+     */
+    public static void noReadahead(OpenFile file) {
+        int fd = file.descriptor();
+        if (FADVISE == null || fd < 0) {
+            return;
+        }
+        try {
+            int ignored = (int) FADVISE.invokeExact(fd, 0L, 0L, POSIX_FADV_RANDOM);
+        } catch (Throwable t) {
+            // Advice only.
+        }
+    }
+
+    /**
+     * Asks the kernel to drop the clean pages of bytes {@code [offset, offset + length)} of {@code file} from the
+     * page cache ({@code POSIX_FADV_DONTNEED}): a reader that went through a cold range for itself alone (the
+     * cache's scrubber) leaves the memory to the pages clients use. Nothing where it cannot be called.
+     */
+    public static void drop(OpenFile file, long offset, long length) {
+        int fd = file.descriptor();
+        if (FADVISE == null || fd < 0 || length <= 0) {
+            return;
+        }
+        try {
+            int ignored = (int) FADVISE.invokeExact(fd, offset, length, POSIX_FADV_DONTNEED);
+        } catch (Throwable t) {
+            // Advice only: the pages stay until the kernel needs the memory.
         }
     }
 

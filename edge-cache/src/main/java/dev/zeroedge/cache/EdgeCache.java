@@ -68,6 +68,9 @@ public final class EdgeCache implements ContentSource {
 
     private static final Logger log = LoggerFactory.getLogger(EdgeCache.class);
     private static final String VIA = "1.1 zeroedge";
+    /** The quarantine's bound: past it, the oldest corrupt objects kept for inspection are deleted. */
+    static final int QUARANTINED_OBJECTS = 16;
+    static final long QUARANTINED_BYTES = 1L << 30;
 
     /** Fields the ladder writes itself, or that are this hop's: never stored or relayed from the origin. */
     private static final Set<String> NOT_RELAYED = Set.of("content-length", "content-type", "etag", "last-modified",
@@ -91,6 +94,8 @@ public final class EdgeCache implements ContentSource {
     private final CacheCounters counters;
     private final Recovery recovery;
     private final ObjectFiles objectFiles;
+    private final LongAdder corruptions = new LongAdder();
+    private volatile Scrubber scrubber;
 
     private EdgeCache(CacheConfig config, Store store, Index index, OriginClient origin, FileSystemPool pool,
                       FileWriter writer, DocumentRoot names, DiskSpace space, CacheCounters counters,
@@ -343,6 +348,69 @@ public final class EdgeCache implements ContentSource {
         }, ImmediateEventExecutor.INSTANCE) == null) {
             ForkJoinPool.commonPool().execute(() -> store.remove(hash, object.storedAtMillis()));
         }
+    }
+
+    /**
+     * Starts the {@link Scrubber} of the cache directory: every object re-read and compared with its checksums
+     * at most {@code scrubbing.bytesPerSecond()} (0: no scrubber), hottest first, each at least once per
+     * {@code scrubbing.interval()}. Once; later calls change nothing.
+     */
+    public synchronized void scrub(Scrubbing scrubbing) {
+        if (scrubbing.bytesPerSecond() <= 0 || scrubber != null) {
+            return;
+        }
+        Scrubber started = new Scrubber(this, scrubbing.bytesPerSecond(), scrubbing.interval());
+        scrubber = started;
+        started.start();
+        log.info("cache scrub: {} bytes/s, every object at least once per {}", scrubbing.bytesPerSecond(),
+                scrubbing.interval());
+    }
+
+    /** Whether the disk is busy with clients: fills in flight, or file-system work waiting. The scrubber waits. */
+    boolean diskBusy() {
+        return !fills.isEmpty() || pool.queued() > 0;
+    }
+
+    /** Whether a fill of {@code hash} is in flight. */
+    boolean filling(String hash) {
+        return fills.containsKey(hash);
+    }
+
+    /**
+     * Object {@code hash}, as {@code object} was stored, was found corrupt: its files go to the quarantine
+     * (bounded: {@link #QUARANTINED_OBJECTS}, {@link #QUARANTINED_BYTES}) and the index forgets it at once, so
+     * the next request for it is a miss like any other. Counted and logged with its key and slice. Nothing when
+     * it was replaced meanwhile. Blocking (file moves): the scrubber's thread.
+     */
+    void corrupt(String hash, StoredObject object, Fault fault) {
+        boolean quarantined;
+        try {
+            if (!store.quarantine(hash, object.storedAtMillis(), QUARANTINED_OBJECTS, QUARANTINED_BYTES)) {
+                return;
+            }
+            quarantined = true;
+        } catch (IOException e) {
+            log.warn("cannot quarantine object {}: {}", hash, e.toString());
+            quarantined = false; // the index's removal below unlinks its files
+        }
+        corruptions.increment();
+        StoredObject indexed = index.get(hash);
+        if (indexed != null && indexed.storedAtMillis() == object.storedAtMillis()) {
+            index.invalidate(hash, indexed);
+        }
+        log.warn("cache object corrupt: {}; {}", fault.describe(),
+                quarantined ? "moved to " + store.quarantine() : "removed");
+    }
+
+    /** Objects found corrupt (by the scrubber) since the cache opened: the metrics' count. */
+    public long corruptions() {
+        return corruptions.sum();
+    }
+
+    /** Body bytes the scrubber has read and compared since the cache opened. */
+    public long scrubbed() {
+        Scrubber running = scrubber;
+        return running == null ? 0 : running.scrubbed();
     }
 
     /** The slice size of objects fetched in slices, 0 when none is. */
@@ -618,6 +686,10 @@ public final class EdgeCache implements ContentSource {
     @Override
     public void close() {
         recovery.stop();
+        Scrubber running = scrubber;
+        if (running != null) {
+            running.close();
+        }
         for (SlicedObject sliced : live.values()) {
             // Its body file is closed; readers waiting for a slice fail (closed before their Content-Length).
             sliced.abandon(new IOException("the cache is closing"));

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -76,6 +77,11 @@ final class Index {
     /** Forgets {@code hash} if it is still {@code object}, and removes its files. */
     void invalidate(String hash, StoredObject object) {
         objects.asMap().remove(hash, object);
+    }
+
+    /** A copy of what it holds, hottest first as Caffeine's policy ranks them (frequency and recency). */
+    Map<String, StoredObject> hottest() {
+        return objects.policy().eviction().orElseThrow().hottest(Integer.MAX_VALUE);
     }
 
     long size() {

@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
 
 /**
  * The cache directory, and the only code that touches its files; every call blocks, so it runs on the
@@ -38,6 +39,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * metadata (the slice map with that slice) written and forced beside, renamed over the old one, and the
  * directory forced. A crash keeps every committed slice and forgets the others.
  * Commits at the same time share their directory fsyncs ({@link DirectorySync}).
+ *
+ * <p>An object found corrupt is moved to {@code DIR/quarantine/MILLIS-HASH/} (its {@code body} and {@code meta})
+ * for inspection, a bounded number of them ({@link #quarantine(String, long, int, long)}); startup does not look
+ * there. {@link #existing} reads a directory for the offline check without creating or changing anything.
  */
 final class Store {
 
@@ -58,11 +63,23 @@ final class Store {
     private final DirectorySync directorySync = new DirectorySync(Store::force);
 
     Store(Path directory) throws IOException {
-        this.directory = Files.createDirectories(directory).toRealPath();
-        this.tmp = Files.createDirectories(this.directory.resolve("tmp"));
+        this(Files.createDirectories(directory).toRealPath(), true);
+    }
+
+    private Store(Path directory, boolean serving) throws IOException {
+        this.directory = directory;
+        this.tmp = serving ? Files.createDirectories(directory.resolve("tmp")) : directory.resolve("tmp");
         for (int i = 0; i < locks.length; i++) {
             locks[i] = new Object();
         }
+    }
+
+    /** A cache directory read as it is, for an offline check: nothing is created, moved or deleted. */
+    static Store existing(Path directory) throws IOException {
+        if (!Files.isDirectory(directory)) {
+            throw new NoSuchFileException(directory + " is not a directory");
+        }
+        return new Store(directory.toRealPath(), false);
     }
 
     Path directory() {
@@ -306,6 +323,118 @@ final class Store {
             first.forEach(fans::add);
         }
         return fans;
+    }
+
+    /** What a cache directory holds, read without changing it: see {@link #survey}. */
+    record Survey(List<String> objects, List<Path> orphans) {
+    }
+
+    /**
+     * The objects of the directory (hashes with a metadata file, in no order), and its orphans: bodies without
+     * metadata and whatever {@code tmp/} holds (fills that never finished, or that run now).
+     */
+    Survey survey() throws IOException {
+        List<String> objects = new ArrayList<>();
+        List<Path> orphans = new ArrayList<>();
+        if (Files.isDirectory(tmp)) {
+            try (DirectoryStream<Path> temps = Files.newDirectoryStream(tmp)) {
+                temps.forEach(orphans::add);
+            }
+        }
+        try (DirectoryStream<Path> first = Files.newDirectoryStream(directory, p -> isFan(p, 2))) {
+            for (Path level1 : first) {
+                try (DirectoryStream<Path> second = Files.newDirectoryStream(level1, p -> isFan(p, 2))) {
+                    for (Path fan : second) {
+                        try (DirectoryStream<Path> files = Files.newDirectoryStream(fan)) {
+                            for (Path file : files) {
+                                String name = file.getFileName().toString();
+                                if (name.endsWith(META)) {
+                                    objects.add(name.substring(0, name.length() - META.length()));
+                                } else if (!Files.exists(metaPath(name))) {
+                                    orphans.add(file);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return new Survey(objects, orphans);
+    }
+
+    /** The committed metadata of {@code hash}; IOException saying why when it is gone or does not read back. */
+    StoredObject readMetadata(String hash) throws IOException {
+        return StoredObject.decode(Files.readAllBytes(metaPath(hash)));
+    }
+
+    /** The body of {@code hash} as it is, whatever its length: for a check of its bytes. */
+    OpenFile openBody(String hash) throws IOException {
+        return OpenFile.open(bodyPath(hash));
+    }
+
+    /** Where objects found corrupt are kept for inspection, each in a directory {@code MILLIS-HASH}. */
+    Path quarantine() {
+        return directory.resolve("quarantine");
+    }
+
+    /**
+     * Moves object {@code hash}'s files, if it is still the one stored at {@code storedAtMillis} (or its metadata
+     * no longer reads back), to a new directory of {@link #quarantine()}, and drops the oldest quarantined
+     * objects past {@code maxObjects} or {@code maxBytes} (the newest is always kept). False when the object is
+     * gone or was replaced meanwhile. Clients still sending it keep their descriptor and finish.
+     */
+    boolean quarantine(String hash, long storedAtMillis, int maxObjects, long maxBytes) throws IOException {
+        Path kept = quarantine().resolve(String.format("%013d-%s", System.currentTimeMillis(), hash));
+        synchronized (lock(hash)) {
+            try {
+                if (readMetadata(hash).storedAtMillis() != storedAtMillis) {
+                    return false;
+                }
+            } catch (NoSuchFileException e) {
+                return false;
+            } catch (IOException unreadable) {
+                // Its metadata is what is corrupt: quarantined as it is.
+            }
+            Files.createDirectories(kept);
+            Files.move(metaPath(hash), kept.resolve("meta"), StandardCopyOption.ATOMIC_MOVE);
+            try {
+                Files.move(bodyPath(hash), kept.resolve("body"), StandardCopyOption.ATOMIC_MOVE);
+            } catch (NoSuchFileException gone) {
+                // Only the metadata to keep.
+            }
+        }
+        directorySync.force(metaPath(hash).getParent());
+        dropOldQuarantined(maxObjects, maxBytes);
+        return true;
+    }
+
+    private void dropOldQuarantined(int maxObjects, long maxBytes) throws IOException {
+        List<Path> kept;
+        try (Stream<Path> list = Files.list(quarantine())) {
+            kept = new ArrayList<>(list.sorted().toList()); // MILLIS first: oldest first
+        }
+        long bytes = 0;
+        List<Long> sizes = new ArrayList<>();
+        for (Path object : kept) {
+            long size = 0;
+            try (Stream<Path> files = Files.list(object)) {
+                for (Path file : files.toList()) {
+                    size += Files.size(file);
+                }
+            }
+            sizes.add(size);
+            bytes += size;
+        }
+        while (kept.size() > 1 && (kept.size() > maxObjects || bytes > maxBytes)) {
+            Path oldest = kept.removeFirst();
+            bytes -= sizes.removeFirst();
+            try (Stream<Path> files = Files.list(oldest)) {
+                for (Path file : files.toList()) {
+                    Files.deleteIfExists(file);
+                }
+            }
+            Files.deleteIfExists(oldest);
+        }
     }
 
     private static boolean isFan(Path path, int length) {

@@ -15,6 +15,7 @@ final class Help {
               java -jar zeroedge.jar serve --config FILE [options]
               java -jar zeroedge.jar check-config --config FILE [options]
               java -jar zeroedge.jar probe [--json] [--nic IFACE] [--bind ADDR] [--uring-min-kernel V]
+              java -jar zeroedge.jar cache verify --cache-dir DIR
               java -jar zeroedge.jar --help
 
             serve options:
@@ -32,6 +33,12 @@ final class Help {
                                          in slices of this size, each when first read (default 4m)
               --cache-min-free N%|BYTES  what the cache leaves free of its file system (default 5%):
                                          a response it has no room for is passed through uncached
+              --scrub-rate BYTES|0       body bytes a second the scrubber re-reads to compare cached
+                                         objects with their checksums, hottest first; a corrupt one
+                                         is quarantined (DIR/quarantine/) and fetched again on its
+                                         next request (default 20m; 0: off)
+              --scrub-interval DUR       every cached object is checked at least once per this
+                                         (default 24h)
               --origin-connect-timeout DUR    connecting to the origin, else 504 (default 3s)
               --origin-first-byte-timeout DUR the origin's response head, else 504 (default 15s)
               --origin-idle-timeout DUR       silence within the origin's body, else the object is
@@ -81,6 +88,11 @@ final class Help {
             that the root is a readable directory and that the mode can run here, without serving:
             one OK line and exit 0, or one line per problem (file:line: key ...) and exit 2.
 
+            cache verify checks every object of a cache directory offline: its metadata, its body's
+            length and each slice's CRC32C; one line per bad object (key, slice, what) and per orphan
+            (a body without metadata, a leftover in tmp/), then a summary (objects, bytes, bad, orphans);
+            exit 0 when all is well, 1 when anything is bad, 2 for a bad command line.
+
             probe prints what auto would find and choose: kernel, io_uring, epoll, the NIC and its
             scatter-gather (from ethtool -k, else the SIOCETHTOOL ioctl), the mode and the reason;
             --json prints one JSON object.
@@ -88,7 +100,7 @@ final class Help {
             the NIC's scatter-gather is on (unknown counts as on); else epoll-sendfile when epoll runs;
             else nio-sendfile.
 
-            Sizes take k, m, g suffixes; durations ms, s, m. Exit codes: 0 after a clean shutdown,
+            Sizes take k, m, g suffixes; durations ms, s, m, h. Exit codes: 0 after a clean shutdown,
             2 for a bad command line or config file, a missing root, a busy port or a mode that cannot run here.
             """;
 }

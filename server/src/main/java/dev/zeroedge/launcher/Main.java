@@ -4,7 +4,7 @@ import dev.zeroedge.cli.UsageException;
 
 import java.io.PrintStream;
 
-/** {@code java -jar zeroedge.jar serve|check-config|probe|--help ...}: dispatches to a command, maps failures to exit codes. */
+/** {@code java -jar zeroedge.jar serve|check-config|probe|cache verify|--help ...}: dispatches to a command, maps failures to exit codes. */
 public final class Main {
 
     static final int EXIT_OK = 0;
@@ -27,8 +27,9 @@ public final class Main {
                 case "serve" -> ServeCommand.run(args, out);
                 case "probe" -> ProbeCommand.run(args, out);
                 case "check-config" -> CheckConfigCommand.run(args, out);
+                case "cache" -> CacheCommand.run(args, out);
                 default -> throw new UsageException("unknown command '" + args[0]
-                        + "' (commands: serve, check-config, probe; see --help)");
+                        + "' (commands: serve, check-config, probe, cache verify; see --help)");
             };
         } catch (UsageException e) {
             // One line per problem: a config file can have several, and check-config reports them all.

@@ -75,6 +75,7 @@ final class ServeCommand {
                     ? ZeroedgeServer.start(config, transport, ZeroedgeServer::documentRoot, observing.observer())
                     : ZeroedgeServer.start(config, transport, (c, opener, pool) -> {
                         EdgeCache opened = EdgeCache.open(cache, transport, pool, c.serveDotfiles(), cacheCounters);
+                        opened.scrub(settings.scrub());
                         edgeCache.set(opened);
                         return opened;
                     }, observing.observer(cacheCounters));

@@ -73,6 +73,8 @@ final class ServeFlags {
             liveCache("cache-max-size"),
             restart("cache-slice"),
             liveCache("cache-min-free"),
+            restart("scrub-rate"),
+            restart("scrub-interval"),
             restart("origin-connect-timeout"),
             restart("origin-first-byte-timeout"),
             restart("origin-idle-timeout"));

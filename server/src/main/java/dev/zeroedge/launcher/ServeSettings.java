@@ -1,6 +1,7 @@
 package dev.zeroedge.launcher;
 
 import dev.zeroedge.cache.CacheConfig;
+import dev.zeroedge.cache.Scrubbing;
 
 import dev.zeroedge.cli.Flags;
 import dev.zeroedge.cli.UsageException;
@@ -32,8 +33,9 @@ import java.util.List;
  * @param config the server's configuration; its connection limit is {@code --max-connections} or the
  *               default's until {@link ServeCommand#maxConnections} has the answer for the mode
  * @param cache  the edge cache's ({@code --origin}, {@code --cache-dir}, ...), or null for a document root
+ * @param scrub  the edge cache's scrubber ({@code --scrub-rate}, {@code --scrub-interval}), or null without a cache
  */
-record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache) {
+record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache, Scrubbing scrub) {
 
     /** {@code --config}'s file, if the command line names one. */
     static Path configFile(Flags commandLine) {
@@ -54,11 +56,12 @@ record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache) {
             }
         }
         CacheConfig cache = cacheConfig(flags);
+        Scrubbing scrub = cache == null ? null : scrubbing(flags);
         ServerConfig config = config(flags, file, cache);
         if (!flags.problems().isEmpty()) {
             throw new UsageException(String.join("\n", inFileOrder(flags.problems(), file)));
         }
-        return new ServeSettings(flags, config, cache);
+        return new ServeSettings(flags, config, cache, scrub);
     }
 
     /**
@@ -147,7 +150,7 @@ record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache) {
     static CacheConfig cacheConfig(Flags flags) throws UsageException {
         if (!flags.has("origin")) {
             for (String name : new String[] {"cache-dir", "cache-max-size", "cache-slice", "cache-min-free",
-                    "origin-connect-timeout", "origin-first-byte-timeout", "origin-idle-timeout"}) {
+                    "scrub-rate", "scrub-interval", "origin-connect-timeout", "origin-first-byte-timeout", "origin-idle-timeout"}) {
                 if (flags.has(name)) {
                     throw new UsageException(flags.where(name) + " needs --origin");
                 }
@@ -176,6 +179,13 @@ record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache) {
                 .withTimeouts(flags.duration("origin-connect-timeout", CacheConfig.DEFAULT_CONNECT_TIMEOUT),
                         flags.duration("origin-first-byte-timeout", CacheConfig.DEFAULT_FIRST_BYTE_TIMEOUT),
                         flags.duration("origin-idle-timeout", CacheConfig.DEFAULT_IDLE_TIMEOUT));
+    }
+
+    /** {@code --scrub-rate BYTES|0} (bytes a second; 0 or {@code off}: no scrubber) and {@code --scrub-interval}. */
+    private static Scrubbing scrubbing(Flags flags) throws UsageException {
+        long rate = "off".equals(flags.string("scrub-rate", null)) ? 0
+                : flags.size("scrub-rate", Scrubbing.DEFAULT_RATE, 0, Long.MAX_VALUE);
+        return new Scrubbing(rate, flags.duration("scrub-interval", Scrubbing.DEFAULT_INTERVAL));
     }
 
     /** {@code --cache-min-free}: a percentage of the file system ({@code 5%}, {@code 2.5%}) or a size ({@code 2g}). */
