@@ -143,22 +143,102 @@ public final class EdgeCache implements ContentSource {
         };
     }
 
+    /**
+     * What is stored for the key answers when it is fresh enough for this request ({@link Freshness}); stale, it is
+     * validated by the fill ({@link Revalidation}), or served at once and validated in the background
+     * ({@code stale-while-revalidate}), or served as it is (the request's {@code max-stale}). With
+     * {@code only-if-cached} the origin is never asked: 504 when nothing usable is stored.
+     */
     private void lookUp(CacheKey key, String hash, ContentRequest request, EventLoop loop, Promise<Answer> answer) {
         StoredObject stored = index.get(hash);
-        if (fresh(key, stored)) {
-            hit(key, hash, stored, request, loop, answer);
-        } else {
-            miss(key, hash, request, loop, answer);
+        if (stored != null && !stored.key().equals(key.text())) {
+            stored = null; // a hash collision: not this key's object
+        }
+        RequestDirectives asks = RequestDirectives.of(request.headers());
+        Freshness.Verdict verdict = stored == null ? Freshness.Verdict.VALIDATE
+                : Freshness.of(stored, asks, System.currentTimeMillis(), staleMaxSeconds());
+        if (stored != null && !stored.whole() && verdict != Freshness.Verdict.FRESH) {
+            // An object in slices is fetched again whole or in slices as before, not validated.
+            verdict = asks.onlyIfCached() ? verdict : Freshness.Verdict.VALIDATE;
+            stored = asks.onlyIfCached() ? stored : null;
+        }
+        switch (verdict) {
+            case FRESH -> hit(key, hash, stored, request, loop, answer, "hit");
+            case STALE -> hit(key, hash, stored, request, loop, answer, "hit; detail=stale");
+            case STALE_WHILE_REVALIDATE -> {
+                if (!asks.onlyIfCached()) {
+                    revalidateInBackground(key, hash, stored, request, loop);
+                }
+                hit(key, hash, stored, request, loop, answer, "hit; detail=stale-while-revalidate");
+            }
+            case VALIDATE -> {
+                if (asks.onlyIfCached()) {
+                    // RFC 9111 §5.2.1.7: nothing stored that may answer, and the origin must not be asked.
+                    answer.setSuccess(failure(Answer.Status.because(HttpResponseStatus.GATEWAY_TIMEOUT,
+                            "not cached"), "only-if-cached"));
+                } else {
+                    miss(key, hash, stored, request, loop, answer);
+                }
+            }
         }
     }
 
-    /** Whether {@code stored} is the object of {@code key} (not a hash collision) and fresh now. */
-    private static boolean fresh(CacheKey key, StoredObject stored) {
-        return stored != null && stored.key().equals(key.text()) && stored.freshAt(System.currentTimeMillis());
+    /** Whether {@code stored} is the object of {@code key} (not a hash collision) and may answer {@code request}. */
+    private boolean usable(CacheKey key, StoredObject stored, ContentRequest request) {
+        return stored != null && stored.key().equals(key.text()) && Freshness.of(stored,
+                RequestDirectives.of(request.headers()), System.currentTimeMillis(), staleMaxSeconds())
+                != Freshness.Verdict.VALIDATE;
+    }
+
+    /** The operator's ceiling on serving stale ({@code --cache-stale-max}), in seconds. */
+    private long staleMaxSeconds() {
+        return config.staleMax().toSeconds();
+    }
+
+    /**
+     * {@code stale-while-revalidate}: a validation of {@code stale} that no client waits for, unless a fill of the
+     * key is under way already (then that one brings the new object: once, not once per client).
+     */
+    private void revalidateInBackground(CacheKey key, String hash, StoredObject stale, ContentRequest request,
+                                        EventLoop loop) {
+        Fill background = new Fill(this, key, hash, false);
+        if (fills.putIfAbsent(hash, background) != null) {
+            return;
+        }
+        Revalidation revalidation = new Revalidation(this, key, hash, stale);
+        background.revalidate(revalidation);
+        background.start(loop, revalidation.conditional(originRequest(key, request)));
+    }
+
+    /**
+     * A waiter of {@code fill} whose fill ended without answering it: after a 304 it is answered with the object
+     * the 304 freshened; after a failed validation with the stale object when {@code stale-if-error} (or its
+     * {@code max-stale}) allows, else 504; otherwise it looks the key up again.
+     */
+    private void afterFill(Fill fill, CacheKey key, String hash, ContentRequest request, EventLoop loop,
+                           Promise<Answer> answer) {
+        Revalidation revalidation = fill.revalidation();
+        Revalidation.Outcome outcome = revalidation == null ? Revalidation.Outcome.REPLACED : revalidation.outcome();
+        switch (outcome) {
+            case VALIDATED -> hit(key, hash, revalidation.validated(), request, loop, answer,
+                    "fwd=stale; fwd-status=304");
+            case FAILED -> {
+                StoredObject stale = revalidation.stale();
+                if (Freshness.onError(stale, RequestDirectives.of(request.headers()), System.currentTimeMillis(),
+                        staleMaxSeconds())) {
+                    hit(key, hash, stale, request, loop, answer, "fwd=stale; detail=stale-if-error");
+                } else {
+                    // RFC 9111 §4.2.4, §5.2.2.2: a stale response that may not be served is a 504.
+                    answer.setSuccess(failure(Answer.Status.because(HttpResponseStatus.GATEWAY_TIMEOUT,
+                            "origin could not validate"), "revalidation-failed"));
+                }
+            }
+            default -> lookUp(key, hash, request, loop, answer);
+        }
     }
 
     private void hit(CacheKey key, String hash, StoredObject stored, ContentRequest request, EventLoop loop,
-                     Promise<Answer> answer) {
+                     Promise<Answer> answer, String cacheStatus) {
         if (!stored.whole()) {
             partial(key, hash, stored, request, loop, answer);
             return;
@@ -173,13 +253,13 @@ public final class EdgeCache implements ContentSource {
             if (file == null) {
                 // Gone or not what its metadata says: forgotten, and fetched again.
                 index.invalidate(hash, stored);
-                miss(key, hash, request, loop, answer);
+                miss(key, hash, null, request, loop, answer);
                 return;
             }
             long age = stored.age(System.currentTimeMillis());
             Representation representation;
             try {
-                representation = new Representation(description(stored, "hit", age), file);
+                representation = new Representation(description(stored, cacheStatus, age), file);
             } catch (RuntimeException e) {
                 answer.setFailure(e);
                 return;
@@ -267,9 +347,11 @@ public final class EdgeCache implements ContentSource {
     /**
      * Attaches to the key's fill, or makes it; a request with Authorization fetches alone (its answer may be
      * personal). A fill that ended meanwhile is looked past: its object is in the index or the key is missed
-     * again.
+     * again. With {@code stale} (the key's object, stale for this request) the fill made validates it
+     * ({@link Revalidation}): concurrent clients of the key wait for that one request, as for any fill.
      */
-    private void miss(CacheKey key, String hash, ContentRequest request, EventLoop loop, Promise<Answer> answer) {
+    private void miss(CacheKey key, String hash, StoredObject stale, ContentRequest request, EventLoop loop,
+                      Promise<Answer> answer) {
         boolean authorization = request.headers().contains(HttpHeaderNames.AUTHORIZATION);
         OriginRequest asked = originRequest(key, request);
         if (authorization) {
@@ -281,11 +363,15 @@ public final class EdgeCache implements ContentSource {
             Fill fill = fills.computeIfAbsent(hash, h -> made[0] = new Fill(this, key, hash, false));
             boolean owner = fill == made[0];
             if (fill.attach(answer, owner, () -> fetchAlone(key, hash, asked, loop, answer, false),
-                    () -> lookUp(key, hash, request, loop, answer))) {
+                    () -> afterFill(fill, key, hash, request, loop, answer))) {
                 if (owner) {
-                    if (fresh(key, index.get(hash))) {
+                    if (usable(key, index.get(hash), request)) {
                         // The fill this miss missed committed between the lookup and now: no second fetch.
                         fill.stepAside();
+                    } else if (stale != null && stale == index.get(hash)) {
+                        Revalidation revalidation = new Revalidation(this, key, hash, stale);
+                        fill.revalidate(revalidation);
+                        fill.start(loop, revalidation.conditional(asked));
                     } else {
                         fill.start(loop, asked);
                     }
@@ -294,8 +380,8 @@ public final class EdgeCache implements ContentSource {
             }
             fills.remove(hash, fill);
             StoredObject stored = index.get(hash);
-            if (fresh(key, stored)) {
-                hit(key, hash, stored, request, loop, answer);
+            if (usable(key, stored, request)) {
+                lookUp(key, hash, request, loop, answer);
                 return;
             }
         }
