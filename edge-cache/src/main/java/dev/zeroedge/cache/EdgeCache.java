@@ -397,6 +397,11 @@ public final class EdgeCache implements ContentSource {
         alone.start(loop, asked);
     }
 
+    /** Fills under way now (tests: a fill stays a moment after its object is in the index). */
+    int fillsUnderWay() {
+        return fills.size();
+    }
+
     /** The fill of {@code hash} has ended: the next miss makes another. */
     void forget(String hash, Fill fill) {
         fills.remove(hash, fill);
