@@ -1764,25 +1764,24 @@ public abstract class EdgeCacheSuite {
         store(cache);
         Response on5xx = get(cache, "/obj");
         assertEquals("HTTP/1.1 200 OK", on5xx.statusLine());
-        assertEquals("zeroedge; fwd=stale; detail=stale-if-error", on5xx.header("Cache-Status"),
-                on5xx.headers().stream().map(h -> h[0] + ": " + h[1]).toList() + " " + origin.heads());
+        assertEquals("zeroedge; fwd=stale; detail=stale-if-error", on5xx.header("Cache-Status"));
         assertEquals("hello", on5xx.bodyText());
-        origin.close();
-        Response down = get(cache, "/obj");
-        assertEquals("zeroedge; fwd=stale; detail=stale-if-error", down.header("Cache-Status"));
-        assertEquals("hello", down.bodyText());
+        assertEquals(2, origin.requests());
+        stopCaches();
+
+        // The origin down: the same cache directory behind a port nobody listens on (a connect error).
+        ZeroedgeServer down = cache(closedPort(), dir);
+        Response unreachable = get(down, "/obj");
+        assertEquals("HTTP/1.1 200 OK", unreachable.statusLine());
+        assertEquals("zeroedge; fwd=stale; detail=stale-if-error", unreachable.header("Cache-Status"));
+        assertEquals("hello", unreachable.bodyText());
         stopCaches();
 
         // The operator's ceiling (40 s stale is past 10 s) wins over the origin's 600 s.
-        ScriptedOrigin again = versioned(new String[] {"ETag: \"v1\"",
-                "Cache-Control: max-age=60, stale-if-error=600", "Age: 100"}, "503 Service Unavailable",
-                new String[] {"Cache-Control: no-store"}, null);
-        ZeroedgeServer bounded = cache(again.port(), newCacheDir(), Duration.ofSeconds(5),
+        ZeroedgeServer bounded = cache(closedPort(), dir, Duration.ofSeconds(5),
                 c -> c.withStaleMax(Duration.ofSeconds(10)));
-        store(bounded);
-        again.close();
         Response past = get(bounded, "/obj");
-        assertEquals(504, past.status(), past.headers().stream().map(h -> h[0] + ": " + h[1]).toList().toString());
+        assertEquals(504, past.status());
         assertEquals("zeroedge; fwd=miss; detail=revalidation-failed", past.header("Cache-Status"));
     }
 
@@ -1791,12 +1790,12 @@ public abstract class EdgeCacheSuite {
         ScriptedOrigin origin = versioned(new String[] {"ETag: \"v1\"",
                 "Cache-Control: max-age=60, must-revalidate, stale-if-error=600, stale-while-revalidate=600",
                 "Age: 100"}, "304 Not Modified", new String[] {"Cache-Control: max-age=60"}, null);
-        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
-        store(cache);
-        origin.close();
-        Response down = get(cache, "/obj", "Cache-Control: max-stale=3600");
-        assertEquals(504, down.status(), down.headers().stream().map(h -> h[0] + ": " + h[1]).toList() + " "
-                + origin.heads());
-        assertEquals("zeroedge; fwd=miss; detail=revalidation-failed", down.header("Cache-Status"));
+        Path dir = newCacheDir();
+        store(cache(origin.port(), dir));
+        stopCaches();
+        ZeroedgeServer down = cache(closedPort(), dir);
+        Response refused = get(down, "/obj", "Cache-Control: max-stale=3600");
+        assertEquals(504, refused.status());
+        assertEquals("zeroedge; fwd=miss; detail=revalidation-failed", refused.header("Cache-Status"));
     }
 }

@@ -32,6 +32,8 @@ final class Help {
                                          in slices of this size, each when first read (default 4m)
               --cache-min-free N%|BYTES  what the cache leaves free of its file system (default 5%):
                                          a response it has no room for is passed through uncached
+              --cache-stale-max DUR      the longest an object is served stale (stale-while-revalidate,
+                                         stale-if-error, max-stale), whatever they say (default 24h; 0s: never)
               --origin-connect-timeout DUR    connecting to the origin, else 504 (default 3s)
               --origin-first-byte-timeout DUR the origin's response head, else 504 (default 15s)
               --origin-idle-timeout DUR       silence within the origin's body, else the object is

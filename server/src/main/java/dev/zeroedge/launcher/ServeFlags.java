@@ -73,6 +73,7 @@ final class ServeFlags {
             liveCache("cache-max-size"),
             restart("cache-slice"),
             liveCache("cache-min-free"),
+            restart("cache-stale-max"),
             restart("origin-connect-timeout"),
             restart("origin-first-byte-timeout"),
             restart("origin-idle-timeout"));
