@@ -158,9 +158,10 @@ public final class EdgeCache implements ContentSource {
         Freshness.Verdict verdict = stored == null ? Freshness.Verdict.VALIDATE
                 : Freshness.of(stored, asks, System.currentTimeMillis(), staleMaxSeconds());
         if (stored != null && !stored.whole() && verdict != Freshness.Verdict.FRESH) {
-            // An object in slices is fetched again whole or in slices as before, not validated.
-            verdict = asks.onlyIfCached() ? verdict : Freshness.Verdict.VALIDATE;
-            stored = asks.onlyIfCached() ? stored : null;
+            // An object in slices is fetched again as before, not validated (nor served stale: its missing slices
+            // would be asked of an origin whose object may have changed).
+            verdict = Freshness.Verdict.VALIDATE;
+            stored = null;
         }
         switch (verdict) {
             case FRESH -> hit(key, hash, stored, request, loop, answer, "hit");
