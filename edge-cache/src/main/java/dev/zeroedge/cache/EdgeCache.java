@@ -7,10 +7,14 @@ import dev.zeroedge.content.Description;
 import dev.zeroedge.content.MediaTypes;
 import dev.zeroedge.content.Representation;
 import dev.zeroedge.files.DocumentRoot;
+import dev.zeroedge.http.FairFileSender;
+import dev.zeroedge.files.FileInfo;
 import dev.zeroedge.files.FileSystemPool;
 import dev.zeroedge.files.FileWriter;
+import dev.zeroedge.files.HeldBodies;
 import dev.zeroedge.files.Lookup;
 import dev.zeroedge.files.OpenFile;
+import dev.zeroedge.files.OpenFileCache;
 import dev.zeroedge.transport.Transport;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
@@ -33,17 +37,20 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 /**
  * The edge cache as a content source: what a request names is looked up in the index, and a fresh object is
@@ -81,9 +88,16 @@ public final class EdgeCache implements ContentSource {
     /** Objects in slices with slices still missing that clients are reading now: one per hash. */
     private final ConcurrentMap<String, SlicedObject> live = new ConcurrentHashMap<>();
     private final LongAdder passedThrough = new LongAdder();
+    private final CacheCounters counters;
+    private final Recovery recovery;
+    private final ObjectFiles objectFiles;
 
     private EdgeCache(CacheConfig config, Store store, Index index, OriginClient origin, FileSystemPool pool,
-                      FileWriter writer, DocumentRoot names, DiskSpace space) {
+                      FileWriter writer, DocumentRoot names, DiskSpace space, CacheCounters counters,
+                      Recovery recovery, ObjectFiles objectFiles) {
+        this.counters = counters;
+        this.objectFiles = objectFiles;
+        this.recovery = recovery;
         this.config = config;
         this.store = store;
         this.index = index;
@@ -95,14 +109,29 @@ public final class EdgeCache implements ContentSource {
     }
 
     /**
-     * Opens the cache directory (deleting unfinished fills and finding the committed objects again) and the way
-     * to the origin. Blocking: called at startup.
+     * Opens the cache directory (deleting unfinished fills, then finding the committed objects again in the
+     * background while it serves: {@link Recovery}) and the way to the origin. Blocking: called at startup.
      *
      * @param transport the server's: its client channel reaches the origin, its file writer writes the fills
      * @param serveDotfiles whether request paths may name dotfiles, as for a document root
+     * @param counters where the cache counts for the metrics
      */
     public static EdgeCache open(CacheConfig config, Transport transport, FileSystemPool pool,
+                                 boolean serveDotfiles, CacheCounters counters) throws IOException {
+        return open(config, transport, pool, serveDotfiles, counters, fan -> {
+        });
+    }
+
+    /** Without metrics. */
+    public static EdgeCache open(CacheConfig config, Transport transport, FileSystemPool pool,
                                  boolean serveDotfiles) throws IOException {
+        return open(config, transport, pool, serveDotfiles, new CacheCounters());
+    }
+
+    /** {@code beforeFan}: run before each fan directory of the recovery is scanned (tests hold the scan there). */
+    static EdgeCache open(CacheConfig config, Transport transport, FileSystemPool pool, boolean serveDotfiles,
+                          CacheCounters counters, Consumer<Path> beforeFan) throws IOException {
+        long started = System.nanoTime();
         Store store = new Store(config.directory());
         Executor offLoop = task -> {
             if (pool.submit(store.directory(), () -> {
@@ -112,16 +141,23 @@ public final class EdgeCache implements ContentSource {
                 ForkJoinPool.commonPool().execute(task);
             }
         };
-        Index index = new Index(config.maxSize(), offLoop, store::remove);
-        long started = System.nanoTime();
-        List<Store.Found> found = store.recover();
-        for (Store.Found object : found) {
-            index.put(object.hash(), object.object());
-        }
-        log.info("cache index: {} objects in {} ms", found.size(), (System.nanoTime() - started) / 1_000_000);
+        ObjectFiles objectFiles = new ObjectFiles(OpenFileCache.DEFAULT_CAPACITY,
+                new HeldBodies(FairFileSender.DEFAULT_INLINE_BODY_MAX, HeldBodies.DEFAULT_BUDGET));
+        Index index = new Index(config.maxSize(), offLoop, (hash, storedAtMillis) -> {
+            objectFiles.drop(hash);
+            store.remove(hash, storedAtMillis);
+        }, counters);
+        int leftovers = store.deleteLeftovers();
+        List<Path> fans = store.fans();
+        log.info("cache {}: {} unfinished fills deleted; the objects of {} directories are found in the background",
+                store.directory(), leftovers, fans.size());
         DiskSpace space = new DiskSpace(store.directory(), config.maxSize(), config.minFree(), index, offLoop);
-        return new EdgeCache(config, store, index, new OriginClient(config, transport.socketChannelClass()), pool,
-                transport.fileWriter(pool), new DocumentRoot(store.directory(), serveDotfiles), space);
+        Recovery recovery = new Recovery(store, index, pool, counters, beforeFan);
+        EdgeCache cache = new EdgeCache(config, store, index,
+                new OriginClient(config, transport.socketChannelClass(), counters), pool, transport.fileWriter(pool),
+                new DocumentRoot(store.directory(), serveDotfiles), space, counters, recovery, objectFiles);
+        recovery.start(fans, started);
+        return cache;
     }
 
     @Override
@@ -151,6 +187,34 @@ public final class EdgeCache implements ContentSource {
      */
     private void lookUp(CacheKey key, String hash, ContentRequest request, EventLoop loop, Promise<Answer> answer) {
         StoredObject stored = index.get(hash);
+        if (stored == null && !recovery.done()) {
+            missWhileRecovering(key, hash, request, loop, answer);
+            return;
+        }
+        answer(key, hash, stored, request, loop, answer);
+    }
+
+    /**
+     * The index is still coming back: the key's metadata file is read first (one read on a file-system thread),
+     * and an object committed before the restart is answered as found, not fetched a second time.
+     */
+    private void missWhileRecovering(CacheKey key, String hash, ContentRequest request, EventLoop loop,
+                                     Promise<Answer> answer) {
+        Future<Store.Found> read = pool.submit(store.directory(), () -> store.read(hash), loop);
+        if (read == null) {
+            answer(key, hash, null, request, loop, answer);
+            return;
+        }
+        read.addListener(done -> {
+            Store.Found found = read.isSuccess() ? read.getNow() : null;
+            answer(key, hash, found == null ? index.get(hash) : index.recovered(hash, found.object()), request, loop,
+                    answer);
+        });
+    }
+
+    /** Answers {@code request} with {@code stored} (the key's object, or null) as {@link #lookUp} says. */
+    private void answer(CacheKey key, String hash, StoredObject stored, ContentRequest request, EventLoop loop,
+                        Promise<Answer> answer) {
         if (stored != null && !stored.key().equals(key.text())) {
             stored = null; // a hash collision: not this key's object
         }
@@ -244,31 +308,61 @@ public final class EdgeCache implements ContentSource {
             partial(key, hash, stored, request, loop, answer);
             return;
         }
-        Future<OpenFile> opened = pool.submit(store.directory(), () -> store.open(hash, stored), loop);
+        OpenFile held = objectFiles.retain(hash, stored);
+        if (held != null) {
+            answerHit(hash, stored, held, answer, cacheStatus); // a hot object: no file-system thread, no open
+            return;
+        }
+        Future<ObjectFiles.Opened> opened = pool.submit(store.directory(), () -> {
+            OpenFile file = store.open(hash, stored);
+            if (file == null) {
+                return null;
+            }
+            try {
+                objectFiles.readIfSmall(file);
+                return new ObjectFiles.Opened(file, FileInfo.read(file.path()));
+            } catch (IOException | RuntimeException e) {
+                file.release(); // deleted between the open and the stat: as if it were gone
+                return null;
+            }
+        }, loop);
         if (opened == null) {
             answer.setSuccess(failure(Answer.Status.busy("file-system queue full", false), "fs-busy"));
             return;
         }
         opened.addListener(done -> {
-            OpenFile file = opened.isSuccess() ? opened.getNow() : null;
+            ObjectFiles.Opened file = opened.isSuccess() ? opened.getNow() : null;
             if (file == null) {
                 // Gone or not what its metadata says: forgotten, and fetched again.
                 index.invalidate(hash, stored);
                 miss(key, hash, null, request, loop, answer);
                 return;
             }
-            long age = stored.age(System.currentTimeMillis());
-            Representation representation;
-            try {
-                representation = new Representation(description(stored, cacheStatus, age), file);
-            } catch (RuntimeException e) {
-                answer.setFailure(e);
-                return;
-            }
-            if (!answer.trySuccess(representation)) {
-                file.release();
-            }
+            objectFiles.hold(hash, stored, file);
+            answerHit(hash, stored, file.file(), answer, cacheStatus);
         });
+    }
+
+    /** Answers a hit with {@code file}, the object's body, whose reference the answer takes. */
+    private void answerHit(String hash, StoredObject stored, OpenFile file, Promise<Answer> answer,
+                           String cacheStatus) {
+        long age = stored.age(System.currentTimeMillis());
+        Representation representation;
+        try {
+            // The kept head is a plain hit's; a stale or just revalidated answer says so in its own.
+            representation = new Representation(cacheStatus.equals("hit") ? objectFiles.hitHead(hash, stored, age,
+                    a -> description(stored, "hit", a)) : description(stored, cacheStatus, age), file);
+        } catch (RuntimeException e) {
+            answer.setFailure(e);
+            return;
+        }
+        if (answer.trySuccess(representation)) {
+            if (cacheStatus.startsWith("hit")) {
+                counters.hit(); // a revalidated answer was counted as the miss that went forward
+            }
+        } else {
+            file.release();
+        }
     }
 
     /**
@@ -356,6 +450,7 @@ public final class EdgeCache implements ContentSource {
         boolean authorization = request.headers().contains(HttpHeaderNames.AUTHORIZATION);
         OriginRequest asked = originRequest(key, request);
         if (authorization) {
+            counters.miss();
             fetchAlone(key, hash, asked, loop, answer, true);
             return;
         }
@@ -370,12 +465,17 @@ public final class EdgeCache implements ContentSource {
                         // The fill this miss missed committed between the lookup and now: no second fetch.
                         fill.stepAside();
                     } else if (stale != null && stale == index.get(hash)) {
+                        counters.miss(); // it goes forward, as a miss does
                         Revalidation revalidation = new Revalidation(this, key, hash, stale);
                         fill.revalidate(revalidation);
                         fill.start(loop, revalidation.conditional(asked));
                     } else {
+                        counters.miss();
                         fill.start(loop, asked);
                     }
+                } else {
+                    counters.miss();
+                    counters.joined();
                 }
                 return;
             }
@@ -602,13 +702,29 @@ public final class EdgeCache implements ContentSource {
         return index.size();
     }
 
+    /** Every count of the cache now, for a scrape. */
+    public CacheCounters.Counts counts() {
+        return counters.read(index.size(), index.bodyBytes());
+    }
+
+    CacheCounters counters() {
+        return counters;
+    }
+
+    /** Completed with the objects found when the index is complete again after the start. */
+    public CompletableFuture<Integer> recovered() {
+        return recovery.complete();
+    }
+
     @Override
     public void close() {
+        recovery.stop();
         for (SlicedObject sliced : live.values()) {
             // Its body file is closed; readers waiting for a slice fail (closed before their Content-Length).
             sliced.abandon(new IOException("the cache is closing"));
         }
         live.clear();
         origin.close();
+        objectFiles.close();
     }
 }

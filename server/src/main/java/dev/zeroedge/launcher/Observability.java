@@ -136,6 +136,11 @@ final class Observability implements AutoCloseable {
         return SiteObserver.both(metrics == null ? null : metrics.observer(), accessLog);
     }
 
+    /** The same, and with the metrics also {@code cacheTraffic} (the edge cache's bytes sent of hits). */
+    SiteObserver observer(SiteObserver cacheTraffic) {
+        return metrics == null ? observer() : SiteObserver.both(observer(), cacheTraffic);
+    }
+
     /** Where a configuration reload is counted; null without {@code --admin}. */
     Reloads reloads() {
         return metrics == null ? null : metrics.reloads();

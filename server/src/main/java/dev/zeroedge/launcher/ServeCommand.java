@@ -1,6 +1,7 @@
 package dev.zeroedge.launcher;
 
 import dev.zeroedge.cache.CacheConfig;
+import dev.zeroedge.cache.CacheCounters;
 import dev.zeroedge.cache.EdgeCache;
 import dev.zeroedge.cli.Flags;
 import dev.zeroedge.cli.UsageException;
@@ -69,13 +70,14 @@ final class ServeCommand {
         AtomicReference<EdgeCache> edgeCache = new AtomicReference<>();
         try {
             CacheConfig cache = settings.cache();
+            CacheCounters cacheCounters = new CacheCounters();
             server = cache == null
                     ? ZeroedgeServer.start(config, transport, ZeroedgeServer::documentRoot, observing.observer())
                     : ZeroedgeServer.start(config, transport, (c, opener, pool) -> {
-                        EdgeCache opened = EdgeCache.open(cache, transport, pool, c.serveDotfiles());
+                        EdgeCache opened = EdgeCache.open(cache, transport, pool, c.serveDotfiles(), cacheCounters);
                         edgeCache.set(opened);
                         return opened;
-                    }, observing.observer());
+                    }, observing.observer(cacheCounters));
         } catch (IOException e) {
             observing.close();
             throw new UsageException(e.getMessage());
