@@ -68,6 +68,7 @@ public final class EdgeCache implements ContentSource {
 
     private static final Logger log = LoggerFactory.getLogger(EdgeCache.class);
     private static final String VIA = "1.1 zeroedge";
+    private static final HttpMethod PURGE = HttpMethod.valueOf("PURGE");
 
     /** Fields the ladder writes itself, or that are this hop's: never stored or relayed from the origin. */
     private static final Set<String> NOT_RELAYED = Set.of("content-length", "content-type", "etag", "last-modified",
@@ -167,9 +168,40 @@ public final class EdgeCache implements ContentSource {
             return loop.newSucceededFuture(refusal(names.refusal(request.path())));
         }
         CacheKey key = CacheKey.of(request.headers().get(HttpHeaderNames.HOST), name, request.query());
+        if (request.method().equals(PURGE)) {
+            return loop.newSucceededFuture(purge(key, request));
+        }
         Promise<Answer> answer = loop.newPromise();
         lookUp(key, key.hash(), request, (EventLoop) loop, answer);
         return answer;
+    }
+
+    @Override
+    public boolean takes(HttpMethod method) {
+        return method.equals(PURGE);
+    }
+
+    /**
+     * {@code PURGE /path} from loopback: the key's object is forgotten and its files removed (clients sending it
+     * finish): 200, or 404 when nothing was stored; 403 from any other address.
+     */
+    private Answer purge(CacheKey key, ContentRequest request) {
+        if (!(request.client() instanceof InetSocketAddress inet) || inet.getAddress() == null
+                || !inet.getAddress().isLoopbackAddress()) {
+            return Answer.Status.of(HttpResponseStatus.FORBIDDEN);
+        }
+        String hash = key.hash();
+        StoredObject stored = index.get(hash);
+        if (stored == null || !stored.key().equals(key.text())) {
+            return Answer.Status.of(HttpResponseStatus.NOT_FOUND);
+        }
+        SlicedObject sliced = live.remove(hash);
+        if (sliced != null) {
+            sliced.abandon(new IOException("purged"));
+        }
+        index.invalidate(hash, stored); // its removal unlinks the files, on a file-system thread
+        log.info("purged {}", key.text());
+        return Answer.Status.of(HttpResponseStatus.OK);
     }
 
     private static Answer refusal(Lookup refusal) {

@@ -1798,4 +1798,33 @@ public abstract class EdgeCacheSuite {
         assertEquals(504, refused.status());
         assertEquals("zeroedge; fwd=miss; detail=revalidation-failed", refused.header("Cache-Status"));
     }
+
+    @Test
+    void purgeFromLoopbackRemovesTheObjectAndTheNextRequestFetchesItAgain() throws Exception {
+        ScriptedOrigin origin = versioned(new String[] {"ETag: \"v1\"", "Cache-Control: max-age=600"},
+                "304 Not Modified", new String[] {"Cache-Control: max-age=600"}, null);
+        Path dir = newCacheDir();
+        ZeroedgeServer cache = cache(origin.port(), dir);
+        store(cache);
+        Path body = bodyFile(dir);
+        try (RawHttp http = new RawHttp(cache.port())) {
+            Response purged = http.exchange("PURGE /obj HTTP/1.1\r\nHost: edge.test\r\n\r\n");
+            assertEquals(200, purged.status());
+            Response again = http.exchange("PURGE /obj HTTP/1.1\r\nHost: edge.test\r\n\r\n");
+            assertEquals(404, again.status(), "nothing stored any more");
+            Response never = http.exchange("PURGE /never HTTP/1.1\r\nHost: edge.test\r\n\r\n");
+            assertEquals(404, never.status());
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while ((Files.exists(body) || Files.exists(metaFile(body))) && System.nanoTime() < deadline) {
+            Thread.sleep(10); // unlinked on a file-system thread
+        }
+        assertFalse(Files.exists(body));
+        assertFalse(Files.exists(metaFile(body)));
+        Response refetched = get(cache, "/obj");
+        assertEquals("zeroedge; fwd=miss; stored", refetched.header("Cache-Status"));
+        assertEquals("hello", refetched.bodyText());
+        assertEquals(2, origin.requests());
+        assertNull(field(origin.heads().get(1), "if-none-match"), "purged: fetched, not revalidated");
+    }
 }
