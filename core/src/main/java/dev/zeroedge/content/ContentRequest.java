@@ -1,11 +1,20 @@
 package dev.zeroedge.content;
 
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 
 import java.net.SocketAddress;
 
-/** What a source is asked: a request head that passed the decoder's checks, GET or HEAD. */
+/**
+ * What a source is asked: a request head that passed the decoder's checks, GET or HEAD, or another method the
+ * source {@linkplain ContentSource#takes takes}.
+ */
 public interface ContentRequest {
+
+    /** GET unless the request says otherwise. */
+    default HttpMethod method() {
+        return HttpMethod.GET;
+    }
 
     /** The path of the target, still percent-encoded, without query. */
     String path();

@@ -19,6 +19,14 @@ public interface ContentSource extends AutoCloseable {
     Future<Answer> find(ContentRequest request, EventExecutor loop);
 
     /**
+     * Whether the source answers {@code method} itself, besides GET and HEAD (the edge cache's {@code PURGE});
+     * any other method is answered 405 or 501 before the source is asked.
+     */
+    default boolean takes(io.netty.handler.codec.http.HttpMethod method) {
+        return false;
+    }
+
+    /**
      * A reload changed how long a looked-up file is trusted before it is checked again and how long an unused
      * one stays open ({@code --open-file-cache-valid}, {@code --open-file-cache-inactive}); a source that keeps
      * no such files ignores it. Any thread may call it.

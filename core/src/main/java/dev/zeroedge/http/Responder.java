@@ -96,7 +96,7 @@ final class Responder {
     private void ask(Request request) {
         boolean bodyless = request.method().equals(HttpMethod.HEAD);
         Persistence persistence = Persistence.of(request, site.draining());
-        if (!bodyless && !request.method().equals(HttpMethod.GET)) {
+        if (!bodyless && !request.method().equals(HttpMethod.GET) && !site.source().takes(request.method())) {
             HttpResponseStatus status = KNOWN_METHODS.contains(request.method().name())
                     ? HttpResponseStatus.METHOD_NOT_ALLOWED : HttpResponseStatus.NOT_IMPLEMENTED;
             sendStatus(status, null, false, persistence, "Allow", ALLOW);

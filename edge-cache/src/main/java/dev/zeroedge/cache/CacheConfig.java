@@ -19,10 +19,13 @@ import java.util.Locale;
  * @param sliceSize       an object longer than this is fetched and stored in slices of this many bytes, each
  *                        fetched with a Range request when someone reads it; 0: never in slices
  * @param minFree         what the cache leaves free of its file system ({@code --cache-min-free})
+ * @param staleMax        the longest an object is served past its lifetime ({@code stale-while-revalidate},
+ *                        {@code stale-if-error}, a request's {@code max-stale}), whatever the origin or the client
+ *                        allow: the operator's ceiling ({@code --cache-stale-max})
  */
 public record CacheConfig(String originHost, int originPort, Path directory, long maxSize, Duration connectTimeout,
                           Duration firstByteTimeout, Duration idleTimeout, int maxOriginConnections,
-                          long sliceSize, MinFree minFree) {
+                          long sliceSize, MinFree minFree, Duration staleMax) {
 
     /**
      * Room the cache leaves free on its file system: a share of its size ({@code 5%}) or bytes ({@code 2g}).
@@ -74,6 +77,7 @@ public record CacheConfig(String originHost, int originPort, Path directory, lon
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
     public static final int DEFAULT_MAX_ORIGIN_CONNECTIONS = 256;
     public static final long DEFAULT_SLICE_SIZE = 4L * 1024 * 1024;
+    public static final Duration DEFAULT_STALE_MAX = Duration.ofDays(1);
 
     public CacheConfig {
         if (maxSize < 1) {
@@ -81,6 +85,9 @@ public record CacheConfig(String originHost, int originPort, Path directory, lon
         }
         if (maxOriginConnections < 1) {
             throw new IllegalArgumentException("origin connections must be positive: " + maxOriginConnections);
+        }
+        if (staleMax == null || staleMax.isNegative()) {
+            throw new IllegalArgumentException("cache stale max must be 0 or positive: " + staleMax);
         }
         if (sliceSize < 0) {
             throw new IllegalArgumentException("slice size must be 0 (off) or positive: " + sliceSize);
@@ -107,7 +114,7 @@ public record CacheConfig(String originHost, int originPort, Path directory, lon
         int port = uri.getPort() < 0 ? 80 : uri.getPort();
         return new CacheConfig(uri.getHost(), port, directory, DEFAULT_MAX_SIZE, DEFAULT_CONNECT_TIMEOUT,
                 DEFAULT_FIRST_BYTE_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_ORIGIN_CONNECTIONS, DEFAULT_SLICE_SIZE,
-                DEFAULT_MIN_FREE);
+                DEFAULT_MIN_FREE, DEFAULT_STALE_MAX);
     }
 
     /** The origin's authority as its requests' {@code Host} carries it (nginx's default): the port only when not 80. */
@@ -118,22 +125,28 @@ public record CacheConfig(String originHost, int originPort, Path directory, lon
 
     public CacheConfig withMaxSize(long bytes) {
         return new CacheConfig(originHost, originPort, directory, bytes, connectTimeout, firstByteTimeout,
-                idleTimeout, maxOriginConnections, sliceSize, minFree);
+                idleTimeout, maxOriginConnections, sliceSize, minFree, staleMax);
     }
 
     public CacheConfig withTimeouts(Duration connect, Duration firstByte, Duration idle) {
         return new CacheConfig(originHost, originPort, directory, maxSize, connect, firstByte, idle,
-                maxOriginConnections, sliceSize, minFree);
+                maxOriginConnections, sliceSize, minFree, staleMax);
     }
 
     /** Objects longer than {@code bytes} in slices of that size; 0: no slices. */
     public CacheConfig withSliceSize(long bytes) {
         return new CacheConfig(originHost, originPort, directory, maxSize, connectTimeout, firstByteTimeout,
-                idleTimeout, maxOriginConnections, bytes, minFree);
+                idleTimeout, maxOriginConnections, bytes, minFree, staleMax);
     }
 
     public CacheConfig withMinFree(MinFree free) {
         return new CacheConfig(originHost, originPort, directory, maxSize, connectTimeout, firstByteTimeout,
-                idleTimeout, maxOriginConnections, sliceSize, free);
+                idleTimeout, maxOriginConnections, sliceSize, free, staleMax);
+    }
+
+    /** Stale objects served for at most {@code ceiling} past their lifetime ({@code --cache-stale-max}). */
+    public CacheConfig withStaleMax(Duration ceiling) {
+        return new CacheConfig(originHost, originPort, directory, maxSize, connectTimeout, firstByteTimeout,
+                idleTimeout, maxOriginConnections, sliceSize, minFree, ceiling);
     }
 }

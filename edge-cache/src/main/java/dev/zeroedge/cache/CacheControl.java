@@ -12,11 +12,22 @@ import java.util.Locale;
  *
  * @param maxAge  {@code max-age} in seconds, or -1
  * @param sMaxAge {@code s-maxage} in seconds, or -1
+ * @param staleWhileRevalidate {@code stale-while-revalidate} in seconds (RFC 5861), or -1
+ * @param staleIfError {@code stale-if-error} in seconds (RFC 5861), or -1
  */
 record CacheControl(boolean noStore, boolean noCache, boolean isPrivate, boolean isPublic, boolean mustRevalidate,
-                    long maxAge, long sMaxAge) {
+                    long maxAge, long sMaxAge, long staleWhileRevalidate, long staleIfError) {
 
-    static final CacheControl NONE = new CacheControl(false, false, false, false, false, -1, -1);
+    static final CacheControl NONE = new CacheControl(false, false, false, false, false, -1, -1, -1, -1);
+
+    /**
+     * Whether a stale response may be served at all (RFC 9111 §4.2.4): not when it must be revalidated
+     * ({@code must-revalidate}, {@code proxy-revalidate}, or {@code s-maxage}, which implies it for a shared
+     * cache, §5.2.2.10) nor when every use must be validated ({@code no-cache}).
+     */
+    boolean mayServeStale() {
+        return !mustRevalidate && sMaxAge < 0 && !noCache;
+    }
 
     static CacheControl of(HttpHeaders headers) {
         boolean noStore = false;
@@ -26,6 +37,8 @@ record CacheControl(boolean noStore, boolean noCache, boolean isPrivate, boolean
         boolean mustRevalidate = false;
         long maxAge = -1;
         long sMaxAge = -1;
+        long staleWhileRevalidate = -1;
+        long staleIfError = -1;
         for (String line : headers.getAll("Cache-Control")) {
             for (String directive : splitOutsideQuotes(line)) {
                 String d = directive.trim();
@@ -45,12 +58,32 @@ record CacheControl(boolean noStore, boolean noCache, boolean isPrivate, boolean
                     // A directive given twice with different values is invalid (§4.2.1): the stricter one wins.
                     case "max-age" -> maxAge = stricter(maxAge, seconds(value));
                     case "s-maxage" -> sMaxAge = stricter(sMaxAge, seconds(value));
+                    case "stale-while-revalidate" -> staleWhileRevalidate = stricter(staleWhileRevalidate,
+                            seconds(value));
+                    case "stale-if-error" -> staleIfError = stricter(staleIfError, seconds(value));
                     default -> {
                     }
                 }
             }
         }
-        return new CacheControl(noStore, noCache, isPrivate, isPublic, mustRevalidate, maxAge, sMaxAge);
+        return new CacheControl(noStore, noCache, isPrivate, isPublic, mustRevalidate, maxAge, sMaxAge,
+                staleWhileRevalidate, staleIfError);
+    }
+
+    /** Every directive of every {@code Cache-Control} line: its name in lower case, and its value unquoted or null. */
+    static List<String[]> directives(HttpHeaders headers) {
+        List<String[]> all = new ArrayList<>();
+        for (String line : headers.getAll("Cache-Control")) {
+            for (String directive : splitOutsideQuotes(line)) {
+                String d = directive.trim();
+                if (!d.isEmpty()) {
+                    int eq = d.indexOf('=');
+                    all.add(new String[] {(eq < 0 ? d : d.substring(0, eq)).trim().toLowerCase(Locale.ROOT),
+                            eq < 0 ? null : unquote(d.substring(eq + 1).trim())});
+                }
+            }
+        }
+        return all;
     }
 
     /**

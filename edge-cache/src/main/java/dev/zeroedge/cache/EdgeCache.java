@@ -71,6 +71,7 @@ public final class EdgeCache implements ContentSource {
     /** The quarantine's bound: past it, the oldest corrupt objects kept for inspection are deleted. */
     static final int QUARANTINED_OBJECTS = 16;
     static final long QUARANTINED_BYTES = 1L << 30;
+    private static final HttpMethod PURGE = HttpMethod.valueOf("PURGE");
 
     /** Fields the ladder writes itself, or that are this hop's: never stored or relayed from the origin. */
     private static final Set<String> NOT_RELAYED = Set.of("content-length", "content-type", "etag", "last-modified",
@@ -172,9 +173,40 @@ public final class EdgeCache implements ContentSource {
             return loop.newSucceededFuture(refusal(names.refusal(request.path())));
         }
         CacheKey key = CacheKey.of(request.headers().get(HttpHeaderNames.HOST), name, request.query());
+        if (request.method().equals(PURGE)) {
+            return loop.newSucceededFuture(purge(key, request));
+        }
         Promise<Answer> answer = loop.newPromise();
         lookUp(key, key.hash(), request, (EventLoop) loop, answer);
         return answer;
+    }
+
+    @Override
+    public boolean takes(HttpMethod method) {
+        return method.equals(PURGE);
+    }
+
+    /**
+     * {@code PURGE /path} from loopback: the key's object is forgotten and its files removed (clients sending it
+     * finish): 200, or 404 when nothing was stored; 403 from any other address.
+     */
+    private Answer purge(CacheKey key, ContentRequest request) {
+        if (!(request.client() instanceof InetSocketAddress inet) || inet.getAddress() == null
+                || !inet.getAddress().isLoopbackAddress()) {
+            return Answer.Status.of(HttpResponseStatus.FORBIDDEN);
+        }
+        String hash = key.hash();
+        StoredObject stored = index.get(hash);
+        if (stored == null || !stored.key().equals(key.text())) {
+            return Answer.Status.of(HttpResponseStatus.NOT_FOUND);
+        }
+        SlicedObject sliced = live.remove(hash);
+        if (sliced != null) {
+            sliced.abandon(new IOException("purged"));
+        }
+        index.invalidate(hash, stored); // its removal unlinks the files, on a file-system thread
+        log.info("purged {}", key.text());
+        return Answer.Status.of(HttpResponseStatus.OK);
     }
 
     private static Answer refusal(Lookup refusal) {
@@ -184,53 +216,138 @@ public final class EdgeCache implements ContentSource {
         };
     }
 
+    /**
+     * What is stored for the key answers when it is fresh enough for this request ({@link Freshness}); stale, it is
+     * validated by the fill ({@link Revalidation}), or served at once and validated in the background
+     * ({@code stale-while-revalidate}), or served as it is (the request's {@code max-stale}). With
+     * {@code only-if-cached} the origin is never asked: 504 when nothing usable is stored.
+     */
     private void lookUp(CacheKey key, String hash, ContentRequest request, EventLoop loop, Promise<Answer> answer) {
         StoredObject stored = index.get(hash);
-        if (fresh(key, stored)) {
-            hit(key, hash, stored, request, loop, answer);
-        } else if (stored == null && !recovery.done()) {
+        if (stored == null && !recovery.done()) {
             missWhileRecovering(key, hash, request, loop, answer);
-        } else {
-            miss(key, hash, request, loop, answer);
+            return;
         }
+        answer(key, hash, stored, request, loop, answer);
     }
 
     /**
      * The index is still coming back: the key's metadata file is read first (one read on a file-system thread),
-     * and an object committed before the restart is a hit, not a second fetch.
+     * and an object committed before the restart is answered as found, not fetched a second time.
      */
     private void missWhileRecovering(CacheKey key, String hash, ContentRequest request, EventLoop loop,
                                      Promise<Answer> answer) {
         Future<Store.Found> read = pool.submit(store.directory(), () -> store.read(hash), loop);
         if (read == null) {
-            miss(key, hash, request, loop, answer);
+            answer(key, hash, null, request, loop, answer);
             return;
         }
         read.addListener(done -> {
             Store.Found found = read.isSuccess() ? read.getNow() : null;
-            StoredObject stored = found == null ? index.get(hash) : index.recovered(hash, found.object());
-            if (fresh(key, stored)) {
-                hit(key, hash, stored, request, loop, answer);
-            } else {
-                miss(key, hash, request, loop, answer);
-            }
+            answer(key, hash, found == null ? index.get(hash) : index.recovered(hash, found.object()), request, loop,
+                    answer);
         });
     }
 
-    /** Whether {@code stored} is the object of {@code key} (not a hash collision) and fresh now. */
-    private static boolean fresh(CacheKey key, StoredObject stored) {
-        return stored != null && stored.key().equals(key.text()) && stored.freshAt(System.currentTimeMillis());
+    /** Answers {@code request} with {@code stored} (the key's object, or null) as {@link #lookUp} says. */
+    private void answer(CacheKey key, String hash, StoredObject stored, ContentRequest request, EventLoop loop,
+                        Promise<Answer> answer) {
+        if (stored != null && !stored.key().equals(key.text())) {
+            stored = null; // a hash collision: not this key's object
+        }
+        RequestDirectives asks = RequestDirectives.of(request.headers());
+        Freshness.Verdict verdict = stored == null ? Freshness.Verdict.VALIDATE
+                : Freshness.of(stored, asks, System.currentTimeMillis(), staleMaxSeconds());
+        if (stored != null && !stored.whole() && verdict != Freshness.Verdict.FRESH) {
+            // An object in slices is fetched again as before, not validated (nor served stale: its missing slices
+            // would be asked of an origin whose object may have changed).
+            verdict = Freshness.Verdict.VALIDATE;
+            stored = null;
+        }
+        switch (verdict) {
+            case FRESH -> hit(key, hash, stored, request, loop, answer, "hit");
+            case STALE -> hit(key, hash, stored, request, loop, answer, "hit; detail=stale");
+            case STALE_WHILE_REVALIDATE -> {
+                if (!asks.onlyIfCached()) {
+                    revalidateInBackground(key, hash, stored, request, loop);
+                }
+                hit(key, hash, stored, request, loop, answer, "hit; detail=stale-while-revalidate");
+            }
+            case VALIDATE -> {
+                if (asks.onlyIfCached()) {
+                    // RFC 9111 §5.2.1.7: nothing stored that may answer, and the origin must not be asked.
+                    answer.setSuccess(failure(Answer.Status.because(HttpResponseStatus.GATEWAY_TIMEOUT,
+                            "not cached"), "only-if-cached"));
+                } else {
+                    miss(key, hash, stored, request, loop, answer);
+                }
+            }
+        }
+    }
+
+    /** Whether {@code stored} is the object of {@code key} (not a hash collision) and may answer {@code request}. */
+    private boolean usable(CacheKey key, StoredObject stored, ContentRequest request) {
+        return stored != null && stored.key().equals(key.text()) && Freshness.of(stored,
+                RequestDirectives.of(request.headers()), System.currentTimeMillis(), staleMaxSeconds())
+                != Freshness.Verdict.VALIDATE;
+    }
+
+    /** The operator's ceiling on serving stale ({@code --cache-stale-max}), in seconds. */
+    private long staleMaxSeconds() {
+        return config.staleMax().toSeconds();
+    }
+
+    /**
+     * {@code stale-while-revalidate}: a validation of {@code stale} that no client waits for, unless a fill of the
+     * key is under way already (then that one brings the new object: once, not once per client).
+     */
+    private void revalidateInBackground(CacheKey key, String hash, StoredObject stale, ContentRequest request,
+                                        EventLoop loop) {
+        Fill background = new Fill(this, key, hash, false);
+        if (fills.putIfAbsent(hash, background) != null) {
+            return;
+        }
+        Revalidation revalidation = new Revalidation(this, key, hash, stale);
+        background.revalidate(revalidation);
+        background.start(loop, revalidation.conditional(originRequest(key, request)));
+    }
+
+    /**
+     * A waiter of {@code fill} whose fill ended without answering it: after a 304 it is answered with the object
+     * the 304 freshened; after a failed validation with the stale object when {@code stale-if-error} (or its
+     * {@code max-stale}) allows, else 504; otherwise it looks the key up again.
+     */
+    private void afterFill(Fill fill, CacheKey key, String hash, ContentRequest request, EventLoop loop,
+                           Promise<Answer> answer) {
+        Revalidation revalidation = fill.revalidation();
+        Revalidation.Outcome outcome = revalidation == null ? Revalidation.Outcome.REPLACED : revalidation.outcome();
+        switch (outcome) {
+            case VALIDATED -> hit(key, hash, revalidation.validated(), request, loop, answer,
+                    "fwd=stale; fwd-status=304");
+            case FAILED -> {
+                StoredObject stale = revalidation.stale();
+                if (Freshness.onError(stale, RequestDirectives.of(request.headers()), System.currentTimeMillis(),
+                        staleMaxSeconds())) {
+                    hit(key, hash, stale, request, loop, answer, "fwd=stale; detail=stale-if-error");
+                } else {
+                    // RFC 9111 §4.2.4, §5.2.2.2: a stale response that may not be served is a 504.
+                    answer.setSuccess(failure(Answer.Status.because(HttpResponseStatus.GATEWAY_TIMEOUT,
+                            "origin could not validate"), "revalidation-failed"));
+                }
+            }
+            default -> lookUp(key, hash, request, loop, answer);
+        }
     }
 
     private void hit(CacheKey key, String hash, StoredObject stored, ContentRequest request, EventLoop loop,
-                     Promise<Answer> answer) {
+                     Promise<Answer> answer, String cacheStatus) {
         if (!stored.whole()) {
             partial(key, hash, stored, request, loop, answer);
             return;
         }
         OpenFile held = objectFiles.retain(hash, stored);
         if (held != null) {
-            answerHit(hash, stored, held, answer); // a hot object: no file-system thread, no open
+            answerHit(hash, stored, held, answer, cacheStatus); // a hot object: no file-system thread, no open
             return;
         }
         Future<ObjectFiles.Opened> opened = pool.submit(store.directory(), () -> {
@@ -255,27 +372,31 @@ public final class EdgeCache implements ContentSource {
             if (file == null) {
                 // Gone or not what its metadata says: forgotten, and fetched again.
                 index.invalidate(hash, stored);
-                miss(key, hash, request, loop, answer);
+                miss(key, hash, null, request, loop, answer);
                 return;
             }
             objectFiles.hold(hash, stored, file);
-            answerHit(hash, stored, file.file(), answer);
+            answerHit(hash, stored, file.file(), answer, cacheStatus);
         });
     }
 
     /** Answers a hit with {@code file}, the object's body, whose reference the answer takes. */
-    private void answerHit(String hash, StoredObject stored, OpenFile file, Promise<Answer> answer) {
+    private void answerHit(String hash, StoredObject stored, OpenFile file, Promise<Answer> answer,
+                           String cacheStatus) {
         long age = stored.age(System.currentTimeMillis());
         Representation representation;
         try {
-            representation = new Representation(objectFiles.hitHead(hash, stored, age,
-                    a -> description(stored, "hit", a)), file);
+            // The kept head is a plain hit's; a stale or just revalidated answer says so in its own.
+            representation = new Representation(cacheStatus.equals("hit") ? objectFiles.hitHead(hash, stored, age,
+                    a -> description(stored, "hit", a)) : description(stored, cacheStatus, age), file);
         } catch (RuntimeException e) {
             answer.setFailure(e);
             return;
         }
         if (answer.trySuccess(representation)) {
-            counters.hit();
+            if (cacheStatus.startsWith("hit")) {
+                counters.hit(); // a revalidated answer was counted as the miss that went forward
+            }
         } else {
             file.release();
         }
@@ -421,9 +542,11 @@ public final class EdgeCache implements ContentSource {
     /**
      * Attaches to the key's fill, or makes it; a request with Authorization fetches alone (its answer may be
      * personal). A fill that ended meanwhile is looked past: its object is in the index or the key is missed
-     * again.
+     * again. With {@code stale} (the key's object, stale for this request) the fill made validates it
+     * ({@link Revalidation}): concurrent clients of the key wait for that one request, as for any fill.
      */
-    private void miss(CacheKey key, String hash, ContentRequest request, EventLoop loop, Promise<Answer> answer) {
+    private void miss(CacheKey key, String hash, StoredObject stale, ContentRequest request, EventLoop loop,
+                      Promise<Answer> answer) {
         boolean authorization = request.headers().contains(HttpHeaderNames.AUTHORIZATION);
         OriginRequest asked = originRequest(key, request);
         if (authorization) {
@@ -436,11 +559,16 @@ public final class EdgeCache implements ContentSource {
             Fill fill = fills.computeIfAbsent(hash, h -> made[0] = new Fill(this, key, hash, false));
             boolean owner = fill == made[0];
             if (fill.attach(answer, owner, () -> fetchAlone(key, hash, asked, loop, answer, false),
-                    () -> lookUp(key, hash, request, loop, answer))) {
+                    () -> afterFill(fill, key, hash, request, loop, answer))) {
                 if (owner) {
-                    if (fresh(key, index.get(hash))) {
+                    if (usable(key, index.get(hash), request)) {
                         // The fill this miss missed committed between the lookup and now: no second fetch.
                         fill.stepAside();
+                    } else if (stale != null && stale == index.get(hash)) {
+                        counters.miss(); // it goes forward, as a miss does
+                        Revalidation revalidation = new Revalidation(this, key, hash, stale);
+                        fill.revalidate(revalidation);
+                        fill.start(loop, revalidation.conditional(asked));
                     } else {
                         counters.miss();
                         fill.start(loop, asked);
@@ -453,8 +581,8 @@ public final class EdgeCache implements ContentSource {
             }
             fills.remove(hash, fill);
             StoredObject stored = index.get(hash);
-            if (fresh(key, stored)) {
-                hit(key, hash, stored, request, loop, answer);
+            if (usable(key, stored, request)) {
+                lookUp(key, hash, request, loop, answer);
                 return;
             }
         }
@@ -468,6 +596,11 @@ public final class EdgeCache implements ContentSource {
         }, () -> {
         });
         alone.start(loop, asked);
+    }
+
+    /** Fills under way now (tests: a fill stays a moment after its object is in the index). */
+    int fillsUnderWay() {
+        return fills.size();
     }
 
     /** The fill of {@code hash} has ended: the next miss makes another. */

@@ -117,6 +117,8 @@ final class Fill implements OriginClient.Exchange {
     private long reserved = -1;
     /** Set when the response goes to its client from memory: the origin's events go there. */
     private PassThrough passing;
+    /** Set when this fill validates a stale object: a 304 or a failure ends there. */
+    private Revalidation revalidation;
 
     Fill(EdgeCache cache, CacheKey key, String hash, boolean authorization) {
         this.cache = cache;
@@ -173,6 +175,16 @@ final class Fill implements OriginClient.Exchange {
         }
     }
 
+    /** This fill validates {@code stale} ({@link Revalidation}); before {@link #start}. */
+    void revalidate(Revalidation stale) {
+        this.revalidation = stale;
+    }
+
+    /** The validation this fill is, or null for a plain fill. */
+    Revalidation revalidation() {
+        return revalidation;
+    }
+
     /** Sends the request on {@code on}, the loop of the client that caused it. */
     void start(EventLoop on, EdgeCache.OriginRequest request) {
         synchronized (this) {
@@ -195,6 +207,10 @@ final class Fill implements OriginClient.Exchange {
         this.reads = reads;
         int status = response.status().code();
         long now = System.currentTimeMillis();
+        if (revalidation != null && object == null && revalidation.takes(response)) {
+            revalidated(response, now);
+            return;
+        }
         OriginRange range = asked.range();
         if (range != null && status == 416) {
             OriginRange.ContentRange told = OriginRange.ContentRange.parse(
@@ -289,6 +305,27 @@ final class Fill implements OriginClient.Exchange {
             opened();
             writeNext();
         });
+    }
+
+    /**
+     * The origin answered the validation: a 304 freshens the stored object, a 5xx leaves it stale for
+     * {@code stale-if-error}; either way nothing is filled, and every waiter answers itself from the outcome.
+     */
+    private void revalidated(HttpResponse response, long now) {
+        if (response.status().code() == 304) {
+            reads.more(); // its end comes (it has no body): the connection goes back to the pool
+            revalidation.notModified(response, now, loop, () -> {
+                for (Waiter waiter : end(State.DONE)) {
+                    waiter.again.run();
+                }
+            });
+            return;
+        }
+        reads.abandon(); // a 5xx's body is not wanted
+        revalidation.failed();
+        for (Waiter waiter : end(State.FAILED)) {
+            waiter.again.run();
+        }
     }
 
     /**
@@ -568,6 +605,14 @@ final class Fill implements OriginClient.Exchange {
         }
         if (passing != null) {
             passing.failed(cause);
+            return;
+        }
+        if (revalidation != null && object == null && fault != OriginClient.Fault.CUT_SHORT) {
+            // No head: the stale object is still what is stored; each waiter sees whether it may serve it.
+            revalidation.failed();
+            for (Waiter waiter : end(State.FAILED)) {
+                waiter.again.run();
+            }
             return;
         }
         switch (fault) {

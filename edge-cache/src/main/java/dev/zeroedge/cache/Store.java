@@ -183,13 +183,30 @@ final class Store {
      */
     boolean commitSlice(String hash, FileChannel body, StoredObject object) throws IOException {
         body.force(false);
+        return replaceMetadata(hash, object.storedAtMillis(), object);
+    }
+
+    /**
+     * A 304 revalidated object {@code hash}, stored as {@code before}: its metadata becomes {@code after} (the
+     * fields and freshness the 304 brought), its body untouched. False, and nothing written, when {@code before} is
+     * no longer what is stored (evicted or replaced meanwhile).
+     */
+    boolean revalidated(String hash, StoredObject before, StoredObject after) throws IOException {
+        return replaceMetadata(hash, before.storedAtMillis(), after);
+    }
+
+    /**
+     * New metadata for the object stored at {@code storedAtMillis}: written and forced beside, renamed over the old
+     * one, the directory forced; false when that object is gone.
+     */
+    private boolean replaceMetadata(String hash, long storedAtMillis, StoredObject object) throws IOException {
         Path meta = metaPath(hash);
         Path metaTemp = tmp.resolve(hash + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + META);
         writeMeta(metaTemp, object);
-        // Not while the object is being removed: a slice must not bring back the metadata of an evicted object.
+        // Not while the object is being removed: new metadata must not bring back an evicted object.
         synchronized (lock(hash)) {
             StoredObject current = metadata(hash);
-            if (current == null || current.storedAtMillis() != object.storedAtMillis()) {
+            if (current == null || current.storedAtMillis() != storedAtMillis) {
                 Files.deleteIfExists(metaTemp);
                 return false;
             }

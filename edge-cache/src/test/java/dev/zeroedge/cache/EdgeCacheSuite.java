@@ -1535,4 +1535,296 @@ public abstract class EdgeCacheSuite {
         // Whether a reader came while the slice was under way or after it was committed, it was fetched once.
         assertEquals(List.of("bytes=-65536", "bytes=65536-131071"), rangesAsked(origin, 0));
     }
+
+    // Revalidation and stale serving (RFC 9111 §4.3, §5.2.1; RFC 5861). The origin's Age makes an object stale
+    // the moment it is stored (Age: 100 over max-age=60), so no test waits for a clock.
+
+    /** The body file of the one object in {@code cacheDir} (not its metadata, not a temporary file). */
+    private static Path bodyFile(Path cacheDir) throws IOException {
+        try (Stream<Path> files = Files.walk(cacheDir)) {
+            List<Path> bodies = files.filter(Files::isRegularFile)
+                    .filter(p -> !p.getFileName().toString().endsWith(".meta"))
+                    .filter(p -> !p.getParent().getFileName().toString().equals("tmp")).toList();
+            assertEquals(1, bodies.size(), bodies.toString());
+            return bodies.getFirst();
+        }
+    }
+
+    private static Path metaFile(Path body) {
+        return body.resolveSibling(body.getFileName() + ".meta");
+    }
+
+    /**
+     * An origin of one object, version {@code v1} (ETag {@code "v1"}, fields {@code stored}); a request with
+     * {@code If-None-Match: "v1"} is answered by {@code conditional} (after {@code gate} lets it), anything else 200.
+     */
+    private ScriptedOrigin versioned(String[] stored, String conditionalStatus, String[] conditional,
+                                     CountDownLatch gate) throws IOException {
+        return scripted((head, out, socket) -> {
+            if ("\"v1\"".equals(field(head, "if-none-match"))) {
+                if (gate != null) {
+                    gate.await(10, TimeUnit.SECONDS);
+                }
+                boolean body = conditionalStatus.startsWith("2") || conditionalStatus.startsWith("5");
+                String[] fields = Arrays.copyOf(conditional, conditional.length + 1);
+                fields[conditional.length] = body ? "Content-Length: 5" : "X-Empty: 1";
+                out.write(ScriptedOrigin.head(conditionalStatus, fields));
+                if (body) {
+                    out.write("world".getBytes(StandardCharsets.US_ASCII));
+                }
+                return true;
+            }
+            String[] fields = Arrays.copyOf(stored, stored.length + 1);
+            fields[stored.length] = "Content-Length: 5";
+            out.write(ScriptedOrigin.head("200 OK", fields));
+            out.write("hello".getBytes(StandardCharsets.US_ASCII));
+            return true;
+        });
+    }
+
+    private static final String LAST_MODIFIED = "Last-Modified: Tue, 01 Dec 2020 10:00:00 GMT";
+
+    /** Stores {@code /obj} from {@code origin} through {@code cache}, and waits for its commit. */
+    private void store(ZeroedgeServer cache) throws Exception {
+        Response miss = get(cache, "/obj");
+        assertEquals("zeroedge; fwd=miss; stored", miss.header("Cache-Status"));
+        assertEquals("hello", miss.bodyText());
+        assertEquals(1, eventually(lastCache::objects, 1));
+        // Its fill ends a moment after the index has the object; until then a client would join it (a hit).
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (lastCache.fillsUnderWay() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(0, lastCache.fillsUnderWay());
+    }
+
+    @Test
+    void aStaleObjectIsRevalidatedAndA304RewritesOnlyItsMetadata() throws Exception {
+        ScriptedOrigin origin = versioned(new String[] {"ETag: \"v1\"", LAST_MODIFIED, "Cache-Control: max-age=60",
+                "Age: 100", "X-Version: 1", "X-Kept: yes"}, "304 Not Modified",
+                new String[] {"ETag: \"v1\"", "Cache-Control: max-age=60", "X-Version: 2"}, null);
+        Path dir = newCacheDir();
+        ZeroedgeServer cache = cache(origin.port(), dir);
+        store(cache);
+        Path body = bodyFile(dir);
+        Object inode = Files.getAttribute(body, "unix:ino");
+        FileTime modified = Files.getLastModifiedTime(body);
+        Object metaInode = Files.getAttribute(metaFile(body), "unix:ino");
+
+        Response revalidated = get(cache, "/obj");
+        assertEquals("HTTP/1.1 200 OK", revalidated.statusLine());
+        assertEquals("zeroedge; fwd=stale; fwd-status=304", revalidated.header("Cache-Status"));
+        assertEquals("hello", revalidated.bodyText());
+        assertEquals("2", revalidated.header("X-Version"), "the 304's field replaces the stored one");
+        assertEquals("yes", revalidated.header("X-Kept"), "a field the 304 did not send stays");
+        assertEquals("\"v1\"", revalidated.header("ETag"));
+        assertEquals("0", revalidated.header("Age"), "its age starts again with the 304");
+        String conditional = origin.heads().get(1);
+        assertEquals("\"v1\"", field(conditional, "if-none-match"));
+        assertEquals("Tue, 01 Dec 2020 10:00:00 GMT", field(conditional, "if-modified-since"));
+
+        Response hit = get(cache, "/obj");
+        assertEquals("zeroedge; hit", hit.header("Cache-Status"));
+        assertEquals("2", hit.header("X-Version"));
+        assertEquals("hello", hit.bodyText());
+        assertEquals(2, origin.requests());
+        assertEquals(inode, Files.getAttribute(body, "unix:ino"), "the body file is the same file");
+        assertEquals(modified, Files.getLastModifiedTime(body), "the body was not written");
+        assertFalse(metaInode.equals(Files.getAttribute(metaFile(body), "unix:ino")), "new metadata renamed in");
+        assertEquals(List.of(), leftoversAfterCleanup(dir));
+        StoredObject onDisk = StoredObject.decode(Files.readAllBytes(metaFile(body)));
+        assertEquals("2", onDisk.field("X-Version"), "the rewrite is on disk, not only in memory");
+    }
+
+    @Test
+    void aStaleObjectThatChangedIsReplacedByThe200() throws Exception {
+        ScriptedOrigin origin = versioned(new String[] {"ETag: \"v1\"", "Cache-Control: max-age=60", "Age: 100"},
+                "200 OK", new String[] {"ETag: \"v2\"", "Cache-Control: max-age=60"}, null);
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        store(cache);
+        Response replaced = get(cache, "/obj");
+        assertEquals("zeroedge; fwd=miss; stored", replaced.header("Cache-Status"));
+        assertEquals("world", replaced.bodyText());
+        assertEquals("\"v2\"", replaced.header("ETag"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        Response hit = get(cache, "/obj");
+        while (!"zeroedge; hit".equals(hit.header("Cache-Status")) && System.nanoTime() < deadline) {
+            Thread.sleep(10); // committed a moment after its client has it
+            hit = get(cache, "/obj");
+        }
+        assertEquals("zeroedge; hit", hit.header("Cache-Status"));
+        assertEquals("world", hit.bodyText());
+        assertEquals("\"v2\"", hit.header("ETag"));
+    }
+
+    @Test
+    void concurrentRequestsForAStaleObjectShareOneRevalidation() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        ScriptedOrigin origin = versioned(new String[] {"ETag: \"v1\"", "Cache-Control: max-age=60", "Age: 100"},
+                "304 Not Modified", new String[] {"Cache-Control: max-age=60"}, gate);
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        store(cache);
+        int clients = 20;
+        ConcurrentLinkedQueue<String> answers = new ConcurrentLinkedQueue<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            threads.add(Thread.ofVirtual().start(() -> {
+                try {
+                    Response r = get(cache, "/obj");
+                    answers.add(r.status() + " " + r.bodyText());
+                } catch (IOException e) {
+                    answers.add(e.toString());
+                }
+            }));
+        }
+        assertEquals(2, eventually(origin::requests, 2), "the revalidation is asked");
+        gate.countDown();
+        for (Thread thread : threads) {
+            thread.join(TimeUnit.SECONDS.toMillis(10));
+        }
+        assertEquals(java.util.Collections.nCopies(clients, "200 hello"), List.copyOf(answers));
+        // Those that came while it was asked waited for it; any that came after found the object fresh again.
+        assertEquals(2, origin.requests(), "one revalidation for every client");
+    }
+
+    @Test
+    void onlyIfCachedNeverAsksTheOrigin() throws Exception {
+        ScriptedOrigin origin = versioned(new String[] {"ETag: \"v1\"", "Cache-Control: max-age=60", "Age: 100"},
+                "304 Not Modified", new String[] {"Cache-Control: max-age=60"}, null);
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        Response nothing = get(cache, "/obj", "Cache-Control: only-if-cached");
+        assertEquals(504, nothing.status());
+        assertEquals("zeroedge; fwd=miss; detail=only-if-cached", nothing.header("Cache-Status"));
+        assertEquals(0, origin.requests());
+        store(cache);
+        Response stale = get(cache, "/obj", "Cache-Control: only-if-cached");
+        assertEquals(504, stale.status(), "stale, and the origin may not be asked");
+        Response staleAccepted = get(cache, "/obj", "Cache-Control: only-if-cached, max-stale=3600");
+        assertEquals(200, staleAccepted.status());
+        assertEquals("zeroedge; hit; detail=stale", staleAccepted.header("Cache-Status"));
+        assertEquals("hello", staleAccepted.bodyText());
+        assertEquals(1, origin.requests());
+    }
+
+    @Test
+    void aRequestsMaxAgeZeroOrNoCacheRevalidatesAFreshObject() throws Exception {
+        ScriptedOrigin origin = versioned(new String[] {"ETag: \"v1\"", "Cache-Control: max-age=600"},
+                "304 Not Modified", new String[] {"Cache-Control: max-age=600"}, null);
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        store(cache);
+        assertEquals("zeroedge; hit", get(cache, "/obj").header("Cache-Status"));
+        assertEquals("zeroedge; hit", get(cache, "/obj", "Cache-Control: max-age=3600, min-fresh=60")
+                .header("Cache-Status"));
+        Response reload = get(cache, "/obj", "Cache-Control: max-age=0");
+        assertEquals("zeroedge; fwd=stale; fwd-status=304", reload.header("Cache-Status"));
+        assertEquals("hello", reload.bodyText());
+        Response noCache = get(cache, "/obj", "Cache-Control: no-cache");
+        assertEquals("zeroedge; fwd=stale; fwd-status=304", noCache.header("Cache-Status"));
+        Response notFreshEnough = get(cache, "/obj", "Cache-Control: min-fresh=3600");
+        assertEquals("zeroedge; fwd=stale; fwd-status=304", notFreshEnough.header("Cache-Status"));
+        assertEquals(4, origin.requests());
+        assertEquals("\"v1\"", field(origin.heads().get(3), "if-none-match"));
+    }
+
+    @Test
+    void staleWhileRevalidateAnswersAtOnceAndRevalidatesOnceInTheBackground() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        ScriptedOrigin origin = versioned(new String[] {"ETag: \"v1\"",
+                "Cache-Control: max-age=60, stale-while-revalidate=600", "Age: 100"}, "304 Not Modified",
+                new String[] {"Cache-Control: max-age=60, stale-while-revalidate=600", "X-Version: 2"}, gate);
+        ZeroedgeServer cache = cache(origin.port(), newCacheDir());
+        store(cache);
+        // The origin holds the revalidation until the gate opens: every client here is answered while it is held.
+        for (int i = 0; i < 5; i++) {
+            Response stale = get(cache, "/obj");
+            assertEquals("zeroedge; hit; detail=stale-while-revalidate", stale.header("Cache-Status"));
+            assertEquals("hello", stale.bodyText());
+            assertNull(stale.header("X-Version"));
+        }
+        assertEquals(2, eventually(origin::requests, 2));
+        gate.countDown();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        Response after = get(cache, "/obj");
+        while (!"zeroedge; hit".equals(after.header("Cache-Status")) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+            after = get(cache, "/obj");
+        }
+        assertEquals("zeroedge; hit", after.header("Cache-Status"));
+        assertEquals("2", after.header("X-Version"));
+        assertEquals(2, origin.requests(), "one background revalidation");
+    }
+
+    @Test
+    void staleIfErrorServesTheStaleObjectWhenTheOriginFailsWithinTheCeiling() throws Exception {
+        ScriptedOrigin origin = versioned(new String[] {"ETag: \"v1\"",
+                "Cache-Control: max-age=60, stale-if-error=600", "Age: 100"}, "503 Service Unavailable",
+                new String[] {"Cache-Control: no-store"}, null);
+        Path dir = newCacheDir();
+        ZeroedgeServer cache = cache(origin.port(), dir);
+        store(cache);
+        Response on5xx = get(cache, "/obj");
+        assertEquals("HTTP/1.1 200 OK", on5xx.statusLine());
+        assertEquals("zeroedge; fwd=stale; detail=stale-if-error", on5xx.header("Cache-Status"));
+        assertEquals("hello", on5xx.bodyText());
+        assertEquals(2, origin.requests());
+        stopCaches();
+
+        // The origin down: the same cache directory behind a port nobody listens on (a connect error).
+        ZeroedgeServer down = cache(closedPort(), dir);
+        Response unreachable = get(down, "/obj");
+        assertEquals("HTTP/1.1 200 OK", unreachable.statusLine());
+        assertEquals("zeroedge; fwd=stale; detail=stale-if-error", unreachable.header("Cache-Status"));
+        assertEquals("hello", unreachable.bodyText());
+        stopCaches();
+
+        // The operator's ceiling (40 s stale is past 10 s) wins over the origin's 600 s.
+        ZeroedgeServer bounded = cache(closedPort(), dir, Duration.ofSeconds(5),
+                c -> c.withStaleMax(Duration.ofSeconds(10)));
+        Response past = get(bounded, "/obj");
+        assertEquals(504, past.status());
+        assertEquals("zeroedge; fwd=miss; detail=revalidation-failed", past.header("Cache-Status"));
+    }
+
+    @Test
+    void mustRevalidateIsNeverServedStaleA504Instead() throws Exception {
+        ScriptedOrigin origin = versioned(new String[] {"ETag: \"v1\"",
+                "Cache-Control: max-age=60, must-revalidate, stale-if-error=600, stale-while-revalidate=600",
+                "Age: 100"}, "304 Not Modified", new String[] {"Cache-Control: max-age=60"}, null);
+        Path dir = newCacheDir();
+        store(cache(origin.port(), dir));
+        stopCaches();
+        ZeroedgeServer down = cache(closedPort(), dir);
+        Response refused = get(down, "/obj", "Cache-Control: max-stale=3600");
+        assertEquals(504, refused.status());
+        assertEquals("zeroedge; fwd=miss; detail=revalidation-failed", refused.header("Cache-Status"));
+    }
+
+    @Test
+    void purgeFromLoopbackRemovesTheObjectAndTheNextRequestFetchesItAgain() throws Exception {
+        ScriptedOrigin origin = versioned(new String[] {"ETag: \"v1\"", "Cache-Control: max-age=600"},
+                "304 Not Modified", new String[] {"Cache-Control: max-age=600"}, null);
+        Path dir = newCacheDir();
+        ZeroedgeServer cache = cache(origin.port(), dir);
+        store(cache);
+        Path body = bodyFile(dir);
+        try (RawHttp http = new RawHttp(cache.port())) {
+            Response purged = http.exchange("PURGE /obj HTTP/1.1\r\nHost: edge.test\r\n\r\n");
+            assertEquals(200, purged.status());
+            Response again = http.exchange("PURGE /obj HTTP/1.1\r\nHost: edge.test\r\n\r\n");
+            assertEquals(404, again.status(), "nothing stored any more");
+            Response never = http.exchange("PURGE /never HTTP/1.1\r\nHost: edge.test\r\n\r\n");
+            assertEquals(404, never.status());
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while ((Files.exists(body) || Files.exists(metaFile(body))) && System.nanoTime() < deadline) {
+            Thread.sleep(10); // unlinked on a file-system thread
+        }
+        assertFalse(Files.exists(body));
+        assertFalse(Files.exists(metaFile(body)));
+        Response refetched = get(cache, "/obj");
+        assertEquals("zeroedge; fwd=miss; stored", refetched.header("Cache-Status"));
+        assertEquals("hello", refetched.bodyText());
+        assertEquals(2, origin.requests());
+        assertNull(field(origin.heads().get(1), "if-none-match"), "purged: fetched, not revalidated");
+    }
 }

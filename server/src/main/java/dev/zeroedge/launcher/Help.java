@@ -39,6 +39,8 @@ final class Help {
                                          next request (default 20m; 0: off)
               --scrub-interval DUR       every cached object is checked at least once per this
                                          (default 24h)
+              --cache-stale-max DUR      the longest an object is served stale (stale-while-revalidate,
+                                         stale-if-error, max-stale), whatever they say (default 24h; 0s: never)
               --origin-connect-timeout DUR    connecting to the origin, else 504 (default 3s)
               --origin-first-byte-timeout DUR the origin's response head, else 504 (default 15s)
               --origin-idle-timeout DUR       silence within the origin's body, else the object is

@@ -75,6 +75,7 @@ final class ServeFlags {
             liveCache("cache-min-free"),
             restart("scrub-rate"),
             restart("scrub-interval"),
+            restart("cache-stale-max"),
             restart("origin-connect-timeout"),
             restart("origin-first-byte-timeout"),
             restart("origin-idle-timeout"));

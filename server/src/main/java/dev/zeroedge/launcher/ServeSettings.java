@@ -150,7 +150,8 @@ record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache, Scrubb
     static CacheConfig cacheConfig(Flags flags) throws UsageException {
         if (!flags.has("origin")) {
             for (String name : new String[] {"cache-dir", "cache-max-size", "cache-slice", "cache-min-free",
-                    "scrub-rate", "scrub-interval", "origin-connect-timeout", "origin-first-byte-timeout", "origin-idle-timeout"}) {
+                    "scrub-rate", "scrub-interval", "cache-stale-max", "origin-connect-timeout",
+                    "origin-first-byte-timeout", "origin-idle-timeout"}) {
                 if (flags.has(name)) {
                     throw new UsageException(flags.where(name) + " needs --origin");
                 }
@@ -176,6 +177,8 @@ record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache, Scrubb
         return cache.withMaxSize(flags.size("cache-max-size", CacheConfig.DEFAULT_MAX_SIZE, 1, Long.MAX_VALUE))
                 .withSliceSize(slice)
                 .withMinFree(minFree(flags))
+                // 0s: never served stale, whatever the origin's stale-while-revalidate or stale-if-error say.
+                .withStaleMax(flags.durationOrZero("cache-stale-max", CacheConfig.DEFAULT_STALE_MAX))
                 .withTimeouts(flags.duration("origin-connect-timeout", CacheConfig.DEFAULT_CONNECT_TIMEOUT),
                         flags.duration("origin-first-byte-timeout", CacheConfig.DEFAULT_FIRST_BYTE_TIMEOUT),
                         flags.duration("origin-idle-timeout", CacheConfig.DEFAULT_IDLE_TIMEOUT));

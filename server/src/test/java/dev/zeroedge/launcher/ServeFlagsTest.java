@@ -43,7 +43,7 @@ class ServeFlagsTest {
             Map.entry("access-log", "/tmp/zeroedge-access.log"), Map.entry("access-log-format", "json"),
             Map.entry("access-log-queue", "100"), Map.entry("cache-max-size", "1g"),
             Map.entry("cache-slice", "1m"),
-            Map.entry("cache-min-free", "10%"),
+            Map.entry("cache-min-free", "10%"), Map.entry("cache-stale-max", "1h"),
             Map.entry("scrub-rate", "5m"),
             Map.entry("scrub-interval", "1h"),
             Map.entry("origin-connect-timeout", "1s"), Map.entry("origin-first-byte-timeout", "5s"),
@@ -94,7 +94,7 @@ class ServeFlagsTest {
 
     /** The edge cache's flags, which take --origin and --cache-dir in place of --root. */
     private static final Set<String> CACHE = Set.of("origin", "cache-dir", "cache-max-size", "cache-slice",
-            "cache-min-free", "scrub-rate", "scrub-interval", "origin-connect-timeout",
+            "cache-min-free", "scrub-rate", "scrub-interval", "cache-stale-max", "origin-connect-timeout",
             "origin-first-byte-timeout", "origin-idle-timeout");
 
     private ServerConfig readCache(ServeFlags.Flag flag) throws UsageException {
