@@ -19,6 +19,7 @@ kill     procps      ShutdownTest sends SIGTERM to a server JVM
 umount   mount       SlowFileSystem unmounts its FUSE file system, EdgeCacheSuite its tmpfs
 mount    mount       EdgeCacheSuite mounts a small tmpfs as a full disk
 mkfifo   coreutils   AccessLogTest writes its log into a FIFO that nobody reads, to fill the queue
+nginx    nginx       NginxOriginTest fills the edge cache from a real nginx
 PROGRAMS
 # SlowFileSystem (a FUSE file system with delays) runs slowfs.py on Debian's python3 with its fusepy (which
 # brings libfuse2; as root it mounts without a fusermount helper).

@@ -138,7 +138,7 @@ public final class OpenFile extends AbstractReferenceCounted {
      * statx of the descriptor, or a stat of the path where its number is not readable (a stat by path also
      * sees a file renamed over this one as a change, which only makes the cache look again).
      */
-    boolean describedBy(FileInfo info) {
+    public boolean describedBy(FileInfo info) {
         if (descriptor >= 0 && Statx.available()) {
             return Statx.describes(descriptor, info);
         }

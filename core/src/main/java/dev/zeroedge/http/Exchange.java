@@ -1,5 +1,6 @@
 package dev.zeroedge.http;
 
+import dev.zeroedge.content.Description;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 
@@ -30,6 +31,7 @@ public final class Exchange {
     private long zeroCopyBytes;
     private long copiedBytes;
     private boolean complete;
+    private Description description;
 
     Exchange(SocketAddress peer) {
         this.peer = peer;
@@ -46,6 +48,12 @@ public final class Exchange {
         zeroCopyBytes = 0;
         copiedBytes = 0;
         complete = false;
+        description = null;
+    }
+
+    /** The source answered with a representation that {@code answered} describes (a status answer leaves none). */
+    void described(Description answered) {
+        description = answered;
     }
 
     /** The response about to be written: its status, head size and the body length it announces (-1: none yet). */
@@ -71,6 +79,14 @@ public final class Exchange {
         if (whole && bodyLength >= 0) {
             copiedBytes = Math.max(0, bodyLength - zeroCopyBytes);
         }
+    }
+
+    /**
+     * What the source's representation said of itself (its fields: a cache's Cache-Status), or null when the
+     * response was a status of its own (an error, a refusal).
+     */
+    public Description description() {
+        return description;
     }
 
     /** The client's address (an {@link java.net.InetSocketAddress} for TCP). */

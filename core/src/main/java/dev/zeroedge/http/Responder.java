@@ -120,6 +120,9 @@ final class Responder {
                     status.close() ? Persistence.CLOSE : persistence, status.fieldName(), status.fieldValue(),
                     status.fields());
             case Representation representation -> {
+                if (exchange != null) {
+                    exchange.described(representation.description());
+                }
                 try {
                     if (ctx.channel().isActive()) {
                         represent(request, representation.description(), representation.body(), bodyless,

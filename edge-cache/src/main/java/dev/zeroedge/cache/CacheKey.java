@@ -16,6 +16,15 @@ import java.util.Locale;
  */
 record CacheKey(String host, String name, String query) {
 
+    /** One digest per thread (an event loop hashes every request's key): no provider lookup per request. */
+    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    });
+
     static CacheKey of(String hostField, String name, String query) {
         String host = hostField == null ? "" : hostField.trim().toLowerCase(Locale.ROOT);
         if (host.endsWith(":80")) {
@@ -31,11 +40,7 @@ record CacheKey(String host, String name, String query) {
 
     /** 128 bits of SHA-256 of {@link #text}, in hex: the object's file name. */
     String hash() {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text().getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
+        byte[] digest = SHA_256.get().digest(text().getBytes(StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(digest, 0, 16);
     }
 }

@@ -30,8 +30,9 @@ final class DiskSpace {
     private static final long STALE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final FileStore fileStore;
-    private final long maxBytes;
-    private final CacheConfig.MinFree minFree;
+    // Guarded by this; a reload changes them (resize).
+    private long maxBytes;
+    private CacheConfig.MinFree minFree;
     private final Index index;
     private final Executor offLoop;
     private final AtomicBoolean refreshing = new AtomicBoolean();
@@ -41,6 +42,7 @@ final class DiskSpace {
     private long usable;
     private long keepFree;
     private long refreshedAt;
+    private long total;
 
     /** Blocking: reads the file system's figures once (startup). */
     DiskSpace(Path directory, long maxBytes, CacheConfig.MinFree minFree, Index index, Executor offLoop)
@@ -98,6 +100,13 @@ final class DiskSpace {
         return index.makeRoom(room) || index.makeRoom(bytes);
     }
 
+    /** New bounds (a reload): fills from now on reserve against them. */
+    synchronized void resize(long maxBytes, CacheConfig.MinFree minFree) {
+        this.maxBytes = maxBytes;
+        this.minFree = minFree;
+        this.keepFree = minFree.of(total);
+    }
+
     /** A fill that reserved {@code bytes} is committed or dropped. */
     synchronized void release(long bytes) {
         reserved -= bytes;
@@ -110,6 +119,7 @@ final class DiskSpace {
             long total = fileStore.getTotalSpace();
             synchronized (this) {
                 usable = nowUsable;
+                this.total = total;
                 keepFree = minFree.of(total);
                 refreshedAt = System.nanoTime();
             }

@@ -7,10 +7,14 @@ import dev.zeroedge.content.Description;
 import dev.zeroedge.content.MediaTypes;
 import dev.zeroedge.content.Representation;
 import dev.zeroedge.files.DocumentRoot;
+import dev.zeroedge.http.FairFileSender;
+import dev.zeroedge.files.FileInfo;
 import dev.zeroedge.files.FileSystemPool;
 import dev.zeroedge.files.FileWriter;
+import dev.zeroedge.files.HeldBodies;
 import dev.zeroedge.files.Lookup;
 import dev.zeroedge.files.OpenFile;
+import dev.zeroedge.files.OpenFileCache;
 import dev.zeroedge.transport.Transport;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
@@ -33,17 +37,20 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 /**
  * The edge cache as a content source: what a request names is looked up in the index, and a fresh object is
@@ -86,9 +93,16 @@ public final class EdgeCache implements ContentSource {
     private final LongAdder passedThrough = new LongAdder();
     private final LongAdder corruptions = new LongAdder();
     private volatile Scrubber scrubber;
+    private final CacheCounters counters;
+    private final Recovery recovery;
+    private final ObjectFiles objectFiles;
 
     private EdgeCache(CacheConfig config, Store store, Index index, OriginClient origin, FileSystemPool pool,
-                      FileWriter writer, DocumentRoot names, DiskSpace space) {
+                      FileWriter writer, DocumentRoot names, DiskSpace space, CacheCounters counters,
+                      Recovery recovery, ObjectFiles objectFiles) {
+        this.counters = counters;
+        this.objectFiles = objectFiles;
+        this.recovery = recovery;
         this.config = config;
         this.store = store;
         this.index = index;
@@ -100,14 +114,29 @@ public final class EdgeCache implements ContentSource {
     }
 
     /**
-     * Opens the cache directory (deleting unfinished fills and finding the committed objects again) and the way
-     * to the origin. Blocking: called at startup.
+     * Opens the cache directory (deleting unfinished fills, then finding the committed objects again in the
+     * background while it serves: {@link Recovery}) and the way to the origin. Blocking: called at startup.
      *
      * @param transport the server's: its client channel reaches the origin, its file writer writes the fills
      * @param serveDotfiles whether request paths may name dotfiles, as for a document root
+     * @param counters where the cache counts for the metrics
      */
     public static EdgeCache open(CacheConfig config, Transport transport, FileSystemPool pool,
+                                 boolean serveDotfiles, CacheCounters counters) throws IOException {
+        return open(config, transport, pool, serveDotfiles, counters, fan -> {
+        });
+    }
+
+    /** Without metrics. */
+    public static EdgeCache open(CacheConfig config, Transport transport, FileSystemPool pool,
                                  boolean serveDotfiles) throws IOException {
+        return open(config, transport, pool, serveDotfiles, new CacheCounters());
+    }
+
+    /** {@code beforeFan}: run before each fan directory of the recovery is scanned (tests hold the scan there). */
+    static EdgeCache open(CacheConfig config, Transport transport, FileSystemPool pool, boolean serveDotfiles,
+                          CacheCounters counters, Consumer<Path> beforeFan) throws IOException {
+        long started = System.nanoTime();
         Store store = new Store(config.directory());
         Executor offLoop = task -> {
             if (pool.submit(store.directory(), () -> {
@@ -117,16 +146,23 @@ public final class EdgeCache implements ContentSource {
                 ForkJoinPool.commonPool().execute(task);
             }
         };
-        Index index = new Index(config.maxSize(), offLoop, store::remove);
-        long started = System.nanoTime();
-        List<Store.Found> found = store.recover();
-        for (Store.Found object : found) {
-            index.put(object.hash(), object.object());
-        }
-        log.info("cache index: {} objects in {} ms", found.size(), (System.nanoTime() - started) / 1_000_000);
+        ObjectFiles objectFiles = new ObjectFiles(OpenFileCache.DEFAULT_CAPACITY,
+                new HeldBodies(FairFileSender.DEFAULT_INLINE_BODY_MAX, HeldBodies.DEFAULT_BUDGET));
+        Index index = new Index(config.maxSize(), offLoop, (hash, storedAtMillis) -> {
+            objectFiles.drop(hash);
+            store.remove(hash, storedAtMillis);
+        }, counters);
+        int leftovers = store.deleteLeftovers();
+        List<Path> fans = store.fans();
+        log.info("cache {}: {} unfinished fills deleted; the objects of {} directories are found in the background",
+                store.directory(), leftovers, fans.size());
         DiskSpace space = new DiskSpace(store.directory(), config.maxSize(), config.minFree(), index, offLoop);
-        return new EdgeCache(config, store, index, new OriginClient(config, transport.socketChannelClass()), pool,
-                transport.fileWriter(pool), new DocumentRoot(store.directory(), serveDotfiles), space);
+        Recovery recovery = new Recovery(store, index, pool, counters, beforeFan);
+        EdgeCache cache = new EdgeCache(config, store, index,
+                new OriginClient(config, transport.socketChannelClass(), counters), pool, transport.fileWriter(pool),
+                new DocumentRoot(store.directory(), serveDotfiles), space, counters, recovery, objectFiles);
+        recovery.start(fans, started);
+        return cache;
     }
 
     @Override
@@ -152,9 +188,33 @@ public final class EdgeCache implements ContentSource {
         StoredObject stored = index.get(hash);
         if (fresh(key, stored)) {
             hit(key, hash, stored, request, loop, answer);
+        } else if (stored == null && !recovery.done()) {
+            missWhileRecovering(key, hash, request, loop, answer);
         } else {
             miss(key, hash, request, loop, answer);
         }
+    }
+
+    /**
+     * The index is still coming back: the key's metadata file is read first (one read on a file-system thread),
+     * and an object committed before the restart is a hit, not a second fetch.
+     */
+    private void missWhileRecovering(CacheKey key, String hash, ContentRequest request, EventLoop loop,
+                                     Promise<Answer> answer) {
+        Future<Store.Found> read = pool.submit(store.directory(), () -> store.read(hash), loop);
+        if (read == null) {
+            miss(key, hash, request, loop, answer);
+            return;
+        }
+        read.addListener(done -> {
+            Store.Found found = read.isSuccess() ? read.getNow() : null;
+            StoredObject stored = found == null ? index.get(hash) : index.recovered(hash, found.object());
+            if (fresh(key, stored)) {
+                hit(key, hash, stored, request, loop, answer);
+            } else {
+                miss(key, hash, request, loop, answer);
+            }
+        });
     }
 
     /** Whether {@code stored} is the object of {@code key} (not a hash collision) and fresh now. */
@@ -168,31 +228,57 @@ public final class EdgeCache implements ContentSource {
             partial(key, hash, stored, request, loop, answer);
             return;
         }
-        Future<OpenFile> opened = pool.submit(store.directory(), () -> store.open(hash, stored), loop);
+        OpenFile held = objectFiles.retain(hash, stored);
+        if (held != null) {
+            answerHit(hash, stored, held, answer); // a hot object: no file-system thread, no open
+            return;
+        }
+        Future<ObjectFiles.Opened> opened = pool.submit(store.directory(), () -> {
+            OpenFile file = store.open(hash, stored);
+            if (file == null) {
+                return null;
+            }
+            try {
+                objectFiles.readIfSmall(file);
+                return new ObjectFiles.Opened(file, FileInfo.read(file.path()));
+            } catch (IOException | RuntimeException e) {
+                file.release(); // deleted between the open and the stat: as if it were gone
+                return null;
+            }
+        }, loop);
         if (opened == null) {
             answer.setSuccess(failure(Answer.Status.busy("file-system queue full", false), "fs-busy"));
             return;
         }
         opened.addListener(done -> {
-            OpenFile file = opened.isSuccess() ? opened.getNow() : null;
+            ObjectFiles.Opened file = opened.isSuccess() ? opened.getNow() : null;
             if (file == null) {
                 // Gone or not what its metadata says: forgotten, and fetched again.
                 index.invalidate(hash, stored);
                 miss(key, hash, request, loop, answer);
                 return;
             }
-            long age = stored.age(System.currentTimeMillis());
-            Representation representation;
-            try {
-                representation = new Representation(description(stored, "hit", age), file);
-            } catch (RuntimeException e) {
-                answer.setFailure(e);
-                return;
-            }
-            if (!answer.trySuccess(representation)) {
-                file.release();
-            }
+            objectFiles.hold(hash, stored, file);
+            answerHit(hash, stored, file.file(), answer);
         });
+    }
+
+    /** Answers a hit with {@code file}, the object's body, whose reference the answer takes. */
+    private void answerHit(String hash, StoredObject stored, OpenFile file, Promise<Answer> answer) {
+        long age = stored.age(System.currentTimeMillis());
+        Representation representation;
+        try {
+            representation = new Representation(objectFiles.hitHead(hash, stored, age,
+                    a -> description(stored, "hit", a)), file);
+        } catch (RuntimeException e) {
+            answer.setFailure(e);
+            return;
+        }
+        if (answer.trySuccess(representation)) {
+            counters.hit();
+        } else {
+            file.release();
+        }
     }
 
     /**
@@ -341,6 +427,7 @@ public final class EdgeCache implements ContentSource {
         boolean authorization = request.headers().contains(HttpHeaderNames.AUTHORIZATION);
         OriginRequest asked = originRequest(key, request);
         if (authorization) {
+            counters.miss();
             fetchAlone(key, hash, asked, loop, answer, true);
             return;
         }
@@ -355,8 +442,12 @@ public final class EdgeCache implements ContentSource {
                         // The fill this miss missed committed between the lookup and now: no second fetch.
                         fill.stepAside();
                     } else {
+                        counters.miss();
                         fill.start(loop, asked);
                     }
+                } else {
+                    counters.miss();
+                    counters.joined();
                 }
                 return;
             }
@@ -558,9 +649,38 @@ public final class EdgeCache implements ContentSource {
         return passedThrough.sum();
     }
 
+    /**
+     * New bounds from a reload: the index keeps at most {@code maxBytes} of bodies (a smaller bound evicts at once,
+     * the files going on the file-system threads) and fills reserve against them and {@code minFree} from now on.
+     */
+    public void resize(long maxBytes, CacheConfig.MinFree minFree) {
+        index.resize(maxBytes);
+        space.resize(maxBytes, minFree);
+        log.info("cache: at most {} bytes, {} left free", maxBytes, minFree);
+    }
+
+    /** The bytes of bodies the index keeps at most now. */
+    public long maxSize() {
+        return index.maxBytes();
+    }
+
     /** Objects the index holds now. */
     public long objects() {
         return index.size();
+    }
+
+    /** Every count of the cache now, for a scrape. */
+    public CacheCounters.Counts counts() {
+        return counters.read(index.size(), index.bodyBytes());
+    }
+
+    CacheCounters counters() {
+        return counters;
+    }
+
+    /** Completed with the objects found when the index is complete again after the start. */
+    public CompletableFuture<Integer> recovered() {
+        return recovery.complete();
     }
 
     @Override
@@ -569,11 +689,13 @@ public final class EdgeCache implements ContentSource {
         if (running != null) {
             running.close();
         }
+        recovery.stop();
         for (SlicedObject sliced : live.values()) {
             // Its body file is closed; readers waiting for a slice fail (closed before their Content-Length).
             sliced.abandon(new IOException("the cache is closing"));
         }
         live.clear();
         origin.close();
+        objectFiles.close();
     }
 }

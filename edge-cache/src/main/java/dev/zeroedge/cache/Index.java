@@ -6,12 +6,14 @@ import com.github.benmanes.caffeine.cache.RemovalCause;
 
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The objects on disk, in memory: hash → {@link StoredObject}, bounded by the bytes of their bodies
  * (Caffeine's size-weighted W-TinyLFU, weighed in KiB since a weight is an int). An object evicted or
  * invalidated is removed from disk by {@code unlink}, an executor of file-system threads, never on an event
- * loop; a replaced one is not (its files were replaced by the commit of the new one).
+ * loop; a replaced one is not (its files were replaced by the commit of the new one). The body bytes it holds
+ * are kept exactly beside Caffeine's KiB weights, for the metrics.
  */
 final class Index {
 
@@ -21,14 +23,19 @@ final class Index {
     }
 
     private final Cache<String, StoredObject> objects;
+    private final LongAdder bytes = new LongAdder();
 
-    Index(long maxBytes, Executor maintenance, Unlink unlink) {
+    Index(long maxBytes, Executor maintenance, Unlink unlink, CacheCounters counters) {
         this.objects = Caffeine.newBuilder()
                 .maximumWeight(Math.max(1, maxBytes / 1024))
                 .weigher((String hash, StoredObject object) -> weight(object))
                 .executor(maintenance)
                 .removalListener((String hash, StoredObject object, RemovalCause cause) -> {
                     if (hash != null && object != null && cause != RemovalCause.REPLACED) {
+                        bytes.add(-object.length());
+                        if (cause == RemovalCause.SIZE) {
+                            counters.evicted();
+                        }
                         unlink.remove(hash, object.storedAtMillis());
                     }
                 })
@@ -45,7 +52,26 @@ final class Index {
     }
 
     void put(String hash, StoredObject object) {
-        objects.put(hash, object);
+        StoredObject replaced = objects.asMap().put(hash, object);
+        bytes.add(object.length() - (replaced == null ? 0 : replaced.length()));
+    }
+
+    /**
+     * An object the recovery found on disk, unless the index has that hash already: a fill of this run committed
+     * it meanwhile, and that one is newer.
+     */
+    StoredObject recovered(String hash, StoredObject object) {
+        StoredObject present = objects.asMap().putIfAbsent(hash, object);
+        if (present == null) {
+            bytes.add(object.length());
+            return object;
+        }
+        return present;
+    }
+
+    /** Body bytes of the objects held, exactly (for the metrics; {@link #bytes} is how Caffeine weighs them). */
+    long bodyBytes() {
+        return bytes.sum();
     }
 
     /** Forgets {@code hash} if it is still {@code object}, and removes its files. */
@@ -84,6 +110,16 @@ final class Index {
         eviction.setMaximum(weighted - kib);
         eviction.setMaximum(max);
         return true;
+    }
+
+    /** A new bound (a reload): a smaller one evicts down to it at once. */
+    void resize(long maxBytes) {
+        objects.policy().eviction().orElseThrow().setMaximum(Math.max(1, maxBytes / 1024));
+    }
+
+    /** The bound, in bytes as it weighs them. */
+    long maxBytes() {
+        return objects.policy().eviction().orElseThrow().getMaximum() * 1024;
     }
 
     /** Runs pending evictions now (tests; a bound is otherwise kept eventually). */

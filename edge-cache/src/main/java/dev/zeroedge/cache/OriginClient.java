@@ -85,10 +85,13 @@ final class OriginClient implements AutoCloseable {
     private final Class<? extends SocketChannel> channelClass;
     private final InetSocketAddress origin;
     private final ConcurrentMap<EventLoop, ChannelPool> pools = new ConcurrentHashMap<>();
+    private final CacheCounters counters;
 
     /** Resolves the origin's name once, here (at startup): never on an event loop. */
-    OriginClient(CacheConfig config, Class<? extends SocketChannel> channelClass) throws IOException {
+    OriginClient(CacheConfig config, Class<? extends SocketChannel> channelClass, CacheCounters counters)
+            throws IOException {
         this.config = config;
+        this.counters = counters;
         this.channelClass = channelClass;
         this.origin = new InetSocketAddress(config.originHost(), config.originPort());
         if (origin.isUnresolved()) {
@@ -98,7 +101,8 @@ final class OriginClient implements AutoCloseable {
 
     /** Sends the request {@code request} makes (one per attempt) on a connection of {@code loop}. */
     void fetch(EventLoop loop, Supplier<HttpRequest> request, Exchange exchange) {
-        fetch(pools.computeIfAbsent(loop, this::pool), request, exchange, 1);
+        // Every fetch (a fill, a fill asking again, a slice) as the metrics see it.
+        fetch(pools.computeIfAbsent(loop, this::pool), request, new CountedFetch(exchange, counters), 1);
     }
 
     private void fetch(ChannelPool pool, Supplier<HttpRequest> request, Exchange exchange, int attempt) {

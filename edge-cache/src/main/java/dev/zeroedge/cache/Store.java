@@ -16,7 +16,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
@@ -197,7 +199,10 @@ final class Store {
         return true;
     }
 
-    /** What serialises a slice's commit with the removal of its object: one of a few locks, by hash. */
+    /**
+     * What serialises the commits of {@code hash} (whole, or a slice) with its removal and with the recovery's look
+     * at it: one of a few locks, by hash.
+     */
     private Object lock(String hash) {
         return locks[hash.hashCode() & (locks.length - 1)];
     }
@@ -220,10 +225,12 @@ final class Store {
         writeMeta(metaTemp, object);
         Path body = bodyPath(hash);
         Files.createDirectories(body.getParent());
-        // Without its old metadata the old body is no object: the new body may replace it.
-        Files.deleteIfExists(metaPath(hash));
-        Files.move(temp.path(), body, StandardCopyOption.ATOMIC_MOVE);
-        Files.move(metaTemp, metaPath(hash), StandardCopyOption.ATOMIC_MOVE);
+        synchronized (lock(hash)) {
+            // Without its old metadata the old body is no object: the new body may replace it.
+            Files.deleteIfExists(metaPath(hash));
+            Files.move(temp.path(), body, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(metaTemp, metaPath(hash), StandardCopyOption.ATOMIC_MOVE);
+        }
         directorySync.force(body.getParent());
         directorySync.force(tmp);
     }
@@ -292,11 +299,10 @@ final class Store {
     }
 
     /**
-     * At startup: deletes what {@code tmp/} holds and finds every committed object (metadata files read in
-     * parallel), removing a body without metadata, metadata without its body or of another length, and
-     * metadata that does not read back.
+     * At startup, before anything is served: deletes what {@code tmp/} holds (fills that never finished; a fill
+     * of this run makes its file there, so this cannot wait for the scan). Returns how many went.
      */
-    List<Found> recover() throws IOException {
+    int deleteLeftovers() throws IOException {
         int leftovers = 0;
         try (DirectoryStream<Path> temps = Files.newDirectoryStream(tmp)) {
             for (Path leftover : temps) {
@@ -304,17 +310,19 @@ final class Store {
                 leftovers++;
             }
         }
+        return leftovers;
+    }
+
+    /**
+     * The first-level fan directories ({@code DIR/ab}), each scanned on its own by {@link #scan}: at most 256, so
+     * listing them is no wait at startup, and the 65,536 second-level ones are listed by the scans.
+     */
+    List<Path> fans() throws IOException {
         List<Path> fans = new ArrayList<>();
         try (DirectoryStream<Path> first = Files.newDirectoryStream(directory, p -> isFan(p, 2))) {
-            for (Path level1 : first) {
-                try (DirectoryStream<Path> second = Files.newDirectoryStream(level1, p -> isFan(p, 2))) {
-                    second.forEach(fans::add);
-                }
-            }
+            first.forEach(fans::add);
         }
-        List<Found> found = fans.parallelStream().flatMap(this::recoverFan).toList();
-        log.info("cache {}: {} objects found, {} unfinished fills deleted", directory, found.size(), leftovers);
-        return found;
+        return fans;
     }
 
     /** What a cache directory holds, read without changing it: see {@link #survey}. */
@@ -434,37 +442,100 @@ final class Store {
         return name.length() == length && Files.isDirectory(path) && name.chars().allMatch(c -> Character.digit(c, 16) >= 0);
     }
 
-    private Stream<Found> recoverFan(Path fan) {
+    /**
+     * Finds the committed objects under one first-level fan directory, removing a body without metadata, metadata without its
+     * body or of another length, and metadata that does not read back. It runs while the cache serves: each
+     * object is looked at under the lock its commit takes, so a body renamed into place a moment before its
+     * metadata is never taken for a leftover.
+     */
+    List<Found> scan(Path fan) {
         List<Found> found = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(fan)) {
-            for (Path file : files) {
-                String name = file.getFileName().toString();
-                String hash = name.endsWith(META) ? name.substring(0, name.length() - META.length()) : name;
-                Path meta = metaPath(hash);
-                Path body = bodyPath(hash);
-                if (!name.endsWith(META)) {
-                    if (!Files.exists(meta)) {
-                        Files.deleteIfExists(body); // renamed into place, its metadata never followed
-                    }
-                    continue;
-                }
-                try {
-                    StoredObject object = StoredObject.decode(Files.readAllBytes(meta));
-                    if (Files.size(body) != object.length()) {
-                        throw new IOException("body of " + Files.size(body) + " bytes, metadata says "
-                                + object.length());
-                    }
-                    found.add(new Found(hash, object));
-                } catch (IOException e) {
-                    log.warn("dropping object {}: {}", hash, e.toString());
-                    Files.deleteIfExists(meta);
-                    Files.deleteIfExists(body);
-                }
+        try (DirectoryStream<Path> second = Files.newDirectoryStream(fan, p -> isFan(p, 2))) {
+            for (Path level2 : second) {
+                scanLevel2(level2, found);
             }
         } catch (IOException e) {
             log.warn("cannot read {}: {}", fan, e.toString());
         }
-        return found.stream();
+        return found;
+    }
+
+    private void scanLevel2(Path fan, List<Found> found) {
+        Set<String> names = new HashSet<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(fan)) {
+            for (Path file : files) {
+                names.add(file.getFileName().toString());
+            }
+        } catch (IOException e) {
+            log.warn("cannot read {}: {}", fan, e.toString());
+            return;
+        }
+        for (String name : names) {
+            boolean isMeta = name.endsWith(META);
+            String hash = isMeta ? name.substring(0, name.length() - META.length()) : name;
+            if (!isMeta && names.contains(name + META)) {
+                continue; // an object: its metadata's turn looks at both files
+            }
+            try {
+                synchronized (lock(hash)) {
+                    Found object = recover(hash, isMeta);
+                    if (object != null) {
+                        found.add(object);
+                    }
+                }
+            } catch (IOException e) {
+                log.warn("cannot recover {}: {}", hash, e.toString());
+            }
+        }
+    }
+
+    private Found recover(String hash, boolean isMeta) throws IOException {
+        Path meta = metaPath(hash);
+        Path body = bodyPath(hash);
+        if (!isMeta) {
+            if (!Files.exists(meta)) {
+                Files.deleteIfExists(body); // renamed into place, its metadata never followed
+            }
+            return null;
+        }
+        try {
+            StoredObject object = StoredObject.decode(Files.readAllBytes(meta));
+            if (Files.size(body) != object.length()) {
+                throw new IOException("body of " + Files.size(body) + " bytes, metadata says " + object.length());
+            }
+            return new Found(hash, object);
+        } catch (NoSuchFileException e) {
+            if (!Files.exists(meta)) {
+                return null; // removed meanwhile (evicted, or replaced by a commit that is under way)
+            }
+            log.warn("dropping object {}: {}", hash, e.toString());
+        } catch (IOException e) {
+            log.warn("dropping object {}: {}", hash, e.toString());
+        }
+        Files.deleteIfExists(meta);
+        Files.deleteIfExists(body);
+        return null;
+    }
+
+    /**
+     * Object {@code hash} as its metadata file says, when the body beside it has the length it says; null
+     * otherwise. Nothing is deleted: a miss asks this while the scan has not reached the object yet, and the scan
+     * alone tidies.
+     */
+    Found read(String hash) throws IOException {
+        StoredObject object;
+        try {
+            object = StoredObject.decode(Files.readAllBytes(metaPath(hash)));
+            if (Files.size(bodyPath(hash)) != object.length()) {
+                return null;
+            }
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            log.debug("metadata of {} unreadable: {}", hash, e.toString());
+            return null;
+        }
+        return new Found(hash, object);
     }
 
     private static void force(Path directory) throws IOException {

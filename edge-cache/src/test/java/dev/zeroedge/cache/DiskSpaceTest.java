@@ -31,7 +31,7 @@ class DiskSpaceTest {
 
     /** An index whose evictions are counted, not unlinked (there are no files). */
     private static Index index(long max, List<String> evicted) {
-        return new Index(max, Runnable::run, (hash, at) -> evicted.add(hash));
+        return new Index(max, Runnable::run, (hash, at) -> evicted.add(hash), new CacheCounters());
     }
 
     @Test

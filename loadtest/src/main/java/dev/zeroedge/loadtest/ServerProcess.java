@@ -57,6 +57,17 @@ final class ServerProcess implements AutoCloseable {
         return new ServerProcess(mode, process, log);
     }
 
+    /**
+     * {@code JAVA -jar SERVER_JAR serve ARGS} as they are (a {@code --config FILE} that names the root, port and
+     * mode), called {@code name} in messages.
+     */
+    static ServerProcess serve(Path serverJar, List<String> args, String name, Path log) throws IOException {
+        List<String> command = new ArrayList<>(List.of(javaBinary(), "-jar", serverJar.toString(), "serve"));
+        command.addAll(args);
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new ServerProcess(name, process, log);
+    }
+
     static String javaBinary() {
         return ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());

@@ -1,5 +1,7 @@
 package dev.zeroedge.metrics;
 
+import dev.zeroedge.cache.CacheCounters;
+import dev.zeroedge.cache.EdgeCache;
 import dev.zeroedge.content.StaticSource;
 import dev.zeroedge.files.FileSystemPool;
 import dev.zeroedge.files.OpenFileCache;
@@ -126,6 +128,12 @@ public final class ServerMetrics {
             if (server.source() instanceof StaticSource source) {
                 openFileCache(all, source.openFileCache().counts());
             }
+            if (server.source() instanceof EdgeCache cache) {
+                edgeCache(all, cache.counts());
+                all.add(counter("zeroedge_cache_passed_through",
+                        "Responses relayed uncached because the disk had no room for them",
+                        List.of(point(cache.passedThrough()))));
+            }
             fileSystemPool(all, server.fileSystemPool());
             all.add(InfoSnapshot.builder().name("zeroedge_mode")
                     .help("The mode serving and why it was chosen")
@@ -178,6 +186,47 @@ public final class ServerMetrics {
                     List.of(point(counts.misses()))));
             all.add(counter("zeroedge_open_file_cache_evictions", "Names pushed out of the open-file cache by its size",
                     List.of(point(counts.evictions()))));
+        }
+
+        private static void edgeCache(List<MetricSnapshot> all, CacheCounters.Counts counts) {
+            all.add(counter("zeroedge_cache_hits", "Requests answered from an object on disk (Cache-Status hit)",
+                    List.of(point(counts.hits()))));
+            all.add(counter("zeroedge_cache_misses",
+                    "Requests that went to the origin: each fill's first client and every client that joined it",
+                    List.of(point(counts.misses()))));
+            all.add(counter("zeroedge_cache_coalesced_waiters",
+                    "Clients that joined a fill under way instead of asking the origin themselves",
+                    List.of(point(counts.coalesced()))));
+            all.add(GaugeSnapshot.builder().name("zeroedge_cache_fills_in_flight")
+                    .help("Origin fetches under way (from the request to the end of the body or its failure)")
+                    .dataPoint(GaugeDataPointSnapshot.builder().value(counts.fillsInFlight()).build()).build());
+            all.add(counter("zeroedge_cache_sent_bytes",
+                    "Response body bytes in the kernel of responses answered as hits (what went, ranges and HEAD"
+                            + " included)", List.of(point(counts.hitBytesSent()))));
+            all.add(counter("zeroedge_cache_origin_bytes", "Body bytes read from the origin",
+                    List.of(point(counts.originBytes()))));
+            List<CounterDataPointSnapshot> errors = new ArrayList<>();
+            for (CacheCounters.OriginError kind : CacheCounters.OriginError.values()) {
+                errors.add(point(counts.originErrors(kind), "kind", kind.name().toLowerCase(Locale.ROOT)));
+            }
+            all.add(counter("zeroedge_cache_origin_errors",
+                    "Origin fetches that failed, by kind: unreachable (502), timeout (504), cut_short (a body"
+                            + " stopped before its end)", errors));
+            all.add(GaugeSnapshot.builder().name("zeroedge_cache_objects")
+                    .help("Objects the cache index holds (on disk)")
+                    .dataPoint(GaugeDataPointSnapshot.builder().value(counts.objects()).build()).build());
+            all.add(GaugeSnapshot.builder().name("zeroedge_cache_stored_bytes")
+                    .help("Body bytes of the objects the cache index holds (on disk)")
+                    .dataPoint(GaugeDataPointSnapshot.builder().value(counts.bytesOnDisk()).build()).build());
+            all.add(counter("zeroedge_cache_evictions", "Objects removed to keep the cache within its size",
+                    List.of(point(counts.evictions()))));
+            all.add(GaugeSnapshot.builder().name("zeroedge_cache_recovery_seconds")
+                    .help("From the start to the index holding every object found on disk (0 while it is"
+                            + " still coming back: see zeroedge_cache_recovering)")
+                    .dataPoint(GaugeDataPointSnapshot.builder().value(counts.recoverySeconds()).build()).build());
+            all.add(GaugeSnapshot.builder().name("zeroedge_cache_recovering")
+                    .help("1 while the index is still coming back from the disk (misses read metadata first), else 0")
+                    .dataPoint(GaugeDataPointSnapshot.builder().value(counts.recovered() ? 0 : 1).build()).build());
         }
 
         private static void fileSystemPool(List<MetricSnapshot> all, FileSystemPool pool) {

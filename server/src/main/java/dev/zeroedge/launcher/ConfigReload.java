@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -18,7 +19,8 @@ import java.util.Objects;
  * ({@link ServeSettings}). A file with any problem changes nothing. Otherwise every {@link ServeFlags.Change#LIVE}
  * value goes into the running server ({@link ZeroedgeServer#reconfigure}: new connections get it, nothing in
  * flight is touched), and every changed {@link ServeFlags.Change#RESTART} value is reported and left as the
- * server started. The access log's flags are live when the server started with one ({@link Observability}).
+ * server started. The access log's flags and the cache's sizes are live when the server has that part
+ * ({@link Reloadable}).
  *
  * <p>Run by one thread at a time (the serve command's reload thread).
  */
@@ -64,12 +66,13 @@ final class ConfigReload {
     private final ServerConfig startedConfig;
     private final Transport transport;
     private final ZeroedgeServer server;
-    private final Observability observing;
+    /** The parts a reload changes beside the server's settings, in the order they are made ready. */
+    private final Map<ServeFlags.Change, Reloadable> parts;
     /** What the last reload applied (or the start): what a LIVE flag's new value is compared with. */
     private Flags current;
 
     ConfigReload(Flags commandLine, ServeSettings settings, ServerConfig startedConfig, Transport transport,
-                 ZeroedgeServer server, Observability observing) {
+                 ZeroedgeServer server, Map<ServeFlags.Change, Reloadable> parts) {
         this.commandLine = commandLine;
         this.file = ServeSettings.configFile(commandLine);
         this.started = settings.flags();
@@ -77,7 +80,7 @@ final class ConfigReload {
         this.startedConfig = startedConfig;
         this.transport = transport;
         this.server = server;
-        this.observing = observing;
+        this.parts = parts;
     }
 
     Outcome run() {
@@ -105,21 +108,24 @@ final class ConfigReload {
         if (!problems.isEmpty()) {
             return new Outcome(file, List.of(), List.of(), problems);
         }
-        boolean accessLogReloads = observing.accessLogReloads();
-        Observability.Replacement accessLog = null;
-        if (accessLogReloads && changed(ServeFlags.Change.LIVE_ACCESS_LOG, flags)) {
-            try {
-                accessLog = observing.replaceAccessLog(flags); // opened now: a file that cannot be is a problem
-            } catch (UsageException e) {
-                return new Outcome(file, List.of(), List.of(), e.getMessage().lines().toList());
+        List<Runnable> inForce = new ArrayList<>();
+        for (Map.Entry<ServeFlags.Change, Reloadable> part : parts.entrySet()) {
+            if (part.getValue().reloads() && changed(part.getKey(), flags)) {
+                try {
+                    inForce.add(part.getValue().prepare(next)); // a log file that cannot be opened is a problem
+                } catch (UsageException e) {
+                    return new Outcome(file, List.of(), List.of(), e.getMessage().lines().toList());
+                }
             }
         }
         List<String> applied = new ArrayList<>();
         List<String> needsRestart = new ArrayList<>();
         for (ServeFlags.Flag flag : ServeFlags.ALL) {
             ServeFlags.Change change = flag.change();
-            if (change == ServeFlags.Change.LIVE_ACCESS_LOG) {
-                change = accessLogReloads ? ServeFlags.Change.LIVE : ServeFlags.Change.RESTART;
+            if (change != ServeFlags.Change.LIVE && change != ServeFlags.Change.RESTART
+                    && change != ServeFlags.Change.COMMAND_LINE) {
+                change = parts.getOrDefault(change, Reloadable.ABSENT).reloads()
+                        ? ServeFlags.Change.LIVE : ServeFlags.Change.RESTART;
             }
             switch (change) {
                 case LIVE -> {
@@ -139,14 +145,14 @@ final class ConfigReload {
                         needsRestart.add(flag.name() + " " + after + " (still " + before + ")");
                     }
                 }
-                case COMMAND_LINE, LIVE_ACCESS_LOG -> {
+                case COMMAND_LINE, LIVE_ACCESS_LOG, LIVE_CACHE -> {
                 }
             }
         }
         ServerConfig config = next.config();
         server.reconfigure(config.withLimits(config.limits().withMaxConnections(connections.max())));
-        if (accessLog != null) {
-            accessLog.apply();
+        for (Runnable part : inForce) {
+            part.run();
         }
         current = flags;
         return new Outcome(file, List.copyOf(applied), List.copyOf(needsRestart), List.of());

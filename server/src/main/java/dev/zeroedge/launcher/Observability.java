@@ -25,7 +25,7 @@ import java.util.function.Supplier;
  * listener; off by default) and {@code --access-log PATH|off} with {@code --access-log-format} and
  * {@code --access-log-queue}. Both are observers of the site; with neither, the server measures nothing.
  * SIGUSR1 reopens the access log; a reload may give it another path, format or queue, or turn it off
- * ({@link #replaceAccessLog}), but not turn on one the server started without.
+ * ({@link #accessLogReload}), but not turn on one the server started without.
  */
 final class Observability implements AutoCloseable {
 
@@ -68,33 +68,34 @@ final class Observability implements AutoCloseable {
         }
     }
 
-    /** Whether a reload may change the access log: it may when the server started with one. */
-    boolean accessLogReloads() {
-        return accessLog != null;
-    }
-
     /**
-     * The part of a reload that is the access log's, in two steps so that a file that cannot be opened changes
-     * nothing: the new log is opened here (a problem is thrown), and {@link Replacement#apply} puts it in force.
+     * The access log as a reload changes it: when the server started with one, a new log (another path, format
+     * or queue) is opened when the reload is made ready, a path that cannot be opened refusing the reload, and put
+     * in force with the rest of it; {@code off} stops logging. Not one the server started without.
      */
-    Replacement replaceAccessLog(Flags flags) throws UsageException {
+    Reloadable accessLogReload() {
         if (accessLog == null) {
-            throw new IllegalStateException("the server started without an access log");
+            return Reloadable.ABSENT;
         }
-        AccessLog next = accessLog(flags, mode);
-        return () -> {
-            accessLog.replace(next);
-            if (next == null) {
-                log.info("access log off");
-            } else {
-                log.info("access log {} ({}; SIGUSR1 reopens it)", next.path(), next.format());
+        return new Reloadable() {
+            @Override
+            public boolean reloads() {
+                return true;
+            }
+
+            @Override
+            public Runnable prepare(ServeSettings next) throws UsageException {
+                AccessLog opened = accessLog(next.flags(), mode);
+                return () -> {
+                    accessLog.replace(opened);
+                    if (opened == null) {
+                        log.info("access log off");
+                    } else {
+                        log.info("access log {} ({}; SIGUSR1 reopens it)", opened.path(), opened.format());
+                    }
+                };
             }
         };
-    }
-
-    /** An access log opened by a reload, to be put in force once the whole reload is known to be good. */
-    interface Replacement {
-        void apply();
     }
 
     /** The values of these flags, checked without opening anything: what check-config asks of them. */
@@ -133,6 +134,11 @@ final class Observability implements AutoCloseable {
     /** What the site tells of its responses: the metrics, the access log, both or none (null). */
     SiteObserver observer() {
         return SiteObserver.both(metrics == null ? null : metrics.observer(), accessLog);
+    }
+
+    /** The same, and with the metrics also {@code cacheTraffic} (the edge cache's bytes sent of hits). */
+    SiteObserver observer(SiteObserver cacheTraffic) {
+        return metrics == null ? observer() : SiteObserver.both(observer(), cacheTraffic);
     }
 
     /** Where a configuration reload is counted; null without {@code --admin}. */

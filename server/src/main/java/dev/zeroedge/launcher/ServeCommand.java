@@ -1,6 +1,7 @@
 package dev.zeroedge.launcher;
 
 import dev.zeroedge.cache.CacheConfig;
+import dev.zeroedge.cache.CacheCounters;
 import dev.zeroedge.cache.EdgeCache;
 import dev.zeroedge.cli.Flags;
 import dev.zeroedge.cli.UsageException;
@@ -22,11 +23,14 @@ import sun.misc.Signal;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code serve}: read the flags over the {@code --config} file, choose the mode, start, log what it chose,
@@ -63,15 +67,18 @@ final class ServeCommand {
         ServerConfig config = configured.withLimits(configured.limits().withMaxConnections(connections.max()));
         Observability observing = Observability.of(flags, transport.mode());
         ZeroedgeServer server;
+        AtomicReference<EdgeCache> edgeCache = new AtomicReference<>();
         try {
             CacheConfig cache = settings.cache();
+            CacheCounters cacheCounters = new CacheCounters();
             server = cache == null
                     ? ZeroedgeServer.start(config, transport, ZeroedgeServer::documentRoot, observing.observer())
                     : ZeroedgeServer.start(config, transport, (c, opener, pool) -> {
-                        EdgeCache edge = EdgeCache.open(cache, transport, pool, c.serveDotfiles());
-                        edge.scrub(settings.scrub());
-                        return edge;
-                    }, observing.observer());
+                        EdgeCache opened = EdgeCache.open(cache, transport, pool, c.serveDotfiles(), cacheCounters);
+                        edgeCache.set(opened);
+                        opened.scrub(settings.scrub());
+                        return opened;
+                    }, observing.observer(cacheCounters));
         } catch (IOException e) {
             observing.close();
             throw new UsageException(e.getMessage());
@@ -90,7 +97,10 @@ final class ServeCommand {
         }
         // Before the "serving" line, which tells scripts and tests that a SIGHUP is now a reload (the JVM's
         // own answer to it is to exit). One reload at a time, off the signal's thread.
-        ConfigReload reload = new ConfigReload(commandLine, settings, config, transport, server, observing);
+        Map<ServeFlags.Change, Reloadable> parts = new LinkedHashMap<>();
+        parts.put(ServeFlags.Change.LIVE_CACHE, cacheSizes(edgeCache.get()));
+        parts.put(ServeFlags.Change.LIVE_ACCESS_LOG, observing.accessLogReload()); // last: the one that opens a file
+        ConfigReload reload = new ConfigReload(commandLine, settings, config, transport, server, parts);
         ExecutorService reloads = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("zeroedge-reload")
                 .daemon(true).factory());
         Signal.handle(new Signal("HUP"), signal -> reloads.execute(() -> reloaded(reload.run(), observing)));
@@ -160,6 +170,25 @@ final class ServeCommand {
                 counted.applied();
             }
         }
+    }
+
+    /** The edge cache's maximum size and minimum free space as a reload changes them; none without a cache. */
+    static Reloadable cacheSizes(EdgeCache cache) {
+        if (cache == null) {
+            return Reloadable.ABSENT;
+        }
+        return new Reloadable() {
+            @Override
+            public boolean reloads() {
+                return true;
+            }
+
+            @Override
+            public Runnable prepare(ServeSettings next) {
+                CacheConfig sizes = next.cache();
+                return () -> cache.resize(sizes.maxSize(), sizes.minFree());
+            }
+        };
     }
 
     /** The connection limit, why, and whether the open-file limit holds it. */

@@ -16,7 +16,7 @@ import java.util.stream.Collectors;
  * <p>{@link Change#LIVE} marks what a SIGHUP applies to new connections while the open ones and the
  * responses in flight go on as they started: the HTTP limits and timeouts, the
  * connection limit, the open-file cache's timing and the grace period; the access log's path, format and queue
- * are {@link Change#LIVE_ACCESS_LOG}. Everything else is bound to what
+ * are {@link Change#LIVE_ACCESS_LOG}, the cache's maximum size and minimum free space {@link Change#LIVE_CACHE}. Everything else is bound to what
  * the server built at startup (the listening socket, the event loops, the mode's transport, the document
  * root, the file-system threads, the sender's slicing) and is {@link Change#RESTART}: a reload names it
  * and leaves it as it was. A new flag is {@code RESTART} until someone makes it live and proves it.
@@ -27,11 +27,13 @@ final class ServeFlags {
     enum Form { VALUE, SWITCH }
 
     /**
-     * What a reload does with a changed value. {@code LIVE_ACCESS_LOG}: the access log's, which a reload gives
-     * to a new log for the lines from then on when the server started with one, and otherwise leaves for a
-     * restart (see {@code Observability}); {@code COMMAND_LINE}: not a key of the file at all.
+     * What a reload does with a changed value. {@code LIVE}: the server's own settings. {@code LIVE_ACCESS_LOG}:
+     * the access log's, which a reload gives to a new log for the lines from then on when the server started
+     * with one (see {@code Observability}). {@code LIVE_CACHE}: the edge cache's sizes, which the running cache
+     * takes (a smaller maximum evicts at once). Both are left for a restart by a server without that part
+     * ({@link Reloadable}). {@code COMMAND_LINE}: not a key of the file at all.
      */
-    enum Change { LIVE, LIVE_ACCESS_LOG, RESTART, COMMAND_LINE }
+    enum Change { LIVE, LIVE_ACCESS_LOG, LIVE_CACHE, RESTART, COMMAND_LINE }
 
     record Flag(String name, Form form, Change change) {
     }
@@ -68,9 +70,9 @@ final class ServeFlags {
             liveAccessLog("access-log-queue"),
             restart("origin"),
             restart("cache-dir"),
-            restart("cache-max-size"),
+            liveCache("cache-max-size"),
             restart("cache-slice"),
-            restart("cache-min-free"),
+            liveCache("cache-min-free"),
             restart("scrub-rate"),
             restart("scrub-interval"),
             restart("origin-connect-timeout"),
@@ -104,6 +106,10 @@ final class ServeFlags {
 
     private static Flag liveAccessLog(String name) {
         return new Flag(name, Form.VALUE, Change.LIVE_ACCESS_LOG);
+    }
+
+    private static Flag liveCache(String name) {
+        return new Flag(name, Form.VALUE, Change.LIVE_CACHE);
     }
 
     private static Set<String> names(Form form) {

@@ -1,5 +1,6 @@
 package dev.zeroedge.launcher;
 
+import dev.zeroedge.cache.EdgeCache;
 import dev.zeroedge.cli.Flags;
 import dev.zeroedge.mode.Mode;
 import dev.zeroedge.server.ServerConfig;
@@ -15,7 +16,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -36,6 +39,7 @@ class ConfigReloadOutcomeTest {
 
     private ZeroedgeServer server;
     private Observability observing;
+    private EdgeCache edgeCache;
 
     @AfterEach
     void stop() {
@@ -55,8 +59,16 @@ class ConfigReloadOutcomeTest {
         Transport transport = Transports.load().require(Mode.NIO_SENDFILE);
         ServerConfig config = settings.config();
         observing = Observability.of(settings.flags(), transport.mode());
-        server = ZeroedgeServer.start(config, transport, ZeroedgeServer::documentRoot, observing.observer());
-        return new ConfigReload(commandLine, settings, config, transport, server, observing);
+        EdgeCache[] cache = new EdgeCache[1];
+        server = settings.cache() == null
+                ? ZeroedgeServer.start(config, transport, ZeroedgeServer::documentRoot, observing.observer())
+                : ZeroedgeServer.start(config, transport, (c, opener, pool) -> cache[0] = EdgeCache.open(
+                        settings.cache(), transport, pool, false), observing.observer());
+        edgeCache = cache[0];
+        Map<ServeFlags.Change, Reloadable> parts = new LinkedHashMap<>();
+        parts.put(ServeFlags.Change.LIVE_CACHE, ServeCommand.cacheSizes(edgeCache));
+        parts.put(ServeFlags.Change.LIVE_ACCESS_LOG, observing.accessLogReload());
+        return new ConfigReload(commandLine, settings, config, transport, server, parts);
     }
 
     private Path write(String text) throws IOException {
@@ -189,5 +201,21 @@ class ConfigReloadOutcomeTest {
             }
             Thread.sleep(10);
         }
+    }
+
+    @Test
+    void theCacheTakesANewMaximumSizeAndMinimumFreeSpace() throws Exception {
+        Path cacheDir = etc.resolve("cache");
+        Path file = etc.resolve("cache.yaml");
+        String base = "origin: http://127.0.0.1:9\ncache-dir: " + cacheDir + "\nbind: 127.0.0.1\nport: 0\n"
+                + "mode: nio-sendfile\n";
+        Files.writeString(file, base + "cache-max-size: 1g\n");
+        ConfigReload reload = start(file);
+        assertEquals(1L << 30, edgeCache.maxSize());
+        Files.writeString(file, base + "cache-max-size: 2m\ncache-min-free: 1%\n");
+        ConfigReload.Outcome outcome = reload.run();
+        assertEquals(List.of("cache-max-size 1g -> 2m", "cache-min-free (default) -> 1%"), outcome.applied());
+        assertEquals(List.of(), outcome.needsRestart());
+        assertEquals(2L << 20, edgeCache.maxSize(), "the index is bounded by the new size");
     }
 }
