@@ -818,11 +818,11 @@ public final class EdgeCache implements ContentSource {
 
     @Override
     public void close() {
-        recovery.stop();
         Scrubber running = scrubber;
         if (running != null) {
             running.close();
         }
+        recovery.stop();
         for (SlicedObject sliced : live.values()) {
             // Its body file is closed; readers waiting for a slice fail (closed before their Content-Length).
             sliced.abandon(new IOException("the cache is closing"));

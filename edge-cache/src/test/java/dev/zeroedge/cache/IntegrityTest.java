@@ -19,6 +19,7 @@ import org.junit.jupiter.api.TestInstance;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -136,19 +137,22 @@ class IntegrityTest {
     private static Path body(Path dir, long length) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (true) {
+            List<Path> found = List.of();
             try (Stream<Path> files = Files.walk(dir)) {
-                List<Path> found = files.filter(Files::isRegularFile)
+                found = files.filter(Files::isRegularFile)
                         .filter(p -> !p.startsWith(dir.resolve("tmp")) && !p.startsWith(dir.resolve("quarantine")))
                         .filter(p -> !p.getFileName().toString().endsWith(".meta"))
                         .filter(p -> size(p) == length && Files.exists(meta(p))).toList();
                 if (found.size() == 1) {
                     return found.getFirst();
                 }
-                if (System.nanoTime() > deadline) {
-                    try (Stream<Path> all = Files.walk(dir)) {
-                        throw new AssertionError("body files of " + length + " bytes: " + found + "; all: "
-                                + all.map(p -> p + "=" + size(p)).toList());
-                    }
+            } catch (UncheckedIOException renamedDuringTheWalk) {
+                // A commit moved a file out of tmp/ while the walk listed it: walked again.
+            }
+            if (System.nanoTime() > deadline) {
+                try (Stream<Path> all = Files.walk(dir)) {
+                    throw new AssertionError("body files of " + length + " bytes: " + found + "; all: "
+                            + all.map(p -> p + "=" + size(p)).toList());
                 }
             }
             Thread.sleep(10);

@@ -133,6 +133,9 @@ public final class ServerMetrics {
                 all.add(counter("zeroedge_cache_passed_through",
                         "Responses relayed uncached because the disk had no room for them",
                         List.of(point(cache.passedThrough()))));
+                all.add(counter("zeroedge_cache_corrupt_objects",
+                        "Cached objects the scrubber found not matching their checksums, quarantined and forgotten",
+                        List.of(point(cache.corruptions()))));
             }
             fileSystemPool(all, server.fileSystemPool());
             all.add(InfoSnapshot.builder().name("zeroedge_mode")

@@ -167,6 +167,7 @@ class CacheMetricsTest {
         assertEquals((double) LENGTH, m.value("zeroedge_cache_stored_bytes"));
         assertEquals(0.0, m.value("zeroedge_cache_evictions_total"));
         assertEquals(0.0, m.value("zeroedge_cache_passed_through_total"));
+        assertEquals(0.0, m.value("zeroedge_cache_corrupt_objects_total"));
         assertEquals(0.0, m.value("zeroedge_cache_recovering"));
         assertTrue(m.value("zeroedge_cache_recovery_seconds") > 0, "the empty index took some time to be complete");
 
