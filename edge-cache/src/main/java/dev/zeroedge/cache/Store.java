@@ -128,16 +128,6 @@ final class Store {
         return false;
     }
 
-    /** Writes every byte of {@code buffers} at {@code position}. */
-    static void write(FileChannel writer, ByteBuffer[] buffers, long position) throws IOException {
-        long at = position;
-        for (ByteBuffer buffer : buffers) {
-            while (buffer.hasRemaining()) {
-                at += writer.write(buffer, at);
-            }
-        }
-    }
-
     /**
      * Makes object {@code hash} in place, in slices none of which is there yet: a sparse body of
      * {@code object.length()} bytes (a new file, so that readers of an object it replaces keep theirs) and its

@@ -1,5 +1,6 @@
 package dev.zeroedge.cache;
 
+import dev.zeroedge.files.FileWriter;
 import dev.zeroedge.files.OpenFile;
 import dev.zeroedge.files.PageCache;
 import org.junit.jupiter.api.Test;
@@ -39,7 +40,7 @@ class ObjectCheckTest {
 
     private static String commit(Store store, String hash, byte[] body) throws IOException {
         Store.Temp temp = store.create(hash, body.length);
-        Store.write(temp.writer(), new ByteBuffer[] {ByteBuffer.wrap(body)}, 0);
+        FileWriter.writeFully(temp.writer(), new ByteBuffer[] {ByteBuffer.wrap(body)}, 0);
         store.commit(temp, hash, stored("edge.test /" + hash, body));
         return hash;
     }

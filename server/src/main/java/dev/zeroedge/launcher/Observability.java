@@ -77,25 +77,17 @@ final class Observability implements AutoCloseable {
         if (accessLog == null) {
             return Reloadable.ABSENT;
         }
-        return new Reloadable() {
-            @Override
-            public boolean reloads() {
-                return true;
-            }
-
-            @Override
-            public Runnable prepare(ServeSettings next) throws UsageException {
-                AccessLog opened = accessLog(next.flags(), mode);
-                return () -> {
-                    accessLog.replace(opened);
-                    if (opened == null) {
-                        log.info("access log off");
-                    } else {
-                        log.info("access log {} ({}; SIGUSR1 reopens it)", opened.path(), opened.format());
-                    }
-                };
-            }
-        };
+        return Reloadable.of(next -> {
+            AccessLog opened = accessLog(next.flags(), mode);
+            return () -> {
+                accessLog.replace(opened);
+                if (opened == null) {
+                    log.info("access log off");
+                } else {
+                    log.info("access log {} ({}; SIGUSR1 reopens it)", opened.path(), opened.format());
+                }
+            };
+        });
     }
 
     /** The values of these flags, checked without opening anything: what check-config asks of them. */

@@ -18,6 +18,27 @@ interface Reloadable {
      */
     Runnable prepare(ServeSettings next) throws UsageException;
 
+    /** How a part that is there makes a reload ready: {@link #prepare}. */
+    @FunctionalInterface
+    interface Preparation {
+        Runnable prepare(ServeSettings next) throws UsageException;
+    }
+
+    /** A part that is there, changed as {@code preparation} says. */
+    static Reloadable of(Preparation preparation) {
+        return new Reloadable() {
+            @Override
+            public boolean reloads() {
+                return true;
+            }
+
+            @Override
+            public Runnable prepare(ServeSettings next) throws UsageException {
+                return preparation.prepare(next);
+            }
+        };
+    }
+
     /** The part of a server that does not have it. */
     Reloadable ABSENT = new Reloadable() {
         @Override

@@ -177,18 +177,10 @@ final class ServeCommand {
         if (cache == null) {
             return Reloadable.ABSENT;
         }
-        return new Reloadable() {
-            @Override
-            public boolean reloads() {
-                return true;
-            }
-
-            @Override
-            public Runnable prepare(ServeSettings next) {
-                CacheConfig sizes = next.cache();
-                return () -> cache.resize(sizes.maxSize(), sizes.minFree());
-            }
-        };
+        return Reloadable.of(next -> {
+            CacheConfig sizes = next.cache();
+            return () -> cache.resize(sizes.maxSize(), sizes.minFree());
+        });
     }
 
     /** The connection limit, why, and whether the open-file limit holds it. */
