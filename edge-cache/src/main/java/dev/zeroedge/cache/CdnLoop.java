@@ -33,7 +33,7 @@ public record CdnLoop(String id) {
 
     /**
      * {@code --cdn-id}'s default: this machine's host name and the serving port ({@code edge7.example:8080}), so
-     * that nodes on one machine differ; the name is the JDK's (the kernel's host name when it has no other).
+     * that nodes on one machine differ ({@code --port 0}: the name and the process id, {@code edge7.example-4242}); the name is the JDK's (the kernel's host name when it has no other).
      */
     public static CdnLoop ofThisMachine(int port) {
         String name;
@@ -42,7 +42,8 @@ public record CdnLoop(String id) {
         } catch (UnknownHostException e) {
             name = "localhost";
         }
-        return new CdnLoop(name + ":" + port);
+        // A port picked by the kernel (0) is not known yet: the process id tells nodes on one machine apart.
+        return new CdnLoop(port == 0 ? name + "-" + ProcessHandle.current().pid() : name + ":" + port);
     }
 
     /** A cache opened without a node id of its own (tests, embedding): one id per process and cache. */
