@@ -121,7 +121,10 @@ class CacheTierTest {
                 work.resolve(name + "-" + System.nanoTime()).toString(), "--bind", "127.0.0.1", "--port",
                 Integer.toString(port), "--mode", MODE, "--cdn-id", name));
         args.addAll(List.of(flags));
-        ServerJvm jvm = ServerJvm.serve(4096, args.toArray(String[]::new));
+        // Six short-lived JVMs on a small machine: the client compiler alone and the serial collector start
+        // them with less CPU; what is tested (routing, probes, loops) does not depend on the JIT.
+        ServerJvm jvm = ServerJvm.serve(4096, List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"),
+                args.toArray(String[]::new));
         open.add(jvm.process()::destroyForcibly);
         return jvm;
     }
@@ -148,6 +151,7 @@ class CacheTierTest {
             }
             self = selfStarted.get();
         }
+        phase("parents started");
         List<String> urls = Arrays.stream(parents).map(p -> "http://127.0.0.1:" + p.port()).toList();
         String list = String.join(",", urls);
         ServerJvm[] children = new ServerJvm[2];
@@ -160,6 +164,7 @@ class CacheTierTest {
             children[1] = c1.get();
         }
 
+        phase("children started");
         // Round 1: every key through both children, in parallel.
         everyKeyThrough(children, true);
         Map<String, List<String>> first = askedSince(Map.of());
@@ -184,6 +189,7 @@ class CacheTierTest {
         }
         System.out.printf("tier: %d keys over 3 parents: p0 %d, p1 %d, p2 %d%n", KEYS, share[0], share[1], share[2]);
 
+        phase("round 1");
         // p1 dies; the children forget their copies, so every request goes to the tier again.
         parents[1].process().destroyForcibly().waitFor();
         Map<String, Integer> before = mark();
@@ -201,12 +207,14 @@ class CacheTierTest {
         System.out.printf("tier: p1 killed: %d of %d keys moved (%.3f; ideal 1/3)%n", second.size(), KEYS,
                 second.size() / (double) KEYS);
 
+        phase("round 2");
         // p1 comes back, empty, on its port: once the children's probes see it, its keys go to it again.
         ServerJvm back = start("p1", origin, parents[1].port());
         String url = "http://127.0.0.1:" + back.port();
         for (ServerJvm child : children) {
             child.awaitLogged("parent " + url + " is back");
         }
+        phase("p1 back and probed");
         before = mark();
         purgeEveryKey(children);
         everyKeyThrough(children, false);
@@ -216,6 +224,7 @@ class CacheTierTest {
             assertEquals(List.of("p1"), returned.getValue(), returned.getKey());
         }
 
+        phase("round 3");
         // A node that is its own parent: its request comes back with its own id in CDN-Loop.
         before = mark();
         Response looped = get(self.port(), "/k-0");
@@ -234,6 +243,15 @@ class CacheTierTest {
     private static String sha256Hex(String text) throws java.security.NoSuchAlgorithmException {
         return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
                 .digest(text.getBytes(StandardCharsets.UTF_8)), 0, 16);
+    }
+
+    private long phaseStarted = System.nanoTime();
+
+    /** How long each part took, for whoever reads the test's output (nothing is asserted on it). */
+    private void phase(String done) {
+        long now = System.nanoTime();
+        System.out.printf("tier: %s in %d ms%n", done, (now - phaseStarted) / 1_000_000);
+        phaseStarted = now;
     }
 
     private static String key(int i) {
