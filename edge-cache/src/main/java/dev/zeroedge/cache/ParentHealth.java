@@ -1,5 +1,6 @@
 package dev.zeroedge.cache;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -7,11 +8,11 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.buffer.ByteBuf;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -57,7 +58,15 @@ final class ParentHealth {
     /** Starts the probes on {@code on} (the first loop that asks the tier), once. */
     void probeFrom(EventLoop on) {
         if (probing.compareAndSet(false, true)) {
+            later(on);
+        }
+    }
+
+    private void later(EventLoop on) {
+        try {
             on.schedule(() -> probe(on), every.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopping) {
+            // The server is stopping its loops: no more probes.
         }
     }
 
@@ -98,7 +107,7 @@ final class ParentHealth {
 
             private void next() {
                 if (!closed) {
-                    on.schedule(() -> probe(on), every.toMillis(), TimeUnit.MILLISECONDS);
+                    later(on);
                 }
             }
         });
