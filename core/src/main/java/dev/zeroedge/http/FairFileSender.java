@@ -6,6 +6,7 @@ import dev.zeroedge.files.OpenFile;
 import dev.zeroedge.files.PageCache;
 import dev.zeroedge.transport.FileSender;
 import dev.zeroedge.transport.NothingSentException;
+import dev.zeroedge.transport.PoolSendfile;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -46,7 +47,9 @@ import java.util.concurrent.TimeUnit;
  * {@link PageCache#holds} asks whether the page cache holds the range (for a file of at most 2 MiB the whole
  * file, trusted for 100 ms on the loop: {@link RecentlyHot}). A cold range is read into the cache by
  * a {@link FileSystemPool} thread of the file's disk ({@link PageCache#warm}) while the loop serves its other
- * connections, and then sent as a hot one. A body the open-file cache holds in memory is asked nothing. When the pool's queue
+ * connections, and then sent as a hot one. When its pages did not stay until then (evicted as fast as they are
+ * read), a sendfile sender's slice is sent by that thread itself ({@link PoolSendfile}), the other senders' slice is
+ * halved and warmed again. A body the open-file cache holds in memory is asked nothing. When the pool's queue
  * is full, a response of which nothing is out yet fails with {@link NothingSentException} (the responder
  * answers 503 with Retry-After); past its first bytes it asks the pool again every
  * {@link FileSystemPool#BUSY_RETRY_MILLIS} ms, which the send timeout bounds, as it bounds any response that makes no
@@ -379,6 +382,10 @@ public final class FairFileSender {
         private void warmThenSend(int attempts) {
             warm(ctx, file, position, sliceLength, first && head != null, () -> {
                 if (attempts > 1 && ctx.channel().isActive() && !PageCache.holds(file, position, sliceLength)) {
+                    if (sendsFromPool()) {
+                        sendFromPool();
+                        return;
+                    }
                     coldSlice = Math.max(Math.min(SMALLEST_COLD_SLICE, sliceLength), (sliceLength / 2) & -4096L);
                     sliceLength = coldSlice;
                     warmThenSend(attempts - 1);
@@ -386,6 +393,84 @@ public final class FairFileSender {
                     next();
                 }
             }, () -> fail(queueFull()), () -> fail(new ClosedChannelException()));
+        }
+
+        /** Whether a file-system thread can send this body's cold slices itself: sendfile, and a length known. */
+        private boolean sendsFromPool() {
+            return !chunked && !senderCopies && file.descriptor() >= 0 && PoolSendfile.available()
+                    && sender.sendfileSocket(ctx.channel()) >= 0;
+        }
+
+        /**
+         * The pages of this slice did not stay after its warming, so a file-system thread sends it into the socket
+         * itself ({@link PoolSendfile}: the disk reads wait there), as much as the socket takes, and reads the rest
+         * into the page cache; the loop then sends that rest through the sender, as any hot slice (Netty waits for
+         * the socket to be writable). The head goes first, alone: it must be in the kernel before the thread
+         * writes behind it.
+         */
+        private void sendFromPool() {
+            if (head != null) {
+                ByteBuf out = head;
+                head = null;
+                ctx.writeAndFlush(out).addListener(written -> {
+                    if (written.isSuccess()) {
+                        sendFromPool();
+                    } else {
+                        fail(written.cause());
+                    }
+                });
+                return;
+            }
+            int socket;
+            try {
+                socket = PoolSendfile.own(sender.sendfileSocket(ctx.channel()));
+            } catch (IOException e) {
+                fail(e);
+                return;
+            }
+            long from = position;
+            long length = sliceLength;
+            Future<Long> sent = pool.submit(file.path(), () -> {
+                try {
+                    long n = PoolSendfile.send(socket, file.descriptor(), from, length);
+                    if (n < length) {
+                        PageCache.warm(file, from + n, length - n);
+                    }
+                    return n;
+                } finally {
+                    PoolSendfile.close(socket);
+                }
+            }, ctx.executor());
+            if (sent == null) {
+                PoolSendfile.close(socket);
+                ctx.executor().schedule(() -> {
+                    if (ctx.channel().isActive()) {
+                        sendFromPool();
+                    } else {
+                        fail(new ClosedChannelException());
+                    }
+                }, FileSystemPool.BUSY_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                return;
+            }
+            sent.addListener(done -> {
+                if (!done.isSuccess()) {
+                    fail(done.cause());
+                    return;
+                }
+                long n = (Long) done.getNow();
+                if (n > 0) {
+                    counters.addFileBytes(n);
+                    if (exchange != null) {
+                        exchange.fileBytesSent(n, false);
+                    }
+                    position += n;
+                    progress.run();
+                }
+                sliceLength = length - n;
+                if (sliceLength == 0 || sendSlice()) {
+                    next();
+                }
+            });
         }
 
         /**

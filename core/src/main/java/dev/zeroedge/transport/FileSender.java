@@ -2,6 +2,7 @@ package dev.zeroedge.transport;
 
 import dev.zeroedge.files.OpenFile;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelProgressiveFuture;
@@ -34,6 +35,15 @@ public interface FileSender {
 
     ChannelFuture send(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length,
                        Runnable progress);
+
+    /**
+     * The descriptor number of {@code channel}'s socket when this sender's bytes go by sendfile(2), so that a
+     * cold range may be sent by a file-system thread instead ({@link PoolSendfile}); -1 when they go some other
+     * way (a mapping, a copy, a splice) or the number cannot be read. Asked on the channel's event loop.
+     */
+    default int sendfileSocket(Channel channel) {
+        return -1;
+    }
 
     /** A promise for a write through Netty that runs {@code progress} whenever part of the write is in the kernel. */
     static ChannelProgressivePromise reporting(ChannelHandlerContext ctx, Runnable progress) {

@@ -1,12 +1,16 @@
 package dev.zeroedge.transport.nio;
 
 import dev.zeroedge.files.FileSystemPool;
+import dev.zeroedge.files.OpenFile;
 import dev.zeroedge.mode.Mode;
 import dev.zeroedge.transport.Availability;
 import dev.zeroedge.transport.DescriptorUse;
 import dev.zeroedge.transport.FileSender;
 import dev.zeroedge.transport.Transport;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.nio.NioIoHandler;
@@ -59,13 +63,22 @@ public final class NioSendfileTransport implements Transport {
 
     @Override
     public FileSender fileSender(FileSystemPool pool) {
-        return (ctx, head, file, offset, length, progress) -> {
-            if (head.isReadable()) {
-                ctx.write(head, ctx.voidPromise());
-            } else {
-                head.release();
+        return new FileSender() {
+            @Override
+            public ChannelFuture send(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset,
+                                      long length, Runnable progress) {
+                if (head.isReadable()) {
+                    ctx.write(head, ctx.voidPromise());
+                } else {
+                    head.release();
+                }
+                return ctx.writeAndFlush(new NioFileRegion(file, offset, length), FileSender.reporting(ctx, progress));
             }
-            return ctx.writeAndFlush(new NioFileRegion(file, offset, length), FileSender.reporting(ctx, progress));
+
+            @Override
+            public int sendfileSocket(Channel channel) {
+                return NioTcpInfo.descriptorOf(channel);
+            }
         };
     }
 }

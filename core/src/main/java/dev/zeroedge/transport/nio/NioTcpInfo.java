@@ -74,6 +74,18 @@ final class NioTcpInfo {
         }
     }
 
+    /** The descriptor number of a Netty NIO socket channel's socket, or -1 when it is closed or cannot be read. */
+    static int descriptorOf(Channel channel) {
+        if (JAVA_CHANNEL == null || !(channel instanceof NioSocketChannel nio) || !channel.isOpen()) {
+            return -1;
+        }
+        try {
+            return descriptorOf((SocketChannel) JAVA_CHANNEL.invokeExact(nio));
+        } catch (Throwable t) {
+            return -1;
+        }
+    }
+
     /** See {@link dev.zeroedge.transport.Transport#millisSinceDataSent}; -1 when it cannot tell. */
     static long millisSinceDataSent(Channel channel) {
         if (FD_VAL == null || !(channel instanceof NioSocketChannel nio) || !channel.isOpen()) {
