@@ -691,8 +691,10 @@ public final class EdgeCache implements ContentSource {
      * it from now on, clients that looked the key up before it was known to vary no longer do.
      */
     void fillsVariant(String hash, String variant, Fill fill) {
-        fills.putIfAbsent(variant, fill);
-        fills.remove(hash, fill);
+        if (!variant.equals(hash)) {
+            fills.putIfAbsent(variant, fill);
+            fills.remove(hash, fill);
+        }
     }
 
     /** Where an object of the key goes: its hash, and the secondary key of a variant (else null). */
@@ -889,6 +891,11 @@ public final class EdgeCache implements ContentSource {
 
     Store store() {
         return store;
+    }
+
+    /** The prefix purges in force (tests wait for their sweeps). */
+    Purges purges() {
+        return purges;
     }
 
     Index index() {

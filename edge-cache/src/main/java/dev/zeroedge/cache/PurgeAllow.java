@@ -34,6 +34,18 @@ public record PurgeAllow(List<Network> networks) {
             return (peer[whole] & mask) == (address[whole] & mask);
         }
 
+        // By content: two readings of one configuration are equal (a reload tells what changed by equality).
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Network network && bits == network.bits
+                    && java.util.Arrays.equals(address, network.address);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * java.util.Arrays.hashCode(address) + bits;
+        }
+
         @Override
         public String toString() {
             try {

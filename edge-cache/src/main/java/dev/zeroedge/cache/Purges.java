@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -95,14 +96,31 @@ final class Purges {
             next.add(record);
             records = List.copyOf(next);
         }
-        sweeper.execute(this::save);
-        recovered.whenComplete((found, failed) -> sweeper.execute(() -> sweep(record)));
+        run(this::save);
+        sweepWhen(recovered, record);
     }
 
     /** The records read at startup are swept again when the index is complete. */
     void sweepKept(CompletableFuture<?> recovered) {
         for (PurgeRecord record : records) {
-            recovered.whenComplete((found, failed) -> sweeper.execute(() -> sweep(record)));
+            sweepWhen(recovered, record);
+        }
+    }
+
+    /** Sweeps {@code record} once the recovered index is complete (not when the cache closed before). */
+    private void sweepWhen(CompletableFuture<?> recovered, PurgeRecord record) {
+        recovered.whenComplete((found, failed) -> {
+            if (failed == null) {
+                run(() -> sweep(record));
+            }
+        });
+    }
+
+    private void run(Runnable task) {
+        try {
+            sweeper.execute(task);
+        } catch (RejectedExecutionException e) {
+            // The cache is closing: what is not written now is not needed (a sweep) or lost with the process.
         }
     }
 
@@ -129,7 +147,11 @@ final class Purges {
         });
         log.info("purge sweep of {} ({}): {} objects in {} ms", record.prefix(), record.soft() ? "soft" : "hard",
                 reached[0], (System.nanoTime() - started) / 1_000_000);
-        sweeper.schedule(() -> drop(record), KEPT_MILLIS, TimeUnit.MILLISECONDS);
+        try {
+            sweeper.schedule(() -> drop(record), KEPT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // Closing: the record stays in the file, and the next start sweeps it again.
+        }
     }
 
     private void drop(PurgeRecord record) {

@@ -1,6 +1,7 @@
 package dev.zeroedge.launcher;
 
 import dev.zeroedge.cache.CacheConfig;
+import dev.zeroedge.cache.PurgeAllow;
 import dev.zeroedge.cache.Scrubbing;
 
 import dev.zeroedge.cli.Flags;
@@ -151,7 +152,7 @@ record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache, Scrubb
         if (!flags.has("origin")) {
             for (String name : new String[] {"cache-dir", "cache-max-size", "cache-slice", "cache-min-free",
                     "scrub-rate", "scrub-interval", "cache-stale-max", "origin-connect-timeout",
-                    "origin-first-byte-timeout", "origin-idle-timeout"}) {
+                    "origin-first-byte-timeout", "origin-idle-timeout", "cache-max-variants", "purge-allow"}) {
                 if (flags.has(name)) {
                     throw new UsageException(flags.where(name) + " needs --origin");
                 }
@@ -174,7 +175,15 @@ record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache, Scrubb
         // "off" or 0: no slices (every object fetched and stored whole).
         long slice = "off".equals(flags.string("cache-slice", null)) ? 0
                 : flags.size("cache-slice", CacheConfig.DEFAULT_SLICE_SIZE, 0, Long.MAX_VALUE);
+        PurgeAllow purgeAllow;
+        try {
+            purgeAllow = PurgeAllow.parse(flags.string("purge-allow", PurgeAllow.DEFAULT));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(flags.where("purge-allow") + ": " + e.getMessage());
+        }
         return cache.withMaxSize(flags.size("cache-max-size", CacheConfig.DEFAULT_MAX_SIZE, 1, Long.MAX_VALUE))
+                .withMaxVariants(flags.integer("cache-max-variants", CacheConfig.DEFAULT_MAX_VARIANTS, 1, 1024))
+                .withPurgeAllow(purgeAllow)
                 .withSliceSize(slice)
                 .withMinFree(minFree(flags))
                 // 0s: never served stale, whatever the origin's stale-while-revalidate or stale-if-error say.
