@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -191,13 +192,17 @@ public final class EdgeCache implements ContentSource {
             return loop.newSucceededFuture(purge(key, request));
         }
         Promise<Answer> answer = loop.newPromise();
-        lookUp(key, request, (EventLoop) loop, answer);
+        if (Invalidation.UNSAFE.contains(request.method())) {
+            Invalidation.forward(this, key, request, (EventLoop) loop, answer);
+        } else {
+            lookUp(key, request, (EventLoop) loop, answer);
+        }
         return answer;
     }
 
     @Override
     public boolean takes(HttpMethod method) {
-        return method.equals(PURGE);
+        return method.equals(PURGE) || Invalidation.UNSAFE.contains(method);
     }
 
     /**
@@ -226,6 +231,17 @@ public final class EdgeCache implements ContentSource {
                     key.host(), prefix);
             return Answer.Status.of(HttpResponseStatus.OK);
         }
+        int found = remove(key, soft);
+        counters.purged(soft ? CacheCounters.PurgeKind.SOFT : CacheCounters.PurgeKind.KEY);
+        log.info("purge{} of {}: {} objects", soft ? " (soft)" : "", key.text(), found);
+        return Answer.Status.of(found == 0 ? HttpResponseStatus.NOT_FOUND : HttpResponseStatus.OK);
+    }
+
+    /**
+     * Forgets the key's object and all its variants and removes their files (clients sending them finish), or
+     * with {@code soft} marks them stale; returns how many there were.
+     */
+    private int remove(CacheKey key, boolean soft) {
         String primary = key.hash();
         List<String> hashes = new ArrayList<>(variants.of(primary));
         hashes.add(primary);
@@ -246,9 +262,43 @@ public final class EdgeCache implements ContentSource {
             }
             index.invalidate(hash, stored); // its removal unlinks the files, on a file-system thread
         }
-        counters.purged(soft ? CacheCounters.PurgeKind.SOFT : CacheCounters.PurgeKind.KEY);
-        log.info("purge{} of {}: {} objects", soft ? " (soft)" : "", key.text(), found);
-        return Answer.Status.of(found == 0 ? HttpResponseStatus.NOT_FOUND : HttpResponseStatus.OK);
+        return found;
+    }
+
+    /**
+     * An unsafe request of {@code key} succeeded ({@link Invalidation}): the key's objects are removed, and those
+     * of the {@code Location} and {@code Content-Location} of the origin's {@code response} when they name this
+     * host (RFC 9111 §4.4: another host's could be a denial of service). Returns how many objects went.
+     */
+    int invalidate(CacheKey key, HttpHeaders response) {
+        int gone = remove(key, false);
+        for (String field : new String[] {"Location", "Content-Location"}) {
+            String reference = response.get(field);
+            CacheKey named = reference == null ? null : sameHost(key, reference.trim());
+            if (named != null) {
+                gone += remove(named, false);
+            }
+        }
+        return gone;
+    }
+
+    /** The key that {@code reference} (a URI reference, resolved against {@code key}'s) names on the same host. */
+    private CacheKey sameHost(CacheKey key, String reference) {
+        URI uri;
+        try {
+            uri = URI.create(target(key)).resolve(reference);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        if (uri.getRawAuthority() != null) {
+            String scheme = uri.getScheme() == null ? "http" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("http") && !scheme.equals("https")
+                    || !CacheKey.of(uri.getRawAuthority(), "", null).host().equals(key.host())) {
+                return null;
+            }
+        }
+        String name = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? null : names.name(uri.getRawPath());
+        return name == null ? null : CacheKey.of(key.host(), name, uri.getRawQuery());
     }
 
     /** A soft purge of one object: stale in the index at once, and in its metadata file on a file-system thread. */
@@ -756,11 +806,19 @@ public final class EdgeCache implements ContentSource {
     /** What the origin is asked for a request: see {@link #originRequest}; {@code range} null for all of it. */
     record OriginRequest(String target, HttpHeaders headers, OriginRange range) {
         HttpRequest build() {
+            return build(HttpMethod.GET);
+        }
+
+        /** The request with {@code method} (an unsafe one: {@link Invalidation}); one without a body. */
+        HttpRequest build(HttpMethod method) {
             HttpHeaders fields = headers.copy();
             if (range != null) {
                 fields.set(HttpHeaderNames.RANGE, range.header());
             }
-            return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, target, Unpooled.EMPTY_BUFFER,
+            if (method.equals(HttpMethod.POST) || method.equals(HttpMethod.PUT) || method.equals(HttpMethod.PATCH)) {
+                fields.set(HttpHeaderNames.CONTENT_LENGTH, "0"); // RFC 9110 §8.6: these are expected to have one
+            }
+            return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, target, Unpooled.EMPTY_BUFFER,
                     fields, new DefaultHttpHeaders());
         }
 

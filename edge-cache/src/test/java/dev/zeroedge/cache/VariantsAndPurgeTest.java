@@ -38,8 +38,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * client gets the variant its request names and never another, {@code Vary: *} is not served from the cache, a
  * key keeps at most its maximum of variants (the least recently used goes), the variants come back after a
  * restart; {@code PURGE} of a key takes all its variants, a prefix purge every key under it, a soft purge makes the
- * next request a conditional one, and an address outside {@code --purge-allow} gets 403. One mode: this is cache
- * logic, not the sender's.
+ * next request a conditional one, and an address outside {@code --purge-allow} gets 403; a successful unsafe
+ * request passed to the origin invalidates its target and its same-host Location and Content-Location (RFC 9111
+ * §4.4). One mode: this is cache logic, not the sender's.
  */
 class VariantsAndPurgeTest {
 
@@ -77,6 +78,18 @@ class VariantsAndPurgeTest {
      */
     private static boolean answer(String head, java.io.OutputStream out, java.net.Socket socket) throws IOException {
         String path = head.substring(head.indexOf(' ') + 1, head.indexOf(' ', head.indexOf(' ') + 1));
+        if (!head.startsWith("GET ")) {
+            // An unsafe method: /fail/... is a 500; else a 201 that names other objects of this host and another's.
+            byte[] body = (head.substring(0, head.indexOf(' ')) + " " + path + " done\n")
+                    .getBytes(StandardCharsets.ISO_8859_1);
+            out.write(path.startsWith("/fail/")
+                    ? ScriptedOrigin.head("500 Internal Server Error", "Content-Length: " + body.length)
+                    : ScriptedOrigin.head("201 Created", "Content-Length: " + body.length,
+                            "Location: /loc.txt", "Content-Location: http://EDGE.test:80/c/../cloc.txt",
+                            "Link: <http://other.test/x>", "Cache-Control: max-age=60"));
+            out.write(body);
+            return true;
+        }
         String vary;
         String variant;
         if (path.startsWith("/lang/")) {
@@ -371,6 +384,47 @@ class VariantsAndPurgeTest {
         assertEquals("zeroedge; hit", hit.header("Cache-Status"));
         assertNull(hit.header("Warning"));
         assertFalse(origin.heads().isEmpty());
+    }
+
+    @Test
+    void aSuccessfulUnsafeRequestInvalidatesItsTargetAndItsSameHostLocations() throws Exception {
+        start(c -> c);
+        for (String path : List.of("/t.txt", "/loc.txt", "/cloc.txt", "/fail/t.txt", "/kept.txt")) {
+            get(path, "Accept-Encoding: gzip");
+        }
+        get("/t.txt", "Accept-Encoding: br");
+        assertEquals(6, origin.requests());
+        Response post = send("POST", "/t.txt", "Content-Length: 0");
+        assertEquals("HTTP/1.1 201 Created", post.statusLine());
+        assertEquals("POST /t.txt done\n", post.bodyText());
+        assertEquals("/loc.txt", post.header("Location"));
+        assertEquals("zeroedge; fwd=method", post.header("Cache-Status"));
+        String asked = origin.heads().getLast();
+        assertTrue(asked.startsWith("POST /t.txt HTTP/1.1\r\n"), asked);
+        assertEquals("0", field(asked, "Content-Length"));
+        assertEquals(7, origin.requests());
+        eventually(() -> cache.objects(), 2); // the target's two variants, Location's and Content-Location's went
+        assertVariant(get("/kept.txt", "Accept-Encoding: gzip"), "/kept.txt", "gzip", "hit");
+        assertVariant(get("/fail/t.txt", "Accept-Encoding: gzip"), "/fail/t.txt", "gzip", "hit");
+        for (String path : List.of("/t.txt", "/loc.txt", "/cloc.txt")) {
+            assertVariant(get(path, "Accept-Encoding: gzip"), path, "gzip", "fwd=miss; stored");
+        }
+        assertEquals(10, origin.requests());
+
+        // Not stored, not answered from the cache: a second POST goes to the origin too.
+        assertEquals("HTTP/1.1 201 Created", send("POST", "/t.txt").statusLine());
+        assertEquals(11, origin.requests());
+        // A failure invalidates nothing; DELETE goes the same way; a body is not relayed (yet): 501, origin not asked.
+        Response failed = send("DELETE", "/fail/t.txt");
+        assertEquals("HTTP/1.1 500 Internal Server Error", failed.statusLine());
+        assertEquals("DELETE /fail/t.txt done\n", failed.bodyText());
+        assertVariant(get("/fail/t.txt", "Accept-Encoding: gzip"), "/fail/t.txt", "gzip", "hit");
+        assertEquals("HTTP/1.1 501 Not Implemented", send("PUT", "/t.txt", "Content-Length: 3", "", "abc")
+                .statusLine());
+        assertEquals(12, origin.requests());
+        // The second POST invalidated the target again (the PUT that was refused did nothing).
+        assertVariant(get("/t.txt", "Accept-Encoding: gzip"), "/t.txt", "gzip", "fwd=miss; stored");
+        assertEquals(13, origin.requests());
     }
 
     private long bodyFiles() throws IOException {
