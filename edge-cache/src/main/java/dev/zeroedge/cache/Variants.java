@@ -52,12 +52,22 @@ final class Variants {
      * by variant. Variants of other fields are let go of, and returned (the caller removes them from the index).
      */
     List<String> varies(String hash, List<String> fields) {
-        Known before = keys.get(hash);
-        if (before != null && before.fields.equals(fields)) {
-            return List.of();
+        Known known = keys.get(hash);
+        if (known != null && known.fields.equals(fields)) {
+            return List.of(); // the usual case, without a write to the map
         }
-        Known replaced = keys.put(hash, new Known(fields));
-        return replaced == null ? List.of() : dropAll(replaced);
+        List<String> dropped = new ArrayList<>();
+        // Atomic: two fills learning the same fields at once must not drop each other's variant.
+        keys.compute(hash, (h, before) -> {
+            if (before != null && before.fields.equals(fields)) {
+                return before;
+            }
+            if (before != null) {
+                dropped.addAll(dropAll(before));
+            }
+            return new Known(fields);
+        });
+        return dropped;
     }
 
     /**
