@@ -73,18 +73,20 @@ public final class EdgeCache implements ContentSource {
     static final int QUARANTINED_OBJECTS = 16;
     static final long QUARANTINED_BYTES = 1L << 30;
     private static final HttpMethod PURGE = HttpMethod.valueOf("PURGE");
+    private static final HttpResponseStatus LOOP_DETECTED = new HttpResponseStatus(508, "Loop Detected");
 
     /** Fields the ladder writes itself, or that are this hop's: never stored or relayed from the origin. */
     private static final Set<String> NOT_RELAYED = Set.of("content-length", "content-type", "etag", "last-modified",
             "accept-ranges", "date", "server", "age", "cache-status", "content-range", "via");
     /** Request fields the origin is not sent: this hop's, and what the cache itself answers (ranges, conditionals). */
     private static final Set<String> NOT_FORWARDED = Set.of("host", "range", "if-range", "if-match", "if-none-match",
-            "if-modified-since", "if-unmodified-since", "expect", "content-length", "x-forwarded-for", "via");
+            "if-modified-since", "if-unmodified-since", "expect", "content-length", "x-forwarded-for", "via",
+            "cdn-loop");
 
     private final CacheConfig config;
     private final Store store;
     private final Index index;
-    private final OriginClient origin;
+    private final Upstream upstream;
     private final FileSystemPool pool;
     private final FileWriter writer;
     private final DocumentRoot names;
@@ -101,7 +103,7 @@ public final class EdgeCache implements ContentSource {
     private final Purges purges;
     private volatile Scrubber scrubber;
 
-    private EdgeCache(CacheConfig config, Store store, Index index, OriginClient origin, FileSystemPool pool,
+    private EdgeCache(CacheConfig config, Store store, Index index, Upstream upstream, FileSystemPool pool,
                       FileWriter writer, DocumentRoot names, DiskSpace space, CacheCounters counters,
                       Recovery recovery, ObjectFiles objectFiles, Variants variants, Purges purges) {
         this.variants = variants;
@@ -112,7 +114,7 @@ public final class EdgeCache implements ContentSource {
         this.config = config;
         this.store = store;
         this.index = index;
-        this.origin = origin;
+        this.upstream = upstream;
         this.pool = pool;
         this.writer = writer;
         this.names = names;
@@ -129,7 +131,19 @@ public final class EdgeCache implements ContentSource {
      */
     public static EdgeCache open(CacheConfig config, Transport transport, FileSystemPool pool,
                                  boolean serveDotfiles, CacheCounters counters) throws IOException {
-        return open(config, transport, pool, serveDotfiles, counters, fan -> {
+        return open(config, Routing.single(config, CdnLoop.ofThisProcess()), transport, pool, serveDotfiles,
+                counters, fan -> {
+                });
+    }
+
+    /**
+     * With {@code routing}: origins by Host, the parents of a tier, this node's CDN-Loop id.
+     *
+     * @see #open(CacheConfig, Transport, FileSystemPool, boolean, CacheCounters)
+     */
+    public static EdgeCache open(CacheConfig config, Routing routing, Transport transport, FileSystemPool pool,
+                                 boolean serveDotfiles, CacheCounters counters) throws IOException {
+        return open(config, routing, transport, pool, serveDotfiles, counters, fan -> {
         });
     }
 
@@ -142,6 +156,13 @@ public final class EdgeCache implements ContentSource {
     /** {@code beforeFan}: run before each fan directory of the recovery is scanned (tests hold the scan there). */
     static EdgeCache open(CacheConfig config, Transport transport, FileSystemPool pool, boolean serveDotfiles,
                           CacheCounters counters, Consumer<Path> beforeFan) throws IOException {
+        return open(config, Routing.single(config, CdnLoop.ofThisProcess()), transport, pool, serveDotfiles,
+                counters, beforeFan);
+    }
+
+    private static EdgeCache open(CacheConfig config, Routing routing, Transport transport, FileSystemPool pool,
+                                  boolean serveDotfiles, CacheCounters counters, Consumer<Path> beforeFan)
+            throws IOException {
         long started = System.nanoTime();
         Store store = new Store(config.directory());
         Executor offLoop = task -> {
@@ -172,7 +193,8 @@ public final class EdgeCache implements ContentSource {
         Recovery recovery = new Recovery(store, index, pool, counters, beforeFan);
         Purges purges = Purges.open(store, index);
         EdgeCache cache = new EdgeCache(config, store, index,
-                new OriginClient(config, transport.socketChannelClass(), counters), pool, transport.fileWriter(pool),
+                Upstream.open(routing, config.maxOriginConnections(), transport.socketChannelClass(), counters),
+                pool, transport.fileWriter(pool),
                 new DocumentRoot(store.directory(), serveDotfiles), space, counters, recovery, objectFiles, variants,
                 purges);
         index.whenRecovered((hash, object) -> cache.learn(hash, object, false));
@@ -188,6 +210,11 @@ public final class EdgeCache implements ContentSource {
             return loop.newSucceededFuture(refusal(names.refusal(request.path())));
         }
         CacheKey key = CacheKey.of(request.headers().get(HttpHeaderNames.HOST), name, request.query());
+        if (upstream.loop().loops(request.headers())) {
+            // This node's own id in CDN-Loop: the request has come round (see CdnLoop).
+            return loop.newSucceededFuture(failure(Answer.Status.because(LOOP_DETECTED,
+                    "CDN-Loop names this node: " + upstream.loop().id()), "loop"));
+        }
         if (request.method().equals(PURGE)) {
             return loop.newSucceededFuture(purge(key, request));
         }
@@ -833,9 +860,9 @@ public final class EdgeCache implements ContentSource {
      * Last-Modified; the answer's validators and length are compared too).
      */
     OriginRequest sliceRequest(CacheKey key, OriginRange range, StoredObject object) {
-        HttpHeaders headers = new DefaultHttpHeaders();
-        headers.set(HttpHeaderNames.HOST, config.originAuthority());
+        HttpHeaders headers = new DefaultHttpHeaders(); // Host: the upstream's to set (Upstream)
         headers.set("Via", VIA);
+        upstream.loop().extend(null, headers);
         if (object.etag() != null) {
             headers.set(HttpHeaderNames.IF_MATCH, object.etag());
         } else if (object.lastModified() != null) {
@@ -859,8 +886,7 @@ public final class EdgeCache implements ContentSource {
         String target = target(key);
         HttpHeaders from = request.headers();
         Set<String> hop = HopByHop.of(from);
-        HttpHeaders headers = new DefaultHttpHeaders();
-        headers.set(HttpHeaderNames.HOST, config.originAuthority());
+        HttpHeaders headers = new DefaultHttpHeaders(); // Host: the upstream's to set (Upstream)
         for (Map.Entry<String, String> field : from) {
             String name = field.getKey().toLowerCase(Locale.ROOT);
             if (!hop.contains(name) && !NOT_FORWARDED.contains(name)) {
@@ -876,6 +902,7 @@ public final class EdgeCache implements ContentSource {
         }
         String via = String.join(", ", from.getAll("Via"));
         headers.set("Via", via.isEmpty() ? VIA : via + ", " + VIA);
+        upstream.loop().extend(from, headers);
         return new OriginRequest(target, headers, config.sliceSize() == 0 ? null
                 : OriginRange.forClient(from.get(HttpHeaderNames.RANGE), config.sliceSize()));
     }
@@ -960,8 +987,14 @@ public final class EdgeCache implements ContentSource {
         return index;
     }
 
-    OriginClient origin() {
-        return origin;
+    /** Where misses are asked: the key's parent or its origin. */
+    Upstream upstream() {
+        return upstream;
+    }
+
+    /** The longest body stored for {@code key}: its origin's {@code max-object-size}; longer ones are relayed. */
+    long maxObjectSize(CacheKey key) {
+        return upstream.origin(key).maxObjectSize();
     }
 
     FileSystemPool pool() {
@@ -1037,7 +1070,7 @@ public final class EdgeCache implements ContentSource {
             sliced.abandon(new IOException("the cache is closing"));
         }
         live.clear();
-        origin.close();
+        upstream.close();
         objectFiles.close();
     }
 }

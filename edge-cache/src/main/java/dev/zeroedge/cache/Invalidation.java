@@ -65,7 +65,9 @@ final class Invalidation implements OriginClient.Exchange {
         }
         EdgeCache.OriginRequest asked = cache.originRequest(key, request).withRange(null);
         HttpMethod method = request.method();
-        cache.origin().fetch(loop, () -> asked.build(method), new Invalidation(cache, key, answer, loop));
+        // As a miss goes: to the key's parent in a tier (which passes it on, and invalidates its own copy), else
+        // to the origin of its Host.
+        cache.upstream().fetch(loop, key, () -> asked.build(method), new Invalidation(cache, key, answer, loop));
     }
 
     @Override
