@@ -33,9 +33,21 @@ public final class RawHttp implements AutoCloseable {
      * so the window the client offers is small from the first segment on: a slow or stalled reader.
      */
     public RawHttp(int port, int receiveBuffer) throws IOException {
+        this(port, receiveBuffer, null);
+    }
+
+    /** A client whose connection comes from {@code from} (another loopback address, e.g. 127.0.0.2), null: any. */
+    public RawHttp(int port, java.net.InetAddress from) throws IOException {
+        this(port, 0, from);
+    }
+
+    private RawHttp(int port, int receiveBuffer, java.net.InetAddress from) throws IOException {
         socket = new Socket();
         if (receiveBuffer > 0) {
             socket.setReceiveBufferSize(receiveBuffer);
+        }
+        if (from != null) {
+            socket.bind(new InetSocketAddress(from, 0));
         }
         socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
         socket.setSoTimeout(10_000);

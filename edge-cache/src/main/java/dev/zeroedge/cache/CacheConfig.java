@@ -20,10 +20,14 @@ import java.time.Duration;
  * @param staleMax        the longest an object is served past its lifetime ({@code stale-while-revalidate},
  *                        {@code stale-if-error}, a request's {@code max-stale}), whatever the origin or the client
  *                        allow: the operator's ceiling ({@code --cache-stale-max})
+ * @param maxVariants     the most variants kept of one key ({@code --cache-max-variants}): past it the least
+ *                        recently used one goes
+ * @param purgeAllow      the addresses a {@code PURGE} is taken from ({@code --purge-allow})
  */
 public record CacheConfig(String originHost, int originPort, Path directory, long maxSize, Duration connectTimeout,
                           Duration firstByteTimeout, Duration idleTimeout, int maxOriginConnections,
-                          long sliceSize, MinFree minFree, Duration staleMax) {
+                          long sliceSize, MinFree minFree, Duration staleMax, int maxVariants,
+                          PurgeAllow purgeAllow) {
 
     /**
      * Room the cache leaves free on its file system: a share of its size ({@code 5%}) or bytes ({@code 2g}).
@@ -76,6 +80,7 @@ public record CacheConfig(String originHost, int originPort, Path directory, lon
     public static final int DEFAULT_MAX_ORIGIN_CONNECTIONS = 256;
     public static final long DEFAULT_SLICE_SIZE = 4L * 1024 * 1024;
     public static final Duration DEFAULT_STALE_MAX = Duration.ofDays(1);
+    public static final int DEFAULT_MAX_VARIANTS = 8;
 
     public CacheConfig {
         if (maxSize < 1) {
@@ -86,6 +91,12 @@ public record CacheConfig(String originHost, int originPort, Path directory, lon
         }
         if (staleMax == null || staleMax.isNegative()) {
             throw new IllegalArgumentException("cache stale max must be 0 or positive: " + staleMax);
+        }
+        if (maxVariants < 1) {
+            throw new IllegalArgumentException("cache max variants must be positive: " + maxVariants);
+        }
+        if (purgeAllow == null) {
+            throw new IllegalArgumentException("purge-allow needs a network");
         }
         if (sliceSize < 0) {
             throw new IllegalArgumentException("slice size must be 0 (off) or positive: " + sliceSize);
@@ -105,7 +116,7 @@ public record CacheConfig(String originHost, int originPort, Path directory, lon
         }
         return new CacheConfig(route.host(), route.port(), directory, DEFAULT_MAX_SIZE, DEFAULT_CONNECT_TIMEOUT,
                 DEFAULT_FIRST_BYTE_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_ORIGIN_CONNECTIONS, DEFAULT_SLICE_SIZE,
-                DEFAULT_MIN_FREE, DEFAULT_STALE_MAX);
+                DEFAULT_MIN_FREE, DEFAULT_STALE_MAX, DEFAULT_MAX_VARIANTS, PurgeAllow.loopback());
     }
 
     /** The origin's authority as its requests' {@code Host} carries it (nginx's default): the port only when not 80. */
@@ -115,28 +126,40 @@ public record CacheConfig(String originHost, int originPort, Path directory, lon
 
     public CacheConfig withMaxSize(long bytes) {
         return new CacheConfig(originHost, originPort, directory, bytes, connectTimeout, firstByteTimeout,
-                idleTimeout, maxOriginConnections, sliceSize, minFree, staleMax);
+                idleTimeout, maxOriginConnections, sliceSize, minFree, staleMax, maxVariants, purgeAllow);
     }
 
     public CacheConfig withTimeouts(Duration connect, Duration firstByte, Duration idle) {
         return new CacheConfig(originHost, originPort, directory, maxSize, connect, firstByte, idle,
-                maxOriginConnections, sliceSize, minFree, staleMax);
+                maxOriginConnections, sliceSize, minFree, staleMax, maxVariants, purgeAllow);
     }
 
     /** Objects longer than {@code bytes} in slices of that size; 0: no slices. */
     public CacheConfig withSliceSize(long bytes) {
         return new CacheConfig(originHost, originPort, directory, maxSize, connectTimeout, firstByteTimeout,
-                idleTimeout, maxOriginConnections, bytes, minFree, staleMax);
+                idleTimeout, maxOriginConnections, bytes, minFree, staleMax, maxVariants, purgeAllow);
     }
 
     public CacheConfig withMinFree(MinFree free) {
         return new CacheConfig(originHost, originPort, directory, maxSize, connectTimeout, firstByteTimeout,
-                idleTimeout, maxOriginConnections, sliceSize, free, staleMax);
+                idleTimeout, maxOriginConnections, sliceSize, free, staleMax, maxVariants, purgeAllow);
     }
 
     /** Stale objects served for at most {@code ceiling} past their lifetime ({@code --cache-stale-max}). */
     public CacheConfig withStaleMax(Duration ceiling) {
         return new CacheConfig(originHost, originPort, directory, maxSize, connectTimeout, firstByteTimeout,
-                idleTimeout, maxOriginConnections, sliceSize, minFree, ceiling);
+                idleTimeout, maxOriginConnections, sliceSize, minFree, ceiling, maxVariants, purgeAllow);
+    }
+
+    /** At most {@code count} variants of one key ({@code --cache-max-variants}). */
+    public CacheConfig withMaxVariants(int count) {
+        return new CacheConfig(originHost, originPort, directory, maxSize, connectTimeout, firstByteTimeout,
+                idleTimeout, maxOriginConnections, sliceSize, minFree, staleMax, count, purgeAllow);
+    }
+
+    /** {@code PURGE} taken from {@code allowed} only ({@code --purge-allow}). */
+    public CacheConfig withPurgeAllow(PurgeAllow allowed) {
+        return new CacheConfig(originHost, originPort, directory, maxSize, connectTimeout, firstByteTimeout,
+                idleTimeout, maxOriginConnections, sliceSize, minFree, staleMax, maxVariants, allowed);
     }
 }

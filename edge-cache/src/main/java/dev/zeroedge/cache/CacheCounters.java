@@ -30,13 +30,27 @@ public final class CacheCounters implements SiteObserver {
         CUT_SHORT
     }
 
+    /** What a purge reached, as the metrics label it. */
+    public enum PurgeKind {
+        /** {@code PURGE /path}: the object and its variants removed. */
+        KEY,
+        /** {@code X-Purge-Prefix}: every object under a prefix, by record. */
+        PREFIX,
+        /** {@code X-Purge-Soft: 1}: marked stale (a key's or a prefix's), validated on its next use. */
+        SOFT
+    }
+
     /** One reading of every count, for a scrape. */
     public record Counts(long hits, long misses, long coalesced, long fillsInFlight, long hitBytesSent,
                          long originBytes, long[] originErrors, long objects, long bytesOnDisk, long evictions,
-                         double recoverySeconds, boolean recovered) {
+                         double recoverySeconds, boolean recovered, long[] purges) {
 
         public long originErrors(OriginError kind) {
             return originErrors[kind.ordinal()];
+        }
+
+        public long purges(PurgeKind kind) {
+            return purges[kind.ordinal()];
         }
     }
 
@@ -51,10 +65,12 @@ public final class CacheCounters implements SiteObserver {
     private final LongAdder originBytes = new LongAdder();
     private final LongAdder[] originErrors = new LongAdder[OriginError.values().length];
     private final LongAdder evictions = new LongAdder();
+    private final LongAdder[] purges = new LongAdder[PurgeKind.values().length];
     private volatile long recoveryNanos = -1;
 
     public CacheCounters() {
         Arrays.setAll(originErrors, i -> new LongAdder());
+        Arrays.setAll(purges, i -> new LongAdder());
     }
 
     void hit() {
@@ -89,6 +105,10 @@ public final class CacheCounters implements SiteObserver {
         evictions.increment();
     }
 
+    void purged(PurgeKind kind) {
+        purges[kind.ordinal()].increment();
+    }
+
     void recovered(long nanos) {
         recoveryNanos = nanos;
     }
@@ -112,9 +132,13 @@ public final class CacheCounters implements SiteObserver {
         for (int i = 0; i < errors.length; i++) {
             errors[i] = originErrors[i].sum();
         }
+        long[] purged = new long[purges.length];
+        for (int i = 0; i < purged.length; i++) {
+            purged[i] = purges[i].sum();
+        }
         long recovery = recoveryNanos;
         return new Counts(hits.sum(), misses.sum(), coalesced.sum(), fillsInFlight.sum(), hitBytesSent.sum(),
                 originBytes.sum(), errors, objects, bytes, evictions.sum(),
-                recovery < 0 ? 0 : recovery / 1e9, recovery >= 0);
+                recovery < 0 ? 0 : recovery / 1e9, recovery >= 0, purged);
     }
 }

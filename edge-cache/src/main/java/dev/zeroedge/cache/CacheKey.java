@@ -40,7 +40,20 @@ record CacheKey(String host, String name, String query) {
 
     /** 128 bits of SHA-256 of {@link #text}, in hex: the object's file name. */
     String hash() {
-        byte[] digest = SHA_256.get().digest(text().getBytes(StandardCharsets.UTF_8));
+        return hashOf(text());
+    }
+
+    /**
+     * The hash of one variant of this key ({@link Variants}): of the text and the {@link SecondaryKey}, so each
+     * variant is an object of its own, with its own files.
+     */
+    String hash(String secondary) {
+        return hashOf(text() + "\n" + secondary);
+    }
+
+    /** 128 bits of SHA-256 of {@code text}, in hex (a key's {@link #text}, or a variant's). */
+    static String hashOf(String text) {
+        byte[] digest = SHA_256.get().digest(text.getBytes(StandardCharsets.UTF_8));
         return HexFormat.of().formatHex(digest, 0, 16);
     }
 }

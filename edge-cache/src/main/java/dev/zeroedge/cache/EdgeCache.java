@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -98,11 +99,15 @@ public final class EdgeCache implements ContentSource {
     private final Recovery recovery;
     private final ObjectFiles objectFiles;
     private final LongAdder corruptions = new LongAdder();
+    private final Variants variants;
+    private final Purges purges;
     private volatile Scrubber scrubber;
 
     private EdgeCache(CacheConfig config, Store store, Index index, Upstream upstream, FileSystemPool pool,
                       FileWriter writer, DocumentRoot names, DiskSpace space, CacheCounters counters,
-                      Recovery recovery, ObjectFiles objectFiles) {
+                      Recovery recovery, ObjectFiles objectFiles, Variants variants, Purges purges) {
+        this.variants = variants;
+        this.purges = purges;
         this.counters = counters;
         this.objectFiles = objectFiles;
         this.recovery = recovery;
@@ -170,21 +175,31 @@ public final class EdgeCache implements ContentSource {
         };
         ObjectFiles objectFiles = new ObjectFiles(OpenFileCache.DEFAULT_CAPACITY,
                 new HeldBodies(FairFileSender.DEFAULT_INLINE_BODY_MAX, HeldBodies.DEFAULT_BUDGET));
+        Variants variants = new Variants(config.maxVariants());
+        Index[] made = new Index[1];
         Index index = new Index(config.maxSize(), offLoop, (hash, storedAtMillis) -> {
             objectFiles.drop(hash);
             store.remove(hash, storedAtMillis);
+            if (made[0].get(hash) == null) {
+                variants.removed(hash); // not when a new commit of the same variant took its place meanwhile
+            }
         }, counters);
+        made[0] = index;
         int leftovers = store.deleteLeftovers();
         List<Path> fans = store.fans();
         log.info("cache {}: {} unfinished fills deleted; the objects of {} directories are found in the background",
                 store.directory(), leftovers, fans.size());
         DiskSpace space = new DiskSpace(store.directory(), config.maxSize(), config.minFree(), index, offLoop);
         Recovery recovery = new Recovery(store, index, pool, counters, beforeFan);
+        Purges purges = Purges.open(store, index);
         EdgeCache cache = new EdgeCache(config, store, index,
                 Upstream.open(routing, config.maxOriginConnections(), transport.socketChannelClass(), counters),
                 pool, transport.fileWriter(pool),
-                new DocumentRoot(store.directory(), serveDotfiles), space, counters, recovery, objectFiles);
+                new DocumentRoot(store.directory(), serveDotfiles), space, counters, recovery, objectFiles, variants,
+                purges);
+        index.whenRecovered((hash, object) -> cache.learn(hash, object, false));
         recovery.start(fans, started);
+        purges.sweepKept(recovery.complete());
         return cache;
     }
 
@@ -204,36 +219,132 @@ public final class EdgeCache implements ContentSource {
             return loop.newSucceededFuture(purge(key, request));
         }
         Promise<Answer> answer = loop.newPromise();
-        lookUp(key, key.hash(), request, (EventLoop) loop, answer);
+        if (Invalidation.UNSAFE.contains(request.method())) {
+            Invalidation.forward(this, key, request, (EventLoop) loop, answer);
+        } else {
+            lookUp(key, request, (EventLoop) loop, answer);
+        }
         return answer;
     }
 
     @Override
     public boolean takes(HttpMethod method) {
-        return method.equals(PURGE);
+        return method.equals(PURGE) || Invalidation.UNSAFE.contains(method);
     }
 
     /**
-     * {@code PURGE /path} from loopback: the key's object is forgotten and its files removed (clients sending it
-     * finish): 200, or 404 when nothing was stored; 403 from any other address.
+     * {@code PURGE /path} from an address of {@code --purge-allow}: the key's object and all its variants are
+     * forgotten and their files removed (clients sending them finish): 200, or 404 when nothing was stored; 403
+     * from any other address. With {@code X-Purge-Soft: 1} they are marked stale instead (the next request
+     * validates them with the origin). With {@code X-Purge-Prefix: /video/} every key of the request's host whose
+     * path starts so is purged (hard or soft) by a {@link PurgeRecord}: 200 at once, the disk reclaimed in the
+     * background ({@link Purges}). Counted by kind and logged.
      */
     private Answer purge(CacheKey key, ContentRequest request) {
-        if (!(request.client() instanceof InetSocketAddress inet) || inet.getAddress() == null
-                || !inet.getAddress().isLoopbackAddress()) {
+        if (!(request.client() instanceof InetSocketAddress inet) || !config.purgeAllow().allows(inet.getAddress())) {
             return Answer.Status.of(HttpResponseStatus.FORBIDDEN);
         }
-        String hash = key.hash();
-        StoredObject stored = index.get(hash);
-        if (stored == null || !stored.key().equals(key.text())) {
-            return Answer.Status.of(HttpResponseStatus.NOT_FOUND);
+        boolean soft = "1".equals(request.headers().get("X-Purge-Soft", "").trim());
+        String prefix = request.headers().get("X-Purge-Prefix");
+        if (prefix != null) {
+            prefix = prefix.trim();
+            if (!prefix.startsWith("/")) {
+                return Answer.Status.because(HttpResponseStatus.BAD_REQUEST, "X-Purge-Prefix is a path's start");
+            }
+            purges.add(new PurgeRecord(key.host() + " " + prefix, soft, System.currentTimeMillis()),
+                    recovery.complete());
+            counters.purged(soft ? CacheCounters.PurgeKind.SOFT : CacheCounters.PurgeKind.PREFIX);
+            log.info("purge{} of prefix {} {}: recorded, swept in the background", soft ? " (soft)" : "",
+                    key.host(), prefix);
+            return Answer.Status.of(HttpResponseStatus.OK);
         }
-        SlicedObject sliced = live.remove(hash);
-        if (sliced != null) {
-            sliced.abandon(new IOException("purged"));
+        int found = remove(key, soft);
+        counters.purged(soft ? CacheCounters.PurgeKind.SOFT : CacheCounters.PurgeKind.KEY);
+        log.info("purge{} of {}: {} objects", soft ? " (soft)" : "", key.text(), found);
+        return Answer.Status.of(found == 0 ? HttpResponseStatus.NOT_FOUND : HttpResponseStatus.OK);
+    }
+
+    /**
+     * Forgets the key's object and all its variants and removes their files (clients sending them finish), or
+     * with {@code soft} marks them stale; returns how many there were.
+     */
+    private int remove(CacheKey key, boolean soft) {
+        String primary = key.hash();
+        List<String> hashes = new ArrayList<>(variants.of(primary));
+        hashes.add(primary);
+        int found = 0;
+        for (String hash : hashes) {
+            StoredObject stored = index.get(hash);
+            if (stored == null || !stored.key().equals(key.text())) {
+                continue;
+            }
+            found++;
+            if (soft) {
+                markStale(hash, stored);
+                continue;
+            }
+            SlicedObject sliced = live.remove(hash);
+            if (sliced != null) {
+                sliced.abandon(new IOException("purged"));
+            }
+            index.invalidate(hash, stored); // its removal unlinks the files, on a file-system thread
         }
-        index.invalidate(hash, stored); // its removal unlinks the files, on a file-system thread
-        log.info("purged {}", key.text());
-        return Answer.Status.of(HttpResponseStatus.OK);
+        return found;
+    }
+
+    /**
+     * An unsafe request of {@code key} succeeded ({@link Invalidation}): the key's objects are removed, and those
+     * of the {@code Location} and {@code Content-Location} of the origin's {@code response} when they name this
+     * host (RFC 9111 §4.4: another host's could be a denial of service). Returns how many objects went.
+     */
+    int invalidate(CacheKey key, HttpHeaders response) {
+        int gone = remove(key, false);
+        for (String field : new String[] {"Location", "Content-Location"}) {
+            String reference = response.get(field);
+            CacheKey named = reference == null ? null : sameHost(key, reference.trim());
+            if (named != null) {
+                gone += remove(named, false);
+            }
+        }
+        return gone;
+    }
+
+    /** The key that {@code reference} (a URI reference, resolved against {@code key}'s) names on the same host. */
+    private CacheKey sameHost(CacheKey key, String reference) {
+        URI uri;
+        try {
+            uri = URI.create(target(key)).resolve(reference);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        if (uri.getRawAuthority() != null) {
+            String scheme = uri.getScheme() == null ? "http" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("http") && !scheme.equals("https")
+                    || !CacheKey.of(uri.getRawAuthority(), "", null).host().equals(key.host())) {
+                return null;
+            }
+        }
+        String name = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? null : names.name(uri.getRawPath());
+        return name == null ? null : CacheKey.of(key.host(), name, uri.getRawQuery());
+    }
+
+    /** A soft purge of one object: stale in the index at once, and in its metadata file on a file-system thread. */
+    private void markStale(String hash, StoredObject stored) {
+        StoredObject stale = stored.staled();
+        if (stored.lifetime() == 0 || !index.replace(hash, stored, stale)) {
+            return;
+        }
+        objectFiles.drop(hash); // its kept head says it is fresh
+        if (pool.submit(store.directory(), () -> store.revalidated(hash, stored, stale),
+                ImmediateEventExecutor.INSTANCE) == null) {
+            ForkJoinPool.commonPool().execute(() -> {
+                try {
+                    store.revalidated(hash, stored, stale);
+                } catch (IOException e) {
+                    log.warn("cannot mark {} stale on disk: {}", stored.key(), e.toString());
+                }
+            });
+        }
     }
 
     private static Answer refusal(Lookup refusal) {
@@ -249,8 +360,14 @@ public final class EdgeCache implements ContentSource {
      * ({@code stale-while-revalidate}), or served as it is (the request's {@code max-stale}). With
      * {@code only-if-cached} the origin is never asked: 504 when nothing usable is stored.
      */
-    private void lookUp(CacheKey key, String hash, ContentRequest request, EventLoop loop, Promise<Answer> answer) {
+    private void lookUp(CacheKey key, ContentRequest request, EventLoop loop, Promise<Answer> answer) {
+        String primary = key.hash();
+        List<String> varies = variants.fields(primary);
+        String hash = varies == null ? primary : key.hash(SecondaryKey.of(varies, request.headers()));
         StoredObject stored = index.get(hash);
+        if (stored != null && varies != null) {
+            variants.used(primary, hash);
+        }
         if (stored == null && !recovery.done()) {
             missWhileRecovering(key, hash, request, loop, answer);
             return;
@@ -282,9 +399,17 @@ public final class EdgeCache implements ContentSource {
         if (stored != null && !stored.key().equals(key.text())) {
             stored = null; // a hash collision: not this key's object
         }
+        Purges.Verdict purged = stored == null ? Purges.Verdict.NONE : purges.of(stored);
+        if (purged == Purges.Verdict.GONE) {
+            index.invalidate(hash, stored); // a prefix purge reached it: its files go now, if its sweep has not come
+            stored = null;
+        }
         RequestDirectives asks = RequestDirectives.of(request.headers());
         Freshness.Verdict verdict = stored == null ? Freshness.Verdict.VALIDATE
                 : Freshness.of(stored, asks, System.currentTimeMillis(), staleMaxSeconds());
+        if (purged == Purges.Verdict.STALE) {
+            verdict = Freshness.Verdict.VALIDATE; // a soft purge: validated first, whatever it allows
+        }
         if (stored != null && !stored.whole() && verdict != Freshness.Verdict.FRESH) {
             // An object in slices is fetched again as before, not validated (nor served stale: its missing slices
             // would be asked of an origin whose object may have changed).
@@ -314,7 +439,8 @@ public final class EdgeCache implements ContentSource {
 
     /** Whether {@code stored} is the object of {@code key} (not a hash collision) and may answer {@code request}. */
     private boolean usable(CacheKey key, StoredObject stored, ContentRequest request) {
-        return stored != null && stored.key().equals(key.text()) && Freshness.of(stored,
+        return stored != null && stored.key().equals(key.text()) && purges.of(stored) == Purges.Verdict.NONE
+                && Freshness.of(stored,
                 RequestDirectives.of(request.headers()), System.currentTimeMillis(), staleMaxSeconds())
                 != Freshness.Verdict.VALIDATE;
     }
@@ -330,7 +456,7 @@ public final class EdgeCache implements ContentSource {
      */
     private void revalidateInBackground(CacheKey key, String hash, StoredObject stale, ContentRequest request,
                                         EventLoop loop) {
-        Fill background = new Fill(this, key, hash, false);
+        Fill background = new Fill(this, key, hash, false, request.headers());
         if (fills.putIfAbsent(hash, background) != null) {
             return;
         }
@@ -362,7 +488,7 @@ public final class EdgeCache implements ContentSource {
                             "origin could not validate"), "revalidation-failed"));
                 }
             }
-            default -> lookUp(key, hash, request, loop, answer);
+            default -> lookUp(key, request, loop, answer);
         }
     }
 
@@ -460,7 +586,7 @@ public final class EdgeCache implements ContentSource {
                     log.warn("cannot open the slices of {}: {}", key.text(), reopened.cause().toString());
                 }
                 index.invalidate(hash, stored);
-                lookUp(key, hash, request, loop, answer);
+                lookUp(key, request, loop, answer);
                 return;
             }
             SlicedObject other = live.putIfAbsent(hash, made);
@@ -477,7 +603,7 @@ public final class EdgeCache implements ContentSource {
         if (before != null && before != sliced) {
             before.abandon(new IOException("replaced by a new fill"));
         }
-        index.put(sliced.hash(), sliced.object());
+        stored(sliced.hash(), sliced.object());
     }
 
     /** {@code sliced} is whole or given up: the next client of its hash looks again. */
@@ -578,14 +704,16 @@ public final class EdgeCache implements ContentSource {
         OriginRequest asked = originRequest(key, request);
         if (authorization) {
             counters.miss();
-            fetchAlone(key, hash, asked, loop, answer, true);
+            fetchAlone(key, hash, asked, request, loop, answer, true);
             return;
         }
         while (true) {
             Fill[] made = new Fill[1];
-            Fill fill = fills.computeIfAbsent(hash, h -> made[0] = new Fill(this, key, hash, false));
+            Fill fill = fills.computeIfAbsent(hash, h -> made[0] = new Fill(this, key, hash, false,
+                    request.headers()));
             boolean owner = fill == made[0];
-            if (fill.attach(answer, owner, () -> fetchAlone(key, hash, asked, loop, answer, false),
+            if (fill.attach(answer, owner, request.headers(),
+                    () -> fetchAlone(key, hash, asked, request, loop, answer, false),
                     () -> afterFill(fill, key, hash, request, loop, answer))) {
                 if (owner) {
                     if (usable(key, index.get(hash), request)) {
@@ -609,17 +737,17 @@ public final class EdgeCache implements ContentSource {
             fills.remove(hash, fill);
             StoredObject stored = index.get(hash);
             if (usable(key, stored, request)) {
-                lookUp(key, hash, request, loop, answer);
+                lookUp(key, request, loop, answer);
                 return;
             }
         }
     }
 
     /** A fill of one client that no one attaches to. */
-    private void fetchAlone(CacheKey key, String hash, OriginRequest asked, EventLoop loop, Promise<Answer> answer,
-                            boolean authorization) {
-        Fill alone = new Fill(this, key, hash, authorization);
-        alone.attach(answer, true, () -> {
+    private void fetchAlone(CacheKey key, String hash, OriginRequest asked, ContentRequest request, EventLoop loop,
+                            Promise<Answer> answer, boolean authorization) {
+        Fill alone = new Fill(this, key, hash, authorization, request.headers());
+        alone.attach(answer, true, request.headers(), () -> {
         }, () -> {
         });
         alone.start(loop, asked);
@@ -635,14 +763,89 @@ public final class EdgeCache implements ContentSource {
         fills.remove(hash, fill);
     }
 
+    /**
+     * {@code fill}, made for {@code hash}, turned out to fill variant {@code variant}: clients of that variant join
+     * it from now on, clients that looked the key up before it was known to vary no longer do.
+     */
+    void fillsVariant(String hash, String variant, Fill fill) {
+        if (!variant.equals(hash)) {
+            fills.putIfAbsent(variant, fill);
+            fills.remove(hash, fill);
+        }
+    }
+
+    /** Where an object of the key goes: its hash, and the secondary key of a variant (else null). */
+    record Place(String hash, String secondary) {
+    }
+
+    /**
+     * Where a response of {@code key} to a request of fields {@code request} is stored: under the key's hash when it
+     * does not vary, else under its variant's ({@link SecondaryKey} of the fields its {@code Vary} names). From a
+     * response that varies on, the key's requests are looked up by variant: variants of other fields and an object
+     * stored before without Vary are let go of.
+     */
+    Place place(CacheKey key, HttpHeaders response, HttpHeaders request) {
+        String primary = key.hash();
+        List<String> vary = SecondaryKey.varyOf(response);
+        if (vary == null || vary.equals(List.of("*"))) {
+            return new Place(primary, null);
+        }
+        drop(variants.varies(primary, vary));
+        StoredObject plain = index.get(primary);
+        if (plain != null) {
+            index.invalidate(primary, plain); // stored before the key varied: no request finds it any more
+        }
+        String secondary = SecondaryKey.of(vary, request);
+        return new Place(key.hash(secondary), secondary);
+    }
+
+    /** A fill committed {@code object} as {@code hash}: the index has it, and the key's variants know of it. */
+    void stored(String hash, StoredObject object) {
+        index.put(hash, object);
+        learn(hash, object, true);
+    }
+
+    /**
+     * Object {@code hash} is in the index (committed now: {@code live}; or found by the recovery): a variant is
+     * added to its key's (the least recently used past the maximum let go of); an object without Vary committed
+     * under the key's hash means the key varies no more.
+     */
+    private void learn(String hash, StoredObject object, boolean live) {
+        String primary = CacheKey.hashOf(object.key());
+        List<String> vary = SecondaryKey.varyOf(object.field("Vary"));
+        if (object.secondary() != null && vary != null && !hash.equals(primary)) {
+            drop(variants.stored(primary, vary, hash));
+        } else if (live && hash.equals(primary) && variants.fields(primary) != null) {
+            drop(variants.forget(primary));
+        }
+    }
+
+    /** Removes the variants {@code hashes} from the index (and so from disk). */
+    private void drop(List<String> hashes) {
+        for (String hash : hashes) {
+            StoredObject stored = index.get(hash);
+            if (stored != null) {
+                index.invalidate(hash, stored);
+            }
+        }
+    }
+
     /** What the origin is asked for a request: see {@link #originRequest}; {@code range} null for all of it. */
     record OriginRequest(String target, HttpHeaders headers, OriginRange range) {
         HttpRequest build() {
+            return build(HttpMethod.GET);
+        }
+
+        /** The request with {@code method} (an unsafe one: {@link Invalidation}); one without a body. */
+        HttpRequest build(HttpMethod method) {
             HttpHeaders fields = headers.copy();
             if (range != null) {
                 fields.set(HttpHeaderNames.RANGE, range.header());
             }
-            return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, target, Unpooled.EMPTY_BUFFER,
+            if (method.equals(HttpMethod.POST) || method.equals(HttpMethod.PUT) || method.equals(HttpMethod.PATCH)) {
+                fields.set(HttpHeaderNames.CONTENT_LENGTH, "0"); // RFC 9110 §8.6: these are expected to have one
+            }
+            return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, target, Unpooled.EMPTY_BUFFER,
                     fields, new DefaultHttpHeaders());
         }
 
@@ -746,7 +949,7 @@ public final class EdgeCache implements ContentSource {
     StoredObject withLength(StoredObject object, long length) {
         return new StoredObject(object.key(), object.status(), object.type(), object.etag(), object.lastModified(),
                 object.lastModifiedSeconds(), object.fields(), length, object.storedAtMillis(), object.initialAge(),
-                object.lifetime(), object.noCache(), object.slices());
+                object.lifetime(), object.noCache(), object.slices(), object.secondary());
     }
 
     /**
@@ -773,6 +976,11 @@ public final class EdgeCache implements ContentSource {
 
     Store store() {
         return store;
+    }
+
+    /** The prefix purges in force (tests wait for their sweeps). */
+    Purges purges() {
+        return purges;
     }
 
     Index index() {
@@ -856,6 +1064,7 @@ public final class EdgeCache implements ContentSource {
             running.close();
         }
         recovery.stop();
+        purges.close();
         for (SlicedObject sliced : live.values()) {
             // Its body file is closed; readers waiting for a slice fail (closed before their Content-Length).
             sliced.abandon(new IOException("the cache is closing"));

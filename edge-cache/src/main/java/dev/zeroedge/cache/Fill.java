@@ -10,6 +10,7 @@ import dev.zeroedge.files.OpenFile;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -81,13 +82,22 @@ final class Fill implements OriginClient.Exchange {
      * A client waiting for this fill: its promise, whether it is the one that caused the fetch, how it asks the
      * origin alone (the response is not to be shared) and how it looks the key up again (the fill stepped aside).
      */
-    private record Waiter(Promise<Answer> answer, boolean owner, Runnable alone, Runnable again) {
+    private record Waiter(Promise<Answer> answer, boolean owner, HttpHeaders fields, Runnable alone,
+                          Runnable again) {
     }
 
     private final EdgeCache cache;
     private final CacheKey key;
+    /** The hash this fill was made for (the key's, or a variant's when the key was known to vary). */
     private final String hash;
     private final boolean authorization;
+    /** The request fields of the client that caused it: a response that varies is stored as their variant. */
+    private final HttpHeaders ownerFields;
+    /** Where the object goes: {@link #hash}, or the variant the response turned out to be (origin loop). */
+    private String storedHash;
+    // Set when the head of a response that varies is in (under the lock): who else may have it.
+    private List<String> varyFields;
+    private String secondary;
     private final List<Waiter> waiting = new ArrayList<>();
     private State state = State.ASKING;
 
@@ -120,11 +130,13 @@ final class Fill implements OriginClient.Exchange {
     /** Set when this fill validates a stale object: a 304 or a failure ends there. */
     private Revalidation revalidation;
 
-    Fill(EdgeCache cache, CacheKey key, String hash, boolean authorization) {
+    Fill(EdgeCache cache, CacheKey key, String hash, boolean authorization, HttpHeaders ownerFields) {
         this.cache = cache;
         this.key = key;
         this.hash = hash;
+        this.storedHash = hash;
         this.authorization = authorization;
+        this.ownerFields = ownerFields;
     }
 
     synchronized State state() {
@@ -135,24 +147,49 @@ final class Fill implements OriginClient.Exchange {
      * Adds a client: answered at once when the head is in, else when it comes. False when the fill takes no
      * one any more (done or failed): the caller looks again.
      */
-    boolean attach(Promise<Answer> answer, boolean owner, Runnable alone, Runnable again) {
+    boolean attach(Promise<Answer> answer, boolean owner, HttpHeaders fields, Runnable alone, Runnable again) {
         Representation now;
         synchronized (this) {
             if (state == State.DONE || state == State.FAILED) {
                 return false;
             }
-            if (state == State.ASKING || reader == null) {
-                waiting.add(new Waiter(answer, owner, alone, again));
+            if (!owner && !sameVariant(fields)) {
+                now = null; // it looked the key up before it was known to vary: it looks again, by variant
+            } else if (state == State.ASKING || reader == null || joiners == null && !owner) {
+                waiting.add(new Waiter(answer, owner, fields, alone, again));
                 return true;
+            } else {
+                now = new Representation(owner ? owners : joiners, reader.retain());
             }
-            if (joiners == null && !owner) {
-                waiting.add(new Waiter(answer, owner, alone, again));
-                return true;
-            }
-            now = new Representation(owner ? owners : joiners, reader.retain());
         }
-        answer(answer, now);
+        if (now == null) {
+            again.run();
+        } else {
+            answer(answer, now);
+        }
         return true;
+    }
+
+    /** Whether a client of request fields {@code fields} asks for what this fill brings (under the lock). */
+    private boolean sameVariant(HttpHeaders fields) {
+        return secondary == null || secondary.equals(SecondaryKey.of(varyFields, fields));
+    }
+
+    /**
+     * The response may be stored: where ({@link EdgeCache#place}); when it varies, the fill is that variant's
+     * from now on, and only clients of that variant are given it.
+     */
+    private void place(HttpResponse response) {
+        EdgeCache.Place place = cache.place(key, response.headers(), ownerFields);
+        storedHash = place.hash();
+        object = object.withSecondary(place.secondary());
+        if (place.secondary() != null) {
+            synchronized (this) {
+                varyFields = SecondaryKey.varyOf(response.headers());
+                secondary = place.secondary();
+            }
+            cache.fillsVariant(hash, storedHash, this);
+        }
     }
 
     /**
@@ -248,6 +285,9 @@ final class Fill implements OriginClient.Exchange {
             length = bodiless ? 0 : HttpUtil.getContentLength(response, -1L);
         }
         object = cache.describe(key, response, length, now, decision);
+        if (decision.store()) {
+            place(response);
+        }
         if (!decision.store() || length > cache.maxObjectSize(key)) {
             passThrough("fwd=miss", true);
             return;
@@ -262,7 +302,7 @@ final class Fill implements OriginClient.Exchange {
         GrowingBody growing = growth;
         Store store = cache.store();
         Future<Created> created = cache.pool().submit(cache.store().directory(), () -> {
-            Store.Temp made = store.create(hash, Math.max(0, growing.length()));
+            Store.Temp made = store.create(storedHash, Math.max(0, growing.length()));
             try {
                 return new Created(made, OpenFile.filling(made.path(), growing));
             } catch (IOException | RuntimeException e) {
@@ -336,7 +376,8 @@ final class Fill implements OriginClient.Exchange {
     private void slices(HttpResponse response, OriginRange.ContentRange got, long now) {
         object = cache.describe(key, response, got.total(), now, decision)
                 .withSlices(SliceMap.empty(got.total(), cache.sliceSize()));
-        Future<SlicedObject> made = SlicedObject.create(cache, key, hash, object, loop);
+        place(response);
+        Future<SlicedObject> made = SlicedObject.create(cache, key, storedHash, object, loop);
         if (made == null) {
             fail(EdgeCache.failure(Answer.Status.busy("file-system queue full", false), "fs-busy"),
                     new IOException("file-system queue full"));
@@ -370,6 +411,10 @@ final class Fill implements OriginClient.Exchange {
             Description owner = cache.description(sliced.object(), "fwd=miss; stored", 0);
             Description joiner = cache.description(sliced.object(), "fwd=miss; collapsed", 0);
             for (Waiter waiter : end(State.DONE)) {
+                if (!waiter.owner && !sameVariantNow(waiter.fields)) {
+                    waiter.again.run();
+                    continue;
+                }
                 Representation representation = sliced.representation(waiter.owner ? owner : joiner);
                 if (representation != null) {
                     answer(waiter.answer, representation);
@@ -384,7 +429,9 @@ final class Fill implements OriginClient.Exchange {
     private void opened() {
         List<Waiter> told;
         synchronized (this) {
-            owners = cache.description(object, decision.store() ? "fwd=miss; stored" : "fwd=miss", 0);
+            // A validation answered 200 says so (RFC 9211 fwd=stale: the cache had the object, stale).
+            String forward = revalidation != null ? "fwd=stale; fwd-status=200" : "fwd=miss";
+            owners = cache.description(object, decision.store() ? forward + "; stored" : forward, 0);
             joiners = decision.shared() ? cache.description(object, "fwd=miss; collapsed", 0) : null;
             state = State.FILLING;
             told = new ArrayList<>(waiting);
@@ -396,8 +443,10 @@ final class Fill implements OriginClient.Exchange {
             }
         }
         for (Waiter waiter : told) {
-            if (waiter.owner || decision.shared()) {
+            if (waiter.owner || decision.shared() && sameVariantNow(waiter.fields)) {
                 answer(waiter.answer, new Representation(waiter.owner ? owners : joiners, reader.retain()));
+            } else if (decision.shared()) {
+                waiter.again.run(); // another variant: looked up again, by variant
             } else {
                 waiter.alone.run();
             }
@@ -568,9 +617,10 @@ final class Fill implements OriginClient.Exchange {
     private void commit() {
         boolean store = decision.store();
         Store.Temp filled = temp;
+        String as = storedHash;
         Future<Void> committed = cache.pool().submit(cache.store().directory(), () -> {
             if (store) {
-                cache.store().commit(filled, hash, object);
+                cache.store().commit(filled, as, object);
             } else {
                 cache.store().discard(filled);
             }
@@ -586,7 +636,7 @@ final class Fill implements OriginClient.Exchange {
                 log.warn("committing {} failed: {}", key.text(), done.cause().toString());
                 discard();
             } else if (store) {
-                cache.index().put(hash, object);
+                cache.stored(as, object);
             }
             releaseSpace();
             temp = null;
@@ -686,7 +736,14 @@ final class Fill implements OriginClient.Exchange {
             waiting.clear();
         }
         cache.forget(hash, this);
+        cache.forget(storedHash, this);
         return told;
+    }
+
+    private boolean sameVariantNow(HttpHeaders fields) {
+        synchronized (this) {
+            return sameVariant(fields);
+        }
     }
 
     /** The fill's reservation goes: it is committed (the index counts it now) or dropped. */

@@ -7,6 +7,7 @@ import com.github.benmanes.caffeine.cache.RemovalCause;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiConsumer;
 
 /**
  * The objects on disk, in memory: hash → {@link StoredObject}, bounded by the bytes of their bodies
@@ -24,6 +25,9 @@ final class Index {
 
     private final Cache<String, StoredObject> objects;
     private final LongAdder bytes = new LongAdder();
+    /** Told of each object the recovery found (the variants of a key are known again from them). */
+    private volatile BiConsumer<String, StoredObject> recoveredHook = (hash, object) -> {
+    };
 
     Index(long maxBytes, Executor maintenance, Unlink unlink, CacheCounters counters) {
         this.objects = Caffeine.newBuilder()
@@ -64,9 +68,15 @@ final class Index {
         StoredObject present = objects.asMap().putIfAbsent(hash, object);
         if (present == null) {
             bytes.add(object.length());
+            recoveredHook.accept(hash, object);
             return object;
         }
         return present;
+    }
+
+    /** {@code hook} is told of every object {@link #recovered} adds from now on. */
+    void whenRecovered(BiConsumer<String, StoredObject> hook) {
+        recoveredHook = hook;
     }
 
     /** Body bytes of the objects held, exactly (for the metrics; {@link #bytes} is how Caffeine weighs them). */
@@ -77,6 +87,20 @@ final class Index {
     /** Forgets {@code hash} if it is still {@code object}, and removes its files. */
     void invalidate(String hash, StoredObject object) {
         objects.asMap().remove(hash, object);
+    }
+
+    /** {@code hash}'s object becomes {@code after} if it is still {@code before} (a soft purge: the same files). */
+    boolean replace(String hash, StoredObject before, StoredObject after) {
+        if (!objects.asMap().replace(hash, before, after)) {
+            return false;
+        }
+        bytes.add(after.length() - before.length());
+        return true;
+    }
+
+    /** Every object it holds now, in no order (a purge's sweep; objects added meanwhile may be left out). */
+    void each(BiConsumer<String, StoredObject> action) {
+        objects.asMap().forEach(action);
     }
 
     /** A copy of what it holds, hottest first as Caffeine's policy ranks them (frequency and recency). */

@@ -15,6 +15,7 @@ import io.netty.channel.pool.FixedChannelPool;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
@@ -125,10 +126,13 @@ final class OriginClient implements AutoCloseable {
             }
             Channel channel = acquired.getNow();
             boolean reused = channel.attr(USED).getAndSet(Boolean.TRUE) != null;
-            Exchanging exchanging = new Exchanging(pool, channel, exchange, reused && attempt < ATTEMPTS,
+            HttpRequest sent = request.get();
+            // A POST or PATCH is never sent twice (RFC 9110 §9.2.2: the origin may have applied it).
+            boolean idempotent = !sent.method().equals(HttpMethod.POST) && !sent.method().equals(HttpMethod.PATCH);
+            Exchanging exchanging = new Exchanging(pool, channel, exchange, reused && attempt < ATTEMPTS && idempotent,
                     () -> fetch(pool, request, exchange, attempt + 1));
             channel.pipeline().addLast("exchange", exchanging);
-            exchanging.send(request.get());
+            exchanging.send(sent);
         });
     }
 

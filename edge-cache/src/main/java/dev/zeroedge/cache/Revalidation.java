@@ -172,6 +172,6 @@ final class Revalidation {
         HttpResponse as = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(stale.status()),
                 merged);
         StoredObject described = cache.describe(key, as, stale.length(), nowMillis, decision);
-        return described.withSlices(stale.slices());
+        return described.withSlices(stale.slices()).withSecondary(stale.secondary());
     }
 }

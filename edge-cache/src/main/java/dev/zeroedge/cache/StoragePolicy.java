@@ -4,6 +4,7 @@ import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.HttpHeaders;
 
 import java.util.Date;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -14,9 +15,9 @@ import java.util.Set;
  * over {@code max-age} over {@code Expires − Date}) or, without any, heuristic for the statuses §4.2.2 allows
  * (10 % of {@code Date − Last-Modified}, at most a day). Never: {@code no-store}, {@code private}, a response to
  * a request with {@code Authorization} unless {@code public}, {@code s-maxage} or {@code must-revalidate} allow
- * it, a response with {@code Set-Cookie} (one client's state, nginx's rule too), a response with {@code Vary}
- * (variants come with the next issue: until then it passes through, so one variant never answers a request for
- * another). {@code no-cache} is stored and revalidated on every use (here: fetched again).
+ * it, a response with {@code Set-Cookie} (one client's state, nginx's rule too), a response with {@code Vary: *}
+ * (it varies on something no request says: passed through, and each waiter asks alone). Any other {@code Vary}
+ * is stored as a variant ({@link Variants}). {@code no-cache} is stored and revalidated on every use.
  */
 final class StoragePolicy {
 
@@ -53,8 +54,8 @@ final class StoragePolicy {
         if (response.contains("Set-Cookie")) {
             return Decision.refuse(false, "Set-Cookie");
         }
-        if (response.contains("Vary")) {
-            return Decision.refuse(false, "Vary (variants not stored yet)");
+        if (response.contains("Vary") && List.of("*").equals(SecondaryKey.varyOf(response))) {
+            return Decision.refuse(false, "Vary: *");
         }
         if (cc.noStore()) {
             return Decision.refuse(true, "no-store");

@@ -10,6 +10,7 @@ import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -543,6 +544,31 @@ final class Store {
             return null;
         }
         return new Found(hash, object);
+    }
+
+    /** The file of the prefix purges still to be applied ({@link Purges}), in the cache directory's top. */
+    private Path purgesPath() {
+        return directory.resolve("purges");
+    }
+
+    /** What {@link #savePurges} wrote last, or the empty string when there is no such file. */
+    String readPurges() throws IOException {
+        Path path = purgesPath();
+        return Files.exists(path) ? Files.readString(path, StandardCharsets.UTF_8) : "";
+    }
+
+    /** Replaces the purge records' file: written and forced beside, renamed over the old one, the directory forced. */
+    void savePurges(String text) throws IOException {
+        Path temp = tmp.resolve("purges." + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+            while (bytes.hasRemaining()) {
+                out.write(bytes);
+            }
+            out.force(true);
+        }
+        Files.move(temp, purgesPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        force(directory);
     }
 
     private static void force(Path directory) throws IOException {

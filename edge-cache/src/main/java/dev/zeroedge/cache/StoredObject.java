@@ -18,7 +18,8 @@ import java.util.zip.CRC32C;
  * present are on disk.
  *
  * <p>On disk: magic, version, the fields in order, the slice map, then a CRC32C of everything before it, so a
- * torn or foreign file is refused rather than half read. Version 2 added the slice map; a file of another
+ * torn or foreign file is refused rather than half read. Version 2 added the slice map, version 3 the secondary
+ * key (a variant's: {@link Variants}); a version 2 file is read as an object without one, a file of another
  * version is refused, and the object dropped at startup.
  *
  * @param etag          a strong entity tag with its quotes, or null (a weak one stays among {@code fields})
@@ -29,13 +30,25 @@ import java.util.zip.CRC32C;
  * @param lifetime      seconds it is fresh for (RFC 9111 §4.2.1)
  * @param noCache       every use must be validated first (here: fetched again)
  * @param slices        which slices are on disk; null while a body fetched whole is still being written
+ * @param secondary     the {@link SecondaryKey} of the requests this variant answers (its response's {@code Vary}
+ *                      stays among {@code fields}); null for an object that does not vary
  */
 record StoredObject(String key, int status, String type, String etag, String lastModified, long lastModifiedSeconds,
                     List<String[]> fields, long length, long storedAtMillis, long initialAge, long lifetime,
-                    boolean noCache, SliceMap slices) {
+                    boolean noCache, SliceMap slices, String secondary) {
 
     private static final int MAGIC = 0x7a656f31; // "zeo1"
-    private static final int VERSION = 2;
+    private static final int VERSION = 3;
+    /** Still read: the same without the secondary key. */
+    private static final int VERSION_WITHOUT_VARIANTS = 2;
+
+    /** An object that does not vary. */
+    StoredObject(String key, int status, String type, String etag, String lastModified, long lastModifiedSeconds,
+                 List<String[]> fields, long length, long storedAtMillis, long initialAge, long lifetime,
+                 boolean noCache, SliceMap slices) {
+        this(key, status, type, etag, lastModified, lastModifiedSeconds, fields, length, storedAtMillis, initialAge,
+                lifetime, noCache, slices, null);
+    }
 
     /** The object's age in seconds at {@code nowMillis} (RFC 9111 §4.2.3, with the origin's Age as its start). */
     long age(long nowMillis) {
@@ -53,7 +66,19 @@ record StoredObject(String key, int status, String type, String etag, String las
 
     StoredObject withSlices(SliceMap map) {
         return new StoredObject(key, status, type, etag, lastModified, lastModifiedSeconds, fields, length,
-                storedAtMillis, initialAge, lifetime, noCache, map);
+                storedAtMillis, initialAge, lifetime, noCache, map, secondary);
+    }
+
+    /** The same object as the variant of {@code key} that requests of secondary key {@code key} ask for. */
+    StoredObject withSecondary(String key) {
+        return new StoredObject(this.key, status, type, etag, lastModified, lastModifiedSeconds, fields, length,
+                storedAtMillis, initialAge, lifetime, noCache, slices, key);
+    }
+
+    /** The same object, stale from now on (a soft purge): its next use validates it with the origin. */
+    StoredObject staled() {
+        return new StoredObject(key, status, type, etag, lastModified, lastModifiedSeconds, fields, length,
+                storedAtMillis, initialAge, 0, noCache, slices, secondary);
     }
 
     /** The value of the stored end-to-end field {@code name} (a weak ETag, an unparsable Last-Modified), or null. */
@@ -89,6 +114,7 @@ record StoredObject(String key, int status, String type, String etag, String las
             out.writeLong(lifetime);
             out.writeBoolean(noCache);
             slices.encode(out);
+            writeNullable(out, secondary);
             out.flush();
             CRC32C crc = new CRC32C();
             crc.update(bytes.toByteArray());
@@ -113,7 +139,8 @@ record StoredObject(String key, int status, String type, String etag, String las
             throw new IOException("metadata checksum mismatch");
         }
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(file, 0, file.length - 4));
-        if (in.readInt() != MAGIC || in.readInt() != VERSION) {
+        int version = in.readInt() == MAGIC ? in.readInt() : -1;
+        if (version != VERSION && version != VERSION_WITHOUT_VARIANTS) {
             throw new IOException("not a zeroedge metadata file of version " + VERSION);
         }
         String key = in.readUTF();
@@ -135,8 +162,10 @@ record StoredObject(String key, int status, String type, String etag, String las
         long initialAge = in.readLong();
         long lifetime = in.readLong();
         boolean noCache = in.readBoolean();
+        SliceMap slices = SliceMap.decode(in, length);
+        String secondary = version == VERSION ? readNullable(in) : null;
         return new StoredObject(key, status, type, etag, lastModified, lastModifiedSeconds, List.copyOf(fields),
-                length, storedAt, initialAge, lifetime, noCache, SliceMap.decode(in, length));
+                length, storedAt, initialAge, lifetime, noCache, slices, secondary);
     }
 
     private static void writeNullable(DataOutputStream out, String value) throws IOException {

@@ -1643,7 +1643,8 @@ public abstract class EdgeCacheSuite {
         ZeroedgeServer cache = cache(origin.port(), newCacheDir());
         store(cache);
         Response replaced = get(cache, "/obj");
-        assertEquals("zeroedge; fwd=miss; stored", replaced.header("Cache-Status"));
+        // RFC 9211: the cache had it, stale; the validation was answered with a new response.
+        assertEquals("zeroedge; fwd=stale; fwd-status=200; stored", replaced.header("Cache-Status"));
         assertEquals("world", replaced.bodyText());
         assertEquals("\"v2\"", replaced.header("ETag"));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);

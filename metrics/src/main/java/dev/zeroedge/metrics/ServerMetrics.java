@@ -215,6 +215,12 @@ public final class ServerMetrics {
             all.add(counter("zeroedge_cache_origin_errors",
                     "Origin fetches that failed, by kind: unreachable (502), timeout (504), cut_short (a body"
                             + " stopped before its end)", errors));
+            List<CounterDataPointSnapshot> purges = new ArrayList<>();
+            for (CacheCounters.PurgeKind kind : CacheCounters.PurgeKind.values()) {
+                purges.add(point(counts.purges(kind), "kind", kind.name().toLowerCase(Locale.ROOT)));
+            }
+            all.add(counter("zeroedge_cache_purges", "PURGE requests taken, by kind: key (an object and its"
+                    + " variants removed), prefix (every object under a prefix), soft (marked stale)", purges));
             all.add(GaugeSnapshot.builder().name("zeroedge_cache_objects")
                     .help("Objects the cache index holds (on disk)")
                     .dataPoint(GaugeDataPointSnapshot.builder().value(counts.objects()).build()).build());

@@ -170,6 +170,21 @@ class CacheMetricsTest {
         assertEquals(0.0, m.value("zeroedge_cache_corrupt_objects_total"));
         assertEquals(0.0, m.value("zeroedge_cache_recovering"));
         assertTrue(m.value("zeroedge_cache_recovery_seconds") > 0, "the empty index took some time to be complete");
+        for (String kind : List.of("key", "prefix", "soft")) {
+            assertEquals(0.0, m.value("zeroedge_cache_purges_total", "kind", kind), kind);
+        }
+
+        // One purge of each kind (from loopback, which --purge-allow takes by default), each counted once.
+        assertEquals("HTTP/1.1 200 OK", request(port, "PURGE /obj.bin HTTP/1.1\r\nHost: edge.test\r\n"
+                + "X-Purge-Soft: 1\r\n\r\n").statusLine());
+        assertEquals("HTTP/1.1 200 OK", request(port, "PURGE /obj.bin HTTP/1.1\r\nHost: edge.test\r\n\r\n")
+                .statusLine());
+        assertEquals("HTTP/1.1 200 OK", request(port, "PURGE / HTTP/1.1\r\nHost: edge.test\r\n"
+                + "X-Purge-Prefix: /obj\r\n\r\n").statusLine());
+        PrometheusText purged = scrapeUntil(cache, t -> t.value("zeroedge_cache_purges_total", "kind", "prefix") == 1);
+        for (String kind : List.of("key", "prefix", "soft")) {
+            assertEquals(1.0, purged.value("zeroedge_cache_purges_total", "kind", kind), kind);
+        }
 
         // An origin that does not listen: a 502, counted as unreachable, and a miss.
         int closed;

@@ -41,6 +41,9 @@ final class Help {
                                          (default 24h)
               --cache-stale-max DUR      the longest an object is served stale (stale-while-revalidate,
                                          stale-if-error, max-stale), whatever they say (default 24h; 0s: never)
+              --cache-max-variants N     variants kept of one key (Vary); past it the least recently used
+                                         one goes (default 8)
+              --purge-allow CIDR,CIDR    addresses PURGE is taken from (default 127.0.0.0/8,::1)
               --origin-connect-timeout DUR    connecting to the origin, else 504 (default 3s)
               --origin-first-byte-timeout DUR the origin's response head, else 504 (default 15s)
               --origin-idle-timeout DUR       silence within the origin's body, else the object is

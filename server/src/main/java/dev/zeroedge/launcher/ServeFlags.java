@@ -76,6 +76,8 @@ final class ServeFlags {
             restart("scrub-rate"),
             restart("scrub-interval"),
             restart("cache-stale-max"),
+            restart("cache-max-variants"),
+            restart("purge-allow"),
             restart("origin-connect-timeout"),
             restart("origin-first-byte-timeout"),
             restart("origin-idle-timeout"),

@@ -4,6 +4,7 @@ import dev.zeroedge.cache.CacheConfig;
 import dev.zeroedge.cache.CdnLoop;
 import dev.zeroedge.cache.OriginRoute;
 import dev.zeroedge.cache.Origins;
+import dev.zeroedge.cache.PurgeAllow;
 import dev.zeroedge.cache.Routing;
 import dev.zeroedge.cache.Scrubbing;
 
@@ -166,7 +167,8 @@ record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache, Scrubb
         if (!flags.has("origin")) {
             for (String name : new String[] {"cache-dir", "cache-max-size", "cache-slice", "cache-min-free",
                     "scrub-rate", "scrub-interval", "cache-stale-max", "origin-connect-timeout",
-                    "origin-first-byte-timeout", "origin-idle-timeout", "parents", "cdn-id"}) {
+                    "origin-first-byte-timeout", "origin-idle-timeout", "parents", "cdn-id", "cache-max-variants",
+                    "purge-allow"}) {
                 if (flags.has(name)) {
                     throw new UsageException(flags.where(name) + " needs --origin");
                 }
@@ -189,7 +191,15 @@ record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache, Scrubb
         // "off" or 0: no slices (every object fetched and stored whole).
         long slice = "off".equals(flags.string("cache-slice", null)) ? 0
                 : flags.size("cache-slice", CacheConfig.DEFAULT_SLICE_SIZE, 0, Long.MAX_VALUE);
+        PurgeAllow purgeAllow;
+        try {
+            purgeAllow = PurgeAllow.parse(flags.string("purge-allow", PurgeAllow.DEFAULT));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(flags.where("purge-allow") + ": " + e.getMessage());
+        }
         return cache.withMaxSize(flags.size("cache-max-size", CacheConfig.DEFAULT_MAX_SIZE, 1, Long.MAX_VALUE))
+                .withMaxVariants(flags.integer("cache-max-variants", CacheConfig.DEFAULT_MAX_VARIANTS, 1, 1024))
+                .withPurgeAllow(purgeAllow)
                 .withSliceSize(slice)
                 .withMinFree(minFree(flags))
                 // 0s: never served stale, whatever the origin's stale-while-revalidate or stale-if-error say.
