@@ -3,6 +3,7 @@ package dev.zeroedge.cache;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -10,8 +11,9 @@ import java.util.Locale;
  *
  * @param originHost      the origin's host name or address
  * @param originPort      its port
- * @param directory       where objects live (body files, metadata files, {@code tmp/})
- * @param maxSize         the bytes of bodies the index keeps on disk at most
+ * @param directories     where objects live (body files, metadata files, {@code tmp/}): one or more directories,
+ *                        each object in one of them ({@link Placement}); the first stands in for the document root
+ * @param maxSize         the bytes of bodies the index keeps on disk at most, all directories together
  * @param connectTimeout  how long a connection to the origin may take
  * @param firstByteTimeout how long the origin may take from the request to the head of its response (504 past it)
  * @param idleTimeout     the longest silence of the origin within a response's body (the object is dropped)
@@ -23,7 +25,7 @@ import java.util.Locale;
  *                        {@code stale-if-error}, a request's {@code max-stale}), whatever the origin or the client
  *                        allow: the operator's ceiling ({@code --cache-stale-max})
  */
-public record CacheConfig(String originHost, int originPort, Path directory, long maxSize, Duration connectTimeout,
+public record CacheConfig(String originHost, int originPort, List<Path> directories, long maxSize, Duration connectTimeout,
                           Duration firstByteTimeout, Duration idleTimeout, int maxOriginConnections,
                           long sliceSize, MinFree minFree, Duration staleMax) {
 
@@ -89,6 +91,10 @@ public record CacheConfig(String originHost, int originPort, Path directory, lon
         if (staleMax == null || staleMax.isNegative()) {
             throw new IllegalArgumentException("cache stale max must be 0 or positive: " + staleMax);
         }
+        if (directories == null || directories.isEmpty()) {
+            throw new IllegalArgumentException("the cache needs a directory");
+        }
+        directories = List.copyOf(directories);
         if (sliceSize < 0) {
             throw new IllegalArgumentException("slice size must be 0 (off) or positive: " + sliceSize);
         }
@@ -112,7 +118,7 @@ public record CacheConfig(String originHost, int originPort, Path directory, lon
             throw new IllegalArgumentException("origin must be http://HOST[:PORT], not " + origin);
         }
         int port = uri.getPort() < 0 ? 80 : uri.getPort();
-        return new CacheConfig(uri.getHost(), port, directory, DEFAULT_MAX_SIZE, DEFAULT_CONNECT_TIMEOUT,
+        return new CacheConfig(uri.getHost(), port, List.of(directory), DEFAULT_MAX_SIZE, DEFAULT_CONNECT_TIMEOUT,
                 DEFAULT_FIRST_BYTE_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_ORIGIN_CONNECTIONS, DEFAULT_SLICE_SIZE,
                 DEFAULT_MIN_FREE, DEFAULT_STALE_MAX);
     }
@@ -123,30 +129,41 @@ public record CacheConfig(String originHost, int originPort, Path directory, lon
         return originPort == 80 ? host : host + ":" + originPort;
     }
 
+    /** The first of the directories: where the server's stand-in document root points. */
+    public Path directory() {
+        return directories.getFirst();
+    }
+
+    /** Objects spread over {@code all} ({@code --cache-dir A,B}) instead. */
+    public CacheConfig withDirectories(List<Path> all) {
+        return new CacheConfig(originHost, originPort, all, maxSize, connectTimeout, firstByteTimeout,
+                idleTimeout, maxOriginConnections, sliceSize, minFree, staleMax);
+    }
+
     public CacheConfig withMaxSize(long bytes) {
-        return new CacheConfig(originHost, originPort, directory, bytes, connectTimeout, firstByteTimeout,
+        return new CacheConfig(originHost, originPort, directories, bytes, connectTimeout, firstByteTimeout,
                 idleTimeout, maxOriginConnections, sliceSize, minFree, staleMax);
     }
 
     public CacheConfig withTimeouts(Duration connect, Duration firstByte, Duration idle) {
-        return new CacheConfig(originHost, originPort, directory, maxSize, connect, firstByte, idle,
+        return new CacheConfig(originHost, originPort, directories, maxSize, connect, firstByte, idle,
                 maxOriginConnections, sliceSize, minFree, staleMax);
     }
 
     /** Objects longer than {@code bytes} in slices of that size; 0: no slices. */
     public CacheConfig withSliceSize(long bytes) {
-        return new CacheConfig(originHost, originPort, directory, maxSize, connectTimeout, firstByteTimeout,
+        return new CacheConfig(originHost, originPort, directories, maxSize, connectTimeout, firstByteTimeout,
                 idleTimeout, maxOriginConnections, bytes, minFree, staleMax);
     }
 
     public CacheConfig withMinFree(MinFree free) {
-        return new CacheConfig(originHost, originPort, directory, maxSize, connectTimeout, firstByteTimeout,
+        return new CacheConfig(originHost, originPort, directories, maxSize, connectTimeout, firstByteTimeout,
                 idleTimeout, maxOriginConnections, sliceSize, free, staleMax);
     }
 
     /** Stale objects served for at most {@code ceiling} past their lifetime ({@code --cache-stale-max}). */
     public CacheConfig withStaleMax(Duration ceiling) {
-        return new CacheConfig(originHost, originPort, directory, maxSize, connectTimeout, firstByteTimeout,
+        return new CacheConfig(originHost, originPort, directories, maxSize, connectTimeout, firstByteTimeout,
                 idleTimeout, maxOriginConnections, sliceSize, minFree, ceiling);
     }
 }

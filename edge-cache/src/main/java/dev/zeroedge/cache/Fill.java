@@ -119,9 +119,12 @@ final class Fill implements OriginClient.Exchange {
     private PassThrough passing;
     /** Set when this fill validates a stale object: a 304 or a failure ends there. */
     private Revalidation revalidation;
+    /** The cache directory this fill writes into, from its start to its commit, whatever happens to placement. */
+    private final CacheDirectory place;
 
     Fill(EdgeCache cache, CacheKey key, String hash, boolean authorization) {
         this.cache = cache;
+        this.place = cache.directory(hash);
         this.key = key;
         this.hash = hash;
         this.authorization = authorization;
@@ -252,7 +255,7 @@ final class Fill implements OriginClient.Exchange {
             passThrough("fwd=miss", true);
             return;
         }
-        if (!cache.space().reserve(Math.max(0, length))) {
+        if (!place.space().reserve(Math.max(0, length))) {
             cache.countPassThrough();
             passThrough("fwd=miss; detail=no-space", true);
             return;
@@ -260,8 +263,8 @@ final class Fill implements OriginClient.Exchange {
         reserved = Math.max(0, length);
         growth = new GrowingBody(length);
         GrowingBody growing = growth;
-        Store store = cache.store();
-        Future<Created> created = cache.pool().submit(cache.store().directory(), () -> {
+        Store store = place.store();
+        Future<Created> created = place.submit(() -> {
             Store.Temp made = store.create(hash, Math.max(0, growing.length()));
             try {
                 return new Created(made, OpenFile.filling(made.path(), growing));
@@ -511,7 +514,7 @@ final class Fill implements OriginClient.Exchange {
         wrote.addListener(done -> {
             writing = false;
             if (state() != State.FAILED && !done.isSuccess() && Store.noSpace(done.cause())
-                    && fullWrites++ < FULL_DISK_RETRIES && cache.space().evictForWrite(size)) {
+                    && fullWrites++ < FULL_DISK_RETRIES && place.space().evictForWrite(size)) {
                 // The disk filled under this fill (a chunked body claims nothing ahead): objects were evicted, and
                 // the same bytes are written again where they were once their files are gone; the origin waits.
                 log.info("disk full writing {}: evicted to make room, writing again", key.text());
@@ -532,6 +535,7 @@ final class Fill implements OriginClient.Exchange {
             }
             if (!done.isSuccess()) {
                 log.warn("writing {} failed: {}", temp.path(), done.cause().toString());
+                place.error(done.cause());
                 fault(done.cause());
                 return;
             }
@@ -568,13 +572,13 @@ final class Fill implements OriginClient.Exchange {
     private void commit() {
         boolean store = decision.store();
         Store.Temp filled = temp;
-        Future<Void> committed = cache.pool().submit(cache.store().directory(), () -> {
+        Future<Void> committed = place.submit(() -> {
             if (store) {
-                cache.store().commit(filled, hash, object);
+                place.store().commit(filled, hash, object);
             } else {
-                cache.store().discard(filled);
+                place.store().discard(filled);
             }
-            cache.space().refresh(); // before the reservation goes: the file system counts the body now
+            place.space().refresh(); // before the reservation goes: the file system counts the body now
             return null;
         }, loop);
         if (committed == null) {
@@ -585,7 +589,7 @@ final class Fill implements OriginClient.Exchange {
             if (!done.isSuccess()) {
                 log.warn("committing {} failed: {}", key.text(), done.cause().toString());
                 discard();
-            } else if (store) {
+            } else if (store && place.inService()) { // a directory taken out meanwhile: not found there
                 cache.index().put(hash, object);
             }
             releaseSpace();
@@ -659,8 +663,8 @@ final class Fill implements OriginClient.Exchange {
         if (gone == null) {
             return;
         }
-        Store store = cache.store();
-        if (cache.pool().submit(cache.store().directory(), () -> {
+        Store store = place.store();
+        if (place.submit(() -> {
             store.discard(gone);
             return null;
         }, loop) == null) {
@@ -692,7 +696,7 @@ final class Fill implements OriginClient.Exchange {
     /** The fill's reservation goes: it is committed (the index counts it now) or dropped. */
     private void releaseSpace() {
         if (reserved >= 0) {
-            cache.space().release(reserved);
+            place.space().release(reserved);
             reserved = -1;
         }
     }
