@@ -37,7 +37,7 @@ class DiskSpaceTest {
     @Test
     void aReservationCountsAgainstTheMaximumUntilItIsReleased() throws IOException {
         DiskSpace space = new DiskSpace(dir, 1_000_000, CacheConfig.MinFree.bytes(0), index(1_000_000, List.of()),
-                Runnable::run);
+                1, Runnable::run);
         assertTrue(space.reserve(600_000));
         assertFalse(space.reserve(600_000), "two fills under way would pass the maximum");
         assertTrue(space.reserve(400_000));
