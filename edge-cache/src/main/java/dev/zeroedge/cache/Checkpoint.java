@@ -4,35 +4,41 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What a cache directory says of the last run's end: {@code DIR/checkpoint} holds {@code running MILLIS}, rewritten
+ * What a cache directory says of the last run's end: its extended attribute {@code user.zeroedge.checkpoint} (on
+ * the directory: no file among the objects, nothing for a walk or the offline check to trip on) holds
+ * {@code running MILLIS}, rewritten
  * every {@link #PERIOD_MILLIS} while the cache serves, or {@code clean MILLIS} once it closed. At startup it tells
  * which objects to check before their first hit ({@link #trustedBefore}): none after a clean close; after a crash,
  * those whose metadata was written since one period before the last checkpoint, i.e. in the seconds before the
  * crash, when a disk that acknowledged an fsync from its volatile cache (or a torn write) may have lost them.
  * Objects older than that were acknowledged long before the crash, and the scrubber checks them in its turn.
  *
- * <p>The file is written beside and renamed, not forced: a checkpoint lost in the crash leaves the one before it,
- * which trusts less, never more. A file that does not read back trusts nothing.
+ * <p>The attribute is replaced at once (setxattr), not forced: a checkpoint lost in the crash leaves the one before
+ * it, which trusts less, never more. A value that does not read back trusts nothing. On a file system without user
+ * extended attributes there is no checkpoint: every object is trusted at startup, and the scrubber checks it in its
+ * turn (logged once).
  */
 final class Checkpoint {
 
     private static final Logger log = LoggerFactory.getLogger(Checkpoint.class);
     static final long PERIOD_MILLIS = TimeUnit.SECONDS.toMillis(10);
 
-    private final Path file;
-    private final Path beside;
+    private static final String NAME = "zeroedge.checkpoint";
+
+    private final Path directory;
+    private volatile boolean unsupported;
 
     Checkpoint(Path directory) {
-        this.file = directory.resolve("checkpoint");
-        this.beside = directory.resolve("tmp").resolve("checkpoint.next");
+        this.directory = directory;
     }
 
     /**
@@ -43,11 +49,24 @@ final class Checkpoint {
     long trustedBefore() {
         String said;
         try {
-            said = Files.readString(file, StandardCharsets.US_ASCII).trim();
-        } catch (NoSuchFileException none) {
-            return Long.MAX_VALUE;
+            UserDefinedFileAttributeView view = view();
+            if (view == null || !view.list().contains(NAME)) {
+                return Long.MAX_VALUE;
+            }
+            ByteBuffer value = ByteBuffer.allocate(view.size(NAME));
+            view.read(NAME, value);
+            said = StandardCharsets.US_ASCII.decode(value.flip()).toString().trim();
+        } catch (FileSystemException e) {
+            if (e.getMessage() != null && e.getMessage().contains("not supported")) {
+                noAttributes(e);
+                return Long.MAX_VALUE;
+            }
+            log.warn("cannot read the checkpoint of {}: {}: every object is checked before its first hit", directory,
+                    e.toString());
+            return 0;
         } catch (IOException | RuntimeException e) {
-            log.warn("cannot read {}: {}: every object is checked before its first hit", file, e.toString());
+            log.warn("cannot read the checkpoint of {}: {}: every object is checked before its first hit", directory,
+                    e.toString());
             return 0;
         }
         String[] parts = said.split(" ");
@@ -62,7 +81,7 @@ final class Checkpoint {
         } catch (NumberFormatException e) {
             // below
         }
-        log.warn("{} says {}: every object is checked before its first hit", file, said);
+        log.warn("the checkpoint of {} says {}: every object is checked before its first hit", directory, said);
         return 0;
     }
 
@@ -77,7 +96,38 @@ final class Checkpoint {
     }
 
     private synchronized void write(String line) throws IOException {
-        Files.writeString(beside, line + "\n", StandardCharsets.US_ASCII);
-        Files.move(beside, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        UserDefinedFileAttributeView view = view();
+        if (view == null) {
+            return;
+        }
+        try {
+            view.write(NAME, StandardCharsets.US_ASCII.encode(line));
+        } catch (FileSystemException e) {
+            if (e.getMessage() != null && e.getMessage().contains("not supported")) {
+                noAttributes(e);
+                return;
+            }
+            throw e;
+        }
+    }
+
+    /** The directory's user attributes; null where the file system has none. */
+    private UserDefinedFileAttributeView view() {
+        if (unsupported) {
+            return null;
+        }
+        UserDefinedFileAttributeView view = Files.getFileAttributeView(directory, UserDefinedFileAttributeView.class);
+        if (view == null) {
+            noAttributes(null);
+        }
+        return view;
+    }
+
+    private void noAttributes(Exception why) {
+        if (!unsupported) {
+            unsupported = true;
+            log.warn("cache directory {}: no user extended attributes ({}): no checkpoint, objects committed just"
+                    + " before a crash are not checked before their first hit", directory, why);
+        }
     }
 }

@@ -293,8 +293,16 @@ final class Fill implements OriginClient.Exchange {
                 passThrough("fwd=miss; detail=no-space", false);
                 return;
             }
+            if (!done.isSuccess() && state() != State.FAILED) {
+                // A directory failing (its errors counted, see CacheDirectory) fails no client: the response goes
+                // from the origin to its client uncached, as on a full disk.
+                log.warn("cannot create a temporary file for {}: {}: passed through", key.text(),
+                        done.cause().toString());
+                releaseSpace();
+                passThrough("fwd=miss; detail=store-failed", false);
+                return;
+            }
             if (!done.isSuccess()) {
-                log.warn("cannot create a temporary file for {}: {}", key.text(), done.cause().toString());
                 fail(EdgeCache.failure(Answer.Status.because(HttpResponseStatus.BAD_GATEWAY, "cache cannot store"),
                         "store-failed"), done.cause());
                 return;
