@@ -152,7 +152,7 @@ class CacheVerifyCommandTest {
         ServerJvm scrubbing = ServerJvm.startCache("http://127.0.0.1:9", dir.resolve("a"), 4096, "nio-sendfile",
                 "--scrub-rate", "1m", "--scrub-interval", "1h");
         try {
-            assertEquals(1, scrubbing.logged("cache scrub: 1048576 bytes/s, every object at least once per PT1H")
+            assertEquals(1, scrubbing.logged("cache scrub: 1048576 bytes/s per directory, every object at least once per PT1H")
                     .size(), scrubbing.log().toString());
         } finally {
             scrubbing.stop();
