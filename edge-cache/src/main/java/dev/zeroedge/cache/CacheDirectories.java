@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiConsumer;
 
 /**
  * The cache's directories ({@code --cache-dir A,B,C}): one index over all of them, each object in the one
@@ -39,9 +38,18 @@ final class CacheDirectories implements AutoCloseable {
 
     private final List<CacheDirectory> all = new ArrayList<>();
     private volatile InService inService = InService.of(List.of());
-    /** Told of a directory taken out, with the directories in service before: the cache forgets its objects. */
-    private BiConsumer<CacheDirectory, List<CacheDirectory>> takenOut = (d, before) -> {
+    /** Told of a directory taken out: the cache forgets its objects. */
+    private TakenOut takenOut = (d, before, at) -> {
     };
+
+    /** What the cache does when a directory is taken out. */
+    interface TakenOut {
+        /**
+         * {@code out} left service at {@code atMillis}; {@code before} are the directories in service until then
+         * (where the objects it held were placed).
+         */
+        void taken(CacheDirectory out, List<CacheDirectory> before, long atMillis);
+    }
     private final ScheduledExecutorService looker = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon(true).name("zeroedge-cache-dirs").factory());
     private long lastCheckpoint;
@@ -55,7 +63,7 @@ final class CacheDirectories implements AutoCloseable {
     }
 
     /** Who is told when a directory is taken out (once, at startup). */
-    void onTakenOut(BiConsumer<CacheDirectory, List<CacheDirectory>> listener) {
+    void onTakenOut(TakenOut listener) {
         this.takenOut = listener;
     }
 
@@ -86,6 +94,7 @@ final class CacheDirectories implements AutoCloseable {
      */
     void takeOut(CacheDirectory directory, String why) {
         List<CacheDirectory> before;
+        long at = System.currentTimeMillis();
         synchronized (this) {
             before = inService.list();
             if (!directory.inService()) {
@@ -103,7 +112,7 @@ final class CacheDirectories implements AutoCloseable {
         }
         log.error("cache directory {} taken out of service: {}; its objects are fetched from the origin again and"
                 + " stored in the {} other(s); it comes back at the next restart", directory, why, before.size() - 1);
-        takenOut.accept(directory, before);
+        takenOut.taken(directory, before, at);
     }
 
     private void look() {

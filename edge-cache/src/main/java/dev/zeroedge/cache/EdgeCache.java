@@ -628,12 +628,13 @@ public final class EdgeCache implements ContentSource {
     }
 
     /**
-     * {@code out} was taken out of service ({@link CacheDirectories#takeOut}): its scrubber stops, and the index
-     * forgets the objects it held (placed on it among {@code before}), so their next requests are misses that fill
-     * the directories still in service. Nothing of {@code out} is touched: the removals go to where the objects are
+     * {@code out} was taken out of service ({@link CacheDirectories#takeOut}) at {@code atMillis}: its scrubber
+     * stops, and the index forgets the objects it held (placed on it among {@code before}, stored before then: one
+     * fetched again since is in a directory in service already), so their next requests are misses that fill the
+     * directories still in service. Nothing of {@code out} is touched: the removals go to where the objects are
      * placed now, and find nothing there.
      */
-    private void takenOut(CacheDirectory out, List<CacheDirectory> before) {
+    private void takenOut(CacheDirectory out, List<CacheDirectory> before, long atMillis) {
         synchronized (this) {
             scrubbers.removeIf(scrubber -> {
                 if (scrubber.directory() == out) {
@@ -645,7 +646,7 @@ public final class EdgeCache implements ContentSource {
         }
         int forgotten = 0;
         for (Map.Entry<String, StoredObject> entry : index.hottest().entrySet()) {
-            if (Placement.of(entry.getKey(), before) == out) {
+            if (entry.getValue().storedAtMillis() < atMillis && Placement.of(entry.getKey(), before) == out) {
                 index.invalidate(entry.getKey(), entry.getValue());
                 forgotten++;
             }
