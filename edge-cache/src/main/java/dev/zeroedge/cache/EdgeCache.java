@@ -29,7 +29,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.netty.util.concurrent.Promise;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,7 +47,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
@@ -139,7 +137,6 @@ public final class EdgeCache implements ContentSource {
                           CacheCounters counters, Consumer<Path> beforeFan) throws IOException {
         long started = System.nanoTime();
         CacheDirectories directories = new CacheDirectories();
-        EdgeCache[] made = new EdgeCache[1];
         // Caffeine's maintenance and the removal of evicted files: on a file-system thread of a directory in service.
         Executor offLoop = task -> directories.inService().getFirst().execute(task);
         ObjectFiles objectFiles = new ObjectFiles(OpenFileCache.DEFAULT_CAPACITY,
@@ -153,8 +150,7 @@ public final class EdgeCache implements ContentSource {
         for (Path path : configured) {
             try {
                 Store store = new Store(path);
-                CacheDirectory directory = new CacheDirectory(store, pool, path.toString(),
-                        (failing, why) -> made[0].directories.takeOut(failing, why));
+                CacheDirectory directory = new CacheDirectory(store, pool, path.toString(), directories::takeOut);
                 int leftovers = store.deleteLeftovers();
                 directory.startRun(System.currentTimeMillis());
                 List<Path> fansOf = store.fans();
@@ -185,7 +181,6 @@ public final class EdgeCache implements ContentSource {
                 new OriginClient(config, transport.socketChannelClass(), counters), pool, transport.fileWriter(pool),
                 new DocumentRoot(directories.inService().getFirst().store().directory(), serveDotfiles), counters,
                 recovery, objectFiles);
-        made[0] = cache;
         directories.onTakenOut(cache::takenOut);
         recovery.start(fans, started);
         directories.start();
