@@ -158,6 +158,10 @@ for prefix, n in (("cold", cold), ("hot", hot)):
     for i in range(1, n + 1):
         with open(f"{root}/{prefix}-{i:0{width}d}.bin", "wb") as f:
             f.write(os.urandom(1 << 20))
+# Ten days old: heuristically fresh for a day (10 % of the age since Last-Modified), so the cache stores them.
+old = __import__("time").time() - 10 * 86400
+for name in os.listdir(root):
+    os.utime(f"{root}/{name}", (old, old))
 PY
 zeroedge origin 1 "$ORIGIN_PORT" --root "$CORPUS"
 

@@ -5,6 +5,8 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -64,6 +66,7 @@ final class Scrubber implements AutoCloseable {
 
     private void run() {
         try {
+            awaitIndex();
             while (!closed) {
                 long started = System.nanoTime();
                 int objects = pass();
@@ -81,6 +84,19 @@ final class Scrubber implements AutoCloseable {
             // close(): the thread ends.
         } catch (RuntimeException e) {
             log.error("cache scrub stopped", e);
+        }
+    }
+
+    /**
+     * The first pass waits for the index to be complete after a start: a pass takes the objects the index holds when
+     * it begins, so one begun during the recovery would leave the objects not found yet for the next pass, an
+     * interval later.
+     */
+    private void awaitIndex() throws InterruptedException {
+        try {
+            cache.recovered().get();
+        } catch (ExecutionException | CancellationException e) {
+            // The recovery stopped (the cache closes) or failed: the passes take what the index holds.
         }
     }
 
