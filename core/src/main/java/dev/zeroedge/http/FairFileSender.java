@@ -66,8 +66,13 @@ public final class FairFileSender {
     /** Bounds the buffer an inline body needs: it is allocated per response. */
     public static final int LARGEST_INLINE_BODY_MAX = 256 * 1024;
 
-    /** How often a cold slice is read into the page cache before it is sent whether or not its pages stayed. */
-    static final int WARMINGS = 3;
+    /**
+     * How often a cold slice is read into the page cache before it is sent whether or not its pages stayed: from
+     * 2 MiB, halved after each time its pages did not stay (2 MiB, 1 MiB, 512, 256, 128, 128 KiB).
+     */
+    static final int WARMINGS = 6;
+    /** The least a cold slice is cut to when its pages do not stay: one read of a FUSE file system (max_read). */
+    static final long SMALLEST_COLD_SLICE = 128 * 1024;
 
     private final FileSender sender;
     private final long maxSlice;
@@ -295,6 +300,13 @@ public final class FairFileSender {
         private ByteBuf head;
         private long position;
         private long sliceLength;
+        /**
+         * How much of the body a cold slice may be: {@code maxSlice} until the pages of a warmed slice did not
+         * stay, then halved each time. Pages go when something evicts them faster than a slice is read (memory
+         * pressure; a FUSE file system drops a file's pages whenever the file is opened again): a range read
+         * in one go in less time stays until the loop sends it, so the loop never reads the disk itself.
+         */
+        private long coldSlice;
         private boolean chunkOpen;
 
         Run(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long position, long end, Runnable progress,
@@ -315,6 +327,7 @@ public final class FairFileSender {
             this.progress = progress;
             this.first = first;
             this.promise = promise;
+            this.coldSlice = maxSlice;
         }
 
         /** Sends slices until one is still in flight or cold (then a listener continues) or the body is done. */
@@ -344,6 +357,7 @@ public final class FairFileSender {
                     sliceLength = Math.min(sliceLength, readable - position);
                 }
                 if (slicesReadOnLoop && !RecentlyHot.holds(file, position, sliceLength)) {
+                    sliceLength = Math.min(sliceLength, coldSlice);
                     warmThenSend(WARMINGS);
                     return;
                 }
@@ -356,13 +370,17 @@ public final class FairFileSender {
         /**
          * Has the current slice read into the page cache, then sends it once the cache holds it, asked again
          * after the warming: its pages can be gone by then (a FUSE file's whole cache is dropped when it is
-         * opened again, or when a short read changes its size), and the loop must not read them itself. After
-         * {@code attempts} warmings that did not stay, the slice is sent as it is. The queue may refuse only
+         * opened again, or when a short read changes its size), and the loop must not read them itself. Each
+         * time they did not stay, the slice is halved (down to {@link #SMALLEST_COLD_SLICE}) and warmed again,
+         * and so are the cold slices after it; after {@code attempts} warmings that did not stay, the slice is
+         * sent as it is. The queue may refuse only
          * while the head is still here: nothing of this response is out yet.
          */
         private void warmThenSend(int attempts) {
             warm(ctx, file, position, sliceLength, first && head != null, () -> {
                 if (attempts > 1 && ctx.channel().isActive() && !PageCache.holds(file, position, sliceLength)) {
+                    coldSlice = Math.max(Math.min(SMALLEST_COLD_SLICE, sliceLength), (sliceLength / 2) & -4096L);
+                    sliceLength = coldSlice;
                     warmThenSend(attempts - 1);
                 } else if (sendSlice()) {
                     next();

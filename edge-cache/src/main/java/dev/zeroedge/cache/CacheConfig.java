@@ -1,10 +1,8 @@
 package dev.zeroedge.cache;
 
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * What {@code serve --origin URL --cache-dir DIR} asks for.
@@ -105,28 +103,20 @@ public record CacheConfig(String originHost, int originPort, List<Path> director
      * defaults for the rest.
      */
     public static CacheConfig of(String origin, Path directory) {
-        URI uri;
+        OriginRoute route;
         try {
-            uri = URI.create(origin);
+            route = OriginRoute.of(origin);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("origin " + origin + " is no URL: " + e.getMessage());
+            throw new IllegalArgumentException("origin " + e.getMessage());
         }
-        if (!"http".equals(uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT))
-                || uri.getHost() == null || uri.getUserInfo() != null || uri.getQuery() != null
-                || uri.getFragment() != null || !(uri.getRawPath() == null || uri.getRawPath().isEmpty()
-                || uri.getRawPath().equals("/"))) {
-            throw new IllegalArgumentException("origin must be http://HOST[:PORT], not " + origin);
-        }
-        int port = uri.getPort() < 0 ? 80 : uri.getPort();
-        return new CacheConfig(uri.getHost(), port, List.of(directory), DEFAULT_MAX_SIZE, DEFAULT_CONNECT_TIMEOUT,
+        return new CacheConfig(route.host(), route.port(), List.of(directory), DEFAULT_MAX_SIZE, DEFAULT_CONNECT_TIMEOUT,
                 DEFAULT_FIRST_BYTE_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_ORIGIN_CONNECTIONS, DEFAULT_SLICE_SIZE,
                 DEFAULT_MIN_FREE, DEFAULT_STALE_MAX);
     }
 
     /** The origin's authority as its requests' {@code Host} carries it (nginx's default): the port only when not 80. */
     public String originAuthority() {
-        String host = originHost.indexOf(':') >= 0 && !originHost.startsWith("[") ? "[" + originHost + "]" : originHost;
-        return originPort == 80 ? host : host + ":" + originPort;
+        return OriginRoute.of(this).authority();
     }
 
     /** The first of the directories: where the server's stand-in document root points. */

@@ -70,18 +70,20 @@ public final class EdgeCache implements ContentSource {
     static final int QUARANTINED_OBJECTS = 16;
     static final long QUARANTINED_BYTES = 1L << 30;
     private static final HttpMethod PURGE = HttpMethod.valueOf("PURGE");
+    private static final HttpResponseStatus LOOP_DETECTED = new HttpResponseStatus(508, "Loop Detected");
 
     /** Fields the ladder writes itself, or that are this hop's: never stored or relayed from the origin. */
     private static final Set<String> NOT_RELAYED = Set.of("content-length", "content-type", "etag", "last-modified",
             "accept-ranges", "date", "server", "age", "cache-status", "content-range", "via");
     /** Request fields the origin is not sent: this hop's, and what the cache itself answers (ranges, conditionals). */
     private static final Set<String> NOT_FORWARDED = Set.of("host", "range", "if-range", "if-match", "if-none-match",
-            "if-modified-since", "if-unmodified-since", "expect", "content-length", "x-forwarded-for", "via");
+            "if-modified-since", "if-unmodified-since", "expect", "content-length", "x-forwarded-for", "via",
+            "cdn-loop");
 
     private final CacheConfig config;
     private final CacheDirectories directories;
     private final Index index;
-    private final OriginClient origin;
+    private final Upstream upstream;
     private final FileSystemPool pool;
     private final FileWriter writer;
     private final DocumentRoot names;
@@ -97,7 +99,7 @@ public final class EdgeCache implements ContentSource {
     /** An event loop that served a request: the scrubber's refetch of a hot object runs its fill there. */
     private volatile EventLoop aLoop;
 
-    private EdgeCache(CacheConfig config, CacheDirectories directories, Index index, OriginClient origin,
+    private EdgeCache(CacheConfig config, CacheDirectories directories, Index index, Upstream upstream,
                       FileSystemPool pool, FileWriter writer, DocumentRoot names, CacheCounters counters,
                       Recovery recovery, ObjectFiles objectFiles) {
         this.counters = counters;
@@ -106,7 +108,7 @@ public final class EdgeCache implements ContentSource {
         this.config = config;
         this.directories = directories;
         this.index = index;
-        this.origin = origin;
+        this.upstream = upstream;
         this.pool = pool;
         this.writer = writer;
         this.names = names;
@@ -122,7 +124,19 @@ public final class EdgeCache implements ContentSource {
      */
     public static EdgeCache open(CacheConfig config, Transport transport, FileSystemPool pool,
                                  boolean serveDotfiles, CacheCounters counters) throws IOException {
-        return open(config, transport, pool, serveDotfiles, counters, fan -> {
+        return open(config, Routing.single(config, CdnLoop.ofThisProcess()), transport, pool, serveDotfiles,
+                counters, fan -> {
+                });
+    }
+
+    /**
+     * With {@code routing}: origins by Host, the parents of a tier, this node's CDN-Loop id.
+     *
+     * @see #open(CacheConfig, Transport, FileSystemPool, boolean, CacheCounters)
+     */
+    public static EdgeCache open(CacheConfig config, Routing routing, Transport transport, FileSystemPool pool,
+                                 boolean serveDotfiles, CacheCounters counters) throws IOException {
+        return open(config, routing, transport, pool, serveDotfiles, counters, fan -> {
         });
     }
 
@@ -135,6 +149,13 @@ public final class EdgeCache implements ContentSource {
     /** {@code beforeFan}: run before each fan directory of the recovery is scanned (tests hold the scan there). */
     static EdgeCache open(CacheConfig config, Transport transport, FileSystemPool pool, boolean serveDotfiles,
                           CacheCounters counters, Consumer<Path> beforeFan) throws IOException {
+        return open(config, Routing.single(config, CdnLoop.ofThisProcess()), transport, pool, serveDotfiles,
+                counters, beforeFan);
+    }
+
+    private static EdgeCache open(CacheConfig config, Routing routing, Transport transport, FileSystemPool pool,
+                                  boolean serveDotfiles, CacheCounters counters, Consumer<Path> beforeFan)
+            throws IOException {
         long started = System.nanoTime();
         CacheDirectories directories = new CacheDirectories();
         // Caffeine's maintenance and the removal of evicted files: on a file-system thread of a directory in service.
@@ -178,7 +199,8 @@ public final class EdgeCache implements ContentSource {
         }
         Recovery recovery = new Recovery(directories, index, counters, beforeFan);
         EdgeCache cache = new EdgeCache(config, directories, index,
-                new OriginClient(config, transport.socketChannelClass(), counters), pool, transport.fileWriter(pool),
+                Upstream.open(routing, config.maxOriginConnections(), transport.socketChannelClass(), counters),
+                pool, transport.fileWriter(pool),
                 new DocumentRoot(directories.inService().getFirst().store().directory(), serveDotfiles), counters,
                 recovery, objectFiles);
         directories.onTakenOut(cache::takenOut);
@@ -196,6 +218,11 @@ public final class EdgeCache implements ContentSource {
         CacheKey key = CacheKey.of(request.headers().get(HttpHeaderNames.HOST), name, request.query());
         if (aLoop == null) {
             aLoop = (EventLoop) loop;
+        }
+        if (upstream.loop().loops(request.headers())) {
+            // This node's own id in CDN-Loop: the request has come round (see CdnLoop).
+            return loop.newSucceededFuture(failure(Answer.Status.because(LOOP_DETECTED,
+                    "CDN-Loop names this node: " + upstream.loop().id()), "loop"));
         }
         if (request.method().equals(PURGE)) {
             return loop.newSucceededFuture(purge(key, request));
@@ -614,9 +641,9 @@ public final class EdgeCache implements ContentSource {
             if (fills.putIfAbsent(hash, background) != null) {
                 return;
             }
-            HttpHeaders headers = new DefaultHttpHeaders();
-            headers.set(HttpHeaderNames.HOST, config.originAuthority());
+            HttpHeaders headers = new DefaultHttpHeaders(); // Host: the upstream's to set (Upstream)
             headers.set("Via", VIA);
+            upstream.loop().extend(null, headers);
             background.start(loop, new OriginRequest(target(key), headers,
                     config.sliceSize() == 0 ? null : OriginRange.forClient(null, config.sliceSize())));
         });
@@ -777,9 +804,9 @@ public final class EdgeCache implements ContentSource {
      * Last-Modified; the answer's validators and length are compared too).
      */
     OriginRequest sliceRequest(CacheKey key, OriginRange range, StoredObject object) {
-        HttpHeaders headers = new DefaultHttpHeaders();
-        headers.set(HttpHeaderNames.HOST, config.originAuthority());
+        HttpHeaders headers = new DefaultHttpHeaders(); // Host: the upstream's to set (Upstream)
         headers.set("Via", VIA);
+        upstream.loop().extend(null, headers);
         if (object.etag() != null) {
             headers.set(HttpHeaderNames.IF_MATCH, object.etag());
         } else if (object.lastModified() != null) {
@@ -803,8 +830,7 @@ public final class EdgeCache implements ContentSource {
         String target = target(key);
         HttpHeaders from = request.headers();
         Set<String> hop = HopByHop.of(from);
-        HttpHeaders headers = new DefaultHttpHeaders();
-        headers.set(HttpHeaderNames.HOST, config.originAuthority());
+        HttpHeaders headers = new DefaultHttpHeaders(); // Host: the upstream's to set (Upstream)
         for (Map.Entry<String, String> field : from) {
             String name = field.getKey().toLowerCase(Locale.ROOT);
             if (!hop.contains(name) && !NOT_FORWARDED.contains(name)) {
@@ -820,6 +846,7 @@ public final class EdgeCache implements ContentSource {
         }
         String via = String.join(", ", from.getAll("Via"));
         headers.set("Via", via.isEmpty() ? VIA : via + ", " + VIA);
+        upstream.loop().extend(from, headers);
         return new OriginRequest(target, headers, config.sliceSize() == 0 ? null
                 : OriginRange.forClient(from.get(HttpHeaderNames.RANGE), config.sliceSize()));
     }
@@ -904,8 +931,14 @@ public final class EdgeCache implements ContentSource {
         return index;
     }
 
-    OriginClient origin() {
-        return origin;
+    /** Where misses are asked: the key's parent or its origin. */
+    Upstream upstream() {
+        return upstream;
+    }
+
+    /** The longest body stored for {@code key}: its origin's {@code max-object-size}; longer ones are relayed. */
+    long maxObjectSize(CacheKey key) {
+        return upstream.origin(key).maxObjectSize();
     }
 
     FileSystemPool pool() {
@@ -983,7 +1016,7 @@ public final class EdgeCache implements ContentSource {
             sliced.abandon(new IOException("the cache is closing"));
         }
         live.clear();
-        origin.close();
+        upstream.close();
         objectFiles.close();
         directories.close();
     }

@@ -194,7 +194,7 @@ final class Fill implements OriginClient.Exchange {
             this.loop = on;
         }
         asked = request;
-        cache.origin().fetch(on, request::build, this);
+        cache.upstream().fetch(on, key, request::build, this);
     }
 
     /** Gives the response up and asks again, for {@code range} (null: all of it). */
@@ -202,7 +202,7 @@ final class Fill implements OriginClient.Exchange {
         reads.abandon();
         reads = null;
         asked = asked.withRange(range);
-        cache.origin().fetch(loop, asked::build, this);
+        cache.upstream().fetch(loop, key, asked::build, this);
     }
 
     @Override
@@ -235,7 +235,7 @@ final class Fill implements OriginClient.Exchange {
             // A slice stands for the object's 200.
             decision = StoragePolicy.decide(200, authorization, response.headers(), now / 1000);
             if (!got.whole()) {
-                if (decision.store() && decision.shared()) {
+                if (decision.store() && decision.shared() && got.total() <= cache.maxObjectSize(key)) {
                     slices(response, got, now);
                 } else {
                     askAgain(null); // not to be stored: a client is sent the whole of it, as it comes
@@ -251,7 +251,7 @@ final class Fill implements OriginClient.Exchange {
             length = bodiless ? 0 : HttpUtil.getContentLength(response, -1L);
         }
         object = cache.describe(key, response, length, now, decision);
-        if (!decision.store()) {
+        if (!decision.store() || length > cache.maxObjectSize(key)) {
             passThrough("fwd=miss", true);
             return;
         }

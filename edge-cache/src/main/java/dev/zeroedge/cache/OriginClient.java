@@ -81,22 +81,31 @@ final class OriginClient implements AutoCloseable {
         void failed(Fault fault, Throwable cause);
     }
 
-    private final CacheConfig config;
+    private final OriginRoute route;
+    private final int maxConnections;
     private final Class<? extends SocketChannel> channelClass;
     private final InetSocketAddress origin;
     private final ConcurrentMap<EventLoop, ChannelPool> pools = new ConcurrentHashMap<>();
     private final CacheCounters counters;
 
-    /** Resolves the origin's name once, here (at startup): never on an event loop. */
-    OriginClient(CacheConfig config, Class<? extends SocketChannel> channelClass, CacheCounters counters)
-            throws IOException {
-        this.config = config;
+    /**
+     * The way to one origin (or parent), its connections at most {@code maxConnections} per event loop. Resolves
+     * the name once, here (at startup): never on an event loop.
+     */
+    OriginClient(OriginRoute route, int maxConnections, Class<? extends SocketChannel> channelClass,
+                 CacheCounters counters) throws IOException {
+        this.route = route;
+        this.maxConnections = maxConnections;
         this.counters = counters;
         this.channelClass = channelClass;
-        this.origin = new InetSocketAddress(config.originHost(), config.originPort());
+        this.origin = new InetSocketAddress(route.host(), route.port());
         if (origin.isUnresolved()) {
-            throw new IOException("origin host " + config.originHost() + " does not resolve");
+            throw new IOException("origin host " + route.host() + " does not resolve");
         }
+    }
+
+    OriginRoute route() {
+        return route;
     }
 
     /** Sends the request {@code request} makes (one per attempt) on a connection of {@code loop}. */
@@ -130,18 +139,18 @@ final class OriginClient implements AutoCloseable {
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
-                        Math.max(1, config.connectTimeout().toMillis())))
+                        Math.max(1, route.connectTimeout().toMillis())))
                 .remoteAddress(origin);
         return new FixedChannelPool(bootstrap, new AbstractChannelPoolHandler() {
             @Override
             public void channelCreated(Channel channel) {
                 channel.pipeline().addLast("codec", new HttpClientCodec(8192, 64 * 1024, 64 * 1024));
-                channel.pipeline().addLast("idle", new IdleStateHandler(config.idleTimeout().toMillis(), 0, 0,
+                channel.pipeline().addLast("idle", new IdleStateHandler(route.idleTimeout().toMillis(), 0, 0,
                         TimeUnit.MILLISECONDS));
             }
         }, ChannelHealthChecker.ACTIVE, FixedChannelPool.AcquireTimeoutAction.FAIL,
                 // Waiting for a free connection counts against the first byte: a full pool answers 504, not never.
-                config.firstByteTimeout().toMillis(), config.maxOriginConnections(), 4 * config.maxOriginConnections());
+                route.firstByteTimeout().toMillis(), maxConnections, 4 * maxConnections);
     }
 
     /** One request and its response on one pooled connection. */
@@ -168,8 +177,8 @@ final class OriginClient implements AutoCloseable {
 
         void send(HttpRequest request) {
             firstByte = channel.eventLoop().schedule(() -> fault(Fault.NO_FIRST_BYTE,
-                    new IOException("no response head from the origin within " + config.firstByteTimeout())),
-                    config.firstByteTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                    new IOException("no response head from the origin within " + route.firstByteTimeout())),
+                    route.firstByteTimeout().toMillis(), TimeUnit.MILLISECONDS);
             channel.writeAndFlush(request).addListener(written -> {
                 if (!written.isSuccess()) {
                     closedEarly(written.cause());
@@ -251,7 +260,7 @@ final class OriginClient implements AutoCloseable {
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
             if (event instanceof IdleStateEvent) {
                 fault(headIn ? Fault.CUT_SHORT : Fault.NO_FIRST_BYTE,
-                        new IOException("origin silent for " + config.idleTimeout()));
+                        new IOException("origin silent for " + route.idleTimeout()));
             } else {
                 ctx.fireUserEventTriggered(event);
             }

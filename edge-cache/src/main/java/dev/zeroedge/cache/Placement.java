@@ -1,34 +1,24 @@
 package dev.zeroedge.cache;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.List;
 
 /**
- * Which cache directory holds an object: rendezvous hashing (highest random weight). Each directory in service
- * scores the object's hash mixed with the directory's own seed (from its path), and the highest score wins. A
- * directory taken away moves only the objects it held (each to the directory that scored second for it), and the
- * others stay where they are, which a hash modulo the count would not do. No table to keep: the placement is a
- * function of the key and the directories, so the index needs no field for it and a restart places as before.
+ * Which cache directory holds an object: {@link Rendezvous} hashing over the directories in service, as a tier
+ * picks a key's parent. Each directory scores the object's hash mixed with the directory's own seed (from its path
+ * as configured, so the order of the list is no matter), and the highest score wins. A directory taken away moves
+ * only the objects it held (each to the directory that scored second for it), and the others stay where they are,
+ * which a hash modulo the count would not do. No table to keep: the placement is a function of the key and the
+ * directories, so the index needs no field for it and a restart places as before. The seeds are computed once
+ * ({@link CacheDirectory#seed}), since every hit asks.
  */
 final class Placement {
 
     private Placement() {
     }
 
-    /** The seed of a directory: 64 bits of SHA-256 of its path as configured, so the order of the list is no matter. */
+    /** The seed of a directory. */
     static long seed(String path) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(path.getBytes(StandardCharsets.UTF_8));
-            long seed = 0;
-            for (int i = 0; i < Long.BYTES; i++) {
-                seed = seed << 8 | (digest[i] & 0xff);
-            }
-            return seed;
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
+        return Rendezvous.seed(path);
     }
 
     /** The index of the winner among {@code seeds}, for the object {@code hash} (hex, at least 16 digits). */
@@ -37,7 +27,7 @@ final class Placement {
         int best = -1;
         long bestScore = 0;
         for (int i = 0; i < seeds.length; i++) {
-            long score = mix(key ^ seeds[i]);
+            long score = Rendezvous.score(key, seeds[i]);
             if (best < 0 || Long.compareUnsigned(score, bestScore) > 0) {
                 best = i;
                 bestScore = score;
@@ -53,12 +43,5 @@ final class Placement {
             seeds[i] = among.get(i).seed();
         }
         return among.get(of(hash, seeds));
-    }
-
-    /** SplitMix64's finaliser: every bit of the input moves about half the output's. */
-    private static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-        return z ^ (z >>> 31);
     }
 }

@@ -180,7 +180,7 @@ final class SlicedObject implements GrowingBody.Demand {
         OriginRange range = OriginRange.of(now.slices().start(slice), now.slices().end(slice));
         SliceFetch fetch = new SliceFetch(this, cache, range, slice, slice + 1, loop);
         try {
-            loop.execute(() -> cache.origin().fetch(loop, () -> cache.sliceRequest(key, range, now).build(), fetch));
+            loop.execute(() -> cache.upstream().fetch(loop, key, () -> cache.sliceRequest(key, range, now).build(), fetch));
         } catch (RejectedExecutionException e) {
             fetched(slice, slice + 1);
             abandon(e); // the server is stopping

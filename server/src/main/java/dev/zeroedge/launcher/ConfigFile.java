@@ -38,11 +38,14 @@ import java.util.Optional;
 final class ConfigFile {
 
     private final List<Flags.Setting> settings;
+    private final List<OriginsSection.Entry> origins;
     private final List<String> problems;
     private final boolean unreadable;
 
-    private ConfigFile(List<Flags.Setting> settings, List<String> problems, boolean unreadable) {
+    private ConfigFile(List<Flags.Setting> settings, List<OriginsSection.Entry> origins, List<String> problems,
+                       boolean unreadable) {
         this.settings = settings;
+        this.origins = origins;
         this.problems = problems;
         this.unreadable = unreadable;
     }
@@ -65,7 +68,7 @@ final class ConfigFile {
             return broken(label + ": not YAML: " + e.getMessage());
         }
         if (document.isEmpty()) {
-            return new ConfigFile(List.of(), List.of(), false);
+            return new ConfigFile(List.of(), List.of(), List.of(), false);
         }
         if (!(document.get() instanceof MappingNode mapping)) {
             return broken(label + ":" + line(document.get()) + ": not a mapping of keys to values (key: value lines)");
@@ -73,6 +76,7 @@ final class ConfigFile {
         List<Flags.Setting> settings = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         Map<String, Integer> firstLine = new HashMap<>();
+        List<OriginsSection.Entry> origins = List.of();
         for (NodeTuple entry : mapping.getValue()) {
             String at = label + ":" + line(entry.getKeyNode()) + ": ";
             if (!(entry.getKeyNode() instanceof ScalarNode keyNode)) {
@@ -80,6 +84,16 @@ final class ConfigFile {
                 continue;
             }
             String key = keyNode.getValue();
+            if (key.equals(OriginsSection.KEY)) {
+                // The one section that is no flag: Host names to origins.
+                Integer first = firstLine.putIfAbsent(key, line(keyNode));
+                if (first != null) {
+                    problems.add(at + key + " given twice (first on line " + first + ")");
+                } else {
+                    origins = OriginsSection.read(entry.getValueNode(), label, problems);
+                }
+                continue;
+            }
             Optional<ServeFlags.Flag> flag = ServeFlags.key(key);
             if (flag.isEmpty()) {
                 problems.add(at + (key.equals("config") ? "config is a flag of the command line only"
@@ -96,7 +110,7 @@ final class ConfigFile {
                 settings.add(new Flags.Setting(key, value, at + key));
             }
         }
-        return new ConfigFile(List.copyOf(settings), List.copyOf(problems), false);
+        return new ConfigFile(List.copyOf(settings), origins, List.copyOf(problems), false);
     }
 
     /**
@@ -127,11 +141,16 @@ final class ConfigFile {
     }
 
     private static ConfigFile broken(String problem) {
-        return new ConfigFile(List.of(), List.of(problem), true);
+        return new ConfigFile(List.of(), List.of(), List.of(problem), true);
     }
 
     List<Flags.Setting> settings() {
         return settings;
+    }
+
+    /** The {@code origins:} section's entries, in the file's order (none without one). */
+    List<OriginsSection.Entry> origins() {
+        return origins;
     }
 
     /** What is wrong with the file itself, one line each, in the file's order. */

@@ -1,5 +1,6 @@
 package dev.zeroedge.launcher;
 
+import dev.zeroedge.cache.Origins;
 import dev.zeroedge.cli.Flags;
 import dev.zeroedge.cli.UsageException;
 import dev.zeroedge.server.ServerConfig;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * SIGHUP, as nginx and Varnish operators expect it: the {@code --config} file is read again under the
@@ -63,6 +65,8 @@ final class ConfigReload {
     private final Path file;
     /** What the server was started with: the values a RESTART flag keeps until the process restarts. */
     private final Flags started;
+    /** The origins by Host the cache started with (null without a cache): changed ones need a restart. */
+    private final Origins startedOrigins;
     private final ServerConfig startedConfig;
     private final Transport transport;
     private final ZeroedgeServer server;
@@ -77,6 +81,7 @@ final class ConfigReload {
         this.file = ServeSettings.configFile(commandLine);
         this.started = settings.flags();
         this.current = settings.flags();
+        this.startedOrigins = settings.routing() == null ? null : settings.routing().origins();
         this.startedConfig = startedConfig;
         this.transport = transport;
         this.server = server;
@@ -149,6 +154,11 @@ final class ConfigReload {
                 }
             }
         }
+        Origins origins = next.routing() == null ? null : next.routing().origins();
+        if (startedOrigins != null && origins != null && !origins.byHost().equals(startedOrigins.byHost())) {
+            // Each origin's connections are made at startup (one pool per origin per loop): see OriginsSection.
+            needsRestart.add("origins " + hosts(origins) + " (still " + hosts(startedOrigins) + ")");
+        }
         ServerConfig config = next.config();
         server.reconfigure(config.withLimits(config.limits().withMaxConnections(connections.max())));
         for (Runnable part : inForce) {
@@ -156,6 +166,13 @@ final class ConfigReload {
         }
         current = flags;
         return new Outcome(file, List.copyOf(applied), List.copyOf(needsRestart), List.of());
+    }
+
+    /** {@code {img.example=http://10.0.0.6:8080, ...}}: what the report names of an origins section. */
+    private static String hosts(Origins origins) {
+        Map<String, String> urls = new TreeMap<>();
+        origins.byHost().forEach((host, route) -> urls.put(host, route.url()));
+        return urls.toString();
     }
 
     /** Whether a flag of {@code change} has another value in {@code flags} than in the last one applied. */

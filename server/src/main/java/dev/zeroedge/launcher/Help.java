@@ -47,6 +47,10 @@ final class Help {
               --origin-first-byte-timeout DUR the origin's response head, else 504 (default 15s)
               --origin-idle-timeout DUR       silence within the origin's body, else the object is
                                               dropped and its clients closed (default 30s)
+              --parents URL,URL,...      a tier of parent caches asked instead of the origin, each key
+                                         at its rendezvous-hash home; a parent down is skipped
+              --cdn-id ID                this node's id in CDN-Loop; a request naming it is 508
+                                         (default HOSTNAME:PORT)
               --port N                   TCP port (default 8080; 0 picks a free one)
               --bind ADDR                address to listen on (default 0.0.0.0)
               --mode MODE                auto | uring-splice | epoll-sendfile | nio-sendfile | epoll-mmap | epoll-copy

@@ -1,6 +1,8 @@
 package dev.zeroedge.launcher;
 
 import dev.zeroedge.cache.CacheConfig;
+import dev.zeroedge.cache.OriginRoute;
+import dev.zeroedge.cache.Routing;
 import dev.zeroedge.cache.CacheCounters;
 import dev.zeroedge.cache.EdgeCache;
 import dev.zeroedge.cli.Flags;
@@ -74,7 +76,8 @@ final class ServeCommand {
             server = cache == null
                     ? ZeroedgeServer.start(config, transport, ZeroedgeServer::documentRoot, observing.observer())
                     : ZeroedgeServer.start(config, transport, (c, opener, pool) -> {
-                        EdgeCache opened = EdgeCache.open(cache, transport, pool, c.serveDotfiles(), cacheCounters);
+                        EdgeCache opened = EdgeCache.open(cache, settings.routing(), transport, pool,
+                                c.serveDotfiles(), cacheCounters);
                         opened.scrub(settings.scrub());
                         edgeCache.set(opened);
                         return opened;
@@ -118,6 +121,12 @@ final class ServeCommand {
             log.info("serving the cache of http://{} ({}, at most {} bytes, {} left free) on http://{}:{}/",
                     cache.originAuthority(), cache.directories(), cache.maxSize(),
                     cache.minFree(), config.bind().getHostString(), server.port());
+            Routing routing = settings.routing();
+            routing.origins().byHost().forEach((host, route) -> log.info("origin of Host {}: {}", host, route.url()));
+            if (!routing.parents().isEmpty()) {
+                log.info("parents (rendezvous by key): {}; CDN-Loop id {}", String.join(", ",
+                        routing.parents().stream().map(OriginRoute::url).toList()), routing.loop().id());
+            }
         }
         observing.logWhat();
 

@@ -78,7 +78,9 @@ final class ServeFlags {
             restart("cache-stale-max"),
             restart("origin-connect-timeout"),
             restart("origin-first-byte-timeout"),
-            restart("origin-idle-timeout"));
+            restart("origin-idle-timeout"),
+            restart("parents"),
+            restart("cdn-id"));
 
     private static final Map<String, Flag> BY_NAME = ALL.stream()
             .collect(Collectors.toMap(Flag::name, f -> f, (a, b) -> {

@@ -1,6 +1,10 @@
 package dev.zeroedge.launcher;
 
 import dev.zeroedge.cache.CacheConfig;
+import dev.zeroedge.cache.CdnLoop;
+import dev.zeroedge.cache.OriginRoute;
+import dev.zeroedge.cache.Origins;
+import dev.zeroedge.cache.Routing;
 import dev.zeroedge.cache.Scrubbing;
 
 import dev.zeroedge.cli.Flags;
@@ -21,8 +25,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * What {@code serve} runs with: its command line over its {@code --config} file (a flag wins over the file's
@@ -35,8 +43,10 @@ import java.util.List;
  *               default's until {@link ServeCommand#maxConnections} has the answer for the mode
  * @param cache  the edge cache's ({@code --origin}, {@code --cache-dir}, ...), or null for a document root
  * @param scrub  the edge cache's scrubber ({@code --scrub-rate}, {@code --scrub-interval}), or null without a cache
+ * @param routing where the cache's misses go: origins by Host (the file's {@code origins:}), {@code --parents},
+ *               {@code --cdn-id}; null without a cache
  */
-record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache, Scrubbing scrub) {
+record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache, Scrubbing scrub, Routing routing) {
 
     /** {@code --config}'s file, if the command line names one. */
     static Path configFile(Flags commandLine) {
@@ -58,11 +68,16 @@ record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache, Scrubb
         }
         CacheConfig cache = cacheConfig(flags);
         Scrubbing scrub = cache == null ? null : scrubbing(flags);
+        List<OriginsSection.Entry> origins = read == null ? List.of() : read.origins();
+        if (cache == null && !origins.isEmpty()) {
+            flags.problem(origins.getFirst().at() + "origins needs origin: (the default origin) and cache-dir");
+        }
+        Routing routing = cache == null ? null : routing(flags, cache, origins);
         ServerConfig config = config(flags, file, cache);
         if (!flags.problems().isEmpty()) {
             throw new UsageException(String.join("\n", inFileOrder(flags.problems(), file)));
         }
-        return new ServeSettings(flags, config, cache, scrub);
+        return new ServeSettings(flags, config, cache, scrub, routing);
     }
 
     /**
@@ -152,7 +167,7 @@ record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache, Scrubb
         if (!flags.has("origin")) {
             for (String name : new String[] {"cache-dir", "cache-max-size", "cache-slice", "cache-min-free",
                     "scrub-rate", "scrub-interval", "cache-stale-max", "origin-connect-timeout",
-                    "origin-first-byte-timeout", "origin-idle-timeout"}) {
+                    "origin-first-byte-timeout", "origin-idle-timeout", "parents", "cdn-id"}) {
                 if (flags.has(name)) {
                     throw new UsageException(flags.where(name) + " needs --origin");
                 }
@@ -188,6 +203,63 @@ record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache, Scrubb
                 .withTimeouts(flags.duration("origin-connect-timeout", CacheConfig.DEFAULT_CONNECT_TIMEOUT),
                         flags.duration("origin-first-byte-timeout", CacheConfig.DEFAULT_FIRST_BYTE_TIMEOUT),
                         flags.duration("origin-idle-timeout", CacheConfig.DEFAULT_IDLE_TIMEOUT));
+    }
+
+    /**
+     * The default origin ({@code --origin} with its timeouts), the file's {@code origins:} over it (an entry's
+     * timeouts default to the default origin's), {@code --parents URL,URL,...} (with the default origin's
+     * timeouts) and {@code --cdn-id} (default: this machine's name and the port, {@link CdnLoop#ofThisMachine}).
+     */
+    private static Routing routing(Flags flags, CacheConfig cache, List<OriginsSection.Entry> entries)
+            throws UsageException {
+        OriginRoute fallback = OriginRoute.of(cache);
+        Map<String, OriginRoute> byHost = new LinkedHashMap<>();
+        for (OriginsSection.Entry entry : entries) {
+            Flags fields = Flags.parse(new String[0], 0, Set.of(), Set.of()).over(entry.settings()).collectProblems();
+            OriginRoute route;
+            try {
+                route = OriginRoute.of(fields.string("url", null));
+            } catch (IllegalArgumentException e) {
+                flags.problem(fields.where("url") + " " + e.getMessage());
+                continue;
+            }
+            route = route.withTimeouts(fields.duration("connect-timeout", fallback.connectTimeout()),
+                    fields.duration("first-byte-timeout", fallback.firstByteTimeout()),
+                    fields.duration("idle-timeout", fallback.idleTimeout()))
+                    .withMaxObjectSize(fields.size("max-object-size", Long.MAX_VALUE, 0, Long.MAX_VALUE));
+            for (String problem : fields.problems()) {
+                flags.problem(problem);
+            }
+            byHost.put(entry.host(), route);
+        }
+        List<OriginRoute> parents = new ArrayList<>();
+        String listed = flags.string("parents", null);
+        if (listed != null) {
+            for (String url : listed.split(",")) {
+                if (url.isBlank()) {
+                    continue;
+                }
+                try {
+                    parents.add(OriginRoute.of(url.trim()).withTimeouts(fallback.connectTimeout(),
+                            fallback.firstByteTimeout(), fallback.idleTimeout()));
+                } catch (IllegalArgumentException e) {
+                    flags.problem(flags.where("parents") + " " + e.getMessage());
+                }
+            }
+        }
+        CdnLoop loop;
+        String id = flags.string("cdn-id", null);
+        if (id == null) {
+            loop = CdnLoop.ofThisMachine(flags.integer("port", 8080, 0, 65535));
+        } else {
+            try {
+                loop = new CdnLoop(id);
+            } catch (IllegalArgumentException e) {
+                flags.problem(flags.where("cdn-id") + " " + e.getMessage());
+                loop = CdnLoop.ofThisMachine(0);
+            }
+        }
+        return new Routing(new Origins(fallback, byHost), parents, loop, Routing.DEFAULT_PROBE_EVERY);
     }
 
     /** {@code --scrub-rate BYTES|0} (bytes a second; 0 or {@code off}: no scrubber) and {@code --scrub-interval}. */

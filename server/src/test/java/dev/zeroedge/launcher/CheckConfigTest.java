@@ -129,6 +129,69 @@ class CheckConfigTest {
     }
 
     @Test
+    void anOriginsSectionMapsHostsToOrigins() throws IOException {
+        Path file = file("""
+                origin: http://127.0.0.1:9001
+                cache-dir: %s/cache
+                bind: 127.0.0.1
+                mode: nio-sendfile
+                parents: http://127.0.0.1:9101,http://127.0.0.1:9102
+                cdn-id: edge-7
+                origins:
+                  img.example.com: http://127.0.0.1:9002
+                  video.example.com:
+                    url: http://127.0.0.1:9003
+                    connect-timeout: 1s
+                    first-byte-timeout: 5s
+                    idle-timeout: 10s
+                    max-object-size: 512m
+                """.formatted(root()));
+        assertEquals(0, run("check-config", "--config", file.toString()), err);
+        assertTrue(out.startsWith(file + ": OK (serve "), out);
+    }
+
+    @Test
+    void everyProblemOfTheOriginsSectionHasItsLine() throws IOException {
+        Path file = file("""
+                origin: http://127.0.0.1:9001
+                cache-dir: %s/cache
+                mode: nio-sendfile
+                parents: http://127.0.0.1:9101,https://p2
+                cdn-id: a b
+                origins:
+                  img.example.com: ftp://127.0.0.1:9002
+                  video.example.com:
+                    url: http://127.0.0.1:9003
+                    connect-timeout: 1
+                    max-object-size: 5q
+                    retries: 3
+                  video.example.com: http://127.0.0.1:9004
+                  cold.example.com:
+                    idle-timeout: 1s
+                  empty.example.com:
+                """.formatted(root()));
+        assertEquals(2, run("check-config", "--config", file.toString()));
+        String f = "zeroedge: " + file;
+        assertEquals(f + ":4: parents must be http://HOST[:PORT], not https://p2\n"
+                + f + ":5: cdn-id a cdn-id is a host[:port] or a token (letters, digits, -._~:): a b\n"
+                + f + ":7: origins: img.example.com url must be http://HOST[:PORT], not ftp://127.0.0.1:9002\n"
+                + f + ":10: origins: video.example.com connect-timeout needs a unit (ms, s, m, h): 1\n"
+                + f + ":11: origins: video.example.com max-object-size is not a size (e.g. 2m, 512k): 5q\n"
+                + f + ":12: origins: video.example.com: unknown key retries (one of url, connect-timeout,"
+                + " first-byte-timeout, idle-timeout, max-object-size)\n"
+                + f + ":13: origins: video.example.com given twice (first on line 8)\n"
+                + f + ":14: origins: cold.example.com needs url: http://HOST:PORT\n"
+                + f + ":16: origins: empty.example.com has no origin\n", err);
+    }
+
+    @Test
+    void anOriginsSectionNeedsACache() throws IOException {
+        Path file = file("root: %s\norigins:\n  img.example.com: http://127.0.0.1:9002\n".formatted(root()));
+        assertEquals(2, run("check-config", "--config", file.toString()));
+        assertEquals("zeroedge: " + file + ":3: origins needs origin: (the default origin) and cache-dir\n", err);
+    }
+
+    @Test
     void aFlagWinsOverTheFileAndIsNamedAsAFlag() throws IOException {
         Path file = file("root: %s\nbind: 127.0.0.1\nport: 9000\nmode: nio-sendfile\n".formatted(root()));
         assertEquals(0, run("check-config", "--config", file.toString(), "--port", "9001"));

@@ -218,4 +218,25 @@ class ConfigReloadOutcomeTest {
         assertEquals(List.of(), outcome.needsRestart());
         assertEquals(2L << 20, edgeCache.maxSize(), "the index is bounded by the new size");
     }
+
+    @Test
+    void changedOriginsAndParentsAreNamedAsNeedingARestart() throws Exception {
+        Path cacheDir = etc.resolve("cache");
+        Path file = etc.resolve("cache.yaml");
+        String base = "origin: http://127.0.0.1:9\ncache-dir: " + cacheDir + "\nbind: 127.0.0.1\nport: 0\n"
+                + "mode: nio-sendfile\n";
+        Files.writeString(file, base + "origins:\n  img.test: http://127.0.0.1:10\n");
+        ConfigReload reload = start(file);
+        Files.writeString(file, base + "parents: http://127.0.0.1:11\norigins:\n  img.test: http://127.0.0.1:12\n"
+                + "  video.test:\n    url: http://127.0.0.1:13\n    first-byte-timeout: 2s\n");
+        ConfigReload.Outcome outcome = reload.run();
+        assertFalse(outcome.failed(), outcome.problems().toString());
+        assertEquals(List.of(), outcome.applied());
+        assertEquals(List.of("parents http://127.0.0.1:11 (still (default))",
+                "origins {img.test=http://127.0.0.1:12, video.test=http://127.0.0.1:13} (still"
+                        + " {img.test=http://127.0.0.1:10})"), outcome.needsRestart());
+        // Read again unchanged from the start's: nothing to name.
+        Files.writeString(file, base + "origins:\n  img.test: http://127.0.0.1:10\n");
+        assertEquals(List.of(), reload.run().needsRestart());
+    }
 }

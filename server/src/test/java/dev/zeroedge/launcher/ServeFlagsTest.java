@@ -47,7 +47,8 @@ class ServeFlagsTest {
             Map.entry("scrub-rate", "5m"),
             Map.entry("scrub-interval", "1h"),
             Map.entry("origin-connect-timeout", "1s"), Map.entry("origin-first-byte-timeout", "5s"),
-            Map.entry("origin-idle-timeout", "10s"));
+            Map.entry("origin-idle-timeout", "10s"), Map.entry("parents", "http://127.0.0.1:9"),
+            Map.entry("cdn-id", "edge-7"));
 
     @TempDir
     Path root;
@@ -95,7 +96,7 @@ class ServeFlagsTest {
     /** The edge cache's flags, which take --origin and --cache-dir in place of --root. */
     private static final Set<String> CACHE = Set.of("origin", "cache-dir", "cache-max-size", "cache-slice",
             "cache-min-free", "scrub-rate", "scrub-interval", "cache-stale-max", "origin-connect-timeout",
-            "origin-first-byte-timeout", "origin-idle-timeout");
+            "origin-first-byte-timeout", "origin-idle-timeout", "parents", "cdn-id");
 
     private ServerConfig readCache(ServeFlags.Flag flag) throws UsageException {
         List<String> args = new ArrayList<>(List.of("--origin", "http://127.0.0.1:9", "--cache-dir",

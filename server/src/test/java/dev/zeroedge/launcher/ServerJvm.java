@@ -43,11 +43,17 @@ record ServerJvm(Process process, int port, List<String> log) {
 
     /** Starts {@code serve ARGS} as they are (e.g. {@code --config FILE}) and reads its log up to the "serving" line. */
     static ServerJvm serve(int openFileLimit, String... args) throws IOException {
+        return serve(openFileLimit, List.of(), args);
+    }
+
+    /** With {@code jvmOptions} before the class path (e.g. a lighter JIT for tests that start many JVMs). */
+    static ServerJvm serve(int openFileLimit, List<String> jvmOptions, String... args) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of("sh", "-c", "ulimit -n " + openFileLimit + " && exec \"$@\"",
                 "sh", java, "--enable-native-access=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-                "--add-opens", "java.base/java.io=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "serve"));
+                "--add-opens", "java.base/java.io=ALL-UNNAMED"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve"));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         List<String> log = Collections.synchronizedList(new ArrayList<>());
