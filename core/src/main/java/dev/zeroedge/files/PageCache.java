@@ -123,9 +123,18 @@ public final class PageCache {
      * did before.
      */
     public static boolean holds(OpenFile file, long offset, long length) {
+        long pages = (offset + length - 1) / PAGE - offset / PAGE + 1;
+        return length <= 0 || residentPages(file, offset, length) >= pages;
+    }
+
+    /**
+     * How many pages of bytes {@code [offset, offset + length)} of {@code file} the page cache holds: one cachestat,
+     * no I/O. {@link Long#MAX_VALUE} where it cannot tell (as if all were held).
+     */
+    public static long residentPages(OpenFile file, long offset, long length) {
         int fd = file.descriptor();
         if (UNAVAILABLE != null || fd < 0 || length <= 0) {
-            return true;
+            return Long.MAX_VALUE;
         }
         Scratch call = SCRATCH.get();
         call.range().set(JAVA_LONG, 0, offset);
@@ -134,14 +143,13 @@ public final class PageCache {
         try {
             rc = (long) CACHESTAT.invokeExact(SYS_CACHESTAT, (long) fd, call.range(), call.answer(), 0L);
         } catch (Throwable t) {
-            return true;
+            return Long.MAX_VALUE;
         }
         if (rc != 0) {
             refused(file);
-            return true;
+            return Long.MAX_VALUE;
         }
-        long pages = (offset + length - 1) / PAGE - offset / PAGE + 1;
-        return call.answer().get(JAVA_LONG, 0) >= pages;
+        return call.answer().get(JAVA_LONG, 0);
     }
 
     /**

@@ -2,14 +2,16 @@ package dev.zeroedge.cache;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * What {@code serve --origin URL --cache-dir DIR} asks for.
  *
  * @param originHost      the origin's host name or address
  * @param originPort      its port
- * @param directory       where objects live (body files, metadata files, {@code tmp/})
- * @param maxSize         the bytes of bodies the index keeps on disk at most
+ * @param directories     where objects live (body files, metadata files, {@code tmp/}): one or more directories,
+ *                        each object in one of them ({@link Placement}); the first stands in for the document root
+ * @param maxSize         the bytes of bodies the index keeps on disk at most, all directories together
  * @param connectTimeout  how long a connection to the origin may take
  * @param firstByteTimeout how long the origin may take from the request to the head of its response (504 past it)
  * @param idleTimeout     the longest silence of the origin within a response's body (the object is dropped)
@@ -24,7 +26,7 @@ import java.time.Duration;
  *                        recently used one goes
  * @param purgeAllow      the addresses a {@code PURGE} is taken from ({@code --purge-allow})
  */
-public record CacheConfig(String originHost, int originPort, Path directory, long maxSize, Duration connectTimeout,
+public record CacheConfig(String originHost, int originPort, List<Path> directories, long maxSize, Duration connectTimeout,
                           Duration firstByteTimeout, Duration idleTimeout, int maxOriginConnections,
                           long sliceSize, MinFree minFree, Duration staleMax, int maxVariants,
                           PurgeAllow purgeAllow) {
@@ -98,6 +100,10 @@ public record CacheConfig(String originHost, int originPort, Path directory, lon
         if (purgeAllow == null) {
             throw new IllegalArgumentException("purge-allow needs a network");
         }
+        if (directories == null || directories.isEmpty()) {
+            throw new IllegalArgumentException("the cache needs a directory");
+        }
+        directories = List.copyOf(directories);
         if (sliceSize < 0) {
             throw new IllegalArgumentException("slice size must be 0 (off) or positive: " + sliceSize);
         }
@@ -114,7 +120,7 @@ public record CacheConfig(String originHost, int originPort, Path directory, lon
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("origin " + e.getMessage());
         }
-        return new CacheConfig(route.host(), route.port(), directory, DEFAULT_MAX_SIZE, DEFAULT_CONNECT_TIMEOUT,
+        return new CacheConfig(route.host(), route.port(), List.of(directory), DEFAULT_MAX_SIZE, DEFAULT_CONNECT_TIMEOUT,
                 DEFAULT_FIRST_BYTE_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_ORIGIN_CONNECTIONS, DEFAULT_SLICE_SIZE,
                 DEFAULT_MIN_FREE, DEFAULT_STALE_MAX, DEFAULT_MAX_VARIANTS, PurgeAllow.loopback());
     }
@@ -124,42 +130,53 @@ public record CacheConfig(String originHost, int originPort, Path directory, lon
         return OriginRoute.of(this).authority();
     }
 
+    /** The first of the directories: where the server's stand-in document root points. */
+    public Path directory() {
+        return directories.getFirst();
+    }
+
+    /** Objects spread over {@code all} ({@code --cache-dir A,B}) instead. */
+    public CacheConfig withDirectories(List<Path> all) {
+        return new CacheConfig(originHost, originPort, all, maxSize, connectTimeout, firstByteTimeout,
+                idleTimeout, maxOriginConnections, sliceSize, minFree, staleMax, maxVariants, purgeAllow);
+    }
+
     public CacheConfig withMaxSize(long bytes) {
-        return new CacheConfig(originHost, originPort, directory, bytes, connectTimeout, firstByteTimeout,
+        return new CacheConfig(originHost, originPort, directories, bytes, connectTimeout, firstByteTimeout,
                 idleTimeout, maxOriginConnections, sliceSize, minFree, staleMax, maxVariants, purgeAllow);
     }
 
     public CacheConfig withTimeouts(Duration connect, Duration firstByte, Duration idle) {
-        return new CacheConfig(originHost, originPort, directory, maxSize, connect, firstByte, idle,
+        return new CacheConfig(originHost, originPort, directories, maxSize, connect, firstByte, idle,
                 maxOriginConnections, sliceSize, minFree, staleMax, maxVariants, purgeAllow);
     }
 
     /** Objects longer than {@code bytes} in slices of that size; 0: no slices. */
     public CacheConfig withSliceSize(long bytes) {
-        return new CacheConfig(originHost, originPort, directory, maxSize, connectTimeout, firstByteTimeout,
+        return new CacheConfig(originHost, originPort, directories, maxSize, connectTimeout, firstByteTimeout,
                 idleTimeout, maxOriginConnections, bytes, minFree, staleMax, maxVariants, purgeAllow);
     }
 
     public CacheConfig withMinFree(MinFree free) {
-        return new CacheConfig(originHost, originPort, directory, maxSize, connectTimeout, firstByteTimeout,
+        return new CacheConfig(originHost, originPort, directories, maxSize, connectTimeout, firstByteTimeout,
                 idleTimeout, maxOriginConnections, sliceSize, free, staleMax, maxVariants, purgeAllow);
     }
 
     /** Stale objects served for at most {@code ceiling} past their lifetime ({@code --cache-stale-max}). */
     public CacheConfig withStaleMax(Duration ceiling) {
-        return new CacheConfig(originHost, originPort, directory, maxSize, connectTimeout, firstByteTimeout,
+        return new CacheConfig(originHost, originPort, directories, maxSize, connectTimeout, firstByteTimeout,
                 idleTimeout, maxOriginConnections, sliceSize, minFree, ceiling, maxVariants, purgeAllow);
     }
 
     /** At most {@code count} variants of one key ({@code --cache-max-variants}). */
     public CacheConfig withMaxVariants(int count) {
-        return new CacheConfig(originHost, originPort, directory, maxSize, connectTimeout, firstByteTimeout,
+        return new CacheConfig(originHost, originPort, directories, maxSize, connectTimeout, firstByteTimeout,
                 idleTimeout, maxOriginConnections, sliceSize, minFree, staleMax, count, purgeAllow);
     }
 
     /** {@code PURGE} taken from {@code allowed} only ({@code --purge-allow}). */
     public CacheConfig withPurgeAllow(PurgeAllow allowed) {
-        return new CacheConfig(originHost, originPort, directory, maxSize, connectTimeout, firstByteTimeout,
+        return new CacheConfig(originHost, originPort, directories, maxSize, connectTimeout, firstByteTimeout,
                 idleTimeout, maxOriginConnections, sliceSize, minFree, staleMax, maxVariants, allowed);
     }
 }

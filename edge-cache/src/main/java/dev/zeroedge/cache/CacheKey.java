@@ -33,6 +33,19 @@ record CacheKey(String host, String name, String query) {
         return new CacheKey(host, name, query);
     }
 
+    /**
+     * The key back from its {@link #text} (a corrupt object's metadata, to fetch it again): the host up to the first
+     * space, the query after the first {@code ?} of the rest.
+     */
+    static CacheKey parse(String text) {
+        int space = text.indexOf(' ');
+        String host = text.substring(0, Math.max(0, space));
+        String rest = text.substring(space + 1);
+        int question = rest.indexOf('?');
+        return question < 0 ? new CacheKey(host, rest, null)
+                : new CacheKey(host, rest.substring(0, question), rest.substring(question + 1));
+    }
+
     /** The key as one line: what the metadata file keeps to tell a hash collision from the object. */
     String text() {
         return host + " " + name + (query == null ? "" : "?" + query);

@@ -23,6 +23,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * it until they are committed or dropped; their bytes already written count twice meanwhile, which errs on the
  * side of room. A body of unknown length (chunked) reserves nothing but is refused when the file system is already
  * at its minimum.
+ *
+ * <p>One per cache directory ({@link CacheDirectory}). With several, {@code maxBytes} is this directory's even share
+ * of {@code --cache-max-size} ({@link Placement} spreads objects evenly by hash), the index's bytes count a
+ * {@code ways}-th here, and what it evicts to make room here is {@code ways} times the room (the index evicts by
+ * value across every directory, a {@code ways}-th of it from this one, on average).
  */
 final class DiskSpace {
 
@@ -34,6 +39,7 @@ final class DiskSpace {
     private long maxBytes;
     private CacheConfig.MinFree minFree;
     private final Index index;
+    private int ways;
     private final Executor offLoop;
     private final AtomicBoolean refreshing = new AtomicBoolean();
 
@@ -45,9 +51,10 @@ final class DiskSpace {
     private long total;
 
     /** Blocking: reads the file system's figures once (startup). */
-    DiskSpace(Path directory, long maxBytes, CacheConfig.MinFree minFree, Index index, Executor offLoop)
+    DiskSpace(Path directory, long maxBytes, CacheConfig.MinFree minFree, Index index, int ways, Executor offLoop)
             throws IOException {
         this.fileStore = Files.getFileStore(directory);
+        this.ways = ways;
         this.maxBytes = maxBytes;
         this.minFree = minFree;
         this.index = index;
@@ -66,13 +73,15 @@ final class DiskSpace {
     boolean reserve(long bytes) {
         long overMax;
         long shortOfFree;
+        int evictFactor;
         synchronized (this) {
             refreshIfStale();
             if (reserved + bytes > maxBytes) {
                 return false;
             }
             shortOfFree = keepFree - (usable - reserved - bytes);
-            overMax = index.bytes() + reserved + bytes - maxBytes;
+            evictFactor = ways;
+            overMax = (index.bytes() / ways + reserved + bytes - maxBytes) * ways;
             if (shortOfFree <= 0) {
                 reserved += bytes;
             }
@@ -81,7 +90,7 @@ final class DiskSpace {
             index.makeRoom(overMax);
         }
         if (shortOfFree > 0) {
-            index.makeRoom(shortOfFree);
+            index.makeRoom(shortOfFree * evictFactor);
             return false;
         }
         return true;
@@ -94,15 +103,18 @@ final class DiskSpace {
      */
     boolean evictForWrite(long bytes) {
         long room;
+        int factor;
         synchronized (this) {
             room = bytes + keepFree;
+            factor = ways;
         }
-        return index.makeRoom(room) || index.makeRoom(bytes);
+        return index.makeRoom(room * factor) || index.makeRoom(bytes * factor) || index.makeRoom(bytes);
     }
 
-    /** New bounds (a reload): fills from now on reserve against them. */
-    synchronized void resize(long maxBytes, CacheConfig.MinFree minFree) {
+    /** New bounds (a reload, or a directory taken out of service): fills from now on reserve against them. */
+    synchronized void resize(long maxBytes, CacheConfig.MinFree minFree, int ways) {
         this.maxBytes = maxBytes;
+        this.ways = ways;
         this.minFree = minFree;
         this.keepFree = minFree.of(total);
     }

@@ -29,7 +29,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.netty.util.concurrent.Promise;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +48,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
@@ -84,13 +82,12 @@ public final class EdgeCache implements ContentSource {
             "cdn-loop");
 
     private final CacheConfig config;
-    private final Store store;
+    private final CacheDirectories directories;
     private final Index index;
     private final Upstream upstream;
     private final FileSystemPool pool;
     private final FileWriter writer;
     private final DocumentRoot names;
-    private final DiskSpace space;
     private final ConcurrentMap<String, Fill> fills = new ConcurrentHashMap<>();
     /** Objects in slices with slices still missing that clients are reading now: one per hash. */
     private final ConcurrentMap<String, SlicedObject> live = new ConcurrentHashMap<>();
@@ -101,10 +98,12 @@ public final class EdgeCache implements ContentSource {
     private final LongAdder corruptions = new LongAdder();
     private final Variants variants;
     private final Purges purges;
-    private volatile Scrubber scrubber;
+    private final List<Scrubber> scrubbers = new ArrayList<>();
+    /** An event loop that served a request: the scrubber's refetch of a hot object runs its fill there. */
+    private volatile EventLoop aLoop;
 
-    private EdgeCache(CacheConfig config, Store store, Index index, Upstream upstream, FileSystemPool pool,
-                      FileWriter writer, DocumentRoot names, DiskSpace space, CacheCounters counters,
+    private EdgeCache(CacheConfig config, CacheDirectories directories, Index index, Upstream upstream,
+                      FileSystemPool pool, FileWriter writer, DocumentRoot names, CacheCounters counters,
                       Recovery recovery, ObjectFiles objectFiles, Variants variants, Purges purges) {
         this.variants = variants;
         this.purges = purges;
@@ -112,13 +111,12 @@ public final class EdgeCache implements ContentSource {
         this.objectFiles = objectFiles;
         this.recovery = recovery;
         this.config = config;
-        this.store = store;
+        this.directories = directories;
         this.index = index;
         this.upstream = upstream;
         this.pool = pool;
         this.writer = writer;
         this.names = names;
-        this.space = space;
     }
 
     /**
@@ -164,42 +162,66 @@ public final class EdgeCache implements ContentSource {
                                   boolean serveDotfiles, CacheCounters counters, Consumer<Path> beforeFan)
             throws IOException {
         long started = System.nanoTime();
-        Store store = new Store(config.directory());
-        Executor offLoop = task -> {
-            if (pool.submit(store.directory(), () -> {
-                task.run();
-                return null;
-            }, ImmediateEventExecutor.INSTANCE) == null) {
-                ForkJoinPool.commonPool().execute(task);
-            }
-        };
+        CacheDirectories directories = new CacheDirectories();
+        // Caffeine's maintenance and the removal of evicted files: on a file-system thread of a directory in service.
+        Executor offLoop = task -> directories.inService().getFirst().execute(task);
         ObjectFiles objectFiles = new ObjectFiles(OpenFileCache.DEFAULT_CAPACITY,
                 new HeldBodies(FairFileSender.DEFAULT_INLINE_BODY_MAX, HeldBodies.DEFAULT_BUDGET));
         Variants variants = new Variants(config.maxVariants());
         Index[] made = new Index[1];
         Index index = new Index(config.maxSize(), offLoop, (hash, storedAtMillis) -> {
             objectFiles.drop(hash);
-            store.remove(hash, storedAtMillis);
+            directories.of(hash).store().remove(hash, storedAtMillis);
             if (made[0].get(hash) == null) {
                 variants.removed(hash); // not when a new commit of the same variant took its place meanwhile
             }
         }, counters);
         made[0] = index;
-        int leftovers = store.deleteLeftovers();
-        List<Path> fans = store.fans();
-        log.info("cache {}: {} unfinished fills deleted; the objects of {} directories are found in the background",
-                store.directory(), leftovers, fans.size());
-        DiskSpace space = new DiskSpace(store.directory(), config.maxSize(), config.minFree(), index, offLoop);
-        Recovery recovery = new Recovery(store, index, pool, counters, beforeFan);
-        Purges purges = Purges.open(store, index);
-        EdgeCache cache = new EdgeCache(config, store, index,
+        List<List<Path>> fans = new ArrayList<>();
+        List<Path> configured = config.directories();
+        for (Path path : configured) {
+            try {
+                Store store = new Store(path);
+                CacheDirectory directory = new CacheDirectory(store, pool, path.toString(), directories::takeOut);
+                int leftovers = store.deleteLeftovers();
+                directory.startRun(System.currentTimeMillis());
+                List<Path> fansOf = store.fans();
+                directories.add(directory);
+                fans.add(fansOf);
+                log.info("cache {}: {} unfinished fills deleted; the objects of {} directories are found in the"
+                        + " background", store.directory(), leftovers, fansOf.size());
+            } catch (IOException e) {
+                if (configured.size() == 1) {
+                    throw e;
+                }
+                // One failed disk never keeps the node down: it starts without that directory.
+                log.error("cache directory {} cannot be used, starting without it: {}", path, e.toString());
+            }
+        }
+        if (directories.inService().isEmpty()) {
+            throw new IOException("no cache directory can be used: " + configured);
+        }
+        // --cache-max-size is the total: objects are placed evenly by hash, so each directory reserves against its
+        // even share, and against its own file system's minimum free.
+        int ways = directories.inService().size();
+        for (CacheDirectory directory : directories.inService()) {
+            directory.space(new DiskSpace(directory.store().directory(), config.maxSize() / ways, config.minFree(),
+                    index, ways, directory::execute));
+        }
+        Recovery recovery = new Recovery(directories, index, counters, beforeFan);
+        // The prefix purges' records are kept in the first directory; a soft purge marks each object in its own.
+        Purges purges = Purges.open(directories.inService().getFirst().store(), hash -> directories.of(hash).store(),
+                index);
+        EdgeCache cache = new EdgeCache(config, directories, index,
                 Upstream.open(routing, config.maxOriginConnections(), transport.socketChannelClass(), counters),
                 pool, transport.fileWriter(pool),
-                new DocumentRoot(store.directory(), serveDotfiles), space, counters, recovery, objectFiles, variants,
-                purges);
+                new DocumentRoot(directories.inService().getFirst().store().directory(), serveDotfiles), counters,
+                recovery, objectFiles, variants, purges);
+        directories.onTakenOut(cache::takenOut);
         index.whenRecovered((hash, object) -> cache.learn(hash, object, false));
         recovery.start(fans, started);
         purges.sweepKept(recovery.complete());
+        directories.start();
         return cache;
     }
 
@@ -210,6 +232,9 @@ public final class EdgeCache implements ContentSource {
             return loop.newSucceededFuture(refusal(names.refusal(request.path())));
         }
         CacheKey key = CacheKey.of(request.headers().get(HttpHeaderNames.HOST), name, request.query());
+        if (aLoop == null) {
+            aLoop = (EventLoop) loop;
+        }
         if (upstream.loop().loops(request.headers())) {
             // This node's own id in CDN-Loop: the request has come round (see CdnLoop).
             return loop.newSucceededFuture(failure(Answer.Status.because(LOOP_DETECTED,
@@ -335,16 +360,14 @@ public final class EdgeCache implements ContentSource {
             return;
         }
         objectFiles.drop(hash); // its kept head says it is fresh
-        if (pool.submit(store.directory(), () -> store.revalidated(hash, stored, stale),
-                ImmediateEventExecutor.INSTANCE) == null) {
-            ForkJoinPool.commonPool().execute(() -> {
-                try {
-                    store.revalidated(hash, stored, stale);
-                } catch (IOException e) {
-                    log.warn("cannot mark {} stale on disk: {}", stored.key(), e.toString());
-                }
-            });
-        }
+        CacheDirectory directory = directories.of(hash);
+        directory.execute(() -> {
+            try {
+                directory.store().revalidated(hash, stored, stale);
+            } catch (IOException e) {
+                log.warn("cannot mark {} stale on disk: {}", stored.key(), e.toString());
+            }
+        });
     }
 
     private static Answer refusal(Lookup refusal) {
@@ -381,13 +404,17 @@ public final class EdgeCache implements ContentSource {
      */
     private void missWhileRecovering(CacheKey key, String hash, ContentRequest request, EventLoop loop,
                                      Promise<Answer> answer) {
-        Future<Store.Found> read = pool.submit(store.directory(), () -> store.read(hash), loop);
+        CacheDirectory directory = directories.of(hash);
+        Future<Store.Found> read = directory.submit(() -> directory.store().read(hash), loop);
         if (read == null) {
             answer(key, hash, null, request, loop, answer);
             return;
         }
         read.addListener(done -> {
             Store.Found found = read.isSuccess() ? read.getNow() : null;
+            if (found != null) {
+                directory.recovered(found);
+            }
             answer(key, hash, found == null ? index.get(hash) : index.recovered(hash, found.object()), request, loop,
                     answer);
         });
@@ -494,6 +521,11 @@ public final class EdgeCache implements ContentSource {
 
     private void hit(CacheKey key, String hash, StoredObject stored, ContentRequest request, EventLoop loop,
                      Promise<Answer> answer, String cacheStatus) {
+        CacheDirectory directory = directories.of(hash);
+        if (directory.unchecked(hash)) {
+            checkFirst(directory, key, hash, stored, request, loop, answer, cacheStatus);
+            return;
+        }
         if (!stored.whole()) {
             partial(key, hash, stored, request, loop, answer);
             return;
@@ -503,8 +535,8 @@ public final class EdgeCache implements ContentSource {
             answerHit(hash, stored, held, answer, cacheStatus); // a hot object: no file-system thread, no open
             return;
         }
-        Future<ObjectFiles.Opened> opened = pool.submit(store.directory(), () -> {
-            OpenFile file = store.open(hash, stored);
+        Future<ObjectFiles.Opened> opened = directory.submit(() -> {
+            OpenFile file = directory.store().open(hash, stored);
             if (file == null) {
                 return null;
             }
@@ -530,6 +562,41 @@ public final class EdgeCache implements ContentSource {
             }
             objectFiles.hold(hash, stored, file);
             answerHit(hash, stored, file.file(), answer, cacheStatus);
+        });
+    }
+
+    /**
+     * The first hit of an object committed just before a crash ({@link Checkpoint}): its slices are compared with
+     * their CRC32C on a file-system thread while the hit waits; a good object is then answered, a bad one is
+     * quarantined ({@link #corrupt}) and the request is a miss, fetched from the origin. Never sent unchecked.
+     */
+    private void checkFirst(CacheDirectory directory, CacheKey key, String hash, StoredObject stored,
+                            ContentRequest request, EventLoop loop, Promise<Answer> answer, String cacheStatus) {
+        Future<Fault> checked = directory.submit(() -> {
+            if (!directory.unchecked(hash)) {
+                return null; // another hit checked it meanwhile
+            }
+            Fault fault = new ObjectCheck(directory.store(), Pace.unlimited()).check(hash, stored);
+            if (fault != null) {
+                corrupt(directory, hash, stored, fault, false);
+            }
+            directory.checked(hash);
+            return fault;
+        }, loop);
+        if (checked == null) {
+            answer.setSuccess(failure(Answer.Status.busy("file-system queue full", false), "fs-busy"));
+            return;
+        }
+        checked.addListener(done -> {
+            if (!done.isSuccess() || checked.getNow() != null) {
+                if (!done.isSuccess()) {
+                    log.warn("cannot check {} before its first hit: {}", key.text(), done.cause().toString());
+                }
+                index.invalidate(hash, stored);
+                miss(key, hash, null, request, loop, answer);
+                return;
+            }
+            hit(key, hash, stored, request, loop, answer, cacheStatus);
         });
     }
 
@@ -616,28 +683,28 @@ public final class EdgeCache implements ContentSource {
         StoredObject indexed = index.get(hash);
         if (indexed != null && indexed.storedAtMillis() == object.storedAtMillis()) {
             index.invalidate(hash, indexed); // its removal unlinks the files
-        } else if (pool.submit(store.directory(), () -> {
-            store.remove(hash, object.storedAtMillis());
-            return null;
-        }, ImmediateEventExecutor.INSTANCE) == null) {
-            ForkJoinPool.commonPool().execute(() -> store.remove(hash, object.storedAtMillis()));
+        } else {
+            CacheDirectory directory = directories.of(hash);
+            directory.execute(() -> directory.store().remove(hash, object.storedAtMillis()));
         }
     }
 
     /**
-     * Starts the {@link Scrubber} of the cache directory: every object re-read and compared with its checksums
-     * at most {@code scrubbing.bytesPerSecond()} (0: no scrubber), hottest first, each at least once per
+     * Starts a {@link Scrubber} per cache directory: every object re-read and compared with its checksums at most
+     * {@code scrubbing.bytesPerSecond()} per directory (0: no scrubber), hottest first, each at least once per
      * {@code scrubbing.interval()}. Once; later calls change nothing.
      */
     public synchronized void scrub(Scrubbing scrubbing) {
-        if (scrubbing.bytesPerSecond() <= 0 || scrubber != null) {
+        if (scrubbing.bytesPerSecond() <= 0 || !scrubbers.isEmpty()) {
             return;
         }
-        Scrubber started = new Scrubber(this, scrubbing.bytesPerSecond(), scrubbing.interval());
-        scrubber = started;
-        started.start();
-        log.info("cache scrub: {} bytes/s, every object at least once per {}", scrubbing.bytesPerSecond(),
-                scrubbing.interval());
+        for (CacheDirectory directory : directories.inService()) {
+            Scrubber started = new Scrubber(this, directory, scrubbing.bytesPerSecond(), scrubbing.interval());
+            scrubbers.add(started);
+            started.start();
+        }
+        log.info("cache scrub: {} bytes/s per directory, every object at least once per {}",
+                scrubbing.bytesPerSecond(), scrubbing.interval());
     }
 
     /** Whether the disk is busy with clients: fills in flight, or file-system work waiting. The scrubber waits. */
@@ -656,7 +723,10 @@ public final class EdgeCache implements ContentSource {
      * the next request for it is a miss like any other. Counted and logged with its key and slice. Nothing when
      * it was replaced meanwhile. Blocking (file moves): the scrubber's thread.
      */
-    void corrupt(String hash, StoredObject object, Fault fault) {
+    void corrupt(CacheDirectory directory, String hash, StoredObject object, Fault fault, boolean refetch) {
+        Store store = directory.store();
+        // Hot: one of the objects hits keep open (W-TinyLFU over hits): its clients should not wait for a refetch.
+        boolean hot = refetch && objectFiles.holds(hash);
         boolean quarantined;
         try {
             if (!store.quarantine(hash, object.storedAtMillis(), QUARANTINED_OBJECTS, QUARANTINED_BYTES)) {
@@ -672,8 +742,82 @@ public final class EdgeCache implements ContentSource {
         if (indexed != null && indexed.storedAtMillis() == object.storedAtMillis()) {
             index.invalidate(hash, indexed);
         }
-        log.warn("cache object corrupt: {}; {}", fault.describe(),
-                quarantined ? "moved to " + store.quarantine() : "removed");
+        log.warn("cache object corrupt: {}; {}{}", fault.describe(),
+                quarantined ? "moved to " + store.quarantine() : "removed", hot ? "; hot: fetched again now" : "");
+        if (hot) {
+            refetch(object);
+        }
+        directory.fault("corrupt object " + hash);
+    }
+
+    /**
+     * A hot object found corrupt is fetched again at once, in a fill no client waits for (the next clients join it),
+     * unless a fill of its key is under way already.
+     */
+    private void refetch(StoredObject object) {
+        EventLoop loop = aLoop;
+        if (loop == null) {
+            return;
+        }
+        CacheKey key = CacheKey.parse(object.key());
+        String hash = key.hash();
+        loop.execute(() -> {
+            HttpHeaders headers = new DefaultHttpHeaders(); // Host: the upstream's to set (Upstream)
+            headers.set("Via", VIA);
+            // No client's fields: a key that varies is fetched as its variant for a request without them.
+            Fill background = new Fill(this, key, hash, false, headers);
+            if (fills.putIfAbsent(hash, background) != null) {
+                return;
+            }
+            upstream.loop().extend(null, headers);
+            background.start(loop, new OriginRequest(target(key), headers,
+                    config.sliceSize() == 0 ? null : OriginRange.forClient(null, config.sliceSize())));
+        });
+    }
+
+    /**
+     * {@code out} was taken out of service ({@link CacheDirectories#takeOut}) at {@code atMillis}: its scrubber
+     * stops, and the index forgets the objects it held (placed on it among {@code before}, stored before then: one
+     * fetched again since is in a directory in service already), so their next requests are misses that fill the
+     * directories still in service. Nothing of {@code out} is touched: the removals go to where the objects are
+     * placed now, and find nothing there.
+     */
+    private void takenOut(CacheDirectory out, List<CacheDirectory> before, long atMillis) {
+        synchronized (this) {
+            scrubbers.removeIf(scrubber -> {
+                if (scrubber.directory() == out) {
+                    scrubber.stop();
+                    return true;
+                }
+                return false;
+            });
+        }
+        int forgotten = 0;
+        for (Map.Entry<String, StoredObject> entry : index.hottest().entrySet()) {
+            if (entry.getValue().storedAtMillis() < atMillis && Placement.of(entry.getKey(), before) == out) {
+                index.invalidate(entry.getKey(), entry.getValue());
+                forgotten++;
+            }
+        }
+        int ways = directories.inService().size();
+        for (CacheDirectory directory : directories.inService()) {
+            directory.space().resize(index.maxBytes() / ways, config.minFree(), ways);
+        }
+        log.info("cache directory {}: {} objects forgotten", out, forgotten);
+    }
+
+    /** The cache directories in service now (of those opened at startup): the metrics' gauge. */
+    public int directoriesInService() {
+        return directories.inService().size();
+    }
+
+    /** Each cache directory opened at startup, and whether it is in service now. */
+    public Map<Path, Boolean> directoryStates() {
+        Map<Path, Boolean> states = new LinkedHashMap<>();
+        for (CacheDirectory directory : directories.all()) {
+            states.put(directory.store().directory(), directory.inService());
+        }
+        return states;
     }
 
     /** Objects found corrupt (by the scrubber) since the cache opened: the metrics' count. */
@@ -682,9 +826,12 @@ public final class EdgeCache implements ContentSource {
     }
 
     /** Body bytes the scrubber has read and compared since the cache opened. */
-    public long scrubbed() {
-        Scrubber running = scrubber;
-        return running == null ? 0 : running.scrubbed();
+    public synchronized long scrubbed() {
+        long bytes = 0;
+        for (Scrubber scrubber : scrubbers) {
+            bytes += scrubber.scrubbed();
+        }
+        return bytes;
     }
 
     /** The slice size of objects fetched in slices, 0 when none is. */
@@ -974,8 +1121,13 @@ public final class EdgeCache implements ContentSource {
         return status.with(Map.of("Cache-Status", "zeroedge; fwd=miss; detail=" + detail));
     }
 
-    Store store() {
-        return store;
+    /** The directory object {@code hash} is placed in now. */
+    CacheDirectory directory(String hash) {
+        return directories.of(hash);
+    }
+
+    CacheDirectories directories() {
+        return directories;
     }
 
     /** The prefix purges in force (tests wait for their sweeps). */
@@ -1006,10 +1158,6 @@ public final class EdgeCache implements ContentSource {
         return writer;
     }
 
-    DiskSpace space() {
-        return space;
-    }
-
     /** A response the disk could not take was passed through to its client. */
     void countPassThrough() {
         passedThrough.increment();
@@ -1029,7 +1177,10 @@ public final class EdgeCache implements ContentSource {
      */
     public void resize(long maxBytes, CacheConfig.MinFree minFree) {
         index.resize(maxBytes);
-        space.resize(maxBytes, minFree);
+        int ways = directories.inService().size();
+        for (CacheDirectory directory : directories.inService()) {
+            directory.space().resize(maxBytes / ways, minFree, ways);
+        }
         log.info("cache: at most {} bytes, {} left free", maxBytes, minFree);
     }
 
@@ -1059,9 +1210,13 @@ public final class EdgeCache implements ContentSource {
 
     @Override
     public void close() {
-        Scrubber running = scrubber;
-        if (running != null) {
-            running.close();
+        List<Scrubber> running;
+        synchronized (this) {
+            running = List.copyOf(scrubbers);
+            scrubbers.clear();
+        }
+        for (Scrubber scrubber : running) {
+            scrubber.close();
         }
         recovery.stop();
         purges.close();
@@ -1072,5 +1227,6 @@ public final class EdgeCache implements ContentSource {
         live.clear();
         upstream.close();
         objectFiles.close();
+        directories.close();
     }
 }

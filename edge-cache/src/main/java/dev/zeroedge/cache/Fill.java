@@ -129,9 +129,16 @@ final class Fill implements OriginClient.Exchange {
     private PassThrough passing;
     /** Set when this fill validates a stale object: a 304 or a failure ends there. */
     private Revalidation revalidation;
+    /**
+     * The cache directory this fill writes into, from its temporary file to its commit, whatever happens to
+     * placement meanwhile: the directory of the hash the object is stored under (a variant's own, once its head
+     * says it varies), where lookups and recovery look for it.
+     */
+    private CacheDirectory directory;
 
     Fill(EdgeCache cache, CacheKey key, String hash, boolean authorization, HttpHeaders ownerFields) {
         this.cache = cache;
+        this.directory = cache.directory(hash);
         this.key = key;
         this.hash = hash;
         this.storedHash = hash;
@@ -182,6 +189,7 @@ final class Fill implements OriginClient.Exchange {
     private void place(HttpResponse response) {
         EdgeCache.Place place = cache.place(key, response.headers(), ownerFields);
         storedHash = place.hash();
+        directory = cache.directory(storedHash);
         object = object.withSecondary(place.secondary());
         if (place.secondary() != null) {
             synchronized (this) {
@@ -292,7 +300,7 @@ final class Fill implements OriginClient.Exchange {
             passThrough("fwd=miss", true);
             return;
         }
-        if (!cache.space().reserve(Math.max(0, length))) {
+        if (!directory.space().reserve(Math.max(0, length))) {
             cache.countPassThrough();
             passThrough("fwd=miss; detail=no-space", true);
             return;
@@ -300,8 +308,8 @@ final class Fill implements OriginClient.Exchange {
         reserved = Math.max(0, length);
         growth = new GrowingBody(length);
         GrowingBody growing = growth;
-        Store store = cache.store();
-        Future<Created> created = cache.pool().submit(cache.store().directory(), () -> {
+        Store store = directory.store();
+        Future<Created> created = directory.submit(() -> {
             Store.Temp made = store.create(storedHash, Math.max(0, growing.length()));
             try {
                 return new Created(made, OpenFile.filling(made.path(), growing));
@@ -330,8 +338,16 @@ final class Fill implements OriginClient.Exchange {
                 passThrough("fwd=miss; detail=no-space", false);
                 return;
             }
+            if (!done.isSuccess() && state() != State.FAILED) {
+                // A directory failing (its errors counted, see CacheDirectory) fails no client: the response goes
+                // from the origin to its client uncached, as on a full disk.
+                log.warn("cannot create a temporary file for {}: {}: passed through", key.text(),
+                        done.cause().toString());
+                releaseSpace();
+                passThrough("fwd=miss; detail=store-failed", false);
+                return;
+            }
             if (!done.isSuccess()) {
-                log.warn("cannot create a temporary file for {}: {}", key.text(), done.cause().toString());
                 fail(EdgeCache.failure(Answer.Status.because(HttpResponseStatus.BAD_GATEWAY, "cache cannot store"),
                         "store-failed"), done.cause());
                 return;
@@ -560,7 +576,7 @@ final class Fill implements OriginClient.Exchange {
         wrote.addListener(done -> {
             writing = false;
             if (state() != State.FAILED && !done.isSuccess() && Store.noSpace(done.cause())
-                    && fullWrites++ < FULL_DISK_RETRIES && cache.space().evictForWrite(size)) {
+                    && fullWrites++ < FULL_DISK_RETRIES && directory.space().evictForWrite(size)) {
                 // The disk filled under this fill (a chunked body claims nothing ahead): objects were evicted, and
                 // the same bytes are written again where they were once their files are gone; the origin waits.
                 log.info("disk full writing {}: evicted to make room, writing again", key.text());
@@ -581,6 +597,7 @@ final class Fill implements OriginClient.Exchange {
             }
             if (!done.isSuccess()) {
                 log.warn("writing {} failed: {}", temp.path(), done.cause().toString());
+                directory.error(done.cause());
                 fault(done.cause());
                 return;
             }
@@ -618,13 +635,13 @@ final class Fill implements OriginClient.Exchange {
         boolean store = decision.store();
         Store.Temp filled = temp;
         String as = storedHash;
-        Future<Void> committed = cache.pool().submit(cache.store().directory(), () -> {
+        Future<Void> committed = directory.submit(() -> {
             if (store) {
-                cache.store().commit(filled, as, object);
+                directory.store().commit(filled, as, object);
             } else {
-                cache.store().discard(filled);
+                directory.store().discard(filled);
             }
-            cache.space().refresh(); // before the reservation goes: the file system counts the body now
+            directory.space().refresh(); // before the reservation goes: the file system counts the body now
             return null;
         }, loop);
         if (committed == null) {
@@ -635,7 +652,7 @@ final class Fill implements OriginClient.Exchange {
             if (!done.isSuccess()) {
                 log.warn("committing {} failed: {}", key.text(), done.cause().toString());
                 discard();
-            } else if (store) {
+            } else if (store && directory.inService()) { // a directory taken out meanwhile: not found there
                 cache.stored(as, object);
             }
             releaseSpace();
@@ -709,8 +726,8 @@ final class Fill implements OriginClient.Exchange {
         if (gone == null) {
             return;
         }
-        Store store = cache.store();
-        if (cache.pool().submit(cache.store().directory(), () -> {
+        Store store = directory.store();
+        if (directory.submit(() -> {
             store.discard(gone);
             return null;
         }, loop) == null) {
@@ -749,7 +766,7 @@ final class Fill implements OriginClient.Exchange {
     /** The fill's reservation goes: it is committed (the index counts it now) or dropped. */
     private void releaseSpace() {
         if (reserved >= 0) {
-            cache.space().release(reserved);
+            directory.space().release(reserved);
             reserved = -1;
         }
     }

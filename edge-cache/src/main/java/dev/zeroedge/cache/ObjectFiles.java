@@ -69,6 +69,11 @@ final class ObjectFiles {
      * that {@code bodies} has room for are read into memory when opened, as the static source holds small files:
      * a small hit is then copied behind its head from memory, with no read of the file.
      */
+    /** Whether object {@code hash} is one of those held open: hit lately and often enough (hot). */
+    boolean holds(String hash) {
+        return held.asMap().containsKey(hash); // a look that does not count as a use
+    }
+
     ObjectFiles(int capacity, HeldBodies bodies) {
         this.off = capacity == 0;
         this.bodies = bodies;

@@ -11,6 +11,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * The prefix purges in force ({@link PurgeRecord}), and their sweeps. A purge of a prefix costs the request that
@@ -36,13 +37,17 @@ final class Purges {
 
     enum Verdict { NONE, STALE, GONE }
 
+    /** Where the records are kept. */
     private final Store store;
+    /** Where an object is stored, for a soft purge's rewrite of its metadata. */
+    private final Function<String, Store> storeOf;
     private final Index index;
     private final ScheduledExecutorService sweeper;
     private volatile List<PurgeRecord> records;
 
-    private Purges(Store store, Index index, List<PurgeRecord> records) {
+    private Purges(Store store, Function<String, Store> storeOf, Index index, List<PurgeRecord> records) {
         this.store = store;
+        this.storeOf = storeOf;
         this.index = index;
         this.records = List.copyOf(records);
         this.sweeper = Executors.newSingleThreadScheduledExecutor(task -> {
@@ -53,7 +58,7 @@ final class Purges {
     }
 
     /** The records the cache directory kept; blocking (startup). */
-    static Purges open(Store store, Index index) {
+    static Purges open(Store store, Function<String, Store> storeOf, Index index) {
         List<PurgeRecord> kept = new ArrayList<>();
         try {
             for (String line : store.readPurges().split("\n")) {
@@ -67,7 +72,7 @@ final class Purges {
         if (!kept.isEmpty()) {
             log.info("cache: {} prefix purges kept from before the restart", kept.size());
         }
-        return new Purges(store, index, kept);
+        return new Purges(store, storeOf, index, kept);
     }
 
     /** What the records say of {@code object}: the strongest purge that reaches it. */
@@ -146,7 +151,7 @@ final class Purges {
             StoredObject stale = object.staled();
             if (object.lifetime() != 0 && index.replace(hash, object, stale)) {
                 try {
-                    store.revalidated(hash, object, stale);
+                    storeOf.apply(hash).revalidated(hash, object, stale);
                 } catch (IOException e) {
                     log.warn("cannot mark {} stale on disk: {}", object.key(), e.toString());
                 }

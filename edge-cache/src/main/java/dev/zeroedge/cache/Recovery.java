@@ -17,11 +17,15 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 
 /**
- * The index coming back from the disk while the cache serves: the fan directories are scanned in parallel on the
- * file-system threads ({@link #CHAINS} at a time, each scan submitting the next, so a hundred thousand objects
- * never flood the queue that requests use), and each object found goes into the index unless a fill of this run
- * committed that key meanwhile. Until the last fan is done, a miss reads its key's metadata file first
- * ({@link EdgeCache}): a committed object is never fetched again only because the scan had not reached it.
+ * The index coming back from the disk while the cache serves: the fan directories of every cache directory are
+ * scanned in parallel on the file-system threads ({@link #CHAINS} at a time per directory, each scan submitting
+ * the next, so a hundred thousand objects never flood the queue that requests use), and each object found goes
+ * into the index unless a fill of this run committed that key meanwhile. Until the last fan is done, a miss reads
+ * its key's metadata file first ({@link EdgeCache}): a committed object is never fetched again only because the
+ * scan had not reached it. An object found in a directory that is not the one {@link Placement} picks for it now
+ * (it was filled while its own directory was out of service, or the directories changed) is deleted: the index
+ * looks for it only where it is placed. An object committed just before a crash is marked to be checked before its
+ * first hit ({@link CacheDirectory#recovered}).
  *
  * <p>Why a scan and not a checkpoint plus a journal: the metadata files are the commit records already, so a
  * scan can never disagree with the disk, and a journal would be one more write per commit on the fill's path.
@@ -31,39 +35,53 @@ import java.util.function.Consumer;
 final class Recovery {
 
     private static final Logger log = LoggerFactory.getLogger(Recovery.class);
-    /** Scans under way at once: a part of the file-system threads, the rest serve requests meanwhile. */
+    /** Scans under way at once per directory: a part of the file-system threads, the rest serve requests meanwhile. */
     static final int CHAINS = 4;
 
-    private final Store store;
+    /** One fan directory of one cache directory. */
+    private record Fan(CacheDirectory directory, Path path) {
+    }
+
+    private final CacheDirectories directories;
     private final Index index;
-    private final FileSystemPool pool;
     private final CacheCounters counters;
     /** Run on the file-system thread before each fan is scanned: a test holds the scan here. */
     private final Consumer<Path> beforeFan;
-    private final Queue<Path> fans = new ConcurrentLinkedQueue<>();
     private final AtomicInteger chainsRunning = new AtomicInteger();
     private final LongAdder found = new LongAdder();
+    private final LongAdder misplaced = new LongAdder();
     private final CompletableFuture<Integer> complete = new CompletableFuture<>();
     private volatile boolean done;
     private volatile boolean stopped;
     private long started;
 
-    Recovery(Store store, Index index, FileSystemPool pool, CacheCounters counters, Consumer<Path> beforeFan) {
-        this.store = store;
+    Recovery(CacheDirectories directories, Index index, CacheCounters counters, Consumer<Path> beforeFan) {
+        this.directories = directories;
         this.index = index;
-        this.pool = pool;
         this.counters = counters;
         this.beforeFan = beforeFan;
     }
 
-    /** Starts the scan of {@code all} fan directories; {@code started} is when the recovery began (nanoTime). */
-    void start(List<Path> all, long startedNanos) {
+    /**
+     * Starts the scans of the fan directories, {@code fans} one list per directory in service (in their order);
+     * {@code started} is when the recovery began (nanoTime).
+     */
+    void start(List<List<Path>> fans, long startedNanos) {
         started = startedNanos;
-        fans.addAll(all);
-        int chains = Math.max(1, Math.min(CHAINS, all.size()));
+        List<CacheDirectory> in = directories.inService();
+        int chains = 0;
+        for (int d = 0; d < in.size(); d++) {
+            chains += Math.max(1, Math.min(CHAINS, fans.get(d).size()));
+        }
         chainsRunning.set(chains);
-        for (int i = 0; i < chains; i++) {
-            next();
+        for (int d = 0; d < in.size(); d++) {
+            Queue<Fan> queue = new ConcurrentLinkedQueue<>();
+            for (Path fan : fans.get(d)) {
+                queue.add(new Fan(in.get(d), fan));
+            }
+            for (int i = Math.max(1, Math.min(CHAINS, fans.get(d).size())); i > 0; i--) {
+                next(queue);
+            }
         }
     }
 
@@ -82,17 +100,27 @@ final class Recovery {
         stopped = true;
     }
 
-    private void next() {
-        Path fan = stopped ? null : fans.poll();
+    private void next(Queue<Fan> queue) {
+        Fan fan = stopped ? null : queue.poll();
         if (fan == null) {
             if (chainsRunning.decrementAndGet() == 0) {
                 finish();
             }
             return;
         }
-        Future<Void> scanned = pool.submit(store.directory(), () -> {
-            beforeFan.accept(fan);
-            for (Store.Found object : store.scan(fan)) {
+        CacheDirectory directory = fan.directory();
+        Future<Void> scanned = directory.submit(() -> {
+            beforeFan.accept(fan.path());
+            if (!directory.inService()) {
+                return null; // taken out meanwhile: its objects are not wanted
+            }
+            for (Store.Found object : directory.store().scan(fan.path())) {
+                if (directories.of(object.hash()) != directory) {
+                    directory.store().remove(object.hash(), object.object().storedAtMillis());
+                    misplaced.increment();
+                    continue;
+                }
+                directory.recovered(object);
                 index.recovered(object.hash(), object.object());
                 found.increment();
             }
@@ -100,16 +128,16 @@ final class Recovery {
         }, ImmediateEventExecutor.INSTANCE);
         if (scanned == null) {
             // The queue is full of requests: they go first, the scan asks again a moment later.
-            fans.add(fan);
+            queue.add(fan);
             CompletableFuture.delayedExecutor(FileSystemPool.BUSY_RETRY_MILLIS, TimeUnit.MILLISECONDS)
-                    .execute(this::next);
+                    .execute(() -> next(queue));
             return;
         }
         scanned.addListener(result -> {
             if (!result.isSuccess()) {
-                log.warn("scanning {} failed: {}", fan, result.cause().toString());
+                log.warn("scanning {} failed: {}", fan.path(), result.cause().toString());
             }
-            next();
+            next(queue);
         });
     }
 
@@ -122,6 +150,9 @@ final class Recovery {
         done = true;
         counters.recovered(nanos);
         int objects = (int) found.sum();
+        if (misplaced.sum() > 0) {
+            log.info("cache: {} objects found outside the directory they are placed in now, deleted", misplaced.sum());
+        }
         log.info("cache index complete: {} objects in {} ms", objects, nanos / 1_000_000);
         complete.complete(objects);
     }

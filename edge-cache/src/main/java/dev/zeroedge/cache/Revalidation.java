@@ -100,9 +100,9 @@ final class Revalidation {
      */
     void notModified(HttpResponse response, long nowMillis, EventLoop loop, Runnable done) {
         StoredObject after = freshened(response, nowMillis);
-        Store store = cache.store();
-        Future<Boolean> written = cache.pool().submit(store.directory(),
-                () -> store.revalidated(hash, stale, after), loop);
+        CacheDirectory directory = cache.directory(hash);
+        Store store = directory.store();
+        Future<Boolean> written = directory.submit(() -> store.revalidated(hash, stale, after), loop);
         if (written == null) {
             // The file-system queue is full: the stale object answers, freshened in memory only this once.
             validated = after;

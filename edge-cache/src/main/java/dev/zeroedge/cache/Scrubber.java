@@ -5,10 +5,12 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Re-reads the objects of one cache directory in the background and compares them with their checksums
+ * Re-reads the objects of one cache directory (those {@link Placement} puts there) in the background and compares them with their checksums
  * ({@link ObjectCheck}): the server never sees the bytes it sends (sendfile, splice), so a bit the disk
  * flipped would otherwise reach every client of the object until it is evicted.
  *
@@ -21,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * the cache. Reads are paced at {@code bytesPerSecond} and wait while fills are in flight or the file-system
  * queue holds work ({@link EdgeCache#diskBusy}). An object found bad is checked once more, so that a body
  * replaced between the metadata's read and the body's open is not taken for a corrupt one, and then handed to
- * {@link EdgeCache#corrupt}.
+ * {@link EdgeCache#corrupt}, which fetches a hot one again at once.
  */
 final class Scrubber implements AutoCloseable {
 
@@ -30,6 +32,7 @@ final class Scrubber implements AutoCloseable {
     private static final long MIN_PAUSE_MILLIS = 10;
 
     private final EdgeCache cache;
+    private final CacheDirectory directory;
     private final Duration interval;
     private final ObjectCheck check;
     private final Pace pace;
@@ -38,12 +41,18 @@ final class Scrubber implements AutoCloseable {
     /** Whether the last pass took longer than the interval (said once, not at every pass). */
     private boolean overran;
 
-    Scrubber(EdgeCache cache, long bytesPerSecond, Duration interval) {
+    Scrubber(EdgeCache cache, CacheDirectory directory, long bytesPerSecond, Duration interval) {
         this.cache = cache;
+        this.directory = directory;
         this.interval = interval;
         this.pace = new Pace(bytesPerSecond, cache::diskBusy);
-        this.check = new ObjectCheck(cache.store(), pace);
-        this.thread = Thread.ofPlatform().daemon(true).name("zeroedge-scrub").unstarted(this::run);
+        this.check = new ObjectCheck(directory.store(), pace);
+        this.thread = Thread.ofPlatform().daemon(true).name("zeroedge-scrub-" + directory.store().directory()
+                .getFileName()).unstarted(this::run);
+    }
+
+    CacheDirectory directory() {
+        return directory;
     }
 
     void start() {
@@ -57,6 +66,7 @@ final class Scrubber implements AutoCloseable {
 
     private void run() {
         try {
+            awaitIndex();
             while (!closed) {
                 long started = System.nanoTime();
                 int objects = pass();
@@ -77,6 +87,19 @@ final class Scrubber implements AutoCloseable {
         }
     }
 
+    /**
+     * The first pass waits for the index to be complete after a start: a pass takes the objects the index holds when
+     * it begins, so one begun during the recovery would leave the objects not found yet for the next pass, an
+     * interval later.
+     */
+    private void awaitIndex() throws InterruptedException {
+        try {
+            cache.recovered().get();
+        } catch (ExecutionException | CancellationException e) {
+            // The recovery stopped (the cache closes) or failed: the passes take what the index holds.
+        }
+    }
+
     private int pass() throws InterruptedException {
         int objects = 0;
         for (Map.Entry<String, StoredObject> entry : cache.index().hottest().entrySet()) {
@@ -85,16 +108,25 @@ final class Scrubber implements AutoCloseable {
             }
             String hash = entry.getKey();
             StoredObject object = entry.getValue();
+            if (cache.directory(hash) != directory) {
+                continue; // another directory's
+            }
             if (cache.index().get(hash) == null || cache.filling(hash)) {
                 continue; // gone since the pass began, or being fetched again
             }
             objects++;
             Fault fault = check.check(hash, object);
             if (fault != null && (fault = check.check(hash, object)) != null && !closed) {
-                cache.corrupt(hash, object, fault);
+                cache.corrupt(directory, hash, object, fault, true);
             }
         }
         return objects;
+    }
+
+    /** Stops without waiting (its directory was taken out of service: a read of it may hang). */
+    void stop() {
+        closed = true;
+        thread.interrupt();
     }
 
     @Override

@@ -68,7 +68,7 @@ final class SliceFetch implements OriginClient.Exchange {
         this.toSlice = toSlice;
         this.loop = loop;
         this.map = object.object().slices();
-        this.body = cache.store().bodyPath(object.hash());
+        this.body = object.directory().store().bodyPath(object.hash());
     }
 
     @Override
@@ -227,7 +227,7 @@ final class SliceFetch implements OriginClient.Exchange {
             writeNext();
             return;
         }
-        Future<Void> committed = cache.pool().submit(body, () -> {
+        Future<Void> committed = object.directory().submit(() -> {
             for (int[] done : whole) {
                 object.commit(done[0], done[1]);
             }

@@ -47,6 +47,8 @@ final class SlicedObject implements GrowingBody.Demand {
     private final CacheKey key;
     private final String hash;
     private final EventLoop loop;
+    /** The cache directory its body is in, from its making to its last slice. */
+    private final CacheDirectory directory;
     private final FileChannel writer;
     private final GrowingBody growing;
     private final OpenFile reader;
@@ -65,6 +67,7 @@ final class SlicedObject implements GrowingBody.Demand {
         this.key = key;
         this.hash = hash;
         this.loop = loop;
+        this.directory = cache.directory(hash);
         this.writer = body.writer();
         this.object = object;
         this.growing = new GrowingBody(object.length(), this);
@@ -78,8 +81,9 @@ final class SlicedObject implements GrowingBody.Demand {
     /** Makes {@code object} (its slice map empty) in place on a file-system thread; null when the queue is full. */
     static Future<SlicedObject> create(EdgeCache cache, CacheKey key, String hash, StoredObject object,
                                        EventLoop loop) {
-        return cache.pool().submit(cache.store().directory(), () -> {
-            Store.Temp body = cache.store().createSliced(hash, object);
+        CacheDirectory directory = cache.directory(hash);
+        return directory.submit(() -> {
+            Store.Temp body = directory.store().createSliced(hash, object);
             try {
                 return new SlicedObject(cache, key, hash, loop, body, object);
             } catch (IOException | RuntimeException e) {
@@ -95,13 +99,14 @@ final class SlicedObject implements GrowingBody.Demand {
      * the queue is full.
      */
     static Future<SlicedObject> reopen(EdgeCache cache, CacheKey key, String hash, EventLoop loop) {
-        return cache.pool().submit(cache.store().directory(), () -> {
+        CacheDirectory directory = cache.directory(hash);
+        return directory.submit(() -> {
             // The disk's slice map, not the index's: a live object may have committed more since the index was told.
-            StoredObject now = cache.store().metadata(hash);
+            StoredObject now = directory.store().metadata(hash);
             if (now == null || now.whole() || !now.key().equals(key.text())) {
                 return null;
             }
-            Store.Temp body = cache.store().openSliced(hash);
+            Store.Temp body = directory.store().openSliced(hash);
             if (body == null) {
                 return null;
             }
@@ -195,7 +200,7 @@ final class SlicedObject implements GrowingBody.Demand {
                 }
                 next = object.withSlices(object.slices().with(slice, crc));
             }
-            if (!cache.store().commitSlice(hash, writer, next)) {
+            if (!directory.store().commitSlice(hash, writer, next)) {
                 abandon(new IOException("object " + hash + " was removed while its slices were fetched"));
                 return;
             }
@@ -268,12 +273,16 @@ final class SlicedObject implements GrowingBody.Demand {
                 log.debug("closing the body of {}: {}", hash, e.toString());
             }
         };
-        if (cache.pool().submit(cache.store().directory(), () -> {
+        if (directory.submit(() -> {
             close.run();
             return null;
         }, loop) == null) {
             ForkJoinPool.commonPool().execute(close);
         }
+    }
+
+    CacheDirectory directory() {
+        return directory;
     }
 
     @Override

@@ -54,8 +54,8 @@ final class Store {
     record Temp(Path path, FileChannel writer) {
     }
 
-    /** A committed object found again at startup. */
-    record Found(String hash, StoredObject object) {
+    /** A committed object found again at startup; {@code committedMillis}: when its metadata was last written. */
+    record Found(String hash, StoredObject object, long committedMillis) {
     }
 
     private final Path directory;
@@ -511,7 +511,7 @@ final class Store {
             if (Files.size(body) != object.length()) {
                 throw new IOException("body of " + Files.size(body) + " bytes, metadata says " + object.length());
             }
-            return new Found(hash, object);
+            return new Found(hash, object, Files.getLastModifiedTime(meta).toMillis());
         } catch (NoSuchFileException e) {
             if (!Files.exists(meta)) {
                 return null; // removed meanwhile (evicted, or replaced by a commit that is under way)
@@ -532,18 +532,20 @@ final class Store {
      */
     Found read(String hash) throws IOException {
         StoredObject object;
+        long committed;
         try {
             object = StoredObject.decode(Files.readAllBytes(metaPath(hash)));
             if (Files.size(bodyPath(hash)) != object.length()) {
                 return null;
             }
+            committed = Files.getLastModifiedTime(metaPath(hash)).toMillis();
         } catch (NoSuchFileException e) {
             return null;
         } catch (IOException e) {
             log.debug("metadata of {} unreadable: {}", hash, e.toString());
             return null;
         }
-        return new Found(hash, object);
+        return new Found(hash, object, committed);
     }
 
     /** The file of the prefix purges still to be applied ({@link Purges}), in the cache directory's top. */

@@ -37,7 +37,7 @@ class DiskSpaceTest {
     @Test
     void aReservationCountsAgainstTheMaximumUntilItIsReleased() throws IOException {
         DiskSpace space = new DiskSpace(dir, 1_000_000, CacheConfig.MinFree.bytes(0), index(1_000_000, List.of()),
-                Runnable::run);
+                1, Runnable::run);
         assertTrue(space.reserve(600_000));
         assertFalse(space.reserve(600_000), "two fills under way would pass the maximum");
         assertTrue(space.reserve(400_000));
@@ -53,11 +53,11 @@ class DiskSpaceTest {
         Index index = index(Long.MAX_VALUE / 2, evicted);
         index.put("a", object(4 * 1024 * 1024));
         index.put("b", object(4 * 1024 * 1024));
-        DiskSpace all = new DiskSpace(dir, Long.MAX_VALUE / 2, CacheConfig.MinFree.percent(100), index, Runnable::run);
+        DiskSpace all = new DiskSpace(dir, Long.MAX_VALUE / 2, CacheConfig.MinFree.percent(100), index, 1, Runnable::run);
         assertFalse(all.reserve(1), "nothing can be written when all of it is to stay free");
         assertEquals(0, all.reserved());
 
-        DiskSpace room = new DiskSpace(dir, Long.MAX_VALUE / 2, CacheConfig.MinFree.bytes(0), index, Runnable::run);
+        DiskSpace room = new DiskSpace(dir, Long.MAX_VALUE / 2, CacheConfig.MinFree.bytes(0), index, 1, Runnable::run);
         long usable = room.usable();
         assertTrue(room.reserve(Math.min(usable, 1024 * 1024)));
         // Past what is free by less than the index holds: refused, and the index evicts to make that room.
@@ -76,7 +76,7 @@ class DiskSpaceTest {
         Index index = index(3 * 1024 * 1024, evicted);
         index.put("a", object(1024 * 1024));
         index.put("b", object(1024 * 1024));
-        DiskSpace space = new DiskSpace(dir, 3 * 1024 * 1024, CacheConfig.MinFree.bytes(0), index, Runnable::run);
+        DiskSpace space = new DiskSpace(dir, 3 * 1024 * 1024, CacheConfig.MinFree.bytes(0), index, 1, Runnable::run);
         assertTrue(space.reserve(1024 * 1024), "it fits beside them");
         assertTrue(space.reserve(1024 * 1024), "it fits in the place of one of them");
         index.cleanUp();

@@ -136,6 +136,18 @@ public final class ServerMetrics {
                 all.add(counter("zeroedge_cache_corrupt_objects",
                         "Cached objects the scrubber found not matching their checksums, quarantined and forgotten",
                         List.of(point(cache.corruptions()))));
+                all.add(counter("zeroedge_cache_scrubbed_bytes",
+                        "Body bytes the scrubbers re-read and compared with their checksums",
+                        List.of(point(cache.scrubbed()))));
+                all.add(GaugeSnapshot.builder().name("zeroedge_cache_directories_in_service")
+                        .help("Cache directories in service now (a failing one is taken out until the next restart)")
+                        .dataPoint(GaugeDataPointSnapshot.builder().value(cache.directoriesInService()).build())
+                        .build());
+                GaugeSnapshot.Builder state = GaugeSnapshot.builder().name("zeroedge_cache_directory_in_service")
+                        .help("1 while the cache directory is in service, 0 once it was taken out");
+                cache.directoryStates().forEach((directory, in) -> state.dataPoint(GaugeDataPointSnapshot.builder()
+                        .labels(Labels.of("directory", directory.toString())).value(in ? 1 : 0).build()));
+                all.add(state.build());
             }
             fileSystemPool(all, server.fileSystemPool());
             all.add(InfoSnapshot.builder().name("zeroedge_mode")

@@ -7,6 +7,7 @@ import dev.zeroedge.cli.UsageException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -29,16 +30,22 @@ final class CacheCommand {
         if (!flags.positional().isEmpty()) {
             throw new UsageException("cache verify takes no arguments but --cache-dir DIR: " + flags.positional());
         }
-        Path directory = Path.of(flags.required("cache-dir"));
-        Verifier.Summary summary;
-        try {
-            summary = Verifier.verify(directory, out);
-        } catch (IOException e) {
-            throw new UsageException("--cache-dir " + directory + " cannot be read: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new UsageException("interrupted");
+        List<Path> directories = ServeSettings.directories(flags.required("cache-dir"));
+        if (directories == null) {
+            throw new UsageException("--cache-dir names a directory twice or an empty one: "
+                    + flags.required("cache-dir"));
         }
-        return summary.clean() ? Main.EXIT_OK : EXIT_BAD;
+        boolean clean = true;
+        for (Path directory : directories) {
+            try {
+                clean &= Verifier.verify(directory, out).clean(); // one summary line per directory
+            } catch (IOException e) {
+                throw new UsageException("--cache-dir " + directory + " cannot be read: " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new UsageException("interrupted");
+            }
+        }
+        return clean ? Main.EXIT_OK : EXIT_BAD;
     }
 }

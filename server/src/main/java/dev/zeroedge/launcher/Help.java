@@ -15,7 +15,7 @@ final class Help {
               java -jar zeroedge.jar serve --config FILE [options]
               java -jar zeroedge.jar check-config --config FILE [options]
               java -jar zeroedge.jar probe [--json] [--nic IFACE] [--bind ADDR] [--uring-min-kernel V]
-              java -jar zeroedge.jar cache verify --cache-dir DIR
+              java -jar zeroedge.jar cache verify --cache-dir DIR[,DIR...]
               java -jar zeroedge.jar --help
 
             serve options:
@@ -27,16 +27,18 @@ final class Help {
                                          other changes are logged as needing a restart
               --root DIR                 directory to publish (this or --origin)
               --origin http://HOST:PORT  be an edge cache of this origin instead (with --cache-dir)
-              --cache-dir DIR            where the cache keeps its objects (created if missing)
+              --cache-dir DIR[,DIR...]   where the cache keeps its objects (created if missing); several:
+                                         objects placed by hash, a failing one taken out of service
               --cache-max-size BYTES     body bytes the cache keeps on disk at most (default 10g)
               --cache-slice BYTES|off    objects longer than this are fetched (with Range) and stored
                                          in slices of this size, each when first read (default 4m)
               --cache-min-free N%|BYTES  what the cache leaves free of its file system (default 5%):
                                          a response it has no room for is passed through uncached
-              --scrub-rate BYTES|0       body bytes a second the scrubber re-reads to compare cached
-                                         objects with their checksums, hottest first; a corrupt one
-                                         is quarantined (DIR/quarantine/) and fetched again on its
-                                         next request (default 20m; 0: off)
+              --scrub-rate BYTES|0       body bytes a second the scrubber re-reads (per directory) to
+                                         compare cached objects with their checksums, hottest first; a
+                                         corrupt one is quarantined (DIR/quarantine/) and fetched again
+                                         (a hot one at once, others on their next request; default 20m;
+                                         0: off)
               --scrub-interval DUR       every cached object is checked at least once per this
                                          (default 24h)
               --cache-stale-max DUR      the longest an object is served stale (stale-while-revalidate,

@@ -119,7 +119,7 @@ final class ServeCommand {
                     config.bind().getHostString(), server.port());
         } else {
             log.info("serving the cache of http://{} ({}, at most {} bytes, {} left free) on http://{}:{}/",
-                    cache.originAuthority(), cache.directory().toAbsolutePath().normalize(), cache.maxSize(),
+                    cache.originAuthority(), cache.directories(), cache.maxSize(),
                     cache.minFree(), config.bind().getHostString(), server.port());
             Routing routing = settings.routing();
             routing.origins().byHost().forEach((host, route) -> log.info("origin of Host {}: {}", host, route.url()));

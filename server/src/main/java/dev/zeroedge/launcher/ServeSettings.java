@@ -24,6 +24,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -183,8 +184,13 @@ record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache, Scrubb
             throw new UsageException("--origin needs --cache-dir DIR");
         }
         CacheConfig cache;
+        List<Path> directories = directories(flags.string("cache-dir", null));
+        if (directories == null) {
+            throw new UsageException(flags.where("cache-dir") + " names a directory twice or an empty one: "
+                    + flags.string("cache-dir", null));
+        }
         try {
-            cache = CacheConfig.of(flags.string("origin", null), Path.of(flags.string("cache-dir", null)));
+            cache = CacheConfig.of(flags.string("origin", null), directories.getFirst()).withDirectories(directories);
         } catch (IllegalArgumentException e) {
             throw new UsageException(flags.where("origin") + ": " + e.getMessage());
         }
@@ -291,12 +297,40 @@ record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache, Scrubb
         return CacheConfig.MinFree.bytes(flags.size("cache-min-free", 0, 0, Long.MAX_VALUE));
     }
 
-    /** An edge cache has no document root: its directory (created if missing) stands in for it. */
+    /**
+     * {@code --cache-dir A,B,C}: one or more directories, a comma list (a flag is given once; a config file's value
+     * is one string); null when one is empty or named twice.
+     */
+    static List<Path> directories(String list) {
+        List<Path> directories = new ArrayList<>();
+        for (String one : list.split(",", -1)) {
+            Path path = Path.of(one.trim()).toAbsolutePath().normalize();
+            if (one.isBlank() || directories.contains(path)) {
+                return null;
+            }
+            directories.add(path);
+        }
+        return directories;
+    }
+
+    /**
+     * An edge cache has no document root: its first directory (each created if missing) stands in for it. A
+     * directory that cannot be created is left to the cache, which starts without it when another one works.
+     */
     private static Path cacheDirectory(CacheConfig cache) throws UsageException {
-        try {
-            Files.createDirectories(cache.directory());
-        } catch (IOException e) {
-            throw new UsageException("--cache-dir " + cache.directory() + " cannot be created: " + e.getMessage());
+        UsageException first = null;
+        int made = 0;
+        for (Path directory : cache.directories()) {
+            try {
+                Files.createDirectories(directory);
+                made++;
+            } catch (IOException e) {
+                first = first != null ? first
+                        : new UsageException("--cache-dir " + directory + " cannot be created: " + e.getMessage());
+            }
+        }
+        if (made == 0 || first != null && cache.directories().size() == 1) {
+            throw first;
         }
         return cache.directory();
     }

@@ -114,6 +114,15 @@ class CacheVerifyCommandTest {
         assertTrue(lines.get(0).matches("bad: edge\\.test /clip\\.bin \\([0-9a-f]+\\) slice 0: CRC32C [0-9a-f]{8},"
                 + " metadata says [0-9a-f]{8}"), lines.get(0));
         assertTrue(lines.get(1).endsWith(": 1 objects, 50000 bytes checked, 1 bad, 0 orphans"), lines.get(1));
+
+        // Several directories (a comma list, as serve takes them): a summary line each, exit 1 when any is bad.
+        Path empty = Files.createDirectory(dir.resolve("empty"));
+        assertEquals(0, run("cache", "verify", "--cache-dir", empty.toString()), out + err);
+        assertEquals(1, run("cache", "verify", "--cache-dir", empty + "," + cacheDir), out + err);
+        assertEquals(List.of(empty.toRealPath() + ": 0 objects, 0 bytes checked, 0 bad, 0 orphans", lines.get(0),
+                lines.get(1)), out.lines().toList());
+        assertEquals(2, run("cache", "verify", "--cache-dir", empty + "," + empty), out + err);
+        assertTrue(err.contains("names a directory twice"), err);
     }
 
     @Test
@@ -152,7 +161,7 @@ class CacheVerifyCommandTest {
         ServerJvm scrubbing = ServerJvm.startCache("http://127.0.0.1:9", dir.resolve("a"), 4096, "nio-sendfile",
                 "--scrub-rate", "1m", "--scrub-interval", "1h");
         try {
-            assertEquals(1, scrubbing.logged("cache scrub: 1048576 bytes/s, every object at least once per PT1H")
+            assertEquals(1, scrubbing.logged("cache scrub: 1048576 bytes/s per directory, every object at least once per PT1H")
                     .size(), scrubbing.log().toString());
         } finally {
             scrubbing.stop();
