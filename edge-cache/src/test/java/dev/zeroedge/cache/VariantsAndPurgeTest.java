@@ -240,13 +240,30 @@ class VariantsAndPurgeTest {
 
     @Test
     void variantsComeBackAfterARestart() throws Exception {
-        start(c -> c);
+        variantsComeBackAfterARestart(c -> c);
+    }
+
+    /**
+     * Each variant is stored under its own hash, so with several directories it is placed by that hash, not by its
+     * key's: placed by the key's, a restart's recovery would find it outside the directory it belongs in and delete
+     * it. The first fill of each key does not know yet that it varies; with three directories (their names new each
+     * run) its variant falls in its key's directory one time in three, so such a fill fails this test in most runs
+     * (3 of 5 when it was tried).
+     */
+    @Test
+    void variantsInSeveralDirectoriesComeBackAfterARestart() throws Exception {
+        variantsComeBackAfterARestart(c -> c.withDirectories(
+                List.of(work.resolve("cache"), work.resolve("cache-b"), work.resolve("cache-c"))));
+    }
+
+    private void variantsComeBackAfterARestart(UnaryOperator<CacheConfig> tuning) throws Exception {
+        start(tuning);
         assertVariant(get("/r.txt", "Accept-Encoding: gzip"), "/r.txt", "gzip", "fwd=miss; stored");
         assertVariant(get("/r.txt", "Accept-Encoding: br"), "/r.txt", "br", "fwd=miss; stored");
         assertVariant(get("/lang/r", "Accept-Language: fr-CH, fr;q=0.9"), "/lang/r", "fr-CH, fr;q=0.9",
                 "fwd=miss; stored");
         running.removeLast().close(); // the first server stops; its directory stays
-        start(c -> c);
+        start(tuning);
         assertEquals(3, cache.recovered().get(10, TimeUnit.SECONDS));
         assertVariant(get("/r.txt", "Accept-Encoding: br"), "/r.txt", "br", "hit");
         assertVariant(get("/r.txt", "Accept-Encoding: gzip, br;q=0"), "/r.txt", "gzip", "hit");
