@@ -26,4 +26,9 @@ public interface ContentRequest {
 
     /** The peer that asked (an origin is told it in X-Forwarded-For), or null when unknown. */
     SocketAddress client();
+
+    /** The request's body, read as the source asks for it; null when it has none or the source takes none. */
+    default RequestBody body() {
+        return null;
+    }
 }

@@ -27,6 +27,16 @@ public interface ContentSource extends AutoCloseable {
     }
 
     /**
+     * Whether the source reads the body of a request of {@code method} (one it {@linkplain #takes takes}): such a
+     * request's body is handed to it as a {@link RequestBody} (the edge cache relays POST and PUT uploads to its
+     * origin). For any other request (the static document root: every one) a body is not read: the request is
+     * answered, and its connection closed after the response, so a request hidden in a body is never answered.
+     */
+    default boolean acceptsBody(io.netty.handler.codec.http.HttpMethod method) {
+        return false;
+    }
+
+    /**
      * A reload changed how long a looked-up file is trusted before it is checked again and how long an unused
      * one stays open ({@code --open-file-cache-valid}, {@code --open-file-cache-inactive}); a source that keeps
      * no such files ignores it. Any thread may call it.

@@ -15,7 +15,10 @@ import io.netty.buffer.ByteBuf;
  */
 public interface RelayedBody {
 
-    /** Who is sent the bytes: the HTTP layer, which writes them to a client. */
+    /**
+     * Who is sent the bytes: the HTTP layer, which writes them to a client (or, for a {@link RequestBody}, the
+     * source, which sends them on to its origin).
+     */
     interface Receiver {
 
         /** The next bytes of the body, owned by the receiver. */

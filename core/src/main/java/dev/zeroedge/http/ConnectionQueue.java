@@ -46,6 +46,10 @@ public final class ConnectionQueue extends ChannelInboundHandlerAdapter implemen
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof RequestDecoder.BodyPart part) {
+            part.hand();
+            return;
+        }
         if (!(msg instanceof Inbound inbound)) {
             ctx.fireChannelRead(msg);
             return;
@@ -101,7 +105,7 @@ public final class ConnectionQueue extends ChannelInboundHandlerAdapter implemen
                 Inbound next = queue.poll();
                 if (next == null) {
                     clock.waiting(decoder.midRequest());
-                    if (!ctx.channel().config().isAutoRead()) {
+                    if (!ctx.channel().config().isAutoRead() && !decoder.readingBody()) {
                         ctx.channel().config().setAutoRead(true);
                     }
                     return;

@@ -13,7 +13,7 @@ public final class HttpPipeline {
         // One read of the limits for the connection's life: a reload that swaps them mid-way cannot give its
         // decoder one set and its clock another (see Site#changeLimits).
         HttpLimits limits = site.limits();
-        RequestDecoder decoder = new RequestDecoder(limits);
+        RequestDecoder decoder = new RequestDecoder(limits, site.source());
         // Only an observed connection has an exchange to fill: the default path measures nothing.
         Exchange exchange = site.observer() == null ? null : new Exchange(channel.remoteAddress());
         ConnectionClock clock = new ConnectionClock(site, limits, decoder, exchange);

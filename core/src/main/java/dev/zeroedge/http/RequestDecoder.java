@@ -1,5 +1,7 @@
 package dev.zeroedge.http;
 
+import dev.zeroedge.content.ContentSource;
+import dev.zeroedge.content.RequestBody;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -24,12 +26,31 @@ import java.util.List;
  * white space before a colon, control characters in a value, a second Host, Content-Length together
  * with Transfer-Encoding, a repeated or non-numeric Content-Length, or a body on GET/HEAD are refused
  * with 400. Lines and the header section are bounded (414, 431). After a refusal, or after a request
- * that carries a body (zeroedge reads none), the decoder discards everything that follows: a second
+ * that carries a body the source does not read, the decoder discards everything that follows: a second
  * request hidden in a body is never answered.
+ *
+ * <p>A body the source reads ({@link ContentSource#acceptsBody}: the edge cache's uploads) is decoded here and
+ * handed on as a {@link ClientBody}, under the source's demand: framed by Content-Length (over
+ * {@code --max-request-body}: 413 before any of it is read) or chunked (RFC 9112 §7.1: extensions ignored,
+ * trailers dropped; a chunk that takes it past the limit, or malformed framing, fails the body and the connection
+ * closes after the response). For such a request {@code Transfer-Encoding} must be exactly {@code chunked} (else
+ * 501), and an {@code Expect} other than {@code 100-continue} is 417. After the body the next request is read
+ * as usual: a pipelined one behind an upload is answered.
  */
 public final class RequestDecoder extends ByteToMessageDecoder {
 
-    private enum State { REQUEST_LINE, HEADERS, DISCARD }
+    private enum State { REQUEST_LINE, HEADERS, BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS, DISCARD }
+
+    /** One part of a body, or its end ({@code bytes} null), handed on in order behind the request it belongs to. */
+    record BodyPart(ClientBody body, ByteBuf bytes) {
+        void hand() {
+            if (bytes == null) {
+                body.ended();
+            } else {
+                body.arrived(bytes);
+            }
+        }
+    }
 
     /**
      * Empty lines tolerated before a request line (RFC 9112 §2.2 asks to ignore at least one); one more is
@@ -46,6 +67,10 @@ public final class RequestDecoder extends ByteToMessageDecoder {
     };
 
     private final HttpLimits limits;
+    private final ContentSource source;
+    /** The connection clock's progress: a body that arrives or is asked for is progress of the response. */
+    private Runnable progress = () -> {
+    };
     private State state = State.REQUEST_LINE;
     private HttpMethod method;
     private String target;
@@ -61,9 +86,43 @@ public final class RequestDecoder extends ByteToMessageDecoder {
     private boolean chunked;
     private boolean connectionField;
     private boolean mayBeConditional;
+    private int transferEncodings;
+    private String transferEncoding;
+    private String expect;
+    /** The body being read (states BODY to TRAILERS), and its bytes still to come in this chunk or body. */
+    private ClientBody body;
+    private long remaining;
+    private long bodyBytes;
+    private int trailerBytes;
 
-    public RequestDecoder(HttpLimits limits) {
+    public RequestDecoder(HttpLimits limits, ContentSource source) {
         this.limits = limits;
+        this.source = source;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+        super.handlerAdded(ctx);
+        ConnectionClock clock = ctx.pipeline().get(ConnectionClock.class);
+        if (clock != null) {
+            progress = clock::progress;
+        }
+    }
+
+    /** A body is being read: reads are its to ask for ({@link ClientBody}), nobody else turns autoRead on. */
+    boolean readingBody() {
+        return body != null;
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        super.channelInactive(ctx);
+        failBody(new java.io.IOException("client closed the connection before the end of the request body"));
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        failBody(new java.io.IOException("connection gone before the end of the request body"));
     }
 
     /** Whether part of a request head is waiting for more bytes: the header-read clock is running. */
@@ -78,6 +137,78 @@ public final class RequestDecoder extends ByteToMessageDecoder {
                 case DISCARD -> {
                     in.skipBytes(in.readableBytes());
                     return;
+                }
+                case BODY, CHUNK_DATA -> {
+                    int n = (int) Math.min(remaining, in.readableBytes());
+                    if (n == 0) {
+                        return;
+                    }
+                    out.add(new BodyPart(body, in.readRetainedSlice(n)));
+                    remaining -= n;
+                    if (remaining > 0) {
+                        return;
+                    }
+                    if (state == State.BODY) {
+                        endBody(out);
+                    } else {
+                        state = State.CHUNK_END;
+                    }
+                }
+                case CHUNK_END -> {
+                    if (in.readableBytes() < 2) {
+                        return;
+                    }
+                    if (in.readByte() != '\r' || in.readByte() != '\n') {
+                        badBody("chunk data not followed by CRLF");
+                        continue;
+                    }
+                    state = State.CHUNK_SIZE;
+                }
+                case CHUNK_SIZE -> {
+                    int lf = in.indexOf(in.readerIndex(), in.writerIndex(), (byte) '\n');
+                    int length = lf < 0 ? in.readableBytes() : lf - in.readerIndex();
+                    if (length > limits.maxRequestLine()) {
+                        badBody("chunk size line too long");
+                        continue;
+                    }
+                    if (lf < 0) {
+                        return;
+                    }
+                    long size = length == 0 || in.getByte(lf - 1) != '\r' ? -1
+                            : chunkSize(lineText(in, in.readerIndex(), length - 1));
+                    in.readerIndex(lf + 1);
+                    if (size < 0) {
+                        badBody("malformed chunk size");
+                        continue;
+                    }
+                    if (size > limits.maxRequestBody() - bodyBytes) {
+                        failBody(new RequestBody.TooLarge(limits.maxRequestBody()));
+                        state = State.DISCARD;
+                        continue;
+                    }
+                    bodyBytes += size;
+                    remaining = size;
+                    state = size == 0 ? State.TRAILERS : State.CHUNK_DATA;
+                }
+                case TRAILERS -> {
+                    int lf = in.indexOf(in.readerIndex(), in.writerIndex(), (byte) '\n');
+                    int length = lf < 0 ? in.readableBytes() : lf - in.readerIndex();
+                    if (trailerBytes + length > limits.maxHeaderSection()) {
+                        badBody("trailer section too large");
+                        continue;
+                    }
+                    if (lf < 0) {
+                        return;
+                    }
+                    if (length == 0 || in.getByte(lf - 1) != '\r') {
+                        badBody("line not terminated by CRLF");
+                        continue;
+                    }
+                    in.readerIndex(lf + 1);
+                    trailerBytes += length + 1;
+                    if (length == 1) {
+                        endBody(out); // trailers are dropped: nothing the cache forwards depends on them
+                    }
                 }
                 case REQUEST_LINE -> {
                     int lf = in.indexOf(in.readerIndex(), in.writerIndex(), (byte) '\n');
@@ -137,7 +268,7 @@ public final class RequestDecoder extends ByteToMessageDecoder {
                     }
                     if (length == 1) {
                         in.readerIndex(lf + 1);
-                        complete(out, ctx.channel().remoteAddress());
+                        complete(ctx, out, ctx.channel().remoteAddress());
                         continue;
                     }
                     String problem = parseHeader(in, in.readerIndex(), length - 1);
@@ -262,7 +393,18 @@ public final class RequestDecoder extends ByteToMessageDecoder {
                     contentLength = value;
                 }
             }
-            case 17 -> chunked |= name.equalsIgnoreCase("transfer-encoding");
+            case 6 -> {
+                if (name.equalsIgnoreCase("expect")) {
+                    expect = expect == null ? value : expect + "," + value;
+                }
+            }
+            case 17 -> {
+                if (name.equalsIgnoreCase("transfer-encoding")) {
+                    chunked = true;
+                    transferEncodings++;
+                    transferEncoding = value;
+                }
+            }
             default -> {
             }
         }
@@ -272,7 +414,7 @@ public final class RequestDecoder extends ByteToMessageDecoder {
     }
 
     /** The head is complete: check framing and Host, then hand the request on. */
-    private void complete(List<Object> out, java.net.SocketAddress client) {
+    private void complete(ChannelHandlerContext ctx, List<Object> out, java.net.SocketAddress client) {
         if (hosts > 1 || (hosts == 0 && version == HttpVersion.HTTP_1_1)) {
             reject(out, HttpResponseStatus.BAD_REQUEST, hosts == 0 ? "missing Host" : "more than one Host");
             return;
@@ -335,12 +477,87 @@ public final class RequestDecoder extends ByteToMessageDecoder {
             path = requestTarget;
         }
         boolean hasBody = chunked || length > 0;
-        boolean keepAlive = !hasBody && (connectionField ? keepAlive(version, headers) : version == HttpVersion.HTTP_1_1);
+        boolean readBody = hasBody && source.acceptsBody(method);
+        if (readBody) {
+            String refused = refuseBody(length);
+            if (refused != null) {
+                reject(out, refused.startsWith("request body larger") ? Rfc9110Status.CONTENT_TOO_LARGE
+                        : refused.startsWith("Expect") ? HttpResponseStatus.EXPECTATION_FAILED
+                        : HttpResponseStatus.NOT_IMPLEMENTED, refused);
+                return;
+            }
+        }
+        boolean keepAlive = (!hasBody || readBody)
+                && (connectionField ? keepAlive(version, headers) : version == HttpVersion.HTTP_1_1);
+        ClientBody read = null;
+        if (readBody) {
+            boolean expectsContinue = expect != null && version == HttpVersion.HTTP_1_1;
+            read = new ClientBody(ctx, chunked ? -1 : length, expectsContinue, progress);
+            // The body's reads are asked for by the source as it takes the body; none happens before.
+            ctx.channel().config().setAutoRead(false);
+        }
         out.add(new Request(method, target, path, query, version, headers, keepAlive, hasBody, mayBeConditional,
-                client));
+                client, read));
         reset();
-        if (hasBody) {
+        if (readBody) {
+            body = read;
+            bodyBytes = 0;
+            remaining = length;
+            state = chunked ? State.CHUNK_SIZE : State.BODY;
+        } else if (hasBody) {
             state = State.DISCARD;
+        }
+    }
+
+    /** Why a body the source would read is refused before any of it is read, or null. */
+    private String refuseBody(long length) {
+        if (chunked && (transferEncodings > 1 || !transferEncoding.equalsIgnoreCase("chunked"))) {
+            return "transfer coding other than chunked";
+        }
+        if (length > limits.maxRequestBody()) {
+            return new RequestBody.TooLarge(limits.maxRequestBody()).getMessage();
+        }
+        if (expect != null && !expect.equalsIgnoreCase("100-continue")) {
+            return "Expect other than 100-continue";
+        }
+        return null;
+    }
+
+    /** A chunk-size line ({@code 1a;name=value}): the size, or -1 when malformed or past 2^60. */
+    private static long chunkSize(String line) {
+        int end = line.indexOf(';');
+        String hex = (end < 0 ? line : line.substring(0, end)).strip();
+        if (hex.isEmpty() || hex.length() > 15) {
+            return -1;
+        }
+        long size = 0;
+        for (int i = 0; i < hex.length(); i++) {
+            int digit = Character.digit(hex.charAt(i), 16);
+            if (digit < 0) {
+                return -1;
+            }
+            size = size * 16 + digit;
+        }
+        return size;
+    }
+
+    private void endBody(List<Object> out) {
+        out.add(new BodyPart(body, null));
+        body = null;
+        trailerBytes = 0;
+        state = State.REQUEST_LINE;
+    }
+
+    /** The body's framing is broken: it fails, and nothing more is read (the connection closes after the response). */
+    private void badBody(String reason) {
+        failBody(new java.io.IOException("malformed request body: " + reason));
+        state = State.DISCARD;
+    }
+
+    private void failBody(Throwable cause) {
+        if (body != null) {
+            body.failed(cause);
+            body = null;
         }
     }
 
@@ -373,6 +590,9 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         chunked = false;
         connectionField = false;
         mayBeConditional = false;
+        transferEncodings = 0;
+        transferEncoding = null;
+        expect = null;
     }
 
     private static boolean isOws(byte b) {

@@ -110,7 +110,11 @@ final class Responder {
         }
     }
 
-    private void answered(Request request, Future<Answer> answer, boolean bodyless, Persistence persistence) {
+    private void answered(Request request, Future<Answer> answer, boolean bodyless, Persistence asked) {
+        // A body the source did not take to its end (an origin that answered before it, a refusal) is not read
+        // on: the connection closes after the response, which says so.
+        Persistence persistence = request.body() instanceof ClientBody body && !body.received()
+                ? Persistence.CLOSE : asked;
         if (!answer.isSuccess()) {
             failed(request, answer.cause());
             return;

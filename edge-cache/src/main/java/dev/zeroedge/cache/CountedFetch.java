@@ -63,6 +63,11 @@ final class CountedFetch implements OriginClient.Exchange, OriginClient.Reads {
     }
 
     @Override
+    public OriginClient.Upload upload() {
+        return fill.upload();
+    }
+
+    @Override
     public void more() {
         reads.more();
     }

@@ -6,6 +6,7 @@ import dev.zeroedge.content.ContentSource;
 import dev.zeroedge.content.Description;
 import dev.zeroedge.content.MediaTypes;
 import dev.zeroedge.content.Representation;
+import dev.zeroedge.content.RequestBody;
 import dev.zeroedge.files.DocumentRoot;
 import dev.zeroedge.http.FairFileSender;
 import dev.zeroedge.files.FileInfo;
@@ -20,7 +21,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -255,6 +258,12 @@ public final class EdgeCache implements ContentSource {
     @Override
     public boolean takes(HttpMethod method) {
         return method.equals(PURGE) || Invalidation.UNSAFE.contains(method);
+    }
+
+    /** The unsafe methods' bodies go on to the origin ({@link Invalidation}); a PURGE's is not read. */
+    @Override
+    public boolean acceptsBody(HttpMethod method) {
+        return Invalidation.UNSAFE.contains(method);
     }
 
     /**
@@ -981,6 +990,23 @@ public final class EdgeCache implements ContentSource {
     record OriginRequest(String target, HttpHeaders headers, OriginRange range) {
         HttpRequest build() {
             return build(HttpMethod.GET);
+        }
+
+        /**
+         * The request with {@code method} and the head of {@code body} (chunked when the client sent it chunked,
+         * else its Content-Length), which {@link OriginUpload} sends behind it; null: the one without a body.
+         */
+        HttpRequest build(HttpMethod method, RequestBody body) {
+            if (body == null) {
+                return build(method);
+            }
+            HttpHeaders fields = headers.copy();
+            if (body.chunked()) {
+                fields.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            } else {
+                fields.set(HttpHeaderNames.CONTENT_LENGTH, body.length());
+            }
+            return new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, target, fields);
         }
 
         /** The request with {@code method} (an unsafe one: {@link Invalidation}); one without a body. */

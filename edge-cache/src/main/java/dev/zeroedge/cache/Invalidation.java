@@ -3,6 +3,7 @@ package dev.zeroedge.cache;
 import dev.zeroedge.content.Answer;
 import dev.zeroedge.content.ContentRequest;
 import dev.zeroedge.content.Relay;
+import dev.zeroedge.content.RequestBody;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -29,8 +30,13 @@ import java.util.Set;
  * carry, answers {@code 204}, the stored segment (every variant of it) is forgotten and its files removed, and the
  * client gets the 204.
  *
- * <p>Request bodies are not relayed yet: core's decoder reads none (it discards a body and closes the
- * connection after it), so an unsafe request with a body is answered 501 and the origin is not asked.
+ * <p>Take {@code PUT /v/seg-7.m4s} with a body of 1 GiB: the origin is sent the head with the client's
+ * Content-Length (or {@code Transfer-Encoding: chunked} when the client sent it chunked), then the body as core
+ * reads it from the client ({@link dev.zeroedge.content.RequestBody}), one socket read at a time, the next only
+ * when the origin connection took the last ({@link OriginUpload}); the response and the invalidation follow as
+ * above. A body the client cuts short closes the origin connection before its end and is answered 400 (413 past
+ * {@code --max-request-body}) when the origin has not answered yet; a request whose body has started is never sent
+ * again (no retry on another connection, no other parent).
  */
 final class Invalidation implements OriginClient.Exchange {
 
@@ -43,31 +49,41 @@ final class Invalidation implements OriginClient.Exchange {
     private final CacheKey key;
     private final Promise<Answer> answer;
     private final EventLoop loop;
+    private final OriginUpload upload;
     // Origin loop only.
     private PassThrough passing;
 
-    private Invalidation(EdgeCache cache, CacheKey key, Promise<Answer> answer, EventLoop loop) {
+    private Invalidation(EdgeCache cache, CacheKey key, Promise<Answer> answer, EventLoop loop, RequestBody body) {
         this.cache = cache;
         this.key = key;
         this.answer = answer;
         this.loop = loop;
+        this.upload = body == null ? null : new OriginUpload(body, this::cutShort);
     }
 
     /** Sends {@code request}, an unsafe one, to the origin on {@code loop}; {@code answer} gets its response. */
     static void forward(EdgeCache cache, CacheKey key, ContentRequest request, EventLoop loop,
                         Promise<Answer> answer) {
-        String length = request.headers().get(HttpHeaderNames.CONTENT_LENGTH);
-        if (request.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)
-                || length != null && !length.trim().equals("0")) {
-            answer.setSuccess(Answer.Status.because(HttpResponseStatus.NOT_IMPLEMENTED,
-                    "request bodies are not relayed to the origin"));
-            return;
-        }
         EdgeCache.OriginRequest asked = cache.originRequest(key, request).withRange(null);
         HttpMethod method = request.method();
+        RequestBody body = request.body();
         // As a miss goes: to the key's parent in a tier (which passes it on, and invalidates its own copy), else
         // to the origin of its Host.
-        cache.upstream().fetch(loop, key, () -> asked.build(method), new Invalidation(cache, key, answer, loop));
+        cache.upstream().fetch(loop, key, () -> asked.build(method, body),
+                new Invalidation(cache, key, answer, loop, body));
+    }
+
+    @Override
+    public OriginClient.Upload upload() {
+        return upload;
+    }
+
+    /** The client's body ended before its end: the origin connection is closed; the client is told, if it waits. */
+    private void cutShort(Throwable cause) {
+        log.debug("{}: request body cut short: {}", key.text(), cause.toString());
+        answer.trySuccess(new Answer.Status(cause instanceof RequestBody.TooLarge
+                ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE : HttpResponseStatus.BAD_REQUEST,
+                "request body cut short", null, null, true));
     }
 
     @Override

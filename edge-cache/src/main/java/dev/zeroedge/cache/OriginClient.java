@@ -80,6 +80,32 @@ final class OriginClient implements AutoCloseable {
         void end();
 
         void failed(Fault fault, Throwable cause);
+
+        /** The request's body, sent after its head ({@link OriginUpload}), or null: the request has none. */
+        default Upload upload() {
+            return null;
+        }
+    }
+
+    /**
+     * A request body streamed to the origin behind the head. It cannot be sent twice: once {@link #started}, a
+     * connection the origin closed is the request's failure, never a retry nor another parent.
+     */
+    interface Upload {
+        /**
+         * Writes the body on {@code channel}, on its loop, as {@code HttpContent} ended by a {@code LastHttpContent};
+         * {@code written} runs once that is written (the first-byte timeout starts then). A body the client cut
+         * short closes {@code channel} instead: the origin sees a short body and a close, never a complete one.
+         */
+        void send(Channel channel, Runnable written);
+
+        boolean started();
+    }
+
+    /** Whether {@code exchange} may be asked again elsewhere: nothing of a body has gone. */
+    static boolean repeatable(Exchange exchange) {
+        Upload upload = exchange.upload();
+        return upload == null || !upload.started();
     }
 
     private final OriginRoute route;
@@ -170,6 +196,8 @@ final class OriginClient implements AutoCloseable {
         private boolean anythingIn;
         private boolean informational;
         private boolean over;
+        /** A request body is still being written: the origin's silence meanwhile is no fault of its own. */
+        private boolean uploading;
 
         Exchanging(ChannelPool pool, Channel channel, Exchange exchange, boolean mayRetry, Runnable retry) {
             this.pool = pool;
@@ -180,15 +208,39 @@ final class OriginClient implements AutoCloseable {
         }
 
         void send(HttpRequest request) {
-            firstByte = channel.eventLoop().schedule(() -> fault(Fault.NO_FIRST_BYTE,
-                    new IOException("no response head from the origin within " + route.firstByteTimeout())),
-                    route.firstByteTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            Upload upload = exchange.upload();
+            if (upload == null) {
+                awaitFirstByte();
+            } else {
+                uploading = true;
+            }
             channel.writeAndFlush(request).addListener(written -> {
                 if (!written.isSuccess()) {
                     closedEarly(written.cause());
                 }
             });
-            channel.read();
+            if (upload != null) {
+                // The origin's clock starts when it has the whole request: an upload may take longer than it.
+                upload.send(channel, () -> {
+                    uploading = false;
+                    if (!over && !headIn) {
+                        awaitFirstByte();
+                    }
+                });
+            }
+            channel.read(); // an origin may answer before the body's end (a 413, a 401): it is relayed then
+        }
+
+        private void awaitFirstByte() {
+            firstByte = channel.eventLoop().schedule(() -> fault(Fault.NO_FIRST_BYTE,
+                    new IOException("no response head from the origin within " + route.firstByteTimeout())),
+                    route.firstByteTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        private void stopFirstByte() {
+            if (firstByte != null) {
+                firstByte.cancel(false);
+            }
         }
 
         @Override
@@ -222,7 +274,7 @@ final class OriginClient implements AutoCloseable {
                         return;
                     }
                     headIn = true;
-                    firstByte.cancel(false);
+                    stopFirstByte();
                     keepAlive = HttpUtil.isKeepAlive(response);
                     exchange.head(response, this);
                 }
@@ -263,6 +315,9 @@ final class OriginClient implements AutoCloseable {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
             if (event instanceof IdleStateEvent) {
+                if (uploading) {
+                    return; // the client's send clock bounds a stalled upload; the origin is waiting for it
+                }
                 fault(headIn ? Fault.CUT_SHORT : Fault.NO_FIRST_BYTE,
                         new IOException("origin silent for " + route.idleTimeout()));
             } else {
@@ -284,7 +339,7 @@ final class OriginClient implements AutoCloseable {
             if (over) {
                 return;
             }
-            if (!anythingIn && mayRetry) {
+            if (!anythingIn && mayRetry && repeatable(exchange)) {
                 // A kept-alive connection the origin had closed: nothing was answered, so ask again.
                 end(false);
                 retry.run();
@@ -305,14 +360,14 @@ final class OriginClient implements AutoCloseable {
             if (over) {
                 return;
             }
-            end(keepAlive);
+            end(keepAlive && !uploading); // a body still going out would be read as the next request
             exchange.end();
         }
 
         /** Gives the connection back: for another request when {@code reuse}, else closed. */
         private void end(boolean reuse) {
             over = true;
-            firstByte.cancel(false);
+            stopFirstByte();
             if (channel.pipeline().get("exchange") == this) {
                 channel.pipeline().remove(this);
             }

@@ -118,8 +118,13 @@ final class ParentTier implements AutoCloseable {
         }
 
         @Override
+        public OriginClient.Upload upload() {
+            return exchange.upload();
+        }
+
+        @Override
         public void failed(OriginClient.Fault fault, Throwable cause) {
-            if (fault == OriginClient.Fault.UNREACHABLE) {
+            if (fault == OriginClient.Fault.UNREACHABLE && OriginClient.repeatable(exchange)) {
                 // Nothing was answered: the parent is skipped and the key's next choice asked.
                 asking.health().unreachable(cause);
                 next();

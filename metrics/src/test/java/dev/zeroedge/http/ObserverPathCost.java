@@ -75,7 +75,7 @@ public final class ObserverPathCost {
         headers.add("Host", "bench").add("User-Agent", "wrk");
         InetSocketAddress peer = new InetSocketAddress("127.0.0.1", 40000);
         Request request = new Request(HttpMethod.GET, "/1k.bin", "/1k.bin", null, HttpVersion.HTTP_1_1, headers, true,
-                false, false, peer);
+                false, false, peer, null);
         Exchange exchange = new Exchange(peer);
         long logged = observer instanceof AccessLog accessLog ? accessLog.written() + accessLog.dropped() : 0;
         long start = threads.getCurrentThreadCpuTime();

@@ -65,6 +65,8 @@ final class Help {
               --max-request-line BYTES   longest request line, else 414 (default 8k)
               --max-header-size BYTES    largest header section, else 431 (default 16k)
               --max-headers N            most header fields, else 431 (default 100)
+              --max-request-body BYTES   largest upload relayed to the origin (--origin only: the
+                                         static root reads no body), else 413 (default 1g)
               --header-timeout DUR       time to receive a request head, else 408 (default 10s)
               --idle-timeout DUR         keep-alive idle time between requests (default 60s)
               --send-timeout DUR         a response that the client takes no byte of for this long

@@ -50,6 +50,7 @@ final class ServeFlags {
             live("max-request-line"),
             live("max-header-size"),
             live("max-headers"),
+            live("max-request-body"),
             live("header-timeout"),
             live("idle-timeout"),
             live("send-timeout"),

@@ -143,7 +143,8 @@ record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache, Scrubb
                 flags.duration("idle-timeout", d.idleTimeout()),
                 flags.duration("send-timeout", d.sendTimeout()),
                 flags.integer("max-connections", d.maxConnections(), 1, 10_000_000),
-                d.maxPipelined());
+                d.maxPipelined(),
+                flags.size("max-request-body", d.maxRequestBody()));
         Duration grace = flags.duration("grace", Duration.ofSeconds(10));
         return ServerConfig.of(root, address)
                 .withServeDotfiles(flags.has("serve-dotfiles"))

@@ -34,6 +34,7 @@ class ServeFlagsTest {
             Map.entry("port", "9000"), Map.entry("bind", "127.0.0.1"), Map.entry("mode", "nio-sendfile"),
             Map.entry("nic", "lo"), Map.entry("uring-min-kernel", "5.10"), Map.entry("serve-dotfiles", ""),
             Map.entry("max-request-line", "4k"), Map.entry("max-header-size", "8k"), Map.entry("max-headers", "50"),
+            Map.entry("max-request-body", "10m"),
             Map.entry("header-timeout", "5s"), Map.entry("idle-timeout", "30s"), Map.entry("send-timeout", "30s"),
             Map.entry("max-connections", "100"), Map.entry("send-buffer", "64k"),
             Map.entry("sendfile-max-chunk", "1m"), Map.entry("inline-body-max", "4k"),
