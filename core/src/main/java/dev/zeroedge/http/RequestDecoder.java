@@ -498,12 +498,13 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         }
         out.add(new Request(method, target, path, query, version, headers, keepAlive, hasBody, mayBeConditional,
                 client, read));
+        boolean chunkedBody = chunked;
         reset();
         if (readBody) {
             body = read;
             bodyBytes = 0;
             remaining = length;
-            state = chunked ? State.CHUNK_SIZE : State.BODY;
+            state = chunkedBody ? State.CHUNK_SIZE : State.BODY;
         } else if (hasBody) {
             state = State.DISCARD;
         }
