@@ -310,7 +310,7 @@ class RequestBodyTest {
         });
         try (http) {
             eventually(() -> !received.isEmpty() || origin.requests() == 1);
-            Thread.sleep(1_500); // long enough for 64 MiB on loopback, were nothing holding them back
+            Thread.sleep(1_000); // long enough for 64 MiB on loopback, were nothing holding them back
             long before = written.get();
             System.out.printf("upload: %d MiB sent while the origin read nothing%n", before >> 20);
             assertTrue(before < 32L << 20, "client sent " + before + " bytes while the origin read none");
