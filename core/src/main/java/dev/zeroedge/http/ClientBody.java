@@ -22,8 +22,7 @@ import java.util.ArrayDeque;
  */
 final class ClientBody implements RequestBody {
 
-    private static final ByteBuf CONTINUE = Unpooled.unreleasableBuffer(Unpooled.directBuffer(25)
-            .writeBytes("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1))).asReadOnly();
+    private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
 
     private final ChannelHandlerContext ctx;
     private final long length;
@@ -77,7 +76,7 @@ final class ClientBody implements RequestBody {
             expectsContinue = false;
             if (bytes == 0 && !received && failure == null) {
                 // RFC 9110 §10.1.1: the client waits for this before it sends; one that did not wait needs none.
-                ctx.writeAndFlush(CONTINUE.duplicate());
+                ctx.writeAndFlush(Unpooled.wrappedBuffer(CONTINUE));
             }
         }
         deliver();
