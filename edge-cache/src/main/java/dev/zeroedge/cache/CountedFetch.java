@@ -54,11 +54,14 @@ final class CountedFetch implements OriginClient.Exchange, OriginClient.Reads {
     @Override
     public void failed(OriginClient.Fault fault, Throwable cause) {
         over();
-        counters.originFailed(switch (fault) {
-            case UNREACHABLE -> CacheCounters.OriginError.UNREACHABLE;
-            case NO_FIRST_BYTE -> CacheCounters.OriginError.TIMEOUT;
-            case CUT_SHORT -> CacheCounters.OriginError.CUT_SHORT;
-        });
+        OriginClient.Upload upload = fill.upload();
+        if (upload == null || !upload.cutByClient()) {
+            counters.originFailed(switch (fault) {
+                case UNREACHABLE -> CacheCounters.OriginError.UNREACHABLE;
+                case NO_FIRST_BYTE -> CacheCounters.OriginError.TIMEOUT;
+                case CUT_SHORT -> CacheCounters.OriginError.CUT_SHORT;
+            });
+        }
         fill.failed(fault, cause);
     }
 

@@ -100,6 +100,9 @@ final class OriginClient implements AutoCloseable {
         void send(Channel channel, Runnable written);
 
         boolean started();
+
+        /** The client cut the body short and the connection was closed for it: no fault of the origin's. */
+        boolean cutByClient();
     }
 
     /** Whether {@code exchange} may be asked again elsewhere: nothing of a body has gone. */

@@ -27,6 +27,7 @@ final class OriginUpload implements OriginClient.Upload, RelayedBody.Receiver {
     private Runnable written;
     private boolean started;
     private boolean over;
+    private boolean cutByClient;
 
     OriginUpload(RequestBody body, Consumer<Throwable> cutShort) {
         this.body = body;
@@ -49,6 +50,11 @@ final class OriginUpload implements OriginClient.Upload, RelayedBody.Receiver {
     @Override
     public boolean started() {
         return started;
+    }
+
+    @Override
+    public boolean cutByClient() {
+        return cutByClient;
     }
 
     @Override
@@ -88,6 +94,7 @@ final class OriginUpload implements OriginClient.Upload, RelayedBody.Receiver {
             return;
         }
         over = true;
+        cutByClient = true;
         origin.close(); // before the body's end: a short body and a close, or a chunked one without its last chunk
         cutShort.accept(cause);
     }

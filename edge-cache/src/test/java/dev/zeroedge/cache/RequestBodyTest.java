@@ -378,6 +378,11 @@ class RequestBodyTest {
                     + "Content-Length: 5\r\n\r\n12345");
             assertEquals("HTTP/1.1 417 Expectation Failed", failed.statusLine());
         }
+        try (RawHttp http = new RawHttp(server.port())) {
+            Response coded = http.exchange("PUT /e.txt HTTP/1.1\r\nHost: edge.test\r\n"
+                    + "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n");
+            assertEquals("HTTP/1.1 501 Not Implemented", coded.statusLine()); // RFC 9112 §6.1: a coding not known
+        }
         assertEquals(1, origin.requests());
     }
 
