@@ -5,6 +5,7 @@ import dev.zeroedge.content.Description;
 import dev.zeroedge.content.Relay;
 import dev.zeroedge.content.RelayedBody;
 import dev.zeroedge.content.Representation;
+import dev.zeroedge.content.RequestBody;
 import dev.zeroedge.files.OpenFile;
 import dev.zeroedge.transport.NothingSentException;
 import io.netty.buffer.ByteBuf;
@@ -63,6 +64,11 @@ final class Responder {
     private final Runnable progress;
     /** Part of the current response's body is in the kernel: past that, a failed send can only close. */
     private boolean bodyOut;
+    /**
+     * The current request's body, or null. Let go of when its response ended: a source that answered without
+     * taking it (a 502 before the upload started, a refusal) leaves parts of it held, whose buffers go then.
+     */
+    private RequestBody requestBody;
 
     Responder(Site site, ChannelHandlerContext ctx, ConnectionClock clock, Done done, Exchange exchange) {
         this.site = site;
@@ -77,6 +83,7 @@ final class Responder {
 
     void respond(Inbound inbound) {
         bodyOut = false;
+        requestBody = inbound instanceof Request request ? request.body() : null;
         if (exchange != null) {
             exchange.begin(inbound instanceof Request request ? request : null);
         }
@@ -382,6 +389,10 @@ final class Responder {
     /** When the response is in the kernel: tell {@link #done}; when it failed, close (or refuse it whole). */
     private void finish(ChannelFuture sent, Persistence persistence) {
         sent.addListener((ChannelFutureListener) future -> {
+            if (requestBody != null) {
+                requestBody.cancel();
+                requestBody = null;
+            }
             if (future.isSuccess()) {
                 ended(true);
                 done.sent(persistence);
