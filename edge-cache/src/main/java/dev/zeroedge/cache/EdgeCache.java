@@ -91,7 +91,6 @@ public final class EdgeCache implements ContentSource {
     private final ConcurrentMap<String, Fill> fills = new ConcurrentHashMap<>();
     /** Objects in slices with slices still missing that clients are reading now: one per hash. */
     private final ConcurrentMap<String, SlicedObject> live = new ConcurrentHashMap<>();
-    private final LongAdder passedThrough = new LongAdder();
     private final CacheCounters counters;
     private final Recovery recovery;
     private final ObjectFiles objectFiles;
@@ -1158,17 +1157,22 @@ public final class EdgeCache implements ContentSource {
         return writer;
     }
 
-    /** A response the disk could not take was passed through to its client. */
-    void countPassThrough() {
-        passedThrough.increment();
+    /** A response the disk could not take was passed through to its clients. */
+    void countPassThrough(CacheCounters.PassThroughKind kind) {
+        counters.passedThrough(kind);
     }
 
     /**
-     * Responses passed through to their client uncached because the disk could not take them (full, or their
-     * reservation against the maximum size or the minimum free space refused): the metrics' count.
+     * Responses passed through to their clients uncached because the disk could not take them (full, or their
+     * reservation against the maximum size or the minimum free space refused), of every kind
+     * ({@link CacheCounters.Counts#passedThrough}).
      */
     public long passedThrough() {
-        return passedThrough.sum();
+        long all = 0;
+        for (long n : counters().read(0, 0).passedThrough()) {
+            all += n;
+        }
+        return all;
     }
 
     /**

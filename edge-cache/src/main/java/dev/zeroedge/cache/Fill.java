@@ -125,6 +125,8 @@ final class Fill implements OriginClient.Exchange {
     private int fullWrites;
     /** The space this fill reserved, until it is committed or dropped; -1: none. */
     private long reserved = -1;
+    /** Set when an object in slices had no room: its whole response, asked again, is passed through. */
+    private boolean noRoom;
     /** Set when the response goes to its client from memory: the origin's events go there. */
     private PassThrough passing;
     /** Set when this fill validates a stale object: a 304 or a failure ends there. */
@@ -300,8 +302,12 @@ final class Fill implements OriginClient.Exchange {
             passThrough("fwd=miss", true);
             return;
         }
+        if (noRoom) {
+            passThrough("fwd=miss; detail=no-space", true); // its slices had no room: counted then
+            return;
+        }
         if (!directory.space().reserve(Math.max(0, length))) {
-            cache.countPassThrough();
+            cache.countPassThrough(CacheCounters.PassThroughKind.WHOLE);
             passThrough("fwd=miss; detail=no-space", true);
             return;
         }
@@ -334,7 +340,7 @@ final class Fill implements OriginClient.Exchange {
             if (!done.isSuccess() && Store.noSpace(done.cause()) && state() != State.FAILED) {
                 log.info("no room for {} on disk: passed through ({})", key.text(), done.cause().toString());
                 releaseSpace();
-                cache.countPassThrough();
+                cache.countPassThrough(CacheCounters.PassThroughKind.WHOLE);
                 passThrough("fwd=miss; detail=no-space", false);
                 return;
             }
@@ -393,6 +399,12 @@ final class Fill implements OriginClient.Exchange {
         object = cache.describe(key, response, got.total(), now, decision)
                 .withSlices(SliceMap.empty(got.total(), cache.sliceSize()));
         place(response);
+        if (!directory.space().reserve(got.total())) {
+            log.info("no room for the {} bytes of {} in slices: passed through", got.total(), key.text());
+            passThroughWhole();
+            return;
+        }
+        reserved = got.total();
         Future<SlicedObject> made = SlicedObject.create(cache, key, storedHash, object, loop);
         if (made == null) {
             fail(EdgeCache.failure(Answer.Status.busy("file-system queue full", false), "fs-busy"),
@@ -400,6 +412,15 @@ final class Fill implements OriginClient.Exchange {
             return;
         }
         made.addListener(done -> {
+            // The object's blocks are claimed and the file system's figure read again (or it failed): the index
+            // counts the object from now on, by its whole length.
+            releaseSpace();
+            if (!done.isSuccess() && Store.noSpace(done.cause()) && state() != State.FAILED) {
+                log.info("no room for the blocks of {} in slices: passed through ({})", key.text(),
+                        done.cause().toString());
+                passThroughWhole();
+                return;
+            }
             if (!done.isSuccess()) {
                 log.warn("cannot make the slices of {}: {}", key.text(), done.cause().toString());
                 fail(EdgeCache.failure(Answer.Status.because(HttpResponseStatus.BAD_GATEWAY, "cache cannot store"),
@@ -439,6 +460,20 @@ final class Fill implements OriginClient.Exchange {
                 }
             }
         });
+    }
+
+    /**
+     * An object in slices the disk has no room for: it is asked again without Range and its response passed
+     * through whole to the client that caused the fetch, as a whole object refused its room is (a slice alone is
+     * not what the client asked for). Counted here, once; the body of the first response is dropped.
+     */
+    private void passThroughWhole() {
+        cache.countPassThrough(CacheCounters.PassThroughKind.SLICE);
+        noRoom = true;
+        release(pending);
+        pending.clear();
+        ended = false;
+        askAgain(null);
     }
 
     /** The growing file is open: every waiter is answered, joiners from now on at once. */

@@ -130,9 +130,6 @@ public final class ServerMetrics {
             }
             if (server.source() instanceof EdgeCache cache) {
                 edgeCache(all, cache.counts());
-                all.add(counter("zeroedge_cache_passed_through",
-                        "Responses relayed uncached because the disk had no room for them",
-                        List.of(point(cache.passedThrough()))));
                 all.add(counter("zeroedge_cache_corrupt_objects",
                         "Cached objects the scrubber found not matching their checksums, quarantined and forgotten",
                         List.of(point(cache.corruptions()))));
@@ -233,6 +230,23 @@ public final class ServerMetrics {
             }
             all.add(counter("zeroedge_cache_purges", "PURGE requests taken, by kind: key (an object and its"
                     + " variants removed), prefix (every object under a prefix), soft (marked stale)", purges));
+            List<CounterDataPointSnapshot> passed = new ArrayList<>();
+            for (CacheCounters.PassThroughKind kind : CacheCounters.PassThroughKind.values()) {
+                passed.add(point(counts.passedThrough(kind), "kind", kind.name().toLowerCase(Locale.ROOT)));
+            }
+            all.add(counter("zeroedge_cache_passed_through", "Responses relayed uncached because the disk had no"
+                    + " room for them, by kind: whole (an object refused its room), slice (an object in slices"
+                    + " refused its room), mid_fill (a fill whose writes met a full disk, relayed to its clients)",
+                    passed));
+            List<CounterDataPointSnapshot> slices = new ArrayList<>();
+            for (CacheCounters.SliceOutcome outcome : CacheCounters.SliceOutcome.values()) {
+                slices.add(point(counts.sliceFetches(outcome), "outcome", outcome.name().toLowerCase(Locale.ROOT)));
+            }
+            all.add(counter("zeroedge_cache_slice_fetches", "Range requests for slices of objects in slices, by"
+                    + " outcome: committed, failed (committed slices kept), changed (the origin's object changed:"
+                    + " discarded)", slices));
+            all.add(counter("zeroedge_cache_slice_origin_bytes", "Body bytes of slice fetches written into their"
+                    + " objects (part of zeroedge_cache_origin_bytes_total)", List.of(point(counts.sliceOriginBytes()))));
             all.add(GaugeSnapshot.builder().name("zeroedge_cache_objects")
                     .help("Objects the cache index holds (on disk)")
                     .dataPoint(GaugeDataPointSnapshot.builder().value(counts.objects()).build()).build());

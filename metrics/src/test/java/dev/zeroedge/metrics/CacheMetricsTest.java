@@ -166,7 +166,13 @@ class CacheMetricsTest {
         assertEquals(1.0, m.value("zeroedge_cache_objects"));
         assertEquals((double) LENGTH, m.value("zeroedge_cache_stored_bytes"));
         assertEquals(0.0, m.value("zeroedge_cache_evictions_total"));
-        assertEquals(0.0, m.value("zeroedge_cache_passed_through_total"));
+        for (String kind : List.of("whole", "slice", "mid_fill")) {
+            assertEquals(0.0, m.value("zeroedge_cache_passed_through_total", "kind", kind), kind);
+        }
+        for (String outcome : List.of("committed", "failed", "changed")) {
+            assertEquals(0.0, m.value("zeroedge_cache_slice_fetches_total", "outcome", outcome), outcome);
+        }
+        assertEquals(0.0, m.value("zeroedge_cache_slice_origin_bytes_total"), "the object is under a slice");
         assertEquals(0.0, m.value("zeroedge_cache_corrupt_objects_total"));
         assertEquals(0.0, m.value("zeroedge_cache_recovering"));
         assertTrue(m.value("zeroedge_cache_recovery_seconds") > 0, "the empty index took some time to be complete");
