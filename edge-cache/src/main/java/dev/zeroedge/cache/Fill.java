@@ -125,6 +125,8 @@ final class Fill implements OriginClient.Exchange {
     private int fullWrites;
     /** The space this fill reserved, until it is committed or dropped; -1: none. */
     private long reserved = -1;
+    /** Set when a write met a full disk with nothing to evict: the rest is relayed, nothing stored (origin loop). */
+    private FullDiskRelay relay;
     /** Set when an object in slices had no room: its whole response, asked again, is passed through. */
     private boolean noRoom;
     /** Set when the response goes to its client from memory: the origin's events go there. */
@@ -610,13 +612,19 @@ final class Fill implements OriginClient.Exchange {
         }
         wrote.addListener(done -> {
             writing = false;
-            if (state() != State.FAILED && !done.isSuccess() && Store.noSpace(done.cause())
-                    && fullWrites++ < FULL_DISK_RETRIES && directory.space().evictForWrite(size)) {
-                // The disk filled under this fill (a chunked body claims nothing ahead): objects were evicted, and
-                // the same bytes are written again where they were once their files are gone; the origin waits.
-                log.info("disk full writing {}: evicted to make room, writing again", key.text());
+            if (state() != State.FAILED && !done.isSuccess() && Store.noSpace(done.cause())) {
+                if (relay == null && fullWrites++ < FULL_DISK_RETRIES && directory.space().evictForWrite(size)) {
+                    // The disk filled under this fill (a chunked body claims nothing ahead): objects were evicted,
+                    // and the same bytes are written again where they were once their files are gone; the origin
+                    // waits.
+                    log.info("disk full writing {}: evicted to make room, writing again", key.text());
+                    pending.addAll(0, batch);
+                    loop.schedule(this::writeNext, FULL_DISK_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                    return;
+                }
+                // Nothing left to evict: the clients that have their heads are relayed the rest (FullDiskRelay).
                 pending.addAll(0, batch);
-                loop.schedule(this::writeNext, FULL_DISK_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                relayRest(done.cause());
                 return;
             }
             if (done.isSuccess()) {
@@ -642,6 +650,41 @@ final class Fill implements OriginClient.Exchange {
         });
     }
 
+    /**
+     * A write met a full disk with nothing left to evict ({@code cause}): from now on the fill is a relay to the
+     * clients attached ({@link FullDiskRelay}), its file a window from which what every client has been sent is
+     * freed before the write is tried again. No one attaches any more; nothing is stored; counted once.
+     */
+    private void relayRest(Throwable cause) {
+        if (relay == null) {
+            OpenFile held;
+            synchronized (this) {
+                held = reader;
+            }
+            relay = new FullDiskRelay(growth, held, temp, directory, loop);
+            cache.countPassThrough(CacheCounters.PassThroughKind.MID_FILL);
+            log.info("disk full writing {} at {} bytes, nothing left to evict: relayed to its clients, not stored",
+                    key.text(), written);
+            for (Waiter waiter : end(State.DONE)) {
+                waiter.again.run(); // whoever comes now asks the origin on their own
+            }
+        }
+        writing = true; // no write is asked while the window moves
+        relay.free(written, step -> {
+            writing = false;
+            if (state() == State.FAILED) {
+                discard();
+                return;
+            }
+            switch (step) {
+                case FREED -> writeNext();
+                case WAIT -> loop.schedule(this::writeNext, FullDiskRelay.WAIT_MILLIS, TimeUnit.MILLISECONDS);
+                case NO_ONE -> fault(new IOException("disk full and no client left to relay to"));
+                case STUCK -> fault(cause);
+            }
+        });
+    }
+
     /** Every byte is on disk: readers can finish; then the object is committed (or the file deleted). */
     private void finish() {
         if (growth.length() >= 0 && written != growth.length()) {
@@ -652,7 +695,10 @@ final class Fill implements OriginClient.Exchange {
             object = cache.withLength(object, written); // a chunked body: its length is known now
         }
         object = object.withSlices(SliceMap.whole(written, (int) crc.getValue())); // one slice, all of it
-        if (decision.store()) {
+        if (relay != null) {
+            log.info("relay of {} ended at {} bytes ({} freed as its clients were sent them): deleted", key.text(),
+                    written, relay.freed());
+        } else if (decision.store()) {
             synchronized (this) {
                 // Whoever comes now is sent a complete object without the origin being asked: a hit.
                 joiners = decision.shared() ? cache.description(object, "hit", 0) : null;
@@ -667,7 +713,7 @@ final class Fill implements OriginClient.Exchange {
     }
 
     private void commit() {
-        boolean store = decision.store();
+        boolean store = decision.store() && relay == null;
         Store.Temp filled = temp;
         String as = storedHash;
         Future<Void> committed = directory.submit(() -> {

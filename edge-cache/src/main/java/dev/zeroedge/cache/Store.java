@@ -152,6 +152,14 @@ final class Store {
         }
     }
 
+    /**
+     * Frees the blocks of bytes {@code [from, to)} of a fill's temporary file, which every client of it has been sent
+     * ({@link FullDiskRelay}): they read as zeros from now on. False when the file system cannot punch holes.
+     */
+    boolean freeSent(Temp temp, long from, long to) {
+        return Preallocation.punch(temp.writer(), from, to);
+    }
+
     /** The body of {@code hash}, an object in slices, open for writing more of them; null when it is gone. */
     Temp openSliced(String hash) throws IOException {
         try {
