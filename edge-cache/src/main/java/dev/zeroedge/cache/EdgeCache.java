@@ -15,6 +15,7 @@ import dev.zeroedge.files.HeldBodies;
 import dev.zeroedge.files.Lookup;
 import dev.zeroedge.files.OpenFile;
 import dev.zeroedge.files.OpenFileCache;
+import dev.zeroedge.server.ServerConfig;
 import dev.zeroedge.transport.Transport;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
@@ -144,6 +145,20 @@ public final class EdgeCache implements ContentSource {
         });
     }
 
+    /**
+     * As the launcher opens it: the static root's settings of {@code server} apply to the cache's objects too,
+     * whether request paths may name dotfiles, how many hot object files are held open ({@code --open-file-cache};
+     * 0: none) and the largest body held in memory beside its descriptor ({@code --inline-body-max}; 0: none).
+     *
+     * @see #open(CacheConfig, Routing, Transport, FileSystemPool, boolean, CacheCounters)
+     */
+    public static EdgeCache open(CacheConfig config, Routing routing, Transport transport, FileSystemPool pool,
+                                 ServerConfig server, CacheCounters counters) throws IOException {
+        return open(config, routing, transport, pool, server.serveDotfiles(), server.openFileCache(),
+                server.inlineBodyMax(), counters, fan -> {
+                });
+    }
+
     /** Without metrics. */
     public static EdgeCache open(CacheConfig config, Transport transport, FileSystemPool pool,
                                  boolean serveDotfiles) throws IOException {
@@ -160,12 +175,18 @@ public final class EdgeCache implements ContentSource {
     private static EdgeCache open(CacheConfig config, Routing routing, Transport transport, FileSystemPool pool,
                                   boolean serveDotfiles, CacheCounters counters, Consumer<Path> beforeFan)
             throws IOException {
+        return open(config, routing, transport, pool, serveDotfiles, OpenFileCache.DEFAULT_CAPACITY,
+                FairFileSender.DEFAULT_INLINE_BODY_MAX, counters, beforeFan);
+    }
+
+    private static EdgeCache open(CacheConfig config, Routing routing, Transport transport, FileSystemPool pool,
+                                  boolean serveDotfiles, int heldFiles, int inlineBodyMax, CacheCounters counters,
+                                  Consumer<Path> beforeFan) throws IOException {
         long started = System.nanoTime();
         CacheDirectories directories = new CacheDirectories();
         // Caffeine's maintenance and the removal of evicted files: on a file-system thread of a directory in service.
         Executor offLoop = task -> directories.inService().getFirst().execute(task);
-        ObjectFiles objectFiles = new ObjectFiles(OpenFileCache.DEFAULT_CAPACITY,
-                new HeldBodies(FairFileSender.DEFAULT_INLINE_BODY_MAX, HeldBodies.DEFAULT_BUDGET));
+        ObjectFiles objectFiles = new ObjectFiles(heldFiles, HeldBodies.of(heldFiles, inlineBodyMax));
         Variants variants = new Variants(config.maxVariants());
         Index[] made = new Index[1];
         Index index = new Index(config.maxSize(), offLoop, (hash, storedAtMillis) -> {
@@ -1205,6 +1226,15 @@ public final class EdgeCache implements ContentSource {
 
     CacheCounters counters() {
         return counters;
+    }
+
+    /** Whether object {@code hash}'s body file is one of those held open, and the body bytes held in memory. */
+    boolean holdsOpen(String hash) {
+        return objectFiles.holds(hash);
+    }
+
+    long heldBodyBytes() {
+        return objectFiles.bodyBytes();
     }
 
     /** Completed with the objects found when the index is complete again after the start. */
