@@ -50,9 +50,10 @@ import java.util.zip.CRC32C;
  * fresh, a status the cache does not keep: a 500, a 302) never touches the disk: it is passed through to the
  * client that caused the fetch from memory ({@link PassThrough}); each other waiter asks the origin alone, as
  * Pingora's lock gives up. So is a response to be stored that the disk cannot take: its reservation
- * ({@link DiskSpace}) refused, or no room left to create its file. An origin response without a Content-Length
- * (chunked) fills a file of a length not known yet: its clients are sent it chunked as it grows, and it is stored
- * with the length it turned out to have.
+ * ({@link DiskSpace}) refused, or no room left to create its file; a fill whose writes meet a full disk with
+ * nothing left to evict goes on as a relay to the clients attached ({@link FullDiskRelay}). An origin response
+ * without a Content-Length (chunked) fills a file of a length not known yet: its clients are sent it chunked as it
+ * grows, and it is stored with the length it turned out to have.
  *
  * <p>With slices on, the request asks a Range: the slice that holds the client's first byte
  * ({@link OriginRange#forClient}). A 206 that is the whole object (a small one) is filled as a 200 is; a 206 of

@@ -25,8 +25,12 @@ import java.util.function.Consumer;
  * window keeps one way of sending, costs one {@code fallocate} per step, and the gap stays where it already was.
  *
  * <p>Where every client is: each sender of the file says so to its {@link GrowingBody} before each part it sends
- * (what it has sent so far); a client whose response has not started sending yet has said nothing, and then
- * nothing is freed ({@link GrowingBody#sentByAll}). Steps are whole multiples of {@link #STEP}, 2 MiB, the
+ * (what it has sent so far). Whoever holds the file without having said where it is holds everything back
+ * ({@link GrowingBody#sentByAll} against the file's references): a client whose response has not started sending
+ * yet (queued behind another on its connection), a multipart response (its later parts may start lower), and a
+ * send in flight in a mode whose operation holds the file while it runs (uring-splice). So in practice the window
+ * moves when the writer, stopped by the full disk, has been caught up with: stop and go, which is all a degraded
+ * relay needs, and never a byte freed that anyone may still read. Steps are whole multiples of {@link #STEP}, 2 MiB, the
  * largest folio of the page cache: a punch that ends inside a large folio zeroes that part of it in place, and a
  * socket may still be sending from pages the client has "been sent" (zero-copy: the kernel holds the page, not a
  * copy); whole folios are only taken out of the file, and whoever holds one keeps its bytes. So a fill that met the
