@@ -169,7 +169,7 @@ public final class EdgeCache implements ContentSource {
                 new HeldBodies(FairFileSender.DEFAULT_INLINE_BODY_MAX, HeldBodies.DEFAULT_BUDGET));
         Variants variants = new Variants(config.maxVariants());
         Index[] made = new Index[1];
-        Index index = new Index(config.maxSize(), offLoop, (hash, storedAtMillis) -> {
+        Index index = new Index(config.maxSize(), routing.origins(), offLoop, (hash, storedAtMillis) -> {
             objectFiles.drop(hash);
             directories.of(hash).store().remove(hash, storedAtMillis);
             if (made[0].get(hash) == null) {
@@ -1201,6 +1201,16 @@ public final class EdgeCache implements ContentSource {
 
     CacheCounters counters() {
         return counters;
+    }
+
+    /** What each origin's objects take now, the default origin first: the metrics' per-origin series. */
+    public List<OriginStored> storedByOrigin() {
+        return index.byOrigin();
+    }
+
+    /** Each parent of the tier (none without {@code --parents}): up or not, its requests and failovers. */
+    public List<ParentState> parents() {
+        return upstream.parents();
     }
 
     /** Completed with the objects found when the index is complete again after the start. */

@@ -300,7 +300,7 @@ final class Fill implements OriginClient.Exchange {
             passThrough("fwd=miss", true);
             return;
         }
-        if (!directory.space().reserve(Math.max(0, length))) {
+        if (!directory.space().reserve(Math.max(0, length), key)) {
             cache.countPassThrough();
             passThrough("fwd=miss; detail=no-space", true);
             return;
@@ -576,7 +576,7 @@ final class Fill implements OriginClient.Exchange {
         wrote.addListener(done -> {
             writing = false;
             if (state() != State.FAILED && !done.isSuccess() && Store.noSpace(done.cause())
-                    && fullWrites++ < FULL_DISK_RETRIES && directory.space().evictForWrite(size)) {
+                    && fullWrites++ < FULL_DISK_RETRIES && directory.space().evictForWrite(size, key)) {
                 // The disk filled under this fill (a chunked body claims nothing ahead): objects were evicted, and
                 // the same bytes are written again where they were once their files are gone; the origin waits.
                 log.info("disk full writing {}: evicted to make room, writing again", key.text());
@@ -766,7 +766,7 @@ final class Fill implements OriginClient.Exchange {
     /** The fill's reservation goes: it is committed (the index counts it now) or dropped. */
     private void releaseSpace() {
         if (reserved >= 0) {
-            directory.space().release(reserved);
+            directory.space().release(reserved, key);
             reserved = -1;
         }
     }
