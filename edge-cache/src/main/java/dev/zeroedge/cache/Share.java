@@ -31,9 +31,12 @@ final class Share {
     private final LongAdder bytes = new LongAdder();
     // Guarded by this.
     private long reserved;
+    /** The bound in bytes as given (Caffeine's is in KiB, rounded down): what reservations are held to. */
+    private long bound;
 
     Share(String name, long maxBytes, Executor maintenance, Removed removed) {
         this.name = name;
+        this.bound = maxBytes;
         this.objects = Caffeine.newBuilder()
                 .maximumWeight(kib(maxBytes))
                 .weigher((String hash, StoredObject object) -> weight(object))
@@ -120,6 +123,9 @@ final class Share {
     }
 
     void resize(long maxBytes) {
+        synchronized (this) {
+            bound = maxBytes;
+        }
         objects.policy().eviction().orElseThrow().setMaximum(kib(maxBytes));
     }
 
@@ -149,7 +155,7 @@ final class Share {
     boolean reserve(long bytes) {
         long over;
         synchronized (this) {
-            long max = maxBytes();
+            long max = bound;
             if (reserved + bytes > max) {
                 return false;
             }

@@ -240,7 +240,9 @@ record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache, Scrubb
                     .withMaxObjectSize(fields.size("max-object-size", Long.MAX_VALUE, 0, Long.MAX_VALUE));
             if (fields.has("max-size")) {
                 route = route.withMaxSize(fields.size("max-size", OriginRoute.NO_SHARE, 1024, Long.MAX_VALUE - 1));
-                shareAt.putIfAbsent(route.url(), fields.where("max-size"));
+                if (route.hasShare()) {
+                    shareAt.putIfAbsent(route.url(), fields.where("max-size"));
+                }
             }
             for (String problem : fields.problems()) {
                 flags.problem(problem);
