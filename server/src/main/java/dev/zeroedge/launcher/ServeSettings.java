@@ -168,7 +168,8 @@ record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache, Scrubb
         if (!flags.has("origin")) {
             for (String name : new String[] {"cache-dir", "cache-max-size", "cache-slice", "cache-min-free",
                     "scrub-rate", "scrub-interval", "cache-stale-max", "origin-connect-timeout",
-                    "origin-first-byte-timeout", "origin-idle-timeout", "parents", "cdn-id", "cache-max-variants",
+                    "origin-first-byte-timeout", "origin-idle-timeout", "parents", "parent-probe-interval", "cdn-id",
+                    "cache-max-variants",
                     "purge-allow"}) {
                 if (flags.has(name)) {
                     throw new UsageException(flags.where(name) + " needs --origin");

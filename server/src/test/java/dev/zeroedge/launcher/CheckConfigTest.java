@@ -179,7 +179,7 @@ class CheckConfigTest {
                 + " 6442450944 and 5368709120 bytes (img2.example.com); the Hosts of one origin share one max-size\n"
                 + f + ":14: origins: video.example.com max-size: the origins' max-size add up to 11811160064"
                 + " bytes, more than cache-max-size (10737418240 bytes)\n"
-                + f + ":17: origins: tiny.example.com max-size must be between 1024 and 9223372036854775806: 1\n",
+                + f + ":17: origins: tiny.example.com max-size must be within 1024..9223372036854775806 bytes: 1\n",
                 err);
     }
 
