@@ -154,6 +154,8 @@ class OriginSharesTest {
         for (int i = 0; i < SMALL.length; i++) {
             fill("small.test", SMALL[i], Math.min(objects + i + 1, objects + 3));
         }
+        // The evicted objects' removal is counted on a file-system thread, a moment after the eviction.
+        eventually(() -> stored(small).objects() == 3, "three objects of small.test");
         assertEquals(new OriginStored("http://127.0.0.1:" + small.port(), 3, SHARE, SHARE), stored(small));
         assertEquals(new OriginStored("http://127.0.0.1:" + www.port(), 4, 4L * OBJECT, OriginRoute.NO_SHARE),
                 stored(www));
@@ -173,7 +175,8 @@ class OriginSharesTest {
         // Recovered into its share: one more small.test object evicts one of small.test's three, not a www.test one.
         fill("small.test", "/s8", 7);
         assertEquals(4, hits("www.test", WWW));
-        assertEquals(3, stored(small).objects());
+        eventually(() -> stored(small).objects() == 3, "three objects of small.test");
+        assertEquals(4, stored(www).objects());
         assertEquals(4, www.requests(), "not asked again after the restart either");
         assertEquals(8, small.requests());
     }
