@@ -123,6 +123,11 @@ final class Fill implements OriginClient.Exchange {
     private boolean writing;
     private boolean ended;
     private int fullWrites;
+    /**
+     * RFC 9211's {@code fwd} of this fill's answers: a miss, or a stale object that the origin's answer (200, or 206
+     * for the first slice of one in slices) replaces.
+     */
+    private String forward = "fwd=miss";
     /** The space this fill reserved, until it is committed or dropped; -1: none. */
     private long reserved = -1;
     /** Set when the response goes to its client from memory: the origin's events go there. */
@@ -256,6 +261,7 @@ final class Fill implements OriginClient.Exchange {
             revalidated(response, now);
             return;
         }
+        forward = revalidation != null ? "fwd=stale; fwd-status=" + status : "fwd=miss";
         OriginRange range = asked.range();
         if (range != null && status == 416) {
             OriginRange.ContentRange told = OriginRange.ContentRange.parse(
@@ -424,7 +430,7 @@ final class Fill implements OriginClient.Exchange {
             } else {
                 first.endOfBatch();
             }
-            Description owner = cache.description(sliced.object(), "fwd=miss; stored", 0);
+            Description owner = cache.description(sliced.object(), forward + "; stored", 0);
             Description joiner = cache.description(sliced.object(), "fwd=miss; collapsed", 0);
             for (Waiter waiter : end(State.DONE)) {
                 if (!waiter.owner && !sameVariantNow(waiter.fields)) {
@@ -445,8 +451,6 @@ final class Fill implements OriginClient.Exchange {
     private void opened() {
         List<Waiter> told;
         synchronized (this) {
-            // A validation answered 200 says so (RFC 9211 fwd=stale: the cache had the object, stale).
-            String forward = revalidation != null ? "fwd=stale; fwd-status=200" : "fwd=miss";
             owners = cache.description(object, decision.store() ? forward + "; stored" : forward, 0);
             joiners = decision.shared() ? cache.description(object, "fwd=miss; collapsed", 0) : null;
             state = State.FILLING;

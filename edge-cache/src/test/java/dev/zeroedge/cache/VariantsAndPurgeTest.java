@@ -404,6 +404,45 @@ class VariantsAndPurgeTest {
     }
 
     @Test
+    void anObjectInSlicesValidatedWithANewResponseSaysFwdStaleWithTheOriginsStatus() throws Exception {
+        start(c -> c.withSliceSize(8));
+        byte[][] version = {"first version of 24 b\n\n\n".getBytes(StandardCharsets.ISO_8859_1)};
+        String[] etag = {"\"v1\""};
+        // Ranges answered 206, as a real origin does: the object is stored in three slices of 8 bytes.
+        origin.script((head, out, socket) -> {
+            byte[] body = version[0];
+            String range = field(head, "Range");
+            if (etag[0].equals(field(head, "If-None-Match"))) {
+                out.write(ScriptedOrigin.head("304 Not Modified", "ETag: " + etag[0], "Cache-Control: max-age=60"));
+                return true;
+            }
+            int first = Integer.parseInt(range.substring("bytes=".length(), range.indexOf('-')));
+            int last = Math.min(body.length - 1, Integer.parseInt(range.substring(range.indexOf('-') + 1)));
+            out.write(ScriptedOrigin.head("206 Partial Content", "Content-Length: " + (last - first + 1),
+                    "Content-Range: bytes " + first + "-" + last + "/" + body.length, "ETag: " + etag[0],
+                    "Cache-Control: max-age=60"));
+            out.write(body, first, last - first + 1);
+            return true;
+        });
+        Response stored = get("/sliced.bin");
+        assertEquals("zeroedge; fwd=miss; stored", stored.header("Cache-Status"));
+        assertEquals(new String(version[0], StandardCharsets.ISO_8859_1), stored.bodyText());
+        assertEquals("zeroedge; hit", get("/sliced.bin").header("Cache-Status"));
+
+        send("PURGE", "/sliced.bin", "X-Purge-Soft: 1");
+        version[0] = "second version, 24 b.\n\n".getBytes(StandardCharsets.ISO_8859_1);
+        etag[0] = "\"v2\"";
+        Response replaced = get("/sliced.bin");
+        // RFC 9211: the cache had the object, stale; the origin's answer to the validation was a 206 (a slice).
+        assertEquals("zeroedge; fwd=stale; fwd-status=206; stored", replaced.header("Cache-Status"));
+        assertEquals(new String(version[0], StandardCharsets.ISO_8859_1), replaced.bodyText());
+        assertEquals("\"v1\"", field(origin.heads().get(origin.heads().size() - 3), "If-None-Match"));
+        Response hit = get("/sliced.bin");
+        assertEquals("zeroedge; hit", hit.header("Cache-Status"));
+        assertEquals(new String(version[0], StandardCharsets.ISO_8859_1), hit.bodyText());
+    }
+
+    @Test
     void aSuccessfulUnsafeRequestInvalidatesItsTargetAndItsSameHostLocations() throws Exception {
         start(c -> c);
         for (String path : List.of("/t.txt", "/loc.txt", "/cloc.txt", "/fail/t.txt", "/kept.txt")) {
