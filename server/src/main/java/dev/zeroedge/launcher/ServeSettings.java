@@ -225,7 +225,7 @@ record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache, Scrubb
             throws UsageException {
         OriginRoute fallback = OriginRoute.of(cache);
         Map<String, OriginRoute> byHost = new LinkedHashMap<>();
-        Map<String, String> shareAt = new LinkedHashMap<>(); // an origin URL to where its first max-size is
+        Map<String, String> shareAt = new LinkedHashMap<>(); // a Host to where its max-size is
         for (OriginsSection.Entry entry : entries) {
             Flags fields = Flags.parse(new String[0], 0, Set.of(), Set.of()).over(entry.settings()).collectProblems();
             OriginRoute route;
@@ -242,7 +242,7 @@ record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache, Scrubb
             if (fields.has("max-size")) {
                 route = route.withMaxSize(fields.size("max-size", OriginRoute.NO_SHARE, 1024, Long.MAX_VALUE - 1));
                 if (route.hasShare()) {
-                    shareAt.putIfAbsent(route.url(), fields.where("max-size"));
+                    shareAt.put(entry.host(), fields.where("max-size"));
                 }
             }
             for (String problem : fields.problems()) {
@@ -292,16 +292,18 @@ record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache, Scrubb
                                     Map<String, OriginRoute> byHost, Map<String, String> shareAt)
             throws UsageException {
         Map<String, Long> shareOf = new LinkedHashMap<>();
+        Map<String, String> firstHost = new LinkedHashMap<>();
         for (Map.Entry<String, OriginRoute> entry : byHost.entrySet()) {
             OriginRoute route = entry.getValue();
             if (!route.hasShare()) {
                 continue;
             }
             Long before = shareOf.putIfAbsent(route.url(), route.maxSize());
+            firstHost.putIfAbsent(route.url(), entry.getKey());
             if (before != null && before != route.maxSize()) {
-                flags.problem(shareAt.get(route.url()) + ": " + route.url() + " is given two shares: " + before
-                        + " and " + route.maxSize() + " bytes (" + entry.getKey() + "); the Hosts of one origin"
-                        + " share one max-size");
+                flags.problem(shareAt.get(entry.getKey()) + ": " + route.url() + " has max-size " + before
+                        + " bytes already (" + firstHost.get(route.url()) + "), not " + route.maxSize()
+                        + ": the Hosts of one origin share one max-size");
             }
         }
         long total = 0;

@@ -175,8 +175,8 @@ class CheckConfigTest {
                 """.formatted(root()));
         assertEquals(2, run("check-config", "--config", file.toString()));
         String f = "zeroedge: " + file;
-        assertEquals(f + ":8: origins: img.example.com max-size: http://127.0.0.1:9002 is given two shares:"
-                + " 6442450944 and 5368709120 bytes (img2.example.com); the Hosts of one origin share one max-size\n"
+        assertEquals(f + ":11: origins: img2.example.com max-size: http://127.0.0.1:9002 has max-size 6442450944"
+                + " bytes already (img.example.com), not 5368709120: the Hosts of one origin share one max-size\n"
                 + f + ":14: origins: video.example.com max-size: the origins' max-size add up to 11811160064"
                 + " bytes, more than cache-max-size (10737418240 bytes)\n"
                 + f + ":17: origins: tiny.example.com max-size must be within 1024..9223372036854775806 bytes: 1\n",
