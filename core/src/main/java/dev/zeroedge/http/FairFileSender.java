@@ -459,11 +459,7 @@ public final class FairFileSender {
                 }
                 long n = (Long) done.getNow();
                 if (n > 0) {
-                    counters.addFileBytes(n);
-                    if (exchange != null) {
-                        exchange.fileBytesSent(n, false);
-                    }
-                    position += n;
+                    advance(n, false);
                     progress.run();
                 }
                 sliceLength = length - n;
@@ -577,12 +573,17 @@ public final class FairFileSender {
                 fail(sent.cause());
                 return false;
             }
-            counters.addFileBytes(sliceLength);
-            if (exchange != null) {
-                exchange.fileBytesSent(sliceLength, senderCopies);
-            }
-            position += sliceLength;
+            advance(sliceLength, senderCopies);
             return true;
+        }
+
+        /** {@code n} bytes of the body are in the socket ({@code copied} through the JVM): counted, and passed. */
+        private void advance(long n, boolean copied) {
+            counters.addFileBytes(n);
+            if (exchange != null) {
+                exchange.fileBytesSent(n, copied);
+            }
+            position += n;
         }
 
         private void fail(Throwable cause) {

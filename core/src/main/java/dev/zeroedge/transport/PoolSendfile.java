@@ -13,7 +13,6 @@ import java.lang.invoke.VarHandle;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * sendfile(2) of a cold range straight into a connection's socket, on a file-system thread, as nginx's
@@ -30,36 +29,28 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 public final class PoolSendfile {
 
-    private static final int EAGAIN = 11;
-    private static final int EINTR = 4;
     private static final int F_DUPFD_CLOEXEC = 1030;
 
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle SENDFILE;
     private static final MethodHandle FCNTL;
     private static final MethodHandle CLOSE;
 
     static {
-        MethodHandle sendfile = null;
         MethodHandle fcntl = null;
         MethodHandle close = null;
         try {
-            if (System.getProperty("os.name", "").equals("Linux") && ADDRESS.byteSize() == 8) {
+            if (Sendfile.available()) {
                 Linker linker = Linker.nativeLinker();
-                Linker.Option errno = Linker.Option.captureCallState("errno");
-                sendfile = linker.downcallHandle(linker.defaultLookup().find("sendfile").orElseThrow(),
-                        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG), errno);
                 fcntl = linker.downcallHandle(linker.defaultLookup().find("fcntl").orElseThrow(),
-                        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), errno,
-                        Linker.Option.firstVariadicArg(2));
+                        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
+                        Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(2));
                 close = linker.downcallHandle(linker.defaultLookup().find("close").orElseThrow(),
                         FunctionDescriptor.of(JAVA_INT, JAVA_INT));
             }
         } catch (RuntimeException notAllowed) {
-            sendfile = null;
+            fcntl = null;
         }
-        SENDFILE = sendfile;
         FCNTL = fcntl;
         CLOSE = close;
     }
@@ -69,7 +60,7 @@ public final class PoolSendfile {
 
     /** Whether this process can call sendfile(2) here (Linux, native access allowed). */
     public static boolean available() {
-        return SENDFILE != null && FCNTL != null && CLOSE != null;
+        return Sendfile.available() && FCNTL != null && CLOSE != null;
     }
 
     /** A descriptor of its own for {@code socket}; on the loop, while the channel is open. */
@@ -104,30 +95,17 @@ public final class PoolSendfile {
      */
     public static long send(int socket, int file, long offset, long length) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
-            MemorySegment position = arena.allocate(JAVA_LONG);
-            position.set(JAVA_LONG, 0, offset);
+            Sendfile.Scratch scratch = Sendfile.Scratch.in(arena);
             long sent = 0;
             while (sent < length) {
-                long rc;
-                try {
-                    rc = (long) SENDFILE.invokeExact(state, socket, file, position, length - sent);
-                } catch (Throwable t) {
-                    throw new IOException("sendfile(2) through the linker failed", t);
+                long rc = Sendfile.send(scratch, socket, file, offset + sent, length - sent, "a cold slice");
+                if (rc < 0) {
+                    return sent;
                 }
-                if (rc > 0) {
-                    sent += rc;
-                } else if (rc == 0) {
+                if (rc == 0) {
                     throw new EOFException("the file ended at " + (offset + sent) + ", before " + (offset + length));
-                } else {
-                    int errno = (int) ERRNO.get(state, 0L);
-                    if (errno == EAGAIN) {
-                        return sent;
-                    }
-                    if (errno != EINTR) {
-                        throw new IOException("sendfile to the socket failed: errno " + errno);
-                    }
                 }
+                sent += rc;
             }
             return sent;
         }

@@ -1,24 +1,14 @@
 package dev.zeroedge.transport.nio;
 
 import dev.zeroedge.files.OpenFile;
+import dev.zeroedge.transport.Sendfile;
 import io.netty.channel.FileRegion;
 import io.netty.util.AbstractReferenceCounted;
 
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.channels.WritableByteChannel;
-
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * A range of a shared {@link OpenFile} as Netty's NIO channel writes it: by sendfile(2) from the file's
@@ -33,15 +23,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 final class NioFileRegion extends AbstractReferenceCounted implements FileRegion {
 
-    private static final int EAGAIN = 11;
-    private static final int EINTR = 4;
-
-    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle SENDFILE = downcall();
     /** The call state and the in/out offset of one event-loop thread's sendfile. */
-    private static final ThreadLocal<MemorySegment[]> SCRATCH = ThreadLocal.withInitial(() -> new MemorySegment[] {
-            Arena.ofAuto().allocate(CALL_STATE), Arena.ofAuto().allocate(JAVA_LONG)});
+    private static final ThreadLocal<Sendfile.Scratch> SCRATCH =
+            ThreadLocal.withInitial(() -> Sendfile.Scratch.in(Arena.ofAuto()));
 
     private final OpenFile file;
     private final long position;
@@ -81,7 +65,7 @@ final class NioFileRegion extends AbstractReferenceCounted implements FileRegion
         if (left <= 0) {
             return 0;
         }
-        int socket = SENDFILE == null || file.descriptor() < 0 ? -1 : NioTcpInfo.descriptorOf(target);
+        int socket = !Sendfile.available() || file.descriptor() < 0 ? -1 : NioTcpInfo.descriptorOf(target);
         long written = socket < 0 ? file.channel().transferTo(position + at, left, target)
                 : sendfile(socket, position + at, left);
         if (written == 0 && socket >= 0) {
@@ -95,26 +79,7 @@ final class NioFileRegion extends AbstractReferenceCounted implements FileRegion
 
     /** Bytes sent, or -1 when the socket takes none now (EAGAIN: Netty waits for it to be writable). */
     private long sendfile(int socket, long from, long length) throws IOException {
-        MemorySegment[] scratch = SCRATCH.get();
-        scratch[1].set(JAVA_LONG, 0, from);
-        while (true) {
-            long rc;
-            try {
-                rc = (long) SENDFILE.invokeExact(scratch[0], socket, file.descriptor(), scratch[1], length);
-            } catch (Throwable t) {
-                throw new IOException("sendfile(2) through the linker failed", t);
-            }
-            if (rc >= 0) {
-                return rc;
-            }
-            int errno = (int) ERRNO.get(scratch[0], 0L);
-            if (errno == EAGAIN) {
-                return -1;
-            }
-            if (errno != EINTR) {
-                throw new IOException("sendfile of " + file.path() + " failed: errno " + errno);
-            }
-        }
+        return Sendfile.send(SCRATCH.get(), socket, file.descriptor(), from, length, file.path());
     }
 
     @Override
@@ -142,19 +107,5 @@ final class NioFileRegion extends AbstractReferenceCounted implements FileRegion
     @Override
     protected void deallocate() {
         file.release();
-    }
-
-    private static MethodHandle downcall() {
-        try {
-            if (!System.getProperty("os.name", "").equals("Linux") || ADDRESS.byteSize() != 8) {
-                return null;
-            }
-            Linker linker = Linker.nativeLinker();
-            return linker.defaultLookup().find("sendfile").map(symbol -> linker.downcallHandle(symbol,
-                    FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG),
-                    Linker.Option.captureCallState("errno"))).orElse(null);
-        } catch (RuntimeException notAllowed) {
-            return null;
-        }
     }
 }
