@@ -189,7 +189,7 @@ public final class EdgeCache implements ContentSource {
         ObjectFiles objectFiles = new ObjectFiles(heldFiles, HeldBodies.of(heldFiles, inlineBodyMax));
         Variants variants = new Variants(config.maxVariants());
         Index[] made = new Index[1];
-        Index index = new Index(config.maxSize(), offLoop, (hash, storedAtMillis) -> {
+        Index index = new Index(config.maxSize(), routing.origins(), offLoop, (hash, storedAtMillis) -> {
             objectFiles.drop(hash);
             directories.of(hash).store().remove(hash, storedAtMillis);
             if (made[0].get(hash) == null) {
@@ -1235,6 +1235,16 @@ public final class EdgeCache implements ContentSource {
 
     long heldBodyBytes() {
         return objectFiles.bodyBytes();
+    }
+
+    /** What each origin's objects take now, the default origin first: the metrics' per-origin series. */
+    public List<OriginStored> storedByOrigin() {
+        return index.byOrigin();
+    }
+
+    /** Each parent of the tier (none without {@code --parents}): up or not, its requests and failovers. */
+    public List<ParentState> parents() {
+        return upstream.parents();
     }
 
     /** Completed with the objects found when the index is complete again after the start. */

@@ -315,7 +315,7 @@ final class Fill implements OriginClient.Exchange {
             passThrough("fwd=miss; detail=no-space", true); // its slices had no room: counted then
             return;
         }
-        if (!directory.space().reserve(Math.max(0, length))) {
+        if (!directory.space().reserve(Math.max(0, length), key)) {
             cache.countPassThrough(CacheCounters.PassThroughKind.WHOLE);
             passThrough("fwd=miss; detail=no-space", true);
             return;
@@ -408,7 +408,7 @@ final class Fill implements OriginClient.Exchange {
         object = cache.describe(key, response, got.total(), now, decision)
                 .withSlices(SliceMap.empty(got.total(), cache.sliceSize()));
         place(response);
-        if (!directory.space().reserve(got.total())) {
+        if (!directory.space().reserve(got.total(), key)) {
             log.info("no room for the {} bytes of {} in slices: passed through", got.total(), key.text());
             passThroughWhole();
             return;
@@ -618,7 +618,7 @@ final class Fill implements OriginClient.Exchange {
         wrote.addListener(done -> {
             writing = false;
             if (state() != State.FAILED && !done.isSuccess() && Store.noSpace(done.cause())) {
-                if (relay == null && fullWrites++ < FULL_DISK_RETRIES && directory.space().evictForWrite(size)) {
+                if (relay == null && fullWrites++ < FULL_DISK_RETRIES && directory.space().evictForWrite(size, key)) {
                     // The disk filled under this fill (a chunked body claims nothing ahead): objects were evicted,
                     // and the same bytes are written again where they were once their files are gone; the origin
                     // waits.
@@ -852,7 +852,7 @@ final class Fill implements OriginClient.Exchange {
     /** The fill's reservation goes: it is committed (the index counts it now) or dropped. */
     private void releaseSpace() {
         if (reserved >= 0) {
-            directory.space().release(reserved);
+            directory.space().release(reserved, key);
             reserved = -1;
         }
     }

@@ -181,7 +181,7 @@ final class SliceFetch implements OriginClient.Exchange {
         }
         wrote.addListener(done -> {
             if (!done.isSuccess() && !over && Store.noSpace(done.cause()) && fullWrites++ < FULL_DISK_RETRIES
-                    && object.directory().space().evictForWrite(size)) {
+                    && object.directory().space().evictForWrite(size, object.key())) {
                 // A file system that claimed nothing ahead (no fallocate) filled: as a fill does, objects are evicted
                 // and the same bytes written again once their files are gone; the origin waits.
                 writing = false;

@@ -78,6 +78,11 @@ final class SlicedObject implements GrowingBody.Demand {
         this.reader = OpenFile.filling(body.path(), growing);
     }
 
+    /** The key the object is stored for: its origin's share is charged for it. */
+    CacheKey key() {
+        return key;
+    }
+
     /**
      * Makes {@code object} (its slice map empty, its blocks claimed: {@link Store#createSliced}) in place on a
      * file-system thread; null when the queue is full. No room is a failure that {@link Store#noSpace} tells.
