@@ -4,7 +4,9 @@ import io.netty.util.concurrent.EventExecutor;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Which bytes of a body that is still being written can be read: an edge cache's fill writes an origin's bytes
@@ -47,6 +49,8 @@ public final class GrowingBody {
     private Throwable failure;
     private List<Waiter> waiting = new ArrayList<>();
     private final Demand demand;
+    /** Where each sender that said who it is has sent up to ({@link #readableFrom(Object, long, long)}). */
+    private final Map<Object, Long> senders = new IdentityHashMap<>(2);
 
     private record Waiter(EventExecutor loop, Runnable wake) {
     }
@@ -94,6 +98,40 @@ public final class GrowingBody {
             demand.reading(position, until);
         }
         return end;
+    }
+
+    /**
+     * {@link #readableFrom(long, long)} for a sender that says who it is: {@code position} is what it has sent (every
+     * byte before it is in the kernel), kept until it {@linkplain #left leaves}, so that a fill whose disk is full can
+     * free the blocks that every sender has sent ({@link #sentByAll}).
+     */
+    public long readableFrom(Object sender, long position, long until) {
+        synchronized (this) {
+            senders.put(sender, position);
+        }
+        return readableFrom(position, until);
+    }
+
+    /** {@code sender} sends nothing more of this body (done, or failed): called before it lets the file go. */
+    public synchronized void left(Object sender) {
+        senders.remove(sender);
+    }
+
+    /**
+     * The least position of the senders, when {@code holders} of them have said where they are: every byte before it
+     * has been sent by every one of them, so none reads it again. {@code holders} is how many hold the file apart
+     * from its writer, read before this call (none comes any more): when fewer have said where they are, one has not
+     * started sending yet (its response waits, or is not a plain sender's) and 0 is the answer.
+     */
+    public synchronized long sentByAll(int holders) {
+        if (holders <= 0 || senders.size() < holders) {
+            return 0;
+        }
+        long least = Long.MAX_VALUE;
+        for (long position : senders.values()) {
+            least = Math.min(least, position);
+        }
+        return least;
     }
 
     /** Whether every byte of {@code [from, to)} is in the file. */

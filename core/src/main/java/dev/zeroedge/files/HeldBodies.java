@@ -19,6 +19,15 @@ public final class HeldBodies {
     private final long budget;
     private final AtomicLong held = new AtomicLong();
 
+    /**
+     * What a server holds with {@code openFiles} files open at most ({@code --open-file-cache}) and bodies up to
+     * {@code inlineBodyMax} bytes ({@code --inline-body-max}): {@link #NONE} when either is 0, else the default
+     * budget. One rule for the static root's files and the edge cache's objects.
+     */
+    public static HeldBodies of(int openFiles, int inlineBodyMax) {
+        return openFiles == 0 || inlineBodyMax == 0 ? NONE : new HeldBodies(inlineBodyMax, DEFAULT_BUDGET);
+    }
+
     public HeldBodies(int largest, long budget) {
         if (largest < 0 || budget < 0) {
             throw new IllegalArgumentException("largest and budget must not be negative: " + largest + ", " + budget);

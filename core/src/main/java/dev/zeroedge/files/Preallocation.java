@@ -20,12 +20,16 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * (ENOSPC), not in the middle of a body that clients are already being sent. The file's size stays what has been
  * written, so readers and the commit see nothing else of it.
  *
+ * <p>The same call frees blocks again ({@link #punch}): what every client of a fill has been sent, when the disk is
+ * full.
+ *
  * <p>Where it cannot be asked (not Linux, native access refused, the descriptor's number not readable, a file
  * system without fallocate) it claims nothing, and the writes find out for themselves.
  */
 public final class Preallocation {
 
     private static final int FALLOC_FL_KEEP_SIZE = 0x01;
+    private static final int FALLOC_FL_PUNCH_HOLE = 0x02;
     private static final int ENOSPC = 28;
     private static final int EDQUOT = 122;
 
@@ -70,6 +74,31 @@ public final class Preallocation {
         }
         if (errno == EDQUOT) {
             throw new IOException("Disk quota exceeded (fallocate of " + length + " bytes)");
+        }
+    }
+
+    /**
+     * Frees the blocks of bytes {@code [from, to)} of the file {@code channel} writes ({@code FALLOC_FL_PUNCH_HOLE}:
+     * they read as zeros from now on, the size stays): a fill whose disk is full gives back what every client has
+     * been sent. Whole pages only, so no page a socket may still be sending from is changed (a page the punch takes
+     * out of the file stays as it was for whoever holds it). False where it cannot be asked or the file system
+     * refuses (one that cannot punch holes).
+     */
+    public static boolean punch(FileChannel channel, long from, long to) {
+        if (to <= from || !available()) {
+            return false;
+        }
+        int fd = ChannelDescriptor.of(channel);
+        if (fd < 0) {
+            return false;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int rc = (int) FALLOCATE.invokeExact(state, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, from,
+                    to - from);
+            return rc == 0;
+        } catch (Throwable t) {
+            return false;
         }
     }
 

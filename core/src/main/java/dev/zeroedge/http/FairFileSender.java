@@ -342,7 +342,7 @@ public final class FairFileSender {
                         endUnannounced();
                         return;
                     }
-                    file.release();
+                    letGo();
                     promise.trySuccess();
                     return;
                 }
@@ -350,7 +350,7 @@ public final class FairFileSender {
                 GrowingBody growing = file.growing();
                 if (growing != null) {
                     // Present from here: a prefix for a sequential fill, a run of slices for a sliced one.
-                    long readable = growing.readableFrom(position, stop);
+                    long readable = growing.readableFrom(this, position, stop);
                     if (readable <= position) {
                         if (!awaitGrowth(growing)) {
                             return;
@@ -523,7 +523,7 @@ public final class FairFileSender {
             if (chunked) {
                 out.writeCharSequence((chunkOpen ? "\r\n" : "") + "0\r\n\r\n", StandardCharsets.US_ASCII);
             }
-            file.release();
+            letGo();
             ctx.writeAndFlush(out).addListener(sent -> {
                 if (sent.isSuccess()) {
                     promise.trySuccess();
@@ -586,12 +586,21 @@ public final class FairFileSender {
             position += n;
         }
 
+        /** The body is done with (sent, or failed): a growing file hears this sender leave, then it is let go. */
+        private void letGo() {
+            GrowingBody growing = file.growing();
+            if (growing != null) {
+                growing.left(this);
+            }
+            file.release();
+        }
+
         private void fail(Throwable cause) {
             if (head != null) {
                 head.release();
                 head = null;
             }
-            file.release();
+            letGo();
             promise.tryFailure(cause);
         }
     }

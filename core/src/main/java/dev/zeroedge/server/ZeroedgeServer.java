@@ -162,8 +162,7 @@ public final class ZeroedgeServer implements AutoCloseable {
             throws IOException {
         DocumentRoot root = new DocumentRoot(config.root(), config.serveDotfiles());
         // Small files are held in memory only where the cache keeps them; without it they are read per response.
-        HeldBodies held = config.openFileCache() == 0 || config.inlineBodyMax() == 0 ? HeldBodies.NONE
-                : new HeldBodies(config.inlineBodyMax(), HeldBodies.DEFAULT_BUDGET);
+        HeldBodies held = HeldBodies.of(config.openFileCache(), config.inlineBodyMax());
         return new StaticSource(new OpenFileCache(root, opener, config.openFileCache(), config.openFileCacheValid(),
                 config.openFileCacheInactive(), held));
     }

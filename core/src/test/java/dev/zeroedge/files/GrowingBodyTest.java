@@ -95,4 +95,22 @@ class GrowingBodyTest {
         assertThrows(IllegalArgumentException.class, () -> body.arrived(250, 301));
         assertThrows(IllegalStateException.class, body::completed);
     }
+
+    @Test
+    void whatEverySenderHasSentIsKnownOnlyWhenEveryHolderHasSaidWhereItIs() {
+        GrowingBody body = new GrowingBody(-1);
+        body.grew(1000);
+        Object fast = new Object();
+        Object slow = new Object();
+        assertEquals(0, body.sentByAll(0), "no holder: nothing to say");
+        assertEquals(1000, body.readableFrom(fast, 600, Long.MAX_VALUE));
+        assertEquals(0, body.sentByAll(2), "one of two holders has not started sending: nothing is sent by all");
+        body.readableFrom(slow, 200, Long.MAX_VALUE);
+        assertEquals(200, body.sentByAll(2));
+        body.readableFrom(slow, 900, Long.MAX_VALUE);
+        assertEquals(600, body.sentByAll(2), "the least of them");
+        body.left(fast);
+        assertEquals(900, body.sentByAll(1), "a sender that left holds nothing back");
+        assertEquals(0, body.sentByAll(2), "a holder that never said where it is holds everything back");
+    }
 }

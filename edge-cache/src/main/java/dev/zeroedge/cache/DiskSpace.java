@@ -64,14 +64,22 @@ final class DiskSpace {
                 minFree);
     }
 
-    /**
-     * Reserves {@code bytes} for a fill, or refuses: when the fills under way would pass the maximum size with it,
-     * or the file system would have less than its minimum free. A refusal that evicting can mend evicts (for the
-     * next fill: the files go on the file-system threads). Within the maximum, objects of the index that the new
-     * one would push past it are evicted now, so the bytes on disk stay within it while the fill runs.
-     */
+    /** {@link #reserve(long, CacheKey)} for an object of the default origin. */
     boolean reserve(long bytes) {
-        long overMax;
+        return reserve(bytes, null);
+    }
+
+    /**
+     * Reserves {@code bytes} for a fill of {@code key}, or refuses: when the fills under way would pass the maximum
+     * size with it (this directory's, or {@code key}'s share's: {@link Share#reserve}), or the file system would
+     * have less than its minimum free. A refusal that evicting can mend evicts (for the next fill: the files go on
+     * the file-system threads). Within the maximum, objects that the new one would push past it are evicted now, so
+     * the bytes on disk stay within it while the fill runs: always objects of {@code key}'s own share, so a full
+     * share evicts its own origin's objects and never another's. Only the file system's minimum free, which every
+     * share's objects eat into, evicts from another share when its own holds too few.
+     */
+    boolean reserve(long bytes, CacheKey key) {
+        Share share = index.shareOf(key);
         long shortOfFree;
         int evictFactor;
         synchronized (this) {
@@ -81,34 +89,47 @@ final class DiskSpace {
             }
             shortOfFree = keepFree - (usable - reserved - bytes);
             evictFactor = ways;
-            overMax = (index.bytes() / ways + reserved + bytes - maxBytes) * ways;
             if (shortOfFree <= 0) {
                 reserved += bytes;
             }
         }
-        if (overMax > 0) {
-            index.makeRoom(overMax);
-        }
         if (shortOfFree > 0) {
-            index.makeRoom(shortOfFree * evictFactor);
+            index.makeRoom(shortOfFree * evictFactor, share);
             return false;
+        }
+        if (!share.reserve(bytes)) {
+            synchronized (this) {
+                reserved -= bytes;
+            }
+            return false;
+        }
+        // After the share's own evictions (Caffeine's are done at once), what this directory still lacks.
+        long overMax;
+        synchronized (this) {
+            overMax = (index.bytes() / ways + reserved - maxBytes) * ways;
+        }
+        if (overMax > 0) {
+            share.makeRoom(overMax);
         }
         return true;
     }
 
     /**
-     * A write of {@code bytes} found the disk full (a body of unknown length reserves nothing): evicts objects of
-     * at least that many bytes and the minimum free space, when the index holds that many. True when it did, so the
-     * write may be tried again once their files are gone (on the file-system threads).
+     * A write of {@code bytes} of {@code key} found the disk full (a body of unknown length reserves nothing):
+     * evicts objects of at least that many bytes and the minimum free space (of {@code key}'s share first), when the
+     * index holds that many. True when it did, so the write may be tried again once their files are gone (on the
+     * file-system threads).
      */
-    boolean evictForWrite(long bytes) {
+    boolean evictForWrite(long bytes, CacheKey key) {
+        Share share = index.shareOf(key);
         long room;
         int factor;
         synchronized (this) {
             room = bytes + keepFree;
             factor = ways;
         }
-        return index.makeRoom(room * factor) || index.makeRoom(bytes * factor) || index.makeRoom(bytes);
+        return index.makeRoom(room * factor, share) || index.makeRoom(bytes * factor, share)
+                || index.makeRoom(bytes, share);
     }
 
     /** New bounds (a reload, or a directory taken out of service): fills from now on reserve against them. */
@@ -119,9 +140,17 @@ final class DiskSpace {
         this.keepFree = minFree.of(total);
     }
 
-    /** A fill that reserved {@code bytes} is committed or dropped. */
-    synchronized void release(long bytes) {
-        reserved -= bytes;
+    /** {@link #release(long, CacheKey)} for an object of the default origin. */
+    void release(long bytes) {
+        release(bytes, null);
+    }
+
+    /** A fill of {@code key} that reserved {@code bytes} is committed or dropped. */
+    void release(long bytes, CacheKey key) {
+        synchronized (this) {
+            reserved -= bytes;
+        }
+        index.shareOf(key).release(bytes);
     }
 
     /** Reads the file system's figures: on a file-system thread (or at startup). */

@@ -16,6 +16,7 @@ import dev.zeroedge.files.HeldBodies;
 import dev.zeroedge.files.Lookup;
 import dev.zeroedge.files.OpenFile;
 import dev.zeroedge.files.OpenFileCache;
+import dev.zeroedge.server.ServerConfig;
 import dev.zeroedge.transport.Transport;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
@@ -94,7 +95,6 @@ public final class EdgeCache implements ContentSource {
     private final ConcurrentMap<String, Fill> fills = new ConcurrentHashMap<>();
     /** Objects in slices with slices still missing that clients are reading now: one per hash. */
     private final ConcurrentMap<String, SlicedObject> live = new ConcurrentHashMap<>();
-    private final LongAdder passedThrough = new LongAdder();
     private final CacheCounters counters;
     private final Recovery recovery;
     private final ObjectFiles objectFiles;
@@ -148,6 +148,20 @@ public final class EdgeCache implements ContentSource {
         });
     }
 
+    /**
+     * As the launcher opens it: the static root's settings of {@code server} apply to the cache's objects too,
+     * whether request paths may name dotfiles, how many hot object files are held open ({@code --open-file-cache};
+     * 0: none) and the largest body held in memory beside its descriptor ({@code --inline-body-max}; 0: none).
+     *
+     * @see #open(CacheConfig, Routing, Transport, FileSystemPool, boolean, CacheCounters)
+     */
+    public static EdgeCache open(CacheConfig config, Routing routing, Transport transport, FileSystemPool pool,
+                                 ServerConfig server, CacheCounters counters) throws IOException {
+        return open(config, routing, transport, pool, server.serveDotfiles(), server.openFileCache(),
+                server.inlineBodyMax(), counters, fan -> {
+                });
+    }
+
     /** Without metrics. */
     public static EdgeCache open(CacheConfig config, Transport transport, FileSystemPool pool,
                                  boolean serveDotfiles) throws IOException {
@@ -164,15 +178,21 @@ public final class EdgeCache implements ContentSource {
     private static EdgeCache open(CacheConfig config, Routing routing, Transport transport, FileSystemPool pool,
                                   boolean serveDotfiles, CacheCounters counters, Consumer<Path> beforeFan)
             throws IOException {
+        return open(config, routing, transport, pool, serveDotfiles, OpenFileCache.DEFAULT_CAPACITY,
+                FairFileSender.DEFAULT_INLINE_BODY_MAX, counters, beforeFan);
+    }
+
+    private static EdgeCache open(CacheConfig config, Routing routing, Transport transport, FileSystemPool pool,
+                                  boolean serveDotfiles, int heldFiles, int inlineBodyMax, CacheCounters counters,
+                                  Consumer<Path> beforeFan) throws IOException {
         long started = System.nanoTime();
         CacheDirectories directories = new CacheDirectories();
         // Caffeine's maintenance and the removal of evicted files: on a file-system thread of a directory in service.
         Executor offLoop = task -> directories.inService().getFirst().execute(task);
-        ObjectFiles objectFiles = new ObjectFiles(OpenFileCache.DEFAULT_CAPACITY,
-                new HeldBodies(FairFileSender.DEFAULT_INLINE_BODY_MAX, HeldBodies.DEFAULT_BUDGET));
+        ObjectFiles objectFiles = new ObjectFiles(heldFiles, HeldBodies.of(heldFiles, inlineBodyMax));
         Variants variants = new Variants(config.maxVariants());
         Index[] made = new Index[1];
-        Index index = new Index(config.maxSize(), offLoop, (hash, storedAtMillis) -> {
+        Index index = new Index(config.maxSize(), routing.origins(), offLoop, (hash, storedAtMillis) -> {
             objectFiles.drop(hash);
             directories.of(hash).store().remove(hash, storedAtMillis);
             if (made[0].get(hash) == null) {
@@ -1184,17 +1204,22 @@ public final class EdgeCache implements ContentSource {
         return writer;
     }
 
-    /** A response the disk could not take was passed through to its client. */
-    void countPassThrough() {
-        passedThrough.increment();
+    /** A response the disk could not take was passed through to its clients. */
+    void countPassThrough(CacheCounters.PassThroughKind kind) {
+        counters.passedThrough(kind);
     }
 
     /**
-     * Responses passed through to their client uncached because the disk could not take them (full, or their
-     * reservation against the maximum size or the minimum free space refused): the metrics' count.
+     * Responses passed through to their clients uncached because the disk could not take them (full, or their
+     * reservation against the maximum size or the minimum free space refused), of every kind
+     * ({@link CacheCounters.Counts#passedThrough}).
      */
     public long passedThrough() {
-        return passedThrough.sum();
+        long all = 0;
+        for (long n : counters().read(0, 0).passedThrough()) {
+            all += n;
+        }
+        return all;
     }
 
     /**
@@ -1227,6 +1252,25 @@ public final class EdgeCache implements ContentSource {
 
     CacheCounters counters() {
         return counters;
+    }
+
+    /** Whether object {@code hash}'s body file is one of those held open, and the body bytes held in memory. */
+    boolean holdsOpen(String hash) {
+        return objectFiles.holds(hash);
+    }
+
+    long heldBodyBytes() {
+        return objectFiles.bodyBytes();
+    }
+
+    /** What each origin's objects take now, the default origin first: the metrics' per-origin series. */
+    public List<OriginStored> storedByOrigin() {
+        return index.byOrigin();
+    }
+
+    /** Each parent of the tier (none without {@code --parents}): up or not, its requests and failovers. */
+    public List<ParentState> parents() {
+        return upstream.parents();
     }
 
     /** Completed with the objects found when the index is complete again after the start. */

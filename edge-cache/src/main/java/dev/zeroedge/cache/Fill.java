@@ -50,9 +50,10 @@ import java.util.zip.CRC32C;
  * fresh, a status the cache does not keep: a 500, a 302) never touches the disk: it is passed through to the
  * client that caused the fetch from memory ({@link PassThrough}); each other waiter asks the origin alone, as
  * Pingora's lock gives up. So is a response to be stored that the disk cannot take: its reservation
- * ({@link DiskSpace}) refused, or no room left to create its file. An origin response without a Content-Length
- * (chunked) fills a file of a length not known yet: its clients are sent it chunked as it grows, and it is stored
- * with the length it turned out to have.
+ * ({@link DiskSpace}) refused, or no room left to create its file; a fill whose writes meet a full disk with
+ * nothing left to evict goes on as a relay to the clients attached ({@link FullDiskRelay}). An origin response
+ * without a Content-Length (chunked) fills a file of a length not known yet: its clients are sent it chunked as it
+ * grows, and it is stored with the length it turned out to have.
  *
  * <p>With slices on, the request asks a Range: the slice that holds the client's first byte
  * ({@link OriginRange#forClient}). A 206 that is the whole object (a small one) is filled as a 200 is; a 206 of
@@ -130,6 +131,10 @@ final class Fill implements OriginClient.Exchange {
     private String forward = "fwd=miss";
     /** The space this fill reserved, until it is committed or dropped; -1: none. */
     private long reserved = -1;
+    /** Set when a write met a full disk with nothing to evict: the rest is relayed, nothing stored (origin loop). */
+    private FullDiskRelay relay;
+    /** Set when an object in slices had no room: its whole response, asked again, is passed through. */
+    private boolean noRoom;
     /** Set when the response goes to its client from memory: the origin's events go there. */
     private PassThrough passing;
     /** Set when this fill validates a stale object: a 304 or a failure ends there. */
@@ -306,8 +311,12 @@ final class Fill implements OriginClient.Exchange {
             passThrough("fwd=miss", true);
             return;
         }
-        if (!directory.space().reserve(Math.max(0, length))) {
-            cache.countPassThrough();
+        if (noRoom) {
+            passThrough("fwd=miss; detail=no-space", true); // its slices had no room: counted then
+            return;
+        }
+        if (!directory.space().reserve(Math.max(0, length), key)) {
+            cache.countPassThrough(CacheCounters.PassThroughKind.WHOLE);
             passThrough("fwd=miss; detail=no-space", true);
             return;
         }
@@ -340,7 +349,7 @@ final class Fill implements OriginClient.Exchange {
             if (!done.isSuccess() && Store.noSpace(done.cause()) && state() != State.FAILED) {
                 log.info("no room for {} on disk: passed through ({})", key.text(), done.cause().toString());
                 releaseSpace();
-                cache.countPassThrough();
+                cache.countPassThrough(CacheCounters.PassThroughKind.WHOLE);
                 passThrough("fwd=miss; detail=no-space", false);
                 return;
             }
@@ -399,6 +408,12 @@ final class Fill implements OriginClient.Exchange {
         object = cache.describe(key, response, got.total(), now, decision)
                 .withSlices(SliceMap.empty(got.total(), cache.sliceSize()));
         place(response);
+        if (!directory.space().reserve(got.total(), key)) {
+            log.info("no room for the {} bytes of {} in slices: passed through", got.total(), key.text());
+            passThroughWhole();
+            return;
+        }
+        reserved = got.total();
         Future<SlicedObject> made = SlicedObject.create(cache, key, storedHash, object, loop);
         if (made == null) {
             fail(EdgeCache.failure(Answer.Status.busy("file-system queue full", false), "fs-busy"),
@@ -406,6 +421,15 @@ final class Fill implements OriginClient.Exchange {
             return;
         }
         made.addListener(done -> {
+            // The object's blocks are claimed and the file system's figure read again (or it failed): the index
+            // counts the object from now on, by its whole length.
+            releaseSpace();
+            if (!done.isSuccess() && Store.noSpace(done.cause()) && state() != State.FAILED) {
+                log.info("no room for the blocks of {} in slices: passed through ({})", key.text(),
+                        done.cause().toString());
+                passThroughWhole();
+                return;
+            }
             if (!done.isSuccess()) {
                 log.warn("cannot make the slices of {}: {}", key.text(), done.cause().toString());
                 fail(EdgeCache.failure(Answer.Status.because(HttpResponseStatus.BAD_GATEWAY, "cache cannot store"),
@@ -445,6 +469,20 @@ final class Fill implements OriginClient.Exchange {
                 }
             }
         });
+    }
+
+    /**
+     * An object in slices the disk has no room for: it is asked again without Range and its response passed
+     * through whole to the client that caused the fetch, as a whole object refused its room is (a slice alone is
+     * not what the client asked for). Counted here, once; the body of the first response is dropped.
+     */
+    private void passThroughWhole() {
+        cache.countPassThrough(CacheCounters.PassThroughKind.SLICE);
+        noRoom = true;
+        release(pending);
+        pending.clear();
+        ended = false;
+        askAgain(null);
     }
 
     /** The growing file is open: every waiter is answered, joiners from now on at once. */
@@ -579,13 +617,19 @@ final class Fill implements OriginClient.Exchange {
         }
         wrote.addListener(done -> {
             writing = false;
-            if (state() != State.FAILED && !done.isSuccess() && Store.noSpace(done.cause())
-                    && fullWrites++ < FULL_DISK_RETRIES && directory.space().evictForWrite(size)) {
-                // The disk filled under this fill (a chunked body claims nothing ahead): objects were evicted, and
-                // the same bytes are written again where they were once their files are gone; the origin waits.
-                log.info("disk full writing {}: evicted to make room, writing again", key.text());
+            if (state() != State.FAILED && !done.isSuccess() && Store.noSpace(done.cause())) {
+                if (relay == null && fullWrites++ < FULL_DISK_RETRIES && directory.space().evictForWrite(size, key)) {
+                    // The disk filled under this fill (a chunked body claims nothing ahead): objects were evicted,
+                    // and the same bytes are written again where they were once their files are gone; the origin
+                    // waits.
+                    log.info("disk full writing {}: evicted to make room, writing again", key.text());
+                    pending.addAll(0, batch);
+                    loop.schedule(this::writeNext, FULL_DISK_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                    return;
+                }
+                // Nothing left to evict: the clients that have their heads are relayed the rest (FullDiskRelay).
                 pending.addAll(0, batch);
-                loop.schedule(this::writeNext, FULL_DISK_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                relayRest(done.cause());
                 return;
             }
             if (done.isSuccess()) {
@@ -611,6 +655,41 @@ final class Fill implements OriginClient.Exchange {
         });
     }
 
+    /**
+     * A write met a full disk with nothing left to evict ({@code cause}): from now on the fill is a relay to the
+     * clients attached ({@link FullDiskRelay}), its file a window from which what every client has been sent is
+     * freed before the write is tried again. No one attaches any more; nothing is stored; counted once.
+     */
+    private void relayRest(Throwable cause) {
+        if (relay == null) {
+            OpenFile held;
+            synchronized (this) {
+                held = reader;
+            }
+            relay = new FullDiskRelay(growth, held, temp, directory, loop);
+            cache.countPassThrough(CacheCounters.PassThroughKind.MID_FILL);
+            log.info("disk full writing {} at {} bytes, nothing left to evict: relayed to its clients, not stored",
+                    key.text(), written);
+            for (Waiter waiter : end(State.DONE)) {
+                waiter.again.run(); // whoever comes now asks the origin on their own
+            }
+        }
+        writing = true; // no write is asked while the window moves
+        relay.free(written, step -> {
+            writing = false;
+            if (state() == State.FAILED) {
+                discard();
+                return;
+            }
+            switch (step) {
+                case FREED -> writeNext();
+                case WAIT -> loop.schedule(this::writeNext, FullDiskRelay.WAIT_MILLIS, TimeUnit.MILLISECONDS);
+                case NO_ONE -> fault(new IOException("disk full and no client left to relay to"));
+                case STUCK -> fault(cause);
+            }
+        });
+    }
+
     /** Every byte is on disk: readers can finish; then the object is committed (or the file deleted). */
     private void finish() {
         if (growth.length() >= 0 && written != growth.length()) {
@@ -621,7 +700,10 @@ final class Fill implements OriginClient.Exchange {
             object = cache.withLength(object, written); // a chunked body: its length is known now
         }
         object = object.withSlices(SliceMap.whole(written, (int) crc.getValue())); // one slice, all of it
-        if (decision.store()) {
+        if (relay != null) {
+            log.info("relay of {} ended at {} bytes ({} freed as its clients were sent them): deleted", key.text(),
+                    written, relay.freed());
+        } else if (decision.store()) {
             synchronized (this) {
                 // Whoever comes now is sent a complete object without the origin being asked: a hit.
                 joiners = decision.shared() ? cache.description(object, "hit", 0) : null;
@@ -636,7 +718,7 @@ final class Fill implements OriginClient.Exchange {
     }
 
     private void commit() {
-        boolean store = decision.store();
+        boolean store = decision.store() && relay == null;
         Store.Temp filled = temp;
         String as = storedHash;
         Future<Void> committed = directory.submit(() -> {
@@ -770,7 +852,7 @@ final class Fill implements OriginClient.Exchange {
     /** The fill's reservation goes: it is committed (the index counts it now) or dropped. */
     private void releaseSpace() {
         if (reserved >= 0) {
-            directory.space().release(reserved);
+            directory.space().release(reserved, key);
             reserved = -1;
         }
     }

@@ -1,20 +1,26 @@
 package dev.zeroedge.cache;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
 
 /**
- * The objects on disk, in memory: hash → {@link StoredObject}, bounded by the bytes of their bodies
- * (Caffeine's size-weighted W-TinyLFU, weighed in KiB since a weight is an int). An object evicted or
- * invalidated is removed from disk by {@code unlink}, an executor of file-system threads, never on an event
- * loop; a replaced one is not (its files were replaced by the commit of the new one). The body bytes it holds
- * are kept exactly beside Caffeine's KiB weights, for the metrics.
+ * The objects on disk, in memory: hash → {@link StoredObject}, bounded by the bytes of their bodies, in
+ * {@link Share}s: one for each origin the config's {@code origins:} section gives a {@code max-size}, and one for
+ * every other origin, bounded by what those leave of {@code --cache-max-size} (without shares: one, the whole).
+ * An object's share is its origin's, found from the Host in its key, so a fill, a commit and the recovery after a
+ * restart all put it in the same one. A lookup by hash asks each share in turn (a hash is in at most one): a
+ * handful of map lookups, and one without shares. An object evicted or invalidated is removed from disk by
+ * {@code unlink}, an executor of file-system threads, never on an event loop; a replaced one is not (its files
+ * were replaced by the commit of the new one). The body bytes each origin's objects hold are kept exactly, for the
+ * metrics.
  */
 final class Index {
 
@@ -23,51 +29,142 @@ final class Index {
         void remove(String hash, long storedAtMillis);
     }
 
-    private final Cache<String, StoredObject> objects;
-    private final LongAdder bytes = new LongAdder();
+    /** What one origin's objects take now. */
+    private static final class Held {
+        final String origin;
+        final long maxSize;
+        final LongAdder objects = new LongAdder();
+        final LongAdder bytes = new LongAdder();
+
+        Held(String origin, long maxSize) {
+            this.origin = origin;
+            this.maxSize = maxSize;
+        }
+
+        void add(long objectCount, long byteCount) {
+            objects.add(objectCount);
+            bytes.add(byteCount);
+        }
+    }
+
+    /** Where an origin's objects go and where they are counted. */
+    private record Part(Share share, Held held) {
+    }
+
+    private final Origins origins;
+    private final Map<OriginRoute, Part> parts;
+    private final Part restPart;
+    private final Share rest;
+    private final List<Share> shares;
+    private final List<Held> held;
+    /** The sum of the origins' own shares; the rest is {@code --cache-max-size} less this. */
+    private final long sharedOut;
     /** Told of each object the recovery found (the variants of a key are known again from them). */
     private volatile BiConsumer<String, StoredObject> recoveredHook = (hash, object) -> {
     };
 
+    /** One bound for every object (no origins named). */
     Index(long maxBytes, Executor maintenance, Unlink unlink, CacheCounters counters) {
-        this.objects = Caffeine.newBuilder()
-                .maximumWeight(Math.max(1, maxBytes / 1024))
-                .weigher((String hash, StoredObject object) -> weight(object))
-                .executor(maintenance)
-                .removalListener((String hash, StoredObject object, RemovalCause cause) -> {
-                    if (hash != null && object != null && cause != RemovalCause.REPLACED) {
-                        bytes.add(-object.length());
-                        if (cause == RemovalCause.SIZE) {
-                            counters.evicted();
-                        }
-                        unlink.remove(hash, object.storedAtMillis());
-                    }
-                })
-                .build();
+        this(maxBytes, null, maintenance, unlink, counters);
     }
 
-    /** KiB, rounded up; at least 1, so that empty bodies count too. */
-    static int weight(StoredObject object) {
-        return (int) Math.min(Integer.MAX_VALUE, Math.max(1, (object.length() + 1023) / 1024));
+    /**
+     * {@code origins}: whose {@code max-size} gives an origin a share of its own (null: none); their sum must not
+     * pass {@code maxBytes} (the config's check refuses it).
+     */
+    Index(long maxBytes, Origins origins, Executor maintenance, Unlink unlink, CacheCounters counters) {
+        this.origins = origins;
+        Share.Removed removed = (hash, object, cause) -> {
+            Held of = partOf(object).held();
+            if (of != null) {
+                of.add(-1, -object.length());
+            }
+            if (cause == RemovalCause.SIZE) {
+                counters.evicted();
+            }
+            unlink.remove(hash, object.storedAtMillis());
+        };
+        List<OriginRoute> routes = new ArrayList<>();
+        if (origins != null) {
+            routes.add(origins.fallback());
+            routes.addAll(origins.byHost().values());
+        }
+        // Routes naming the same URL are one origin: one count and one share (the config's check makes their
+        // max-size agree).
+        Map<String, Held> heldByUrl = new LinkedHashMap<>();
+        Map<String, Share> shareByUrl = new LinkedHashMap<>();
+        long out = 0;
+        for (OriginRoute route : routes) {
+            heldByUrl.computeIfAbsent(route.url(), url -> new Held(url, route.maxSize()));
+            if (route.hasShare() && !shareByUrl.containsKey(route.url())) {
+                shareByUrl.put(route.url(), new Share(route.url(), route.maxSize(), maintenance, removed));
+                out += route.maxSize();
+            }
+        }
+        this.sharedOut = out;
+        this.rest = new Share("rest", Math.max(1024, maxBytes - out), maintenance, removed);
+        this.restPart = new Part(rest, null);
+        Map<OriginRoute, Part> byRoute = new HashMap<>();
+        for (OriginRoute route : routes) {
+            byRoute.put(route, new Part(shareByUrl.getOrDefault(route.url(), rest), heldByUrl.get(route.url())));
+        }
+        this.parts = Map.copyOf(byRoute);
+        List<Share> all = new ArrayList<>(shareByUrl.values());
+        all.add(rest);
+        this.shares = List.copyOf(all);
+        this.held = List.copyOf(heldByUrl.values());
+    }
+
+    private Part partOfHost(String host) {
+        if (origins == null) {
+            return restPart;
+        }
+        return parts.getOrDefault(origins.route(host), restPart);
+    }
+
+    /** The Host is the key text up to its first space ({@link CacheKey#text}). */
+    private Part partOf(StoredObject object) {
+        if (origins == null) {
+            return restPart;
+        }
+        int space = object.key().indexOf(' ');
+        return partOfHost(space < 0 ? "" : object.key().substring(0, space));
+    }
+
+    /** The share the objects of {@code key} are held in. */
+    Share shareOf(CacheKey key) {
+        return partOfHost(key == null ? null : key.host()).share();
     }
 
     StoredObject get(String hash) {
-        return objects.getIfPresent(hash);
+        for (Share share : shares) {
+            StoredObject object = share.get(hash);
+            if (object != null) {
+                return object;
+            }
+        }
+        return null;
     }
 
     void put(String hash, StoredObject object) {
-        StoredObject replaced = objects.asMap().put(hash, object);
-        bytes.add(object.length() - (replaced == null ? 0 : replaced.length()));
+        Part part = partOf(object);
+        StoredObject replaced = part.share().put(hash, object);
+        if (part.held() != null) {
+            part.held().add(replaced == null ? 1 : 0, object.length() - (replaced == null ? 0 : replaced.length()));
+        }
     }
 
     /**
      * An object the recovery found on disk, unless the index has that hash already: a fill of this run committed
-     * it meanwhile, and that one is newer.
+     * it meanwhile, and that one is newer. It goes back into its origin's share.
      */
     StoredObject recovered(String hash, StoredObject object) {
-        StoredObject present = objects.asMap().putIfAbsent(hash, object);
+        Part part = partOf(object);
+        StoredObject present = part.share().putIfAbsent(hash, object);
         if (present == null) {
-            bytes.add(object.length());
+            if (part.held() != null) {
+                part.held().add(1, object.length());
+            }
             recoveredHook.accept(hash, object);
             return object;
         }
@@ -81,73 +178,109 @@ final class Index {
 
     /** Body bytes of the objects held, exactly (for the metrics; {@link #bytes} is how Caffeine weighs them). */
     long bodyBytes() {
-        return bytes.sum();
+        long sum = 0;
+        for (Share share : shares) {
+            sum += share.bodyBytes();
+        }
+        return sum;
+    }
+
+    /** What each origin's objects take now, in the order of the config (the default origin first). */
+    List<OriginStored> byOrigin() {
+        List<OriginStored> all = new ArrayList<>(held.size());
+        for (Held of : held) {
+            all.add(new OriginStored(of.origin, of.objects.sum(), of.bytes.sum(), of.maxSize));
+        }
+        return all;
     }
 
     /** Forgets {@code hash} if it is still {@code object}, and removes its files. */
     void invalidate(String hash, StoredObject object) {
-        objects.asMap().remove(hash, object);
+        partOf(object).share().remove(hash, object);
     }
 
     /** {@code hash}'s object becomes {@code after} if it is still {@code before} (a soft purge: the same files). */
     boolean replace(String hash, StoredObject before, StoredObject after) {
-        if (!objects.asMap().replace(hash, before, after)) {
+        Part part = partOf(before);
+        if (!part.share().replace(hash, before, after)) {
             return false;
         }
-        bytes.add(after.length() - before.length());
+        if (part.held() != null) {
+            part.held().add(0, after.length() - before.length());
+        }
         return true;
     }
 
     /** Every object it holds now, in no order (a purge's sweep; objects added meanwhile may be left out). */
     void each(BiConsumer<String, StoredObject> action) {
-        objects.asMap().forEach(action);
+        for (Share share : shares) {
+            share.asMap().forEach(action);
+        }
     }
 
-    /** A copy of what it holds, hottest first as Caffeine's policy ranks them (frequency and recency). */
+    /** A copy of what it holds, each share's hottest first as Caffeine's policy ranks them (frequency and recency). */
     Map<String, StoredObject> hottest() {
-        return objects.policy().eviction().orElseThrow().hottest(Integer.MAX_VALUE);
+        Map<String, StoredObject> all = new LinkedHashMap<>();
+        for (Share share : shares) {
+            all.putAll(share.hottest());
+        }
+        return all;
     }
 
     long size() {
-        return objects.estimatedSize();
+        long sum = 0;
+        for (Share share : shares) {
+            sum += share.size();
+        }
+        return sum;
     }
 
     /** The bytes of the bodies it holds, as it weighs them (KiB, rounded up). */
     long bytes() {
-        return objects.policy().eviction().orElseThrow().weightedSize().orElse(0) * 1024;
+        long sum = 0;
+        for (Share share : shares) {
+            sum += share.bytes();
+        }
+        return sum;
     }
 
     /**
-     * Evicts objects of at least {@code bytes} now (the least valuable first, as Caffeine's policy ranks them),
-     * when it holds that many; their files are removed on the file-system threads. False when it holds fewer:
-     * evicting would not make that room, and nothing is evicted.
+     * Evicts objects of at least {@code bytes} now, from {@code first} when it holds that many, else from the first
+     * other share that does (the disk's free space is every share's). False when none does: nothing is evicted.
      */
-    synchronized boolean makeRoom(long bytes) {
-        var eviction = objects.policy().eviction().orElseThrow();
-        long kib = (bytes + 1023) / 1024;
-        long weighted = eviction.weightedSize().orElse(0);
-        if (kib <= 0 || weighted < kib) {
-            return false;
+    boolean makeRoom(long bytes, Share first) {
+        if (first.makeRoom(bytes)) {
+            return true;
         }
-        // Caffeine evicts down to a lowered maximum at once; the bound then goes back to what it was.
-        long max = eviction.getMaximum();
-        eviction.setMaximum(weighted - kib);
-        eviction.setMaximum(max);
-        return true;
+        for (Share share : shares) {
+            if (share != first && share.makeRoom(bytes)) {
+                return true;
+            }
+        }
+        return false;
     }
 
-    /** A new bound (a reload): a smaller one evicts down to it at once. */
+    /**
+     * A new bound (a reload): the origins keep their shares and the rest gets what they leave of it; a smaller one
+     * evicts down to it at once.
+     */
     void resize(long maxBytes) {
-        objects.policy().eviction().orElseThrow().setMaximum(Math.max(1, maxBytes / 1024));
+        rest.resize(Math.max(1024, maxBytes - sharedOut));
     }
 
-    /** The bound, in bytes as it weighs them. */
+    /** The bound, in bytes as it weighs them: every share's. */
     long maxBytes() {
-        return objects.policy().eviction().orElseThrow().getMaximum() * 1024;
+        long sum = 0;
+        for (Share share : shares) {
+            sum += share.maxBytes();
+        }
+        return sum;
     }
 
     /** Runs pending evictions now (tests; a bound is otherwise kept eventually). */
     void cleanUp() {
-        objects.cleanUp();
+        for (Share share : shares) {
+            share.cleanUp();
+        }
     }
 }

@@ -146,6 +146,11 @@ final class ObjectFiles {
         held.invalidate(hash);
     }
 
+    /** Body bytes held in memory now. */
+    long bodyBytes() {
+        return bodies.held();
+    }
+
     /** Lets go of every held descriptor. */
     void close() {
         held.invalidateAll();

@@ -16,14 +16,28 @@ import java.util.Locale;
  * @param idleTimeout      the longest silence within a response's body (the object is dropped)
  * @param maxObjectSize    a response declaring a longer Content-Length is relayed, not stored
  *                         ({@link Long#MAX_VALUE}: no bound but the cache's own)
+ * @param maxSize          its share of {@code --cache-max-size}: the body bytes its objects may take, evicted
+ *                         among themselves ({@link Share}); {@link #NO_SHARE}: it shares the rest with the others
  */
 public record OriginRoute(String host, int port, Duration connectTimeout, Duration firstByteTimeout,
-                          Duration idleTimeout, long maxObjectSize) {
+                          Duration idleTimeout, long maxObjectSize, long maxSize) {
+
+    /** The {@link #maxSize} of an origin without a share of its own. */
+    public static final long NO_SHARE = Long.MAX_VALUE;
 
     public OriginRoute {
         if (maxObjectSize < 0) {
             throw new IllegalArgumentException("max object size must be 0 or positive: " + maxObjectSize);
         }
+        if (maxSize <= 0) {
+            throw new IllegalArgumentException("max size must be positive: " + maxSize);
+        }
+    }
+
+    /** Without a share: {@code max-size} not given. */
+    public OriginRoute(String host, int port, Duration connectTimeout, Duration firstByteTimeout, Duration idleTimeout,
+                       long maxObjectSize) {
+        this(host, port, connectTimeout, firstByteTimeout, idleTimeout, maxObjectSize, NO_SHARE);
     }
 
     /** {@code http://HOST[:PORT]} (no path, query, user or https: a plain HTTP/1.1 server) with the default times. */
@@ -52,11 +66,20 @@ public record OriginRoute(String host, int port, Duration connectTimeout, Durati
     }
 
     public OriginRoute withTimeouts(Duration connect, Duration firstByte, Duration idle) {
-        return new OriginRoute(host, port, connect, firstByte, idle, maxObjectSize);
+        return new OriginRoute(host, port, connect, firstByte, idle, maxObjectSize, maxSize);
     }
 
     public OriginRoute withMaxObjectSize(long bytes) {
-        return new OriginRoute(host, port, connectTimeout, firstByteTimeout, idleTimeout, bytes);
+        return new OriginRoute(host, port, connectTimeout, firstByteTimeout, idleTimeout, bytes, maxSize);
+    }
+
+    public OriginRoute withMaxSize(long bytes) {
+        return new OriginRoute(host, port, connectTimeout, firstByteTimeout, idleTimeout, maxObjectSize, bytes);
+    }
+
+    /** Whether its objects have a share of the cache of their own ({@code max-size}). */
+    public boolean hasShare() {
+        return maxSize != NO_SHARE;
     }
 
     /** Its authority as a request's {@code Host} carries it (nginx's default): the port only when not 80. */

@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpResponse;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
@@ -20,8 +21,20 @@ import java.util.function.Supplier;
  */
 final class ParentTier implements AutoCloseable {
 
-    /** One parent: the way to it and whether it is up. */
-    record Parent(OriginRoute route, OriginClient client, ParentHealth health) {
+    /**
+     * One parent: the way to it, whether it is up, and what it was asked (its requests, and the requests that moved
+     * on from it to their next choice: the metrics').
+     */
+    record Parent(OriginRoute route, OriginClient client, ParentHealth health, LongAdder requests,
+                  LongAdder failovers) {
+
+        Parent(OriginRoute route, OriginClient client, ParentHealth health) {
+            this(route, client, health, new LongAdder(), new LongAdder());
+        }
+
+        ParentState state() {
+            return new ParentState(route.url(), health.up(), requests.sum(), failovers.sum());
+        }
     }
 
     private final List<Parent> parents;
@@ -38,6 +51,15 @@ final class ParentTier implements AutoCloseable {
 
     boolean isEmpty() {
         return parents.isEmpty();
+    }
+
+    /** Each parent now, in the order of {@code --parents}. */
+    List<ParentState> states() {
+        List<ParentState> states = new ArrayList<>(parents.size());
+        for (Parent parent : parents) {
+            states.add(parent.state());
+        }
+        return states;
     }
 
     /** The parents in the order {@code key} tries them (its home first), up or not. */
@@ -85,6 +107,7 @@ final class ParentTier implements AutoCloseable {
                 parent.health().probeFrom(loop);
                 if (parent.health().up()) {
                     asking = parent;
+                    parent.requests().increment();
                     parent.client().fetch(loop, () -> {
                         HttpRequest built = request.get();
                         built.headers().set(HttpHeaderNames.HOST, key.host().isEmpty()
@@ -93,6 +116,7 @@ final class ParentTier implements AutoCloseable {
                     }, this);
                     return;
                 }
+                parent.failovers().increment(); // its turn, and it is down: on to the next choice
             }
             direct.run();
         }
@@ -127,6 +151,7 @@ final class ParentTier implements AutoCloseable {
             if (fault == OriginClient.Fault.UNREACHABLE && OriginClient.repeatable(exchange)) {
                 // Nothing was answered: the parent is skipped and the key's next choice asked.
                 asking.health().unreachable(cause);
+                asking.failovers().increment();
                 next();
                 return;
             }

@@ -34,6 +34,9 @@ import dev.zeroedge.files.FileSystemPool;
 final class SliceFetch implements OriginClient.Exchange {
 
     private static final Logger log = LoggerFactory.getLogger(SliceFetch.class);
+    /** Writes that met a full disk and are tried again after evictions (as {@link Fill}'s). */
+    private static final int FULL_DISK_RETRIES = 3;
+    private static final long FULL_DISK_RETRY_MILLIS = 50;
 
     private final SlicedObject object;
     private final EdgeCache cache;
@@ -52,6 +55,7 @@ final class SliceFetch implements OriginClient.Exchange {
     private boolean writing;
     private boolean ended;
     private boolean over;
+    private int fullWrites;
 
     /** The body file, which names its disk to the writer and the file-system threads. */
     private final Path body;
@@ -85,6 +89,7 @@ final class SliceFetch implements OriginClient.Exchange {
         if (status != 206 || got == null || got.first() < 0 || got.total() != stored.length()
                 || (asked != null && !asked.answeredBy(got)) || !sameVersion(stored, response.headers())) {
             over = true;
+            cache.counters().sliceFetched(CacheCounters.SliceOutcome.CHANGED);
             reads.abandon();
             object.discard(new IOException("origin answered " + status + " " + response.headers()
                     .get(HttpHeaderNames.CONTENT_RANGE) + ", ETag " + response.headers().get(HttpHeaderNames.ETAG)
@@ -143,6 +148,7 @@ final class SliceFetch implements OriginClient.Exchange {
                 giveUp(new IOException("slice ended at " + position + " of " + end));
             } else {
                 over = true;
+                cache.counters().sliceFetched(CacheCounters.SliceOutcome.COMMITTED);
                 object.fetched(fromSlice, toSlice);
             }
             return;
@@ -174,12 +180,22 @@ final class SliceFetch implements OriginClient.Exchange {
             return;
         }
         wrote.addListener(done -> {
+            if (!done.isSuccess() && !over && Store.noSpace(done.cause()) && fullWrites++ < FULL_DISK_RETRIES
+                    && object.directory().space().evictForWrite(size, object.key())) {
+                // A file system that claimed nothing ahead (no fallocate) filled: as a fill does, objects are evicted
+                // and the same bytes written again once their files are gone; the origin waits.
+                writing = false;
+                pending.addAll(0, batch);
+                loop.schedule(this::writeNext, FULL_DISK_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                return;
+            }
             if (!done.isSuccess()) {
                 release(batch);
                 writing = false;
                 giveUp(done.cause());
                 return;
             }
+            cache.counters().sliceBytes(size);
             List<int[]> whole = checksum(batch, at);
             release(batch);
             position = at + size;
@@ -253,6 +269,7 @@ final class SliceFetch implements OriginClient.Exchange {
             return;
         }
         over = true;
+        cache.counters().sliceFetched(CacheCounters.SliceOutcome.FAILED);
         release(pending);
         pending.clear();
         if (reads != null) {

@@ -78,12 +78,21 @@ final class SlicedObject implements GrowingBody.Demand {
         this.reader = OpenFile.filling(body.path(), growing);
     }
 
-    /** Makes {@code object} (its slice map empty) in place on a file-system thread; null when the queue is full. */
+    /** The key the object is stored for: its origin's share is charged for it. */
+    CacheKey key() {
+        return key;
+    }
+
+    /**
+     * Makes {@code object} (its slice map empty, its blocks claimed: {@link Store#createSliced}) in place on a
+     * file-system thread; null when the queue is full. No room is a failure that {@link Store#noSpace} tells.
+     */
     static Future<SlicedObject> create(EdgeCache cache, CacheKey key, String hash, StoredObject object,
                                        EventLoop loop) {
         CacheDirectory directory = cache.directory(hash);
         return directory.submit(() -> {
             Store.Temp body = directory.store().createSliced(hash, object);
+            directory.space().refresh(); // the file system counts the object's claimed blocks now
             try {
                 return new SlicedObject(cache, key, hash, loop, body, object);
             } catch (IOException | RuntimeException e) {

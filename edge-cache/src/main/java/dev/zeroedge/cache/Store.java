@@ -35,8 +35,8 @@ import java.util.stream.Stream;
  * an object's name. Whatever {@code tmp/} holds at startup is a fill that never finished, and is deleted.
  *
  * <p>An object in slices is made in place at once ({@link #createSliced}): a sparse body file of its whole
- * length and metadata saying that no slice is there, committed as above. Each slice is then written into that
- * body file at its offset and committed on its own ({@link #commitSlice}): the body's data forced, then new
+ * length (its blocks claimed) and metadata saying that no slice is there, committed as above. Each slice is then
+ * written into that body file at its offset and committed on its own ({@link #commitSlice}): the body's data forced, then new
  * metadata (the slice map with that slice) written and forced beside, renamed over the old one, and the
  * directory forced. A crash keeps every committed slice and forgets the others.
  * Commits at the same time share their directory fsyncs ({@link DirectorySync}).
@@ -135,17 +135,29 @@ final class Store {
      * metadata, committed as a whole object is. Returns the body, open for writing the slices into.
      */
     Temp createSliced(String hash, StoredObject object) throws IOException {
-        Temp temp = create(hash, 0); // nothing claimed: each slice takes its blocks when it is written
+        Temp temp = create(hash, 0);
         try {
             try (RandomAccessFile sized = new RandomAccessFile(temp.path().toFile(), "rw")) {
                 sized.setLength(object.length()); // a hole: no block is written for a missing slice
             }
+            // The blocks of every slice are claimed now (unwritten, read as zeros, never sent: the slice map says
+            // what is there), as a whole object's are: a disk without the room says so before any client has a head,
+            // and a slice written later never meets a full disk. The index weighs the object by its whole length.
+            Preallocation.claim(temp.writer(), object.length());
             commit(temp, hash, object);
             return new Temp(bodyPath(hash), FileChannel.open(bodyPath(hash), StandardOpenOption.WRITE));
         } catch (IOException | RuntimeException e) {
             discard(temp);
             throw e;
         }
+    }
+
+    /**
+     * Frees the blocks of bytes {@code [from, to)} of a fill's temporary file, which every client of it has been sent
+     * ({@link FullDiskRelay}): they read as zeros from now on. False when the file system cannot punch holes.
+     */
+    boolean freeSent(Temp temp, long from, long to) {
+        return Preallocation.punch(temp.writer(), from, to);
     }
 
     /** The body of {@code hash}, an object in slices, open for writing more of them; null when it is gone. */

@@ -70,6 +70,11 @@ final class Upstream implements AutoCloseable {
         }
     }
 
+    /** Each parent of the tier now (none without {@code --parents}). */
+    List<ParentState> parents() {
+        return tier.states();
+    }
+
     /** The origin of {@code key}'s Host, for its limits. */
     OriginRoute origin(CacheKey key) {
         return routing.origins().route(key.host());

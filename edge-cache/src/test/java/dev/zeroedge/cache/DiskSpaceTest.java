@@ -83,6 +83,37 @@ class DiskSpaceTest {
         assertEquals(1, evicted.size());
     }
 
+    @Test
+    void aFullShareRefusesAndEvictsItsOwnOriginsObjectsOnly() throws IOException {
+        long mib = 1024 * 1024;
+        Origins origins = new Origins(OriginRoute.of("http://127.0.0.1:9001"),
+                java.util.Map.of("small.test", OriginRoute.of("http://127.0.0.1:9002").withMaxSize(2 * mib)));
+        List<String> evicted = new java.util.ArrayList<>();
+        Index index = new Index(8 * mib, origins, Runnable::run, (hash, at) -> evicted.add(hash), new CacheCounters());
+        index.put("w", keyed("www.test /w", mib));
+        index.put("s1", keyed("small.test /s1", mib));
+        index.put("s2", keyed("small.test:8080 /s2", mib)); // the Host's port does not change its origin
+        DiskSpace space = new DiskSpace(dir, 8 * mib, CacheConfig.MinFree.bytes(0), index, 1, Runnable::run);
+        CacheKey small = CacheKey.of("small.test", "/s3", null);
+        assertFalse(space.reserve(3 * mib, small), "larger than its share, though the cache has room");
+        assertTrue(space.reserve(mib, small), "in the place of one of its own");
+        index.cleanUp();
+        assertEquals(1, evicted.size());
+        assertTrue(evicted.getFirst().startsWith("s"), "its own: " + evicted);
+        assertFalse(space.reserve(2 * mib, small), "its fills under way would pass its share");
+        assertTrue(space.reserve(4 * mib, CacheKey.of("www.test", "/w2", null)), "the rest has room");
+        assertEquals(5 * mib, space.reserved());
+        space.release(mib, small);
+        assertEquals(0, index.shareOf(small).reserved());
+        assertEquals(List.of(new OriginStored("http://127.0.0.1:9001", 1, mib, OriginRoute.NO_SHARE),
+                new OriginStored("http://127.0.0.1:9002", 1, mib, 2 * mib)), index.byOrigin());
+    }
+
+    private static StoredObject keyed(String key, long length) {
+        return new StoredObject(key, 200, "application/octet-stream", null, null, -1, List.of(), length, 0, 0, 60,
+                false, null);
+    }
+
     @ParameterizedTest
     @CsvSource({"5%, 5.0", "0%, 0.0", "100%, 100.0", "2.5%, 2.5", "0.125%, 0.125"})
     void percentages(String text, double percent) {

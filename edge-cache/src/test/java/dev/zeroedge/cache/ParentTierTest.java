@@ -86,16 +86,20 @@ class ParentTierTest {
         CacheConfig config = CacheConfig.of("http://127.0.0.1:" + origin.port(), work.resolve("cache"));
         Routing routing = new Routing(Origins.single(OriginRoute.of(config)), parents, ME, Duration.ofMillis(200));
         Transport transport = Transports.load().require(Mode.NIO_SENDFILE);
+        EdgeCache[] source = new EdgeCache[1];
         cache = ZeroedgeServer.start(ServerConfig.of(work, new InetSocketAddress("127.0.0.1", 0))
                         .withEventLoops(1).withGracePeriod(Duration.ofSeconds(1)), transport,
-                (c, opener, pool) -> EdgeCache.open(config, routing, transport, pool, false, new CacheCounters()));
+                (c, opener, pool) -> source[0] = EdgeCache.open(config, routing, transport, pool, false,
+                        new CacheCounters()));
 
         int movedKeys = 0;
+        int[] answered = new int[2];
         for (int i = 0; i < 30; i++) {
             String path = "/k-" + i;
             int[] ranked = Rendezvous.ranked(Rendezvous.keyHash(CacheKey.of("edge.test", path, null).hash()), names);
             int answering = ranked[0] == 2 ? ranked[1] : ranked[0];
             movedKeys += ranked[0] == 2 ? 1 : 0;
+            answered[answering]++;
             Response response = get(path);
             assertEquals(200, response.status(), path);
             assertEquals((answering == 0 ? "a" : "b") + ":" + path, response.bodyText(), path + " from "
@@ -103,6 +107,11 @@ class ParentTierTest {
         }
         assertTrue(movedKeys > 0, "some keys had the dead parent as their home");
         assertEquals(0, origin.requests(), "the origin is asked only when every parent is down");
+        // The metrics' view: the dead parent was asked once (it was up until that request was refused), and each
+        // key whose home it is failed over from it (the first refused, the others found it down).
+        assertEquals(List.of(new ParentState(names.get(0), true, answered[0], 0),
+                new ParentState(names.get(1), true, answered[1], 0),
+                new ParentState(names.get(2), false, 1, movedKeys)), source[0].parents());
         String asked = a.heads().getFirst().toLowerCase(java.util.Locale.ROOT);
         assertTrue(asked.contains("\r\nhost: edge.test\r\n"), "the client's Host: " + asked);
         assertTrue(asked.contains("\r\ncdn-loop: child-1\r\n"), asked);

@@ -2,6 +2,9 @@ package dev.zeroedge.metrics;
 
 import dev.zeroedge.cache.CacheCounters;
 import dev.zeroedge.cache.EdgeCache;
+import dev.zeroedge.cache.OriginRoute;
+import dev.zeroedge.cache.OriginStored;
+import dev.zeroedge.cache.ParentState;
 import dev.zeroedge.content.StaticSource;
 import dev.zeroedge.files.FileSystemPool;
 import dev.zeroedge.files.OpenFileCache;
@@ -130,9 +133,6 @@ public final class ServerMetrics {
             }
             if (server.source() instanceof EdgeCache cache) {
                 edgeCache(all, cache.counts());
-                all.add(counter("zeroedge_cache_passed_through",
-                        "Responses relayed uncached because the disk had no room for them",
-                        List.of(point(cache.passedThrough()))));
                 all.add(counter("zeroedge_cache_corrupt_objects",
                         "Cached objects the scrubber found not matching their checksums, quarantined and forgotten",
                         List.of(point(cache.corruptions()))));
@@ -148,6 +148,8 @@ public final class ServerMetrics {
                 cache.directoryStates().forEach((directory, in) -> state.dataPoint(GaugeDataPointSnapshot.builder()
                         .labels(Labels.of("directory", directory.toString())).value(in ? 1 : 0).build()));
                 all.add(state.build());
+                origins(all, cache.storedByOrigin());
+                parents(all, cache.parents());
             }
             fileSystemPool(all, server.fileSystemPool());
             all.add(InfoSnapshot.builder().name("zeroedge_mode")
@@ -233,6 +235,23 @@ public final class ServerMetrics {
             }
             all.add(counter("zeroedge_cache_purges", "PURGE requests taken, by kind: key (an object and its"
                     + " variants removed), prefix (every object under a prefix), soft (marked stale)", purges));
+            List<CounterDataPointSnapshot> passed = new ArrayList<>();
+            for (CacheCounters.PassThroughKind kind : CacheCounters.PassThroughKind.values()) {
+                passed.add(point(counts.passedThrough(kind), "kind", kind.name().toLowerCase(Locale.ROOT)));
+            }
+            all.add(counter("zeroedge_cache_passed_through", "Responses relayed uncached because the disk had no"
+                    + " room for them, by kind: whole (an object refused its room), slice (an object in slices"
+                    + " refused its room), mid_fill (a fill whose writes met a full disk, relayed to its clients)",
+                    passed));
+            List<CounterDataPointSnapshot> slices = new ArrayList<>();
+            for (CacheCounters.SliceOutcome outcome : CacheCounters.SliceOutcome.values()) {
+                slices.add(point(counts.sliceFetches(outcome), "outcome", outcome.name().toLowerCase(Locale.ROOT)));
+            }
+            all.add(counter("zeroedge_cache_slice_fetches", "Range requests for slices of objects in slices, by"
+                    + " outcome: committed, failed (committed slices kept), changed (the origin's object changed:"
+                    + " discarded)", slices));
+            all.add(counter("zeroedge_cache_slice_origin_bytes", "Body bytes of slice fetches written into their"
+                    + " objects (part of zeroedge_cache_origin_bytes_total)", List.of(point(counts.sliceOriginBytes()))));
             all.add(GaugeSnapshot.builder().name("zeroedge_cache_objects")
                     .help("Objects the cache index holds (on disk)")
                     .dataPoint(GaugeDataPointSnapshot.builder().value(counts.objects()).build()).build());
@@ -248,6 +267,54 @@ public final class ServerMetrics {
             all.add(GaugeSnapshot.builder().name("zeroedge_cache_recovering")
                     .help("1 while the index is still coming back from the disk (misses read metadata first), else 0")
                     .dataPoint(GaugeDataPointSnapshot.builder().value(counts.recovered() ? 0 : 1).build()).build());
+        }
+
+        /** What each origin's objects take, and the shares of those with a {@code max-size}. */
+        private static void origins(List<MetricSnapshot> all, List<OriginStored> origins) {
+            GaugeSnapshot.Builder objects = GaugeSnapshot.builder().name("zeroedge_cache_origin_objects")
+                    .help("Objects the cache index holds, by origin (the config's origins: and the default)");
+            GaugeSnapshot.Builder bytes = GaugeSnapshot.builder().name("zeroedge_cache_origin_stored_bytes")
+                    .help("Body bytes of the objects the cache index holds, by origin");
+            GaugeSnapshot.Builder shares = GaugeSnapshot.builder().name("zeroedge_cache_origin_max_bytes")
+                    .help("The share of the cache an origin's objects may take (its max-size), for origins given one");
+            boolean anyShare = false;
+            for (OriginStored origin : origins) {
+                Labels labels = Labels.of("origin", origin.origin());
+                objects.dataPoint(GaugeDataPointSnapshot.builder().labels(labels).value(origin.objects()).build());
+                bytes.dataPoint(GaugeDataPointSnapshot.builder().labels(labels).value(origin.bytes()).build());
+                if (origin.maxSize() != OriginRoute.NO_SHARE) {
+                    shares.dataPoint(GaugeDataPointSnapshot.builder().labels(labels).value(origin.maxSize()).build());
+                    anyShare = true;
+                }
+            }
+            all.add(objects.build());
+            all.add(bytes.build());
+            if (anyShare) {
+                all.add(shares.build());
+            }
+        }
+
+        /** The tier's parents (none without --parents): up or down, requests, failovers. */
+        private static void parents(List<MetricSnapshot> all, List<ParentState> parents) {
+            if (parents.isEmpty()) {
+                return;
+            }
+            GaugeSnapshot.Builder up = GaugeSnapshot.builder().name("zeroedge_cache_parent_up")
+                    .help("1 while the parent takes requests (its probe answers), 0 while it is skipped");
+            List<CounterDataPointSnapshot> requests = new ArrayList<>();
+            List<CounterDataPointSnapshot> failovers = new ArrayList<>();
+            for (ParentState parent : parents) {
+                up.dataPoint(GaugeDataPointSnapshot.builder().labels(Labels.of("parent", parent.parent()))
+                        .value(parent.up() ? 1 : 0).build());
+                requests.add(point(parent.requests(), "parent", parent.parent()));
+                failovers.add(point(parent.failovers(), "parent", parent.parent()));
+            }
+            all.add(up.build());
+            all.add(counter("zeroedge_cache_parent_requests", "Requests sent to the parent (probes not counted)",
+                    requests));
+            all.add(counter("zeroedge_cache_parent_failovers", "Requests whose choice the parent was and that went"
+                    + " on to their next choice (or the origin) because it was down or could not be reached",
+                    failovers));
         }
 
         private static void fileSystemPool(List<MetricSnapshot> all, FileSystemPool pool) {

@@ -2,7 +2,11 @@ package dev.zeroedge.metrics;
 
 import dev.zeroedge.cache.CacheConfig;
 import dev.zeroedge.cache.CacheCounters;
+import dev.zeroedge.cache.CdnLoop;
 import dev.zeroedge.cache.EdgeCache;
+import dev.zeroedge.cache.OriginRoute;
+import dev.zeroedge.cache.Origins;
+import dev.zeroedge.cache.Routing;
 import dev.zeroedge.http.SiteObserver;
 import dev.zeroedge.mode.Mode;
 import dev.zeroedge.server.ServerConfig;
@@ -67,16 +71,23 @@ class CacheMetricsTest {
     }
 
     private Cache cache(int originPort) throws Exception {
+        return cache(originPort, List.of());
+    }
+
+    /** With {@code parents}: a tier above it (probed every 200 ms). */
+    private Cache cache(int originPort, List<OriginRoute> parents) throws Exception {
         Transport transport = Transports.load().require(Mode.NIO_SENDFILE);
         Path dir = Files.createTempDirectory(work, "cache");
         CacheConfig config = CacheConfig.of("http://127.0.0.1:" + originPort, dir)
                 .withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(5));
+        Routing routing = new Routing(Origins.single(OriginRoute.of(config)), parents, new CdnLoop("metrics-test"),
+                Duration.ofMillis(200));
         ServerMetrics metrics = new ServerMetrics();
         CacheCounters counters = new CacheCounters();
         EdgeCache[] source = new EdgeCache[1];
         ZeroedgeServer server = ZeroedgeServer.start(ServerConfig.of(dir, new InetSocketAddress("127.0.0.1", 0))
                         .withEventLoops(1).withGracePeriod(Duration.ofSeconds(1)), transport,
-                (c, opener, pool) -> source[0] = EdgeCache.open(config, transport, pool, false,
+                (c, opener, pool) -> source[0] = EdgeCache.open(config, routing, transport, pool, false,
                         counters), SiteObserver.both(metrics.observer(), counters));
         running.add(() -> server.shutdown(Duration.ofSeconds(1)));
         metrics.serving(server, "asked for by name");
@@ -165,8 +176,17 @@ class CacheMetricsTest {
         }
         assertEquals(1.0, m.value("zeroedge_cache_objects"));
         assertEquals((double) LENGTH, m.value("zeroedge_cache_stored_bytes"));
+        String originUrl = "http://127.0.0.1:" + origin.port();
+        assertEquals(1.0, m.value("zeroedge_cache_origin_objects", "origin", originUrl));
+        assertEquals((double) LENGTH, m.value("zeroedge_cache_origin_stored_bytes", "origin", originUrl));
         assertEquals(0.0, m.value("zeroedge_cache_evictions_total"));
-        assertEquals(0.0, m.value("zeroedge_cache_passed_through_total"));
+        for (String kind : List.of("whole", "slice", "mid_fill")) {
+            assertEquals(0.0, m.value("zeroedge_cache_passed_through_total", "kind", kind), kind);
+        }
+        for (String outcome : List.of("committed", "failed", "changed")) {
+            assertEquals(0.0, m.value("zeroedge_cache_slice_fetches_total", "outcome", outcome), outcome);
+        }
+        assertEquals(0.0, m.value("zeroedge_cache_slice_origin_bytes_total"), "the object is under a slice");
         assertEquals(0.0, m.value("zeroedge_cache_corrupt_objects_total"));
         assertEquals(0.0, m.value("zeroedge_cache_recovering"));
         assertTrue(m.value("zeroedge_cache_recovery_seconds") > 0, "the empty index took some time to be complete");
@@ -200,5 +220,34 @@ class CacheMetricsTest {
         assertEquals(1.0, failed.value("zeroedge_cache_misses_total"));
         assertEquals(0.0, failed.value("zeroedge_cache_hits_total"));
         assertEquals(0.0, failed.value("zeroedge_cache_objects"));
+    }
+
+    @Test
+    void aParentThatIsDownIsZeroAndTheRequestsThatMovedOnAreCounted() throws Exception {
+        work = Files.createTempDirectory("zeroedge-parent-metrics");
+        Path root = Files.createDirectory(work.resolve("origin"));
+        Files.write(root.resolve("a.txt"), "a".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        Files.write(root.resolve("b.txt"), "b".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        ZeroedgeServer origin = ZeroedgeServer.start(ServerConfig.of(root, new InetSocketAddress("127.0.0.1", 0))
+                .withEventLoops(1).withGracePeriod(Duration.ofSeconds(1)), Transports.load().require(Mode.NIO_SENDFILE));
+        running.add(() -> origin.shutdown(Duration.ofSeconds(1)));
+        int dead;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            dead = socket.getLocalPort();
+        }
+        String parent = "http://127.0.0.1:" + dead;
+        Cache child = cache(origin.port(), List.of(OriginRoute.of(parent)));
+        int port = child.server().port();
+        PrometheusText before = scrape(child);
+        assertEquals(1.0, before.value("zeroedge_cache_parent_up", "parent", parent), "up until it fails");
+
+        // The one parent refuses the first request (which then goes to the origin) and is down for the second.
+        assertEquals("a", request(port, "GET /a.txt HTTP/1.1\r\nHost: edge.test\r\n\r\n").bodyText());
+        assertEquals("b", request(port, "GET /b.txt HTTP/1.1\r\nHost: edge.test\r\n\r\n").bodyText());
+        PrometheusText m = scrape(child);
+        assertEquals(0.0, m.value("zeroedge_cache_parent_up", "parent", parent));
+        assertEquals(1.0, m.value("zeroedge_cache_parent_requests_total", "parent", parent), "asked once: refused");
+        assertEquals(2.0, m.value("zeroedge_cache_parent_failovers_total", "parent", parent));
+        assertEquals("gauge", m.type("zeroedge_cache_parent_up"));
     }
 }

@@ -52,6 +52,7 @@ final class Help {
                                               dropped and its clients closed (default 30s)
               --parents URL,URL,...      a tier of parent caches asked instead of the origin, each key
                                          at its rendezvous-hash home; a parent down is skipped
+              --parent-probe-interval DUR  how often each parent is probed (default 2s)
               --cdn-id ID                this node's id in CDN-Loop; a request naming it is 508
                                          (default HOSTNAME:PORT)
               --port N                   TCP port (default 8080; 0 picks a free one)

@@ -27,6 +27,7 @@ import java.util.Set;
  *     first-byte-timeout: 5s
  *     idle-timeout: 10s
  *     max-object-size: 512m                         # longer bodies are relayed, never stored
+ *     max-size: 2g                                  # its objects' share of --cache-max-size, evicted among them
  * </pre>
  *
  * Read here into settings named by file and line, as the flat keys are ({@link ConfigFile}); their values are
@@ -36,7 +37,7 @@ final class OriginsSection {
 
     static final String KEY = "origins";
     static final Set<String> FIELDS = Set.of("url", "connect-timeout", "first-byte-timeout", "idle-timeout",
-            "max-object-size");
+            "max-object-size", "max-size");
 
     /**
      * One Host's origin.
@@ -84,8 +85,8 @@ final class OriginsSection {
                 continue;
             }
             if (!(value instanceof MappingNode fields)) {
-                problems.add(hostAt + "origins: " + host + " is an origin URL or a mapping of url, timeouts and"
-                        + " max-object-size");
+                problems.add(hostAt + "origins: " + host + " is an origin URL or a mapping of url, timeouts,"
+                        + " max-object-size and max-size");
                 continue;
             }
             List<Flags.Setting> settings = new ArrayList<>();
@@ -95,7 +96,7 @@ final class OriginsSection {
                 String name = field.getKeyNode() instanceof ScalarNode s ? s.getValue() : null;
                 if (name == null || !FIELDS.contains(name)) {
                     problems.add(fieldAt + "origins: " + host + ": unknown key " + name + " (one of url,"
-                            + " connect-timeout, first-byte-timeout, idle-timeout, max-object-size)");
+                            + " connect-timeout, first-byte-timeout, idle-timeout, max-object-size, max-size)");
                     continue;
                 }
                 Integer before = fieldLine.putIfAbsent(name, line(field.getKeyNode()));

@@ -76,8 +76,8 @@ final class ServeCommand {
             server = cache == null
                     ? ZeroedgeServer.start(config, transport, ZeroedgeServer::documentRoot, observing.observer())
                     : ZeroedgeServer.start(config, transport, (c, opener, pool) -> {
-                        EdgeCache opened = EdgeCache.open(cache, settings.routing(), transport, pool,
-                                c.serveDotfiles(), cacheCounters);
+                        EdgeCache opened = EdgeCache.open(cache, settings.routing(), transport, pool, c,
+                                cacheCounters);
                         opened.scrub(settings.scrub());
                         edgeCache.set(opened);
                         return opened;

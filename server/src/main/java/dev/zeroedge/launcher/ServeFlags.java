@@ -83,6 +83,7 @@ final class ServeFlags {
             restart("origin-first-byte-timeout"),
             restart("origin-idle-timeout"),
             restart("parents"),
+            restart("parent-probe-interval"),
             restart("cdn-id"));
 
     private static final Map<String, Flag> BY_NAME = ALL.stream()

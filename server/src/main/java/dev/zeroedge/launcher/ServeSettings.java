@@ -169,7 +169,8 @@ record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache, Scrubb
         if (!flags.has("origin")) {
             for (String name : new String[] {"cache-dir", "cache-max-size", "cache-slice", "cache-min-free",
                     "scrub-rate", "scrub-interval", "cache-stale-max", "origin-connect-timeout",
-                    "origin-first-byte-timeout", "origin-idle-timeout", "parents", "cdn-id", "cache-max-variants",
+                    "origin-first-byte-timeout", "origin-idle-timeout", "parents", "parent-probe-interval", "cdn-id",
+                    "cache-max-variants",
                     "purge-allow"}) {
                 if (flags.has(name)) {
                     throw new UsageException(flags.where(name) + " needs --origin");
@@ -225,6 +226,7 @@ record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache, Scrubb
             throws UsageException {
         OriginRoute fallback = OriginRoute.of(cache);
         Map<String, OriginRoute> byHost = new LinkedHashMap<>();
+        Map<String, String> shareAt = new LinkedHashMap<>(); // a Host to where its max-size is
         for (OriginsSection.Entry entry : entries) {
             Flags fields = Flags.parse(new String[0], 0, Set.of(), Set.of()).over(entry.settings()).collectProblems();
             OriginRoute route;
@@ -238,11 +240,18 @@ record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache, Scrubb
                     fields.duration("first-byte-timeout", fallback.firstByteTimeout()),
                     fields.duration("idle-timeout", fallback.idleTimeout()))
                     .withMaxObjectSize(fields.size("max-object-size", Long.MAX_VALUE, 0, Long.MAX_VALUE));
+            if (fields.has("max-size")) {
+                route = route.withMaxSize(fields.size("max-size", OriginRoute.NO_SHARE, 1024, Long.MAX_VALUE - 1));
+                if (route.hasShare()) {
+                    shareAt.put(entry.host(), fields.where("max-size"));
+                }
+            }
             for (String problem : fields.problems()) {
                 flags.problem(problem);
             }
             byHost.put(entry.host(), route);
         }
+        checkShares(flags, cache, byHost, shareAt);
         List<OriginRoute> parents = new ArrayList<>();
         String listed = flags.string("parents", null);
         if (listed != null) {
@@ -270,7 +279,46 @@ record ServeSettings(Flags flags, ServerConfig config, CacheConfig cache, Scrubb
                 loop = CdnLoop.ofThisMachine(0);
             }
         }
-        return new Routing(new Origins(fallback, byHost), parents, loop, Routing.DEFAULT_PROBE_EVERY);
+        return new Routing(new Origins(fallback, byHost), parents, loop,
+                flags.duration("parent-probe-interval", Routing.DEFAULT_PROBE_EVERY));
+    }
+
+    /**
+     * The shares ({@code max-size}) are of origins, so the Hosts that name one origin URL give it one share: the
+     * same {@code max-size} or none (then they share the one given); and all of them together fit in
+     * {@code --cache-max-size}, with the rest for the origins without one (nothing left is allowed: then only the
+     * origins with shares are stored). Each problem is named at the {@code max-size} line that makes it.
+     */
+    private static void checkShares(Flags flags, CacheConfig cache,
+                                    Map<String, OriginRoute> byHost, Map<String, String> shareAt)
+            throws UsageException {
+        Map<String, Long> shareOf = new LinkedHashMap<>();
+        Map<String, String> firstHost = new LinkedHashMap<>();
+        for (Map.Entry<String, OriginRoute> entry : byHost.entrySet()) {
+            OriginRoute route = entry.getValue();
+            if (!route.hasShare()) {
+                continue;
+            }
+            Long before = shareOf.putIfAbsent(route.url(), route.maxSize());
+            firstHost.putIfAbsent(route.url(), entry.getKey());
+            if (before != null && before != route.maxSize()) {
+                flags.problem(shareAt.get(entry.getKey()) + ": " + route.url() + " has max-size " + before
+                        + " bytes already (" + firstHost.get(route.url()) + "), not " + route.maxSize()
+                        + ": the Hosts of one origin share one max-size");
+            }
+        }
+        long total = 0;
+        for (long share : shareOf.values()) {
+            total = total + share < 0 ? Long.MAX_VALUE : total + share;
+        }
+        if (total > cache.maxSize()) {
+            String last = null;
+            for (String at : shareAt.values()) {
+                last = at;
+            }
+            flags.problem(last + ": the origins' max-size add up to " + total + " bytes, more than cache-max-size ("
+                    + cache.maxSize() + " bytes)");
+        }
     }
 
     /** {@code --scrub-rate BYTES|0} (bytes a second; 0 or {@code off}: no scrubber) and {@code --scrub-interval}. */

@@ -145,9 +145,42 @@ class CheckConfigTest {
                     first-byte-timeout: 5s
                     idle-timeout: 10s
                     max-object-size: 512m
+                    max-size: 2g
+                parent-probe-interval: 500ms
                 """.formatted(root()));
         assertEquals(0, run("check-config", "--config", file.toString()), err);
         assertTrue(out.startsWith(file + ": OK (serve "), out);
+    }
+
+    @Test
+    void theOriginsSharesMustFitInTheCacheAndOneOriginHasOne() throws IOException {
+        Path file = file("""
+                origin: http://127.0.0.1:9001
+                cache-dir: %s/cache
+                cache-max-size: 10g
+                mode: nio-sendfile
+                origins:
+                  img.example.com:
+                    url: http://127.0.0.1:9002
+                    max-size: 6g
+                  img2.example.com:
+                    url: http://127.0.0.1:9002
+                    max-size: 5g
+                  video.example.com:
+                    url: http://127.0.0.1:9003
+                    max-size: 5g
+                  tiny.example.com:
+                    url: http://127.0.0.1:9004
+                    max-size: 1
+                """.formatted(root()));
+        assertEquals(2, run("check-config", "--config", file.toString()));
+        String f = "zeroedge: " + file;
+        assertEquals(f + ":11: origins: img2.example.com max-size: http://127.0.0.1:9002 has max-size 6442450944"
+                + " bytes already (img.example.com), not 5368709120: the Hosts of one origin share one max-size\n"
+                + f + ":14: origins: video.example.com max-size: the origins' max-size add up to 11811160064"
+                + " bytes, more than cache-max-size (10737418240 bytes)\n"
+                + f + ":17: origins: tiny.example.com max-size must be within 1024..9223372036854775806 bytes: 1\n",
+                err);
     }
 
     @Test
@@ -178,7 +211,7 @@ class CheckConfigTest {
                 + f + ":10: origins: video.example.com connect-timeout needs a unit (ms, s, m, h): 1\n"
                 + f + ":11: origins: video.example.com max-object-size is not a size (e.g. 2m, 512k): 5q\n"
                 + f + ":12: origins: video.example.com: unknown key retries (one of url, connect-timeout,"
-                + " first-byte-timeout, idle-timeout, max-object-size)\n"
+                + " first-byte-timeout, idle-timeout, max-object-size, max-size)\n"
                 + f + ":13: origins: video.example.com given twice (first on line 8)\n"
                 + f + ":14: origins: cold.example.com needs url: http://HOST:PORT\n"
                 + f + ":16: origins: empty.example.com has no origin\n", err);

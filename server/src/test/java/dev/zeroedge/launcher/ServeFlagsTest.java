@@ -49,7 +49,8 @@ class ServeFlagsTest {
             Map.entry("scrub-interval", "1h"),
             Map.entry("origin-connect-timeout", "1s"), Map.entry("origin-first-byte-timeout", "5s"),
             Map.entry("origin-idle-timeout", "10s"), Map.entry("parents", "http://127.0.0.1:9"),
-            Map.entry("cdn-id", "edge-7"), Map.entry("cache-max-variants", "4"),
+            Map.entry("cdn-id", "edge-7"), Map.entry("parent-probe-interval", "5s"),
+            Map.entry("cache-max-variants", "4"),
             Map.entry("purge-allow", "10.0.0.0/8"));
 
     @TempDir
@@ -98,7 +99,8 @@ class ServeFlagsTest {
     /** The edge cache's flags, which take --origin and --cache-dir in place of --root. */
     private static final Set<String> CACHE = Set.of("origin", "cache-dir", "cache-max-size", "cache-slice",
             "cache-min-free", "scrub-rate", "scrub-interval", "cache-stale-max", "origin-connect-timeout",
-            "origin-first-byte-timeout", "origin-idle-timeout", "parents", "cdn-id", "cache-max-variants",
+            "origin-first-byte-timeout", "origin-idle-timeout", "parents", "parent-probe-interval", "cdn-id",
+            "cache-max-variants",
             "purge-allow");
 
     private ServerConfig readCache(ServeFlags.Flag flag) throws UsageException {
