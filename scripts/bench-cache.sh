@@ -10,7 +10,10 @@
 #             the index is complete, and that the origin was not asked meanwhile
 #
 #   bash scripts/bench-cache.sh [--parts "hit coalesce recovery"] [--mode epoll-sendfile] [--reps 3]
-#        [--duration 5] [--warmup 3] [--objects 100000] [--delay-ms 500] [--out docs/bench]
+#        [--duration 5] [--warmup 3] [--objects 100000] [--delay-ms 500] [--out docs/bench] [--quiet]
+#
+# --quiet says in the report that nothing else ran on the machine (the script cannot tell a build's tail in the load
+# average from a build still running); without it the report says the machine was shared.
 #
 # Every process it starts is stopped by its PID. Needs: wrk, nginx, curl, python3, taskset (scripts/test.sh and
 # the peers harness install them). Only loopback.
@@ -26,6 +29,7 @@ WARMUP=3
 OBJECTS=100000
 DELAY_MS=500
 OUT=docs/bench
+QUIET=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --parts) PARTS=$2; shift 2;;
@@ -36,6 +40,7 @@ while [ $# -gt 0 ]; do
     --objects) OBJECTS=$2; shift 2;;
     --delay-ms) DELAY_MS=$2; shift 2;;
     --out) OUT=$2; shift 2;;
+    --quiet) QUIET=1; shift;;
     -h|--help) sed -n '2,17p' "$0"; exit 0;;
     *) echo "unknown option $1" >&2; exit 2;;
   esac
@@ -59,10 +64,16 @@ metric() {
 {
   echo "# Edge cache figures, $STAMP"
   echo
-  echo "**A busy machine**: this run shared its 2 CPUs with other builds and test runs (load average at the start:"
-  echo "$(cut -d' ' -f1-3 /proc/loadavg)). Its absolute numbers are not the machine's; the ratios within one part"
-  echo "(measured interleaved) are what it can tell, and a rerun on a quiet machine is due:"
-  echo "\`bash scripts/bench-cache.sh\`. Mode $MODE, kernel $(cat /proc/sys/kernel/osrelease), $(nproc) CPUs,"
+  if [ "$QUIET" = 1 ]; then
+    echo "**A quiet machine**: nothing else ran (load average at the start: $(cut -d' ' -f1-3 /proc/loadavg), the"
+    echo "tail of what ran before). Rerun with \`bash scripts/bench-cache.sh --quiet\`."
+  else
+    echo "**A busy machine**: this run shared its 2 CPUs with other builds and test runs (load average at the start:"
+    echo "$(cut -d' ' -f1-3 /proc/loadavg)). Its absolute numbers are not the machine's; the ratios within one part"
+    echo "(measured interleaved) are what it can tell, and a rerun on a quiet machine is due:"
+    echo "\`bash scripts/bench-cache.sh --quiet\`."
+  fi
+  echo "Mode $MODE, kernel $(cat /proc/sys/kernel/osrelease), $(nproc) CPUs,"
   echo "commit $(git rev-parse --short HEAD)."
   echo
 } >"$REPORT"
