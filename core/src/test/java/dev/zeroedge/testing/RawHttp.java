@@ -73,6 +73,24 @@ public final class RawHttp implements AutoCloseable {
         return read(true);
     }
 
+    /**
+     * Reads one line ended by CRLF (a chunk's size line, the CRLF after a chunk) and returns it without the CRLF;
+     * a line ended by a bare LF, or the connection closing first, is an IOException: the framing is wrong.
+     */
+    public String readLine() throws IOException {
+        StringBuilder line = new StringBuilder();
+        for (int b = in.read(); b != '\n'; b = in.read()) {
+            if (b < 0) {
+                throw new java.io.EOFException("closed after " + line);
+            }
+            line.append((char) b);
+        }
+        if (line.isEmpty() || line.charAt(line.length() - 1) != '\r') {
+            throw new IOException("a line ended by a bare LF: " + line);
+        }
+        return line.substring(0, line.length() - 1);
+    }
+
     /** Sends one request and reads its response. */
     public Response exchange(String raw) throws IOException {
         return send(raw).read();

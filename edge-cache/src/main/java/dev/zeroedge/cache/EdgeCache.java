@@ -49,6 +49,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
@@ -87,6 +88,8 @@ public final class EdgeCache implements ContentSource {
 
     private final CacheConfig config;
     private final CacheDirectories directories;
+    /** Directories taken out of service whose objects the index has forgotten. */
+    private final AtomicInteger directoriesForgotten = new AtomicInteger();
     private final Index index;
     private final Upstream upstream;
     private final FileSystemPool pool;
@@ -833,11 +836,16 @@ public final class EdgeCache implements ContentSource {
             directory.space().resize(index.maxBytes() / ways, config.minFree(), ways);
         }
         log.info("cache directory {}: {} objects forgotten", out, forgotten);
+        directoriesForgotten.incrementAndGet();
     }
 
-    /** The cache directories in service now (of those opened at startup): the metrics' gauge. */
+    /**
+     * The cache directories in service now (of those opened at startup): the metrics' gauge. A directory taken out
+     * leaves this count once the index has forgotten its objects, not when new fills stop going to it: until then
+     * a request may still be a hit of it, answered from the files held open.
+     */
     public int directoriesInService() {
-        return directories.inService().size();
+        return directories.all().size() - directoriesForgotten.get();
     }
 
     /** Each cache directory opened at startup, and whether it is in service now. */

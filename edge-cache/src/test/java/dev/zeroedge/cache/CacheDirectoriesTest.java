@@ -188,9 +188,15 @@ class CacheDirectoriesTest {
         // Meanwhile and after: every request 200 with the origin's bytes (hits of the plain directory, the tmpfs's
         // objects fetched again: passed through or stored in the plain directory once the tmpfs is out).
         askAll(cache);
+        // The count drops once the index has forgotten the tmpfs's objects (until then one may still be a hit).
         eventually(() -> edge.directoriesInService() == 1, "the unmounted directory taken out of service");
         assertEquals(Map.of(plain.toRealPath(), true, disk.toRealPath(), false), edge.directoryStates());
         List<String> after = askAll(cache);
+        // A client of a fill is answered while the fill still commits: asked again before that ends, an object is
+        // the fill's again (fwd=miss; collapsed), not a hit.
+        eventually(() -> edge.fillsUnderWay() == 0, "the refetches' fills ended");
+        List<String> again = askAll(cache);
+        assertTrue(again.stream().allMatch("zeroedge; hit"::equals), again + " after " + after);
         eventually(() -> {
             try {
                 return committed(plain).size() == OBJECTS;
@@ -198,11 +204,6 @@ class CacheDirectoriesTest {
                 throw new UncheckedIOException(e);
             }
         }, "the tmpfs's objects stored in the plain directory");
-        // A client of a fill is answered while the fill still commits: asked again before that ends, an object is
-        // the fill's again (fwd=miss; collapsed), not a hit.
-        eventually(() -> edge.fillsUnderWay() == 0, "the refetches' fills ended");
-        List<String> again = askAll(cache);
-        assertTrue(again.stream().allMatch("zeroedge; hit"::equals), again.toString());
         long refetched = origin.counters().responses() - asked;
         assertTrue(refetched >= onDisk.size() && refetched <= 2L * onDisk.size(),
                 "the origin asked for the tmpfs's objects (once, or twice when the first came before the takeout): "

@@ -482,7 +482,7 @@ public abstract class EdgeCacheSuite {
             for (byte[] chunk = readChunk(http); chunk.length > 0; chunk = readChunk(http)) {
                 got.write(chunk);
             }
-            assertEquals("", line(http), "the empty line after the last chunk");
+            assertEquals("", http.readLine(), "the empty line after the last chunk");
             assertArrayEquals(body, got.toByteArray());
             assertArrayEquals(body, old.input().readAllBytes());
             // The connection stays usable after the chunked body.
@@ -496,27 +496,14 @@ public abstract class EdgeCacheSuite {
 
     /** One chunk of a chunked body (RFC 9112 §7.1): its bytes, empty for the last chunk (whose CRLF is left). */
     private static byte[] readChunk(RawHttp http) throws IOException {
-        int size = Integer.parseInt(line(http), 16);
+        int size = Integer.parseInt(http.readLine(), 16);
         byte[] chunk = http.input().readNBytes(size);
         assertEquals(size, chunk.length);
         if (size > 0) {
-            assertEquals("", line(http));
+            assertEquals("", http.readLine());
         }
         return chunk;
     }
-
-    private static String line(RawHttp http) throws IOException {
-        StringBuilder line = new StringBuilder();
-        for (int b = http.input().read(); b != '\n'; b = http.input().read()) {
-            if (b < 0) {
-                throw new java.io.EOFException("closed after " + line);
-            }
-            line.append((char) b);
-        }
-        assertTrue(line.length() > 0 && line.charAt(line.length() - 1) == '\r', "CRLF: " + line);
-        return line.substring(0, line.length() - 1);
-    }
-
     @Test
     void noStoreIsRelayedAndAskedForAgain() throws IOException {
         ScriptedOrigin origin = scripted((head, out, socket) -> {
@@ -799,7 +786,7 @@ public abstract class EdgeCacheSuite {
             for (byte[] chunk = readChunk(http); chunk.length > 0; chunk = readChunk(http)) {
                 got.write(chunk);
             }
-            assertEquals("", line(http));
+            assertEquals("", http.readLine());
             assertArrayEquals(live, got.toByteArray());
         }
         deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -869,7 +856,7 @@ public abstract class EdgeCacheSuite {
                 for (byte[] chunk = readChunk(http); chunk.length > 0; chunk = readChunk(http)) {
                     got.write(chunk);
                 }
-                assertEquals("", line(http));
+                assertEquals("", http.readLine());
                 assertArrayEquals(body, got.toByteArray());
             }
         }
@@ -1169,7 +1156,7 @@ public abstract class EdgeCacheSuite {
             for (byte[] chunk = readChunk(http); chunk.length > 0; chunk = readChunk(http)) {
                 got.write(chunk);
             }
-            assertEquals("", line(http));
+            assertEquals("", http.readLine());
             assertArrayEquals(body, got.toByteArray());
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -1220,12 +1207,12 @@ public abstract class EdgeCacheSuite {
             }
             byte[] b = body;
             String tag = etag;
-            String ifMatch = field(head, "if-match");
+            String ifMatch = ScriptedOrigin.field(head, "if-match");
             if (ifMatch != null && !ifMatch.equals(tag)) {
                 out.write(ScriptedOrigin.head("412 Precondition Failed", "Content-Length: 0", "ETag: " + tag));
                 return true;
             }
-            String range = field(head, "range");
+            String range = ScriptedOrigin.field(head, "range");
             int first = 0;
             int last = b.length - 1;
             if (range != null) {
@@ -1259,17 +1246,6 @@ public abstract class EdgeCacheSuite {
         }
     }
 
-    /** The value of field {@code name} (lower case) in a request head, or null. */
-    private static String field(String head, String name) {
-        for (String line : head.split("\r\n")) {
-            int colon = line.indexOf(':');
-            if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase(name)) {
-                return line.substring(colon + 1).trim();
-            }
-        }
-        return null;
-    }
-
     /** The metadata of the one object committed in {@code dir}. */
     private static StoredObject storedMetadata(Path dir) throws IOException {
         try (Stream<Path> files = Files.walk(dir)) {
@@ -1290,7 +1266,7 @@ public abstract class EdgeCacheSuite {
     private static List<String> rangesAsked(ScriptedOrigin origin, int from) {
         List<String> ranges = new ArrayList<>();
         for (String head : origin.heads().subList(from, origin.heads().size())) {
-            ranges.add(field(head, "range"));
+            ranges.add(ScriptedOrigin.field(head, "range"));
         }
         return ranges;
     }
@@ -1343,9 +1319,9 @@ public abstract class EdgeCacheSuite {
         assertEquals("\"s1\"", miss.header("ETag"));
         assertArrayEquals(body, miss.body());
         assertEquals(List.of("bytes=0-65535", "bytes=65536-131071", "bytes=131072-179999"), rangesAsked(origin, 0));
-        assertNull(field(origin.heads().get(0), "if-match"));
-        assertEquals("\"s1\"", field(origin.heads().get(1), "if-match"));
-        assertEquals("\"s1\"", field(origin.heads().get(2), "if-match"));
+        assertNull(ScriptedOrigin.field(origin.heads().get(0), "if-match"));
+        assertEquals("\"s1\"", ScriptedOrigin.field(origin.heads().get(1), "if-match"));
+        assertEquals("\"s1\"", ScriptedOrigin.field(origin.heads().get(2), "if-match"));
         assertEquals(BIG, object.bytesSent());
         // The metadata has every slice, each with the CRC32C of its bytes as the fill wrote them.
         SliceMap slices = storedMetadata(dir).slices();
@@ -1407,7 +1383,7 @@ public abstract class EdgeCacheSuite {
         // The first slice of v1, then the close: never a byte of v2 under v1's head, never the whole length.
         assertEquals(SLICE, received.size());
         assertArrayEquals(Arrays.copyOf(v1, SLICE), received.toByteArray());
-        assertEquals("\"v1\"", field(origin.heads().get(1), "if-match"));
+        assertEquals("\"v1\"", ScriptedOrigin.field(origin.heads().get(1), "if-match"));
 
         Response again = get(cache, "/live.mp4");
         assertEquals(200, again.status());
@@ -1561,7 +1537,7 @@ public abstract class EdgeCacheSuite {
     private ScriptedOrigin versioned(String[] stored, String conditionalStatus, String[] conditional,
                                      CountDownLatch gate) throws IOException {
         return scripted((head, out, socket) -> {
-            if ("\"v1\"".equals(field(head, "if-none-match"))) {
+            if ("\"v1\"".equals(ScriptedOrigin.field(head, "if-none-match"))) {
                 if (gate != null) {
                     gate.await(10, TimeUnit.SECONDS);
                 }
@@ -1620,8 +1596,8 @@ public abstract class EdgeCacheSuite {
         assertEquals("\"v1\"", revalidated.header("ETag"));
         assertEquals("0", revalidated.header("Age"), "its age starts again with the 304");
         String conditional = origin.heads().get(1);
-        assertEquals("\"v1\"", field(conditional, "if-none-match"));
-        assertEquals("Tue, 01 Dec 2020 10:00:00 GMT", field(conditional, "if-modified-since"));
+        assertEquals("\"v1\"", ScriptedOrigin.field(conditional, "if-none-match"));
+        assertEquals("Tue, 01 Dec 2020 10:00:00 GMT", ScriptedOrigin.field(conditional, "if-modified-since"));
 
         Response hit = get(cache, "/obj");
         assertEquals("zeroedge; hit", hit.header("Cache-Status"));
@@ -1724,7 +1700,7 @@ public abstract class EdgeCacheSuite {
         Response notFreshEnough = get(cache, "/obj", "Cache-Control: min-fresh=3600");
         assertEquals("zeroedge; fwd=stale; fwd-status=304", notFreshEnough.header("Cache-Status"));
         assertEquals(4, origin.requests());
-        assertEquals("\"v1\"", field(origin.heads().get(3), "if-none-match"));
+        assertEquals("\"v1\"", ScriptedOrigin.field(origin.heads().get(3), "if-none-match"));
     }
 
     @Test
@@ -1826,6 +1802,6 @@ public abstract class EdgeCacheSuite {
         assertEquals("zeroedge; fwd=miss; stored", refetched.header("Cache-Status"));
         assertEquals("hello", refetched.bodyText());
         assertEquals(2, origin.requests());
-        assertNull(field(origin.heads().get(1), "if-none-match"), "purged: fetched, not revalidated");
+        assertNull(ScriptedOrigin.field(origin.heads().get(1), "if-none-match"), "purged: fetched, not revalidated");
     }
 }

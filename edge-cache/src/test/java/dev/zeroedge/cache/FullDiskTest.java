@@ -107,23 +107,12 @@ class FullDiskTest {
         return origin;
     }
 
-    /** The value of {@code name} in a request head, or null. */
-    static String field(String head, String name) {
-        for (String line : head.split("\r\n")) {
-            int colon = line.indexOf(':');
-            if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase(name)) {
-                return line.substring(colon + 1).trim();
-            }
-        }
-        return null;
-    }
-
     /**
      * Answers a GET of {@code body} as a static origin does: a {@code Range: bytes=A-B} with a 206 of those bytes,
      * else a 200; {@code etag} names the version.
      */
     static void serve(String head, OutputStream out, byte[] body, String etag) throws IOException {
-        String range = field(head, "Range");
+        String range = ScriptedOrigin.field(head, "Range");
         if (range == null) {
             out.write(ScriptedOrigin.head("200 OK", "Content-Length: " + body.length, "Cache-Control: max-age=60",
                     "ETag: " + etag));
@@ -177,7 +166,7 @@ class FullDiskTest {
         assertArrayEquals(body, whole.body());
         // The first slice told the length; the whole object was asked again without Range and relayed.
         assertEquals(List.of("bytes=0-65535", "-"), origin.heads().stream()
-                .map(h -> field(h, "Range") == null ? "-" : field(h, "Range")).toList());
+                .map(h -> ScriptedOrigin.field(h, "Range") == null ? "-" : ScriptedOrigin.field(h, "Range")).toList());
         CacheCounters.Counts counts = cache.counts();
         assertEquals(1, counts.passedThrough(CacheCounters.PassThroughKind.SLICE));
         assertEquals(0, counts.passedThrough(CacheCounters.PassThroughKind.WHOLE));
@@ -208,7 +197,7 @@ class FullDiskTest {
     void sliceFetchesAreCountedByOutcomeWithTheirBytes() throws Exception {
         byte[] body = bytes(3 * SLICE - 16_000, 17); // two whole slices and a shorter last one
         ScriptedOrigin origin = origin((head, out, socket) -> {
-            String range = field(head, "Range");
+            String range = ScriptedOrigin.field(head, "Range");
             boolean first = range != null && range.startsWith("bytes=0-");
             if (head.startsWith("GET /changes ")) {
                 serve(head, out, body, first ? "\"old\"" : "\"new\""); // a new version after the first slice
@@ -247,32 +236,18 @@ class FullDiskTest {
     /** Reads a chunked body to its last chunk (and the empty trailer), failing on any framing error. */
     static byte[] chunkedBody(RawHttp http) throws IOException {
         java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
-        java.io.InputStream in = http.input();
         while (true) {
-            int size = Integer.parseInt(line(in), 16);
+            int size = Integer.parseInt(http.readLine(), 16);
             if (size == 0) {
-                assertEquals("", line(in), "the last chunk, no trailer");
+                assertEquals("", http.readLine(), "the last chunk, no trailer");
                 return body.toByteArray();
             }
-            byte[] chunk = in.readNBytes(size);
+            byte[] chunk = http.input().readNBytes(size);
             assertEquals(size, chunk.length, "a whole chunk");
             body.write(chunk);
-            assertEquals("", line(in), "CRLF after a chunk");
+            assertEquals("", http.readLine(), "CRLF after a chunk");
         }
     }
-
-    private static String line(java.io.InputStream in) throws IOException {
-        StringBuilder line = new StringBuilder();
-        for (int b = in.read(); b != '\n'; b = in.read()) {
-            if (b < 0) {
-                throw new java.io.EOFException("closed after " + line);
-            }
-            line.append((char) b);
-        }
-        assertTrue(line.length() > 0 && line.charAt(line.length() - 1) == '\r', "CRLF: " + line);
-        return line.substring(0, line.length() - 1);
-    }
-
     @Test
     void aChunkedFillThatMeetsAFullDiskWithNothingToEvictRelaysTheRestToEveryClient() throws Exception {
         // 3 MiB of disk for 7 MiB of body: the window moves twice (2 MiB steps, FullDiskRelay.STEP).

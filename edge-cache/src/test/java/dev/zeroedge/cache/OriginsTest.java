@@ -104,15 +104,6 @@ class OriginsTest {
         }
     }
 
-    private static String field(String head, String name) {
-        for (String line : head.split("\r\n")) {
-            if (line.toLowerCase(Locale.ROOT).startsWith(name.toLowerCase(Locale.ROOT) + ":")) {
-                return line.substring(name.length() + 1).trim();
-            }
-        }
-        return null;
-    }
-
     @Test
     void eachHostIsCachedFromItsOwnOrigin() throws IOException {
         Response a = get("images.test", "/logo.png");
@@ -128,9 +119,9 @@ class OriginsTest {
         assertEquals(2, images.requests());
         assertEquals(1, fallback.requests());
         String asked = images.heads().getFirst();
-        assertEquals("127.0.0.1:" + images.port(), field(asked, "Host"), "the origin's own authority: " + asked);
-        assertEquals(ME.id(), field(asked, "CDN-Loop"), asked);
-        assertEquals("127.0.0.1:" + fallback.port(), field(fallback.heads().getFirst(), "Host"));
+        assertEquals("127.0.0.1:" + images.port(), ScriptedOrigin.field(asked, "Host"), "the origin's own authority: " + asked);
+        assertEquals(ME.id(), ScriptedOrigin.field(asked, "CDN-Loop"), asked);
+        assertEquals("127.0.0.1:" + fallback.port(), ScriptedOrigin.field(fallback.heads().getFirst(), "Host"));
     }
 
     @Test
@@ -167,6 +158,6 @@ class OriginsTest {
         assertEquals("zeroedge; fwd=miss; detail=loop", looped.header("Cache-Status"));
         assertEquals(0, fallback.requests(), "no origin asked");
         assertEquals("default:/a", get("www.test", "/a", "CDN-Loop: parent-9").bodyText());
-        assertEquals("parent-9, " + ME.id(), field(fallback.heads().getFirst(), "CDN-Loop"));
+        assertEquals("parent-9, " + ME.id(), ScriptedOrigin.field(fallback.heads().getFirst(), "CDN-Loop"));
     }
 }

@@ -107,8 +107,8 @@ class RequestBodyTest {
             return true;
         }
         Body body = new Body(socket.getInputStream());
-        String length = field(head, "Content-Length");
-        boolean whole = "chunked".equalsIgnoreCase(field(head, "Transfer-Encoding")) ? body.chunked()
+        String length = ScriptedOrigin.field(head, "Content-Length");
+        boolean whole = "chunked".equalsIgnoreCase(ScriptedOrigin.field(head, "Transfer-Encoding")) ? body.chunked()
                 : body.exactly(length == null ? 0 : Long.parseLong(length));
         received.add(new Received(head, body.bytes, body.crc.getValue(), body.kept.toByteArray(), whole));
         if (!whole) {
@@ -191,16 +191,6 @@ class RequestBodyTest {
         }
     }
 
-    private static String field(String head, String name) {
-        for (String line : head.split("\r\n")) {
-            int colon = line.indexOf(':');
-            if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase(name)) {
-                return line.substring(colon + 1).trim();
-            }
-        }
-        return null;
-    }
-
     private void start(HttpLimits limits) throws IOException {
         CacheConfig config = CacheConfig.of("http://127.0.0.1:" + origin.port(), work.resolve("cache"))
                 .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(5));
@@ -240,9 +230,9 @@ class RequestBodyTest {
             Received first = received.getFirst();
             assertEquals("hello=world", first.text());
             assertTrue(first.whole());
-            assertEquals("11", field(first.head(), "Content-Length"));
-            assertNull(field(first.head(), "Transfer-Encoding"));
-            assertEquals("application/x-www-form-urlencoded", field(first.head(), "Content-Type"));
+            assertEquals("11", ScriptedOrigin.field(first.head(), "Content-Length"));
+            assertNull(ScriptedOrigin.field(first.head(), "Transfer-Encoding"));
+            assertEquals("application/x-www-form-urlencoded", ScriptedOrigin.field(first.head(), "Content-Type"));
             // The POST invalidated the stored object: the next GET asks the origin again.
             assertEquals("zeroedge; fwd=miss; stored", get(http, "/t.txt").header("Cache-Status"));
             eventually(() -> cache.objects() == 1);
@@ -282,8 +272,8 @@ class RequestBodyTest {
         Received put = received.getFirst();
         assertEquals("first, the second!", put.text());
         assertTrue(put.whole());
-        assertEquals("chunked", field(put.head(), "Transfer-Encoding"));
-        assertNull(field(put.head(), "Content-Length"));
+        assertEquals("chunked", ScriptedOrigin.field(put.head(), "Transfer-Encoding"));
+        assertNull(ScriptedOrigin.field(put.head(), "Content-Length"));
         assertFalse(put.head().contains("X-Trailer"));
     }
 
@@ -338,7 +328,7 @@ class RequestBodyTest {
         Received big = received.getFirst();
         assertEquals(size, big.bytes());
         assertEquals(sent.getValue(), big.crc());
-        assertEquals(String.valueOf(size), field(big.head(), "Content-Length"));
+        assertEquals(String.valueOf(size), ScriptedOrigin.field(big.head(), "Content-Length"));
     }
 
     @Test

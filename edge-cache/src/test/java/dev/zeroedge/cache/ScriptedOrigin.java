@@ -111,6 +111,17 @@ final class ScriptedOrigin implements AutoCloseable {
         return head.toString(StandardCharsets.ISO_8859_1);
     }
 
+    /** The value of field {@code name} (any case) in a request head the origin read, or null when it has none. */
+    static String field(String head, String name) {
+        for (String line : head.split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase(name)) {
+                return line.substring(colon + 1).trim();
+            }
+        }
+        return null;
+    }
+
     /** A response head with {@code fields} (each "Name: value"), ready to write. */
     static byte[] head(String status, String... fields) {
         StringBuilder text = new StringBuilder("HTTP/1.1 ").append(status).append("\r\n");
