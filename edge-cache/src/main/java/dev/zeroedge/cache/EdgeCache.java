@@ -331,7 +331,7 @@ public final class EdgeCache implements ContentSource {
         hashes.add(primary);
         int found = 0;
         for (String hash : hashes) {
-            StoredObject stored = index.get(hash);
+            StoredObject stored = index.get(key, hash);
             if (stored == null || !stored.key().equals(key.text())) {
                 continue;
             }
@@ -419,7 +419,7 @@ public final class EdgeCache implements ContentSource {
         String primary = key.hash();
         List<String> varies = variants.fields(primary);
         String hash = varies == null ? primary : key.hash(SecondaryKey.of(varies, request.headers()));
-        StoredObject stored = index.get(hash);
+        StoredObject stored = index.get(key, hash);
         if (stored != null && varies != null) {
             variants.used(primary, hash);
         }
@@ -447,7 +447,7 @@ public final class EdgeCache implements ContentSource {
             if (found != null) {
                 directory.recovered(found);
             }
-            answer(key, hash, found == null ? index.get(hash) : index.recovered(hash, found.object()), request, loop,
+            answer(key, hash, found == null ? index.get(key, hash) : index.recovered(hash, found.object()), request, loop,
                     answer);
         });
     }
@@ -900,10 +900,10 @@ public final class EdgeCache implements ContentSource {
                     () -> fetchAlone(key, hash, asked, request, loop, answer, false),
                     () -> afterFill(fill, key, hash, request, loop, answer))) {
                 if (owner) {
-                    if (usable(key, index.get(hash), request)) {
+                    if (usable(key, index.get(key, hash), request)) {
                         // The fill this miss missed committed between the lookup and now: no second fetch.
                         fill.stepAside();
-                    } else if (stale != null && stale == index.get(hash)) {
+                    } else if (stale != null && stale == index.get(key, hash)) {
                         counters.miss(); // it goes forward, as a miss does
                         Revalidation revalidation = new Revalidation(this, key, hash, stale);
                         fill.revalidate(revalidation);
@@ -919,7 +919,7 @@ public final class EdgeCache implements ContentSource {
                 return;
             }
             fills.remove(hash, fill);
-            StoredObject stored = index.get(hash);
+            StoredObject stored = index.get(key, hash);
             if (usable(key, stored, request)) {
                 lookUp(key, request, loop, answer);
                 return;
@@ -975,7 +975,7 @@ public final class EdgeCache implements ContentSource {
             return new Place(primary, null);
         }
         drop(variants.varies(primary, vary));
-        StoredObject plain = index.get(primary);
+        StoredObject plain = index.get(key, primary);
         if (plain != null) {
             index.invalidate(primary, plain); // stored before the key varied: no request finds it any more
         }

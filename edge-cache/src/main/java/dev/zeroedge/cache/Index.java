@@ -136,6 +136,12 @@ final class Index {
         return partOfHost(key == null ? null : key.host()).share();
     }
 
+    /** The object stored as {@code hash} for {@code key}: asked of the key's own share only (a request's lookup). */
+    StoredObject get(CacheKey key, String hash) {
+        return shareOf(key).get(hash);
+    }
+
+    /** The object stored as {@code hash}, whoever's it is: every share asked in turn (when no key is at hand). */
     StoredObject get(String hash) {
         for (Share share : shares) {
             StoredObject object = share.get(hash);
