@@ -77,6 +77,19 @@ public final class FileSystemPool implements FileOpener, AutoCloseable {
         return submit(diskOf(file.getParent()), work, loop);
     }
 
+    /**
+     * Whether work for {@code file}'s disk would be taken now (a thread free or a place in the queue), for a caller
+     * that must write something on the loop before it can {@link #submit}, and that may still refuse its response
+     * only until then. A hint: another loop may take the place meanwhile, and the submit then answers null.
+     */
+    public boolean hasRoom(Path file) {
+        if (closed) {
+            return false;
+        }
+        ThreadPoolExecutor lane = lane(diskOf(file.getParent()));
+        return lane.getActiveCount() < threadsPerDisk || lane.getQueue().remainingCapacity() > 0;
+    }
+
     private <T> Future<T> submit(long disk, Callable<T> work, EventExecutor loop) {
         if (closed) {
             return null;

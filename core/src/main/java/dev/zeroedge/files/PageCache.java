@@ -92,6 +92,7 @@ public final class PageCache {
     private static final MethodHandle FADVISE = downcall("posix_fadvise",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
     private static final int POSIX_FADV_RANDOM = 1;
+    private static final int POSIX_FADV_SEQUENTIAL = 2;
     private static final int POSIX_FADV_WILLNEED = 3;
     private static final int POSIX_FADV_DONTNEED = 4;
     private static final long PAGE = pageSize();
@@ -161,14 +162,31 @@ public final class PageCache {
         if (NULL_DEVICE < 0 || fd < 0) {
             return;
         }
-        MemorySegment position = SENDFILE_OFFSET.get();
-        position.set(JAVA_LONG, 0, offset);
-        long end = offset + length;
         try {
             int ignored = (int) FADVISE.invokeExact(fd, 0L, 0L, POSIX_FADV_RANDOM);
             // The whole range asked of the disk at once, so the sendfile below waits for reads in flight rather
             // than reading a pipe's 64 KiB at a time, one after the other.
             ignored = (int) FADVISE.invokeExact(fd, offset, length, POSIX_FADV_WILLNEED);
+        } catch (Throwable t) {
+            throw new IOException("cannot read " + file.path() + " into the page cache", t);
+        }
+        readIn(file, offset, length);
+    }
+
+    /**
+     * Reads bytes {@code [offset, offset + length)} of {@code file} into the page cache as {@link #warm} does, with
+     * the descriptor's readahead as it is (no advice), and returns when they are there: pages whose read is in
+     * flight are waited for. A file-system thread's work, never an event loop's.
+     */
+    public static void readIn(OpenFile file, long offset, long length) throws IOException {
+        int fd = file.descriptor();
+        if (NULL_DEVICE < 0 || fd < 0) {
+            return;
+        }
+        MemorySegment position = SENDFILE_OFFSET.get();
+        position.set(JAVA_LONG, 0, offset);
+        long end = offset + length;
+        try {
             while (position.get(JAVA_LONG, 0) < end) {
                 long sent = (long) SENDFILE.invokeExact(NULL_DEVICE, fd, position, end - position.get(JAVA_LONG, 0));
                 if (sent <= 0) {
@@ -179,6 +197,24 @@ public final class PageCache {
             }
         } catch (Throwable t) {
             throw new IOException("cannot read " + file.path() + " into the page cache", t);
+        }
+    }
+
+    /**
+     * Tells the kernel that this descriptor of {@code file} is read front to back ({@code POSIX_FADV_SEQUENTIAL}: the
+     * readahead window doubled, and {@link #warm}'s {@code POSIX_FADV_RANDOM} undone): a file-system thread that
+     * sends a cold body itself ({@code PoolSendfile}) wants each disk read as large as the kernel makes them, and the
+     * next ones under way while the socket takes the last. No I/O; nothing where it cannot be called.
+     */
+    public static void sequential(OpenFile file) {
+        int fd = file.descriptor();
+        if (FADVISE == null || fd < 0) {
+            return;
+        }
+        try {
+            int ignored = (int) FADVISE.invokeExact(fd, 0L, 0L, POSIX_FADV_SEQUENTIAL);
+        } catch (Throwable t) {
+            // Advice only.
         }
     }
 

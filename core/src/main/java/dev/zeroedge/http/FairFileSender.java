@@ -310,6 +310,13 @@ public final class FairFileSender {
          * in one go in less time stays until the loop sends it, so the loop never reads the disk itself.
          */
         private long coldSlice;
+        /**
+         * Set when a slice of this body was found cold and went the one-pass way ({@link #sendCold}): every later
+         * slice goes the same way, untested. The file-system thread reads with readahead, and cachestat counts a
+         * page whose read is still in flight as held, so a test of the next slice on the loop could find it "held"
+         * and the loop's send would wait for that read.
+         */
+        private boolean cold;
         private boolean chunkOpen;
 
         Run(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long position, long end, Runnable progress,
@@ -359,15 +366,38 @@ public final class FairFileSender {
                     }
                     sliceLength = Math.min(sliceLength, readable - position);
                 }
-                if (slicesReadOnLoop && !RecentlyHot.holds(file, position, sliceLength)) {
-                    sliceLength = Math.min(sliceLength, coldSlice);
-                    warmThenSend(WARMINGS);
-                    return;
+                if (slicesReadOnLoop && (cold || !RecentlyHot.holds(file, position, sliceLength))) {
+                    if (!sendCold()) {
+                        return;
+                    }
+                    continue;
                 }
-                if (!sendSlice()) {
+                if (!sendSlice(false)) {
                     return;
                 }
             }
+        }
+
+        /**
+         * Sends the current slice, found cold, in one pass over the disk: from a file-system thread by sendfile(2)
+         * ({@link #sendFromPool}), or by a sender that reads cold ranges off the loop itself ({@link
+         * FileSender#sendCold}: epoll-copy's pread on the pool, epoll-mmap's mapping faulted in there); else (no
+         * socket number, a chunked body in a sendfile mode) read into the page cache first ({@link #warmThenSend}).
+         * True when the slice is already done and the next may follow.
+         */
+        private boolean sendCold() {
+            if (sendsFromPool()) {
+                cold = true;
+                sendFromPool();
+                return false;
+            }
+            if (sender.sendsCold()) {
+                cold = true;
+                return sendSlice(true);
+            }
+            sliceLength = Math.min(sliceLength, coldSlice);
+            warmThenSend(WARMINGS);
+            return false;
         }
 
         /**
@@ -382,14 +412,10 @@ public final class FairFileSender {
         private void warmThenSend(int attempts) {
             warm(ctx, file, position, sliceLength, first && head != null, () -> {
                 if (attempts > 1 && ctx.channel().isActive() && !PageCache.holds(file, position, sliceLength)) {
-                    if (sendsFromPool()) {
-                        sendFromPool();
-                        return;
-                    }
                     coldSlice = Math.max(Math.min(SMALLEST_COLD_SLICE, sliceLength), (sliceLength / 2) & -4096L);
                     sliceLength = coldSlice;
                     warmThenSend(attempts - 1);
-                } else if (sendSlice()) {
+                } else if (sendSlice(false)) {
                     next();
                 }
             }, () -> fail(queueFull()), () -> fail(new ClosedChannelException()));
@@ -402,14 +428,22 @@ public final class FairFileSender {
         }
 
         /**
-         * The pages of this slice did not stay after its warming, so a file-system thread sends it into the socket
-         * itself ({@link PoolSendfile}: the disk reads wait there), as much as the socket takes, and reads the rest
-         * into the page cache; the loop then sends that rest through the sender, as any hot slice (Netty waits for
-         * the socket to be writable). The head goes first, alone: it must be in the kernel before the thread
-         * writes behind it.
+         * A file-system thread sends this cold slice into the socket itself ({@link PoolSendfile}: the disk reads
+         * wait there, with the readahead of a reader that goes front to back, {@link PageCache#sequential}), as much
+         * as the socket takes; one pass, and each page goes from the disk into the socket, which holds it from then
+         * on, so an eviction meanwhile takes none of it. When the socket takes no more, the thread reads the rest of
+         * the slice into the page cache and the loop sends that rest through the sender as any hot slice (Netty
+         * waits for the socket to be writable), or, were it gone again, has the thread send it.
+         * The head goes first, alone: it must be in the kernel before the thread writes behind it. While it is
+         * still here a full queue refuses the response (asked before the head goes: {@link FileSystemPool#hasRoom});
+         * past it the slice asks again every {@link FileSystemPool#BUSY_RETRY_MILLIS} ms.
          */
         private void sendFromPool() {
             if (head != null) {
+                if (first && !pool.hasRoom(file.path())) {
+                    fail(queueFull());
+                    return;
+                }
                 ByteBuf out = head;
                 head = null;
                 ctx.writeAndFlush(out).addListener(written -> {
@@ -432,9 +466,10 @@ public final class FairFileSender {
             long length = sliceLength;
             Future<Long> sent = pool.submit(file.path(), () -> {
                 try {
+                    PageCache.sequential(file);
                     long n = PoolSendfile.send(socket, file.descriptor(), from, length);
                     if (n < length) {
-                        PageCache.warm(file, from + n, length - n);
+                        PageCache.readIn(file, from + n, length - n);
                     }
                     return n;
                 } finally {
@@ -463,7 +498,13 @@ public final class FairFileSender {
                     progress.run();
                 }
                 sliceLength = length - n;
-                if (sliceLength == 0 || sendSlice()) {
+                if (sliceLength == 0) {
+                    next();
+                } else if (!ctx.channel().isActive()) {
+                    fail(new ClosedChannelException());
+                } else if (!PageCache.holds(file, position, sliceLength)) {
+                    sendFromPool();
+                } else if (sendSlice(false)) {
                     next();
                 }
             });
@@ -533,8 +574,13 @@ public final class FairFileSender {
             });
         }
 
-        /** Hands the current slice to the sender; true when it is already done and the next may follow. */
-        private boolean sendSlice() {
+        /**
+         * Hands the current slice to the sender ({@code coldSlice}: to its {@link FileSender#sendCold}, which a full
+         * queue may refuse while nothing of the response is out); true when it is already done and the next may
+         * follow.
+         */
+        private boolean sendSlice(boolean coldSlice) {
+            boolean refuse = first && head != null;
             ByteBuf sliceHead = head != null ? head : Unpooled.EMPTY_BUFFER;
             head = null;
             if (chunked) {
@@ -549,7 +595,8 @@ public final class FairFileSender {
             }
             ChannelFuture sent;
             try {
-                sent = sender.send(ctx, sliceHead, file, position, sliceLength, progress);
+                sent = coldSlice ? sender.sendCold(ctx, sliceHead, file, position, sliceLength, progress, refuse)
+                        : sender.send(ctx, sliceHead, file, position, sliceLength, progress);
             } catch (RuntimeException e) {
                 fail(e);
                 return false;

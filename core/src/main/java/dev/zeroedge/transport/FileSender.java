@@ -37,6 +37,27 @@ public interface FileSender {
                        Runnable progress);
 
     /**
+     * Whether this sender can send a range whose pages the page cache does not hold ({@link #sendCold}) reading
+     * them off the event loop itself. When not, the HTTP layer reads such a range into the page cache first, or
+     * sends it from a file-system thread ({@link #sendfileSocket}).
+     */
+    default boolean sendsCold() {
+        return false;
+    }
+
+    /**
+     * {@link #send}, for a range whose pages the page cache does not hold ({@link dev.zeroedge.files.PageCache#holds}),
+     * by a sender that {@link #sendsCold}: it has the file-system threads of the file's disk read them, in one pass,
+     * and the loop only writes what is already in memory. {@code refuse}: nothing of the response is out yet, so a
+     * full file-system queue fails the future with {@link NothingSentException} (the head released unsent) rather
+     * than waiting; otherwise the sender asks the queue again every {@link dev.zeroedge.files.FileSystemPool#BUSY_RETRY_MILLIS} ms.
+     */
+    default ChannelFuture sendCold(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length,
+                                   Runnable progress, boolean refuse) {
+        throw new UnsupportedOperationException("this sender does not send cold ranges itself");
+    }
+
+    /**
      * The descriptor number of {@code channel}'s socket when this sender's bytes go by sendfile(2), so that a
      * cold range may be sent by a file-system thread instead ({@link PoolSendfile}); -1 when they go some other
      * way (a mapping, a copy, a splice) or the number cannot be read. Asked on the channel's event loop.

@@ -75,6 +75,36 @@ public final class SlowFileSystem implements AutoCloseable {
         return mountPoint;
     }
 
+    /**
+     * Drops the cached pages of {@code file} (a file of this mount) every {@code period} until closed, by
+     * {@code POSIX_FADV_DONTNEED} through a descriptor of its own, as memory pressure does on an edge node whose
+     * working set is larger than its memory: a page read into the cache is gone again milliseconds later unless
+     * something holds it (a mapping, a pipe or a socket buffer that references it, a read still under way). Opening
+     * the file drops its pages too (FUSE, no {@code keep_cache}). Returns once the first drop is done.
+     */
+    public AutoCloseable evicting(Path file, Duration period) throws IOException {
+        Process dropper = new ProcessBuilder(PYTHON, "-c", """
+                import os, sys, time
+                fd = os.open(sys.argv[1], os.O_RDONLY)
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                print("dropping", flush=True)
+                while True:
+                    time.sleep(float(sys.argv[2]))
+                    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                """, file.toString(), Double.toString(period.toNanos() / 1e9))
+                .redirectErrorStream(true).start();
+        String first = new String(dropper.getInputStream().readNBytes("dropping\n".length()));
+        if (!first.equals("dropping\n")) {
+            dropper.destroyForcibly();
+            throw new IOException("cannot drop the pages of " + file + ": " + first
+                    + new String(dropper.getInputStream().readAllBytes()));
+        }
+        return () -> {
+            dropper.destroy();
+            dropper.waitFor(5, TimeUnit.SECONDS);
+        };
+    }
+
     /** Whether the mount is in place: {@code /proc/self/mounts} names it as a {@code slowfs} FUSE mount. */
     boolean mounted() throws IOException {
         String where = mountPoint.toString();

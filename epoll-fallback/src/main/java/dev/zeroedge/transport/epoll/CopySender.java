@@ -25,9 +25,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>A chunk whose pages are in the page cache is read on the loop (a copy from memory); one whose pages
  * are not ({@link PageCache#holds}, asked per chunk, right before its read) is read on a file-system thread
- * of its disk, and written from the loop when it is in. The check before the slice that the HTTP layer makes
- * (and its warming) is not enough here: a chunk is read long after it when the client is slow, and its
- * pages may be gone by then.
+ * of its disk, with readahead ({@link PageCache#sequential}), and written from the loop when it is in; so is every
+ * chunk of the range after it, and every chunk of a range the HTTP layer found cold ({@link #sendCold}): one pass
+ * over the disk, no warming first. The check before the slice that the HTTP layer makes is not enough here: a chunk
+ * is read long after it when the client is slow, and its pages may be gone by then.
  */
 final class CopySender implements FileSender {
 
@@ -43,7 +44,21 @@ final class CopySender implements FileSender {
     public ChannelFuture send(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length,
                               Runnable progress) {
         ChannelPromise done = ctx.newPromise();
-        new Copy(ctx, head, file.retain(), offset, offset + length, progress, done).next();
+        new Copy(ctx, head, file.retain(), offset, offset + length, progress, done, false, true).next();
+        return done;
+    }
+
+    /** Every chunk read on a file-system thread, none tested: the HTTP layer found the range cold. */
+    @Override
+    public boolean sendsCold() {
+        return pool != null;
+    }
+
+    @Override
+    public ChannelFuture sendCold(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long offset, long length,
+                                  Runnable progress, boolean refuse) {
+        ChannelPromise done = ctx.newPromise();
+        new Copy(ctx, head, file.retain(), offset, offset + length, progress, done, true, refuse).next();
         return done;
     }
 
@@ -54,11 +69,21 @@ final class CopySender implements FileSender {
         private final long end;
         private final Runnable progress;
         private final ChannelPromise done;
+        /** Whether a full queue may refuse the range while its head is still here. */
+        private final boolean refuse;
         private ByteBuf head;
         private long position;
+        /**
+         * Set at the first chunk found cold: from then on every chunk of the range is read on a file-system thread,
+         * untested. The thread reads with readahead, and a page whose read is still in flight counts as held, so a
+         * test of the next chunk on the loop could find it "held" and the loop's pread would wait for it.
+         */
+        private boolean cold;
 
         Copy(ChannelHandlerContext ctx, ByteBuf head, OpenFile file, long position, long end, Runnable progress,
-             ChannelPromise done) {
+             ChannelPromise done, boolean cold, boolean refuse) {
+            this.cold = cold;
+            this.refuse = refuse;
             this.ctx = ctx;
             this.head = head;
             this.file = file;
@@ -72,7 +97,8 @@ final class CopySender implements FileSender {
         void next() {
             while (position < end) {
                 int size = (int) Math.min(CHUNK, end - position);
-                if (pool != null && !PageCache.holds(file, position, size)) {
+                if (pool != null && (cold || !PageCache.holds(file, position, size))) {
+                    cold = true;
                     readElsewhere(size);
                     return;
                 }
@@ -117,10 +143,13 @@ final class CopySender implements FileSender {
         private void readElsewhere(int size) {
             ByteBuf chunk = ctx.alloc().directBuffer(size, size);
             long at = position;
-            Future<ByteBuf> read = pool.submit(file.path(), () -> read(file, chunk, at, end), ctx.executor());
+            Future<ByteBuf> read = pool.submit(file.path(), () -> {
+                PageCache.sequential(file);
+                return read(file, chunk, at, end);
+            }, ctx.executor());
             if (read == null) {
                 chunk.release();
-                if (head != null) {
+                if (head != null && refuse) {
                     fail(new NothingSentException(new IOException("file-system queue full: cold chunk not read")));
                 } else {
                     ctx.executor().schedule(this::nextIfOpen, FileSystemPool.BUSY_RETRY_MILLIS, TimeUnit.MILLISECONDS);

@@ -6,6 +6,6 @@ import dev.zeroedge.mode.Mode;
 public final class EpollMmapTransport extends EpollTransport {
 
     public EpollMmapTransport() {
-        super(Mode.EPOLL_MMAP, pool -> new MappedSender());
+        super(Mode.EPOLL_MMAP, MappedSender::new);
     }
 }

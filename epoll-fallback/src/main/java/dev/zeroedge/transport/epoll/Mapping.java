@@ -30,12 +30,17 @@ final class Mapping {
     private static final int MAP_SHARED = 1;
     private static final long PAGE = 4096;
 
+    /** {@code <asm-generic/mman-common.h>}: fault in every page of the range, reading what the cache lacks (5.14). */
+    private static final int MADV_POPULATE_READ = 22;
+
     private static final MethodHandle MMAP;
     private static final MethodHandle MUNMAP;
+    private static final MethodHandle MADVISE;
 
     static {
         MethodHandle mmap = null;
         MethodHandle munmap = null;
+        MethodHandle madvise = null;
         try {
             if (System.getProperty("os.name", "").equals("Linux") && ADDRESS.byteSize() == 8) {
                 Linker linker = Linker.nativeLinker();
@@ -43,12 +48,15 @@ final class Mapping {
                         FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
                 munmap = linker.downcallHandle(linker.defaultLookup().find("munmap").orElseThrow(),
                         FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+                madvise = linker.downcallHandle(linker.defaultLookup().find("madvise").orElseThrow(),
+                        FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
             }
         } catch (RuntimeException notAllowed) {
             mmap = null;
         }
         MMAP = mmap;
         MUNMAP = mmap != null ? munmap : null;
+        MADVISE = mmap != null ? madvise : null;
     }
 
     private Mapping() {
@@ -73,6 +81,27 @@ final class Mapping {
         }
         MemorySegment whole = at.reinterpret(length, arena, mapped -> unmap(mapped, length));
         return whole.asSlice(start - aligned, size);
+    }
+
+    /**
+     * Faults in every page of {@code mapped} ({@code MADV_POPULATE_READ}) on the calling thread, a file-system
+     * thread: the disk reads a write from the mapping would make on the loop are made here, with the readahead of
+     * page faults, and the pages, mapped, stay until the mapping goes ({@code POSIX_FADV_DONTNEED} skips a mapped
+     * page; memory pressure unmaps it only after the unmapped ones). False when it failed (a file cut short meanwhile,
+     * whose write then fails as the class comment says; a kernel before 5.14, which has no cachestat either, so no
+     * range is found cold there).
+     */
+    static boolean populate(MemorySegment mapped) {
+        if (MADVISE == null) {
+            return false;
+        }
+        long aligned = mapped.address() - mapped.address() % PAGE;
+        try {
+            return (int) MADVISE.invokeExact(aligned, mapped.byteSize() + (mapped.address() - aligned),
+                    MADV_POPULATE_READ) == 0;
+        } catch (Throwable t) {
+            return false;
+        }
     }
 
     private static void unmap(MemorySegment mapped, long length) {
