@@ -159,7 +159,7 @@ public final class FairFileSender {
                 return sendInline(ctx, head, file, offset, (int) length, exchange);
             }
             ChannelPromise promise = ctx.newPromise();
-            new ColdInline(ctx, head, file.retain(), offset, (int) length, first, promise, exchange).warm();
+            new ColdInline(ctx, head, file.retain(), offset, (int) length, first, promise, exchange).read();
             return promise;
         }
         ChannelPromise promise = ctx.newPromise();
@@ -204,7 +204,13 @@ public final class FairFileSender {
         return new NothingSentException(new IOException("file-system queue full: cold pages not read"));
     }
 
-    /** A small body whose pages are not in the page cache: warmed, then copied behind its head as a hot one. */
+    /**
+     * A small body whose pages are not in the page cache: read (pread) into the buffer behind its head on a
+     * file-system thread of its disk, which the loop then writes. One pass over the disk: reading it into the page
+     * cache first and then on the loop read it twice whenever its pages were evicted in between, the second time on
+     * the loop. A full queue refuses the response when nothing of it is out ({@code first}), else asks again after
+     * {@link FileSystemPool#BUSY_RETRY_MILLIS} ms.
+     */
     private final class ColdInline {
         private final ChannelHandlerContext ctx;
         private final ByteBuf head;
@@ -227,18 +233,48 @@ public final class FairFileSender {
             this.promise = promise;
         }
 
-        void warm() {
-            FairFileSender.this.warm(ctx, file, offset, length, first, () -> {
-                ChannelFuture sent = sendInline(ctx, head, file, offset, length, exchange);
+        void read() {
+            ByteBuf out = ctx.alloc().directBuffer(head.readableBytes() + length).writeBytes(head, head.readerIndex(),
+                    head.readableBytes());
+            Future<ByteBuf> read = pool.submit(file.path(), () -> {
+                try {
+                    readInto(out, file, offset, length);
+                    return out;
+                } catch (IOException | RuntimeException e) {
+                    out.release();
+                    throw e;
+                }
+            }, ctx.executor());
+            if (read == null) {
+                out.release();
+                if (first) {
+                    fail(queueFull());
+                } else {
+                    ctx.executor().schedule(() -> {
+                        if (ctx.channel().isActive()) {
+                            read();
+                        } else {
+                            fail(new ClosedChannelException());
+                        }
+                    }, FileSystemPool.BUSY_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                }
+                return;
+            }
+            read.addListener(done -> {
+                if (!done.isSuccess()) {
+                    fail(done.cause()); // the read released the buffer
+                    return;
+                }
+                head.release();
                 file.release();
-                sent.addListener(done -> {
-                    if (done.isSuccess()) {
+                writeInline(ctx, out, length, exchange).addListener(sent -> {
+                    if (sent.isSuccess()) {
                         promise.trySuccess();
                     } else {
-                        promise.tryFailure(done.cause());
+                        promise.tryFailure(sent.cause());
                     }
                 });
-            }, () -> fail(queueFull()), () -> fail(new ClosedChannelException()));
+            });
         }
 
         private void fail(Throwable cause) {
@@ -263,22 +299,32 @@ public final class FairFileSender {
             out.writeBytes(held.nioBuffer((int) offset, length));
         } else {
             try {
-                int end = out.writerIndex() + length;
-                long position = offset;
-                while (out.writerIndex() < end) {
-                    int read = out.writeBytes(file.channel(), position, end - out.writerIndex());
-                    if (read < 0) {
-                        // Truncated since it was opened: better a broken connection than a short body.
-                        throw new EOFException(file.path() + " ended at " + position + ", expected "
-                                + (offset + length) + " bytes");
-                    }
-                    position += read;
-                }
+                readInto(out, file, offset, length);
             } catch (IOException e) {
                 out.release();
                 return ctx.newFailedFuture(e);
             }
         }
+        return writeInline(ctx, out, length, exchange);
+    }
+
+    /** Appends bytes {@code [offset, offset + length)} of {@code file} to {@code out} (pread). */
+    private static void readInto(ByteBuf out, OpenFile file, long offset, int length) throws IOException {
+        int end = out.writerIndex() + length;
+        long position = offset;
+        while (out.writerIndex() < end) {
+            int read = out.writeBytes(file.channel(), position, end - out.writerIndex());
+            if (read < 0) {
+                // Truncated since it was opened: better a broken connection than a short body.
+                throw new EOFException(file.path() + " ended at " + position + ", expected "
+                        + (offset + length) + " bytes");
+            }
+            position += read;
+        }
+    }
+
+    /** Writes an inline body behind its head ({@code out} holds both); counts the body's bytes once they are out. */
+    private ChannelFuture writeInline(ChannelHandlerContext ctx, ByteBuf out, int length, Exchange exchange) {
         return ctx.writeAndFlush(out).addListener(sent -> {
             if (sent.isSuccess()) {
                 counters.addFileBytes(length);

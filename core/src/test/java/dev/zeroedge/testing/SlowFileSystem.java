@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -76,27 +77,30 @@ public final class SlowFileSystem implements AutoCloseable {
     }
 
     /**
-     * Drops the cached pages of {@code file} (a file of this mount) every {@code period} until closed, by
-     * {@code POSIX_FADV_DONTNEED} through a descriptor of its own, as memory pressure does on an edge node whose
-     * working set is larger than its memory: a page read into the cache is gone again milliseconds later unless
-     * something holds it (a mapping, a pipe or a socket buffer that references it, a read still under way). Opening
-     * the file drops its pages too (FUSE, no {@code keep_cache}). Returns once the first drop is done.
+     * Drops the cached pages of {@code files} (files of this mount) every half millisecond until closed, by
+     * {@code POSIX_FADV_DONTNEED} through a descriptor of its own for each: memory pressure at its worst, where a page
+     * read into the cache is gone again at once unless something holds it (a mapping, a pipe or socket buffer that
+     * references it, a reader waiting for it). Opening the file drops its pages too (FUSE, no {@code keep_cache}).
+     * Returns once the first drop is done.
      */
-    public AutoCloseable evicting(Path file, Duration period) throws IOException {
-        Process dropper = new ProcessBuilder(PYTHON, "-c", """
+    public AutoCloseable evicting(List<Path> files) throws IOException {
+        List<String> command = new ArrayList<>(List.of(PYTHON, "-c", """
                 import os, sys, time
-                fd = os.open(sys.argv[1], os.O_RDONLY)
-                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                fds = [os.open(name, os.O_RDONLY) for name in sys.argv[1:]]
+                for fd in fds:
+                    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
                 print("dropping", flush=True)
                 while True:
-                    time.sleep(float(sys.argv[2]))
-                    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-                """, file.toString(), Double.toString(period.toNanos() / 1e9))
-                .redirectErrorStream(true).start();
+                    time.sleep(0.0005)
+                    for fd in fds:
+                        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                """));
+        files.forEach(file -> command.add(file.toString()));
+        Process dropper = new ProcessBuilder(command).redirectErrorStream(true).start();
         String first = new String(dropper.getInputStream().readNBytes("dropping\n".length()));
         if (!first.equals("dropping\n")) {
             dropper.destroyForcibly();
-            throw new IOException("cannot drop the pages of " + file + ": " + first
+            throw new IOException("cannot drop the pages of " + files + ": " + first
                     + new String(dropper.getInputStream().readAllBytes()));
         }
         return () -> {
