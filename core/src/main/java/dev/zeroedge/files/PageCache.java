@@ -23,8 +23,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 /**
  * What the kernel's page cache holds of a file, asked before an event loop sends a range whose pages the
  * sending would otherwise wait for (sendfile(2), a mapping's page faults, a pread): a range the cache does not
- * hold whole is <em>cold</em>, and a file-system thread {@link #warm}s it first, so that the loop only ever
- * copies or sends pages already in memory.
+ * hold whole is <em>cold</em>, and a file-system thread reads it, as it sends it (a sendfile into the socket, a pread
+ * into the buffer the loop writes, a mapping faulted in: see {@code FairFileSender}), so that the loop only ever
+ * copies or sends pages already in memory. {@link #warm} (read into the cache only, for the loop to send after) is
+ * what is left where no sender can do that: it reads a range twice whenever its pages are evicted in between.
  *
  * <p>The test is {@code cachestat(2)} (Linux 6.5): the cached pages of a range of an open descriptor, counted
  * in the kernel's page-cache tree without reading, copying or mapping anything. Measured on this kernel (6.18,

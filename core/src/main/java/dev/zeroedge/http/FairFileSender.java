@@ -45,13 +45,23 @@ import java.util.concurrent.TimeUnit;
  * to a sender that reads the file's pages on the loop ({@link dev.zeroedge.transport.Transport#readsFileOnEventLoop}:
  * sendfile, a mapping, a pread; not io_uring's splice, which its kernel workers do), one
  * {@link PageCache#holds} asks whether the page cache holds the range (for a file of at most 2 MiB the whole
- * file, trusted for 100 ms on the loop: {@link RecentlyHot}). A cold range is read into the cache by
- * a {@link FileSystemPool} thread of the file's disk ({@link PageCache#warm}) while the loop serves its other
- * connections, and then sent as a hot one. When its pages did not stay until then (evicted as fast as they are
- * read), a sendfile sender's slice is sent by that thread itself ({@link PoolSendfile}), the other senders' slice is
- * halved and warmed again. A body the open-file cache holds in memory is asked nothing. When the pool's queue
- * is full, a response of which nothing is out yet fails with {@link NothingSentException} (the responder
- * answers 503 with Retry-After); past its first bytes it asks the pool again every
+ * file, trusted for 100 ms on the loop: {@link RecentlyHot}). A cold range is read from the disk once, on a
+ * {@link FileSystemPool} thread of the file's disk, by whatever sends it, while the loop serves its other
+ * connections: a sendfile sender's slice is sent into the socket by that thread itself ({@link PoolSendfile}, with
+ * the readahead of a sequential reader), epoll-copy's is pread there and epoll-mmap's mapped and faulted in there
+ * ({@link FileSender#sendCold}), and an inline body is pread there into the buffer behind its head. Each page is then
+ * held by what sends it (the socket buffer, the pipe, the mapping, the buffer) from its read on, so an eviction
+ * meanwhile costs nothing. Reading the range into the cache first and sending it afterwards, as this did before, read
+ * it twice whenever its pages were evicted in between (memory pressure on a node whose working set exceeds its
+ * memory; on the slow-disk bench, 2 MiB warmed in 7.6-9 s while its pages were dropped every 500 ms, so no cold
+ * fetch of 32 ended in 10 s), the second time on the loop for some senders. Once a slice of a body was cold, its later
+ * slices go the same way untested: the readahead those reads start is still in flight when the next slice would be
+ * tested, and cachestat counts a page being read as held. Only where neither way exists (no socket number, a
+ * chunked body in a sendfile mode) is a cold slice still read into the cache first and sent once the cache holds it,
+ * halved when its pages did not stay. A body the open-file cache holds in memory is asked nothing. When the pool's
+ * queue is full, a response of which nothing is out yet fails with {@link NothingSentException} (the responder
+ * answers 503 with Retry-After; asked before the head goes, {@link FileSystemPool#hasRoom}, where the head must go
+ * before the thread's sendfile); past its first bytes it asks the pool again every
  * {@link FileSystemPool#BUSY_RETRY_MILLIS} ms, which the send timeout bounds, as it bounds any response that makes no
  * progress.
  *

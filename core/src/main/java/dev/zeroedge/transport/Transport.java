@@ -40,16 +40,17 @@ public interface Transport {
 
     /**
      * The one place that knows how a byte range of an open file goes out on this transport's channels.
-     * {@code pool}: the file-system threads, for a sender that reads file bytes itself (epoll-copy reads a chunk
-     * whose pages are not in memory there rather than on the loop).
+     * {@code pool}: the file-system threads, for a sender that reads cold ranges off the loop itself
+     * ({@link FileSender#sendCold}: epoll-copy preads them there, epoll-mmap maps and faults them in there).
      */
     FileSender fileSender(FileSystemPool pool);
 
     /**
      * Whether {@link #fileSender} reads the file's pages on the event loop (sendfile(2), the page faults of a
      * write from a mapping, a pread), so that a range not in the page cache would make the loop wait for the
-     * disk: then the HTTP layer has a file-system thread read such a range into the cache before the slice is
-     * sent. False for a sender whose reads the kernel does elsewhere (io_uring's splice runs on io-wq workers).
+     * disk: then the HTTP layer has such a range read on a file-system thread, in one pass, by what sends it
+     * (see {@link dev.zeroedge.http.FairFileSender}). False for a sender whose reads the kernel does elsewhere
+     * (io_uring's splice runs on io-wq workers).
      */
     default boolean readsFileOnEventLoop() {
         return true;
