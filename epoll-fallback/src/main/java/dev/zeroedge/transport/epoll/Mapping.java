@@ -32,6 +32,8 @@ final class Mapping {
 
     /** {@code <asm-generic/mman-common.h>}: fault in every page of the range, reading what the cache lacks (5.14). */
     private static final int MADV_POPULATE_READ = 22;
+    /** The mapping is read front to back: faults read ahead as a sequential read(2) would, and the next reads go on. */
+    private static final int MADV_SEQUENTIAL = 2;
 
     private static final MethodHandle MMAP;
     private static final MethodHandle MUNMAP;
@@ -85,8 +87,9 @@ final class Mapping {
 
     /**
      * Faults in every page of {@code mapped} ({@code MADV_POPULATE_READ}) on the calling thread, a file-system
-     * thread: the disk reads a write from the mapping would make on the loop are made here, with the readahead of
-     * page faults, and the pages, mapped, stay until the mapping goes ({@code POSIX_FADV_DONTNEED} skips a mapped
+     * thread: the disk reads a write from the mapping would make on the loop are made here, with the readahead of a
+     * sequential reader ({@code MADV_SEQUENTIAL}; a fault's own read-around asked 64 KiB at a time from the slow-disk
+     * bench's FUSE mount, one after the other), and the pages, mapped, stay until the mapping goes ({@code POSIX_FADV_DONTNEED} skips a mapped
      * page; memory pressure unmaps it only after the unmapped ones). False when it failed (a file cut short meanwhile,
      * whose write then fails as the class comment says; a kernel before 5.14, which has no cachestat either, so no
      * range is found cold there).
@@ -96,9 +99,10 @@ final class Mapping {
             return false;
         }
         long aligned = mapped.address() - mapped.address() % PAGE;
+        long length = mapped.byteSize() + (mapped.address() - aligned);
         try {
-            return (int) MADVISE.invokeExact(aligned, mapped.byteSize() + (mapped.address() - aligned),
-                    MADV_POPULATE_READ) == 0;
+            int ignored = (int) MADVISE.invokeExact(aligned, length, MADV_SEQUENTIAL);
+            return (int) MADVISE.invokeExact(aligned, length, MADV_POPULATE_READ) == 0;
         } catch (Throwable t) {
             return false;
         }
