@@ -34,7 +34,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code --hot-rate}, after {@code --warmup} of hot requests alone (unrecorded). A hot request that the previous
  * response held up past its intended start counts from that start (open loop, as wrk2 does), so a loop that
  * stalls for a second shows every request it held up; one sent on time counts from its send, so the client's own
- * timer lateness (its sleep overshooting, reported apart) is not taken for the server's. The run does not wait for a stuck server: a hot request not answered within
+ * timer lateness (its sleep overshooting, reported apart) is not taken for the server's.
+ * {@code --cold-nice N} runs the cold connections at nice N: on an edge they are other machines, and on a load
+ * generator beside the server their reading (a copy of every byte) would take the CPU the server's loops need. The run does not wait for a stuck server: a hot request not answered within
  * {@code --hot-timeout} is lost and the hot client stops, and one that fell behind its schedule stops at
  * {@code --duration} plus {@code --hot-timeout}; the requests it did not get answered count in the
  * percentiles with the time they had waited by then (a lower bound). Prints the hot percentiles
@@ -44,7 +46,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class SlowDiskCommand {
 
     private static final Set<String> VALUED = Set.of("url-hot", "url-cold-prefix", "cold-connections", "duration",
-            "hot-rate", "hot-timeout", "label", "warmup");
+            "hot-rate", "hot-timeout", "label", "warmup", "cold-nice");
     private static final int HEAD_MAX = 64 * 1024;
 
     private SlowDiskCommand() {
@@ -60,6 +62,7 @@ final class SlowDiskCommand {
         Duration hotTimeout = flags.duration("hot-timeout", Duration.ofSeconds(10));
         String label = flags.string("label", "");
         Duration warmup = flags.duration("warmup", Duration.ofSeconds(0));
+        int coldNice = flags.integer("cold-nice", 0, 0, 19);
 
         if (!warmup.isZero()) {
             // Hot requests only, not recorded: both JVMs compile the hot path before anything is measured.
@@ -74,10 +77,18 @@ final class SlowDiskCommand {
         long start = System.nanoTime();
         long end = start + duration.toNanos();
         HotResult hotResult;
-        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+        // With --cold-nice, a platform thread per cold connection at that nice value (a virtual thread's carrier
+        // is shared, so it cannot be niced alone); the hot client stays at the process's.
+        try (ExecutorService clients = coldNice == 0 ? Executors.newVirtualThreadPerTaskExecutor()
+                : Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().factory())) {
             for (int i = 0; i < coldConnections; i++) {
                 String path = coldPrefix.getRawPath() + String.format(Locale.ROOT, "%02d.bin", i);
-                clients.submit(() -> fetchColdUntil(coldPrefix, path, end, hotTimeout, coldOutcomes, coldBytes));
+                clients.submit(() -> {
+                    if (coldNice > 0 && !ThreadNice.set(coldNice)) {
+                        coldOutcomes.computeIfAbsent("not niced", o -> new AtomicLong()).incrementAndGet();
+                    }
+                    fetchColdUntil(coldPrefix, path, end, hotTimeout, coldOutcomes, coldBytes);
+                });
             }
             hotResult = askHot(hot, hotRate, start, end, hotTimeout, hotLatency, lateness);
             // The cold fetches end at --duration (a fetch then in flight may finish within --hot-timeout).
