@@ -3,7 +3,8 @@
 #   hit       the hit path: 1 KiB req/s and server CPU per request, 1 MiB and 64 MiB CPU-s/GB, for zeroedge cache
 #             hits, zeroedge serving the same files statically, and nginx proxy_cache hits, side by side with
 #             interleaved repetitions (the shared peers harness ../shared/bench/peers/run.sh measures all three:
-#             each server pinned to CPU 0, wrk on CPU 1)
+#             each server pinned to CPU 0, wrk on CPU 1), then the same at a fixed rate (--rate-1m, --rate-64m:
+#             an open loop of loadtest compare), which compares the CPU per byte at equal load
 #   coalesce  N concurrent misses (N = 1, 100, 1000) of an object whose origin waits before its first byte:
 #             origin requests, and time to first byte per client (p50/p99/max) beside the origin's own
 #   recovery  kill -9 of a cache holding --objects (100,000) objects, restart: time until the first hit and until
@@ -11,6 +12,7 @@
 #
 #   bash scripts/bench-cache.sh [--parts "hit coalesce recovery"] [--mode epoll-sendfile] [--reps 3]
 #        [--duration 5] [--warmup 3] [--objects 100000] [--delay-ms 500] [--out docs/bench] [--quiet]
+#        [--rate-1m 1000] [--rate-64m 12]
 #
 # --quiet says in the report that nothing else ran on the machine (the script cannot tell a build's tail in the load
 # average from a build still running); without it the report says the machine was shared.
@@ -28,6 +30,8 @@ DURATION=5
 WARMUP=3
 OBJECTS=100000
 DELAY_MS=500
+RATE_1M=1000
+RATE_64M=12
 OUT=docs/bench
 QUIET=0
 while [ $# -gt 0 ]; do
@@ -39,9 +43,11 @@ while [ $# -gt 0 ]; do
     --warmup) WARMUP=$2; shift 2;;
     --objects) OBJECTS=$2; shift 2;;
     --delay-ms) DELAY_MS=$2; shift 2;;
+    --rate-1m) RATE_1M=$2; shift 2;;
+    --rate-64m) RATE_64M=$2; shift 2;;
     --out) OUT=$2; shift 2;;
     --quiet) QUIET=1; shift;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0;;
     *) echo "unknown option $1" >&2; exit 2;;
   esac
 done
@@ -166,7 +172,58 @@ EOF
     sed -n '/^|/,$p' "$md"
     echo
   } >>"$REPORT"
+  hit_at_fixed_rate "$cache_pid" "$static_pid" "$(pgrep -P "$nginx_pid" | head -1)"
   stop "$nginx_pid"; stop "$cache_pid"; stop "$static_pid"
+}
+
+# The same hits at a fixed rate below every server's peak (an open loop of loadtest compare, from CPU 1), $REPS
+# interleaved repetitions: the server CPU per byte at equal load. Closed-loop CPU per byte depends on which side
+# is the limit (with wrk the limit at 1 MiB and 64 MiB, a faster server's softirqs do more of the client's
+# loopback receive work per byte, and it is woken for smaller writes), so this is the comparison at equal work.
+hit_at_fixed_rate() {
+  local cache_pid=$1 static_pid=$2 worker=$3 rep workload rate
+  [ -f loadtest/target/zeroedge-loadtest.jar ] || mvn -B -q -DskipTests package -pl loadtest -am
+  for rep in $(seq 1 "$REPS"); do
+    for workload in "1m $RATE_1M" "64m $RATE_64M"; do
+      set -- $workload
+      taskset -c 1 "$JAVA_HOME/bin/java" -jar loadtest/target/zeroedge-loadtest.jar compare \
+          --out "$WORK/rate-$1-$rep" --root "$CORPUS" --workloads "$1" --rate "$2" \
+          --duration "${DURATION}s" --warmup "${WARMUP}s" \
+          --external "zeroedge-cache-hit=http://127.0.0.1:19302,pid=$cache_pid" \
+          --external "zeroedge-static=http://127.0.0.1:19303,pid=$static_pid" \
+          --external "nginx-proxy_cache-hit=http://127.0.0.1:19304,pid=$worker" >"$WORK/rate-$1-$rep.log" 2>&1 \
+        || { cat "$WORK/rate-$1-$rep.log" >&2; exit 1; }
+      log "fixed rate $1 at $2/s, rep $rep: done"
+    done
+  done
+  {
+    echo "## Hit path at a fixed rate"
+    echo
+    echo "loadtest \`compare\` (open loop: 1 MiB at $RATE_1M req/s, 64 MiB at $RATE_64M req/s, 32 connections, every body"
+    echo "checked, from CPU 1; the same three servers on CPU 0), $REPS interleaved repetitions of ${DURATION} s after"
+    echo "${WARMUP} s of warm-up. Median (min–max) over the repetitions; nginx's CPU is its worker's."
+    echo
+    python3 - "$WORK" "$REPS" <<'PY'
+import json, statistics, sys
+work, reps = sys.argv[1], int(sys.argv[2])
+rows = {}
+for workload in ("1m", "64m"):
+    for rep in range(1, reps + 1):
+        for row in json.load(open(f"{work}/rate-{workload}-{rep}/summary.json"))["rows"]:
+            rows.setdefault((workload, row["target"]), []).append(row)
+def cell(values, fmt):
+    return f"{fmt(statistics.median(values))} ({fmt(min(values))}–{fmt(max(values))})"
+print("| size | server | n | req/s | p99 ms | srv CPU-s/GB | srv CPU µs/req | errors |")
+print("|---|---|---|---|---|---|---|---|")
+for (workload, target), runs in rows.items():
+    print(f"| {workload} | {target} | {len(runs)} | {cell([r['requests_per_s'] for r in runs], lambda v: f'{v:.1f}')} | "
+          f"{cell([r['latency_ms']['p99'] for r in runs], lambda v: f'{v:.3g}')} | "
+          f"{cell([r['cpu_s_per_gb'] for r in runs], lambda v: f'{v:.3f}')} | "
+          f"{cell([r['cpu_s_per_10k_requests'] * 100 for r in runs], lambda v: f'{v:.0f}')} | "
+          f"{sum(r['errors'] for r in runs)} |")
+PY
+    echo
+  } >>"$REPORT"
 }
 
 # The slow origin of the coalescing part: waits DELAY_MS before each response head, then sends 256 KiB; logs

@@ -12,6 +12,8 @@
 #   EVENT_LOOPS=1 bash scripts/bench-slow-disk.sh    # force the loops (default: the server's own)
 #   SERVER_FLAGS="--fs-threads 32" bash scripts/bench-slow-disk.sh   # more flags for every server
 #   EVICT_MS=500 bash scripts/bench-slow-disk.sh     # drop the cold files' pages every 500 ms (default 0: they stay cached)
+#   COLD_NICE=19 bash scripts/bench-slow-disk.sh     # the cold connections' client threads at nice 19 (default 0): on
+#                                                    # an edge they are other machines, here they share the 2 CPUs
 # Needs root (FUSE), /usr/bin/python3 with python3-fusepy, and fuse3 (scripts/test.sh installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +25,7 @@ DELAY_MS=${DELAY_MS:-200}
 HOT_RATE=${HOT_RATE:-100}
 WARMUP=${WARMUP:-5s}
 EVICT_MS=${EVICT_MS:-0}
+COLD_NICE=${COLD_NICE:-0}
 PORT=${PORT:-18090}
 EVENT_LOOPS=${EVENT_LOOPS:-}
 if [ ! -f server/target/zeroedge.jar ] || [ ! -f loadtest/target/zeroedge-loadtest.jar ]; then
@@ -83,7 +86,8 @@ fi
 
 echo "slow-disk: $COLD connections on distinct 2 MiB files under slow/ ($DELAY_MS ms per open/getattr/read;" \
      "$( [ "$EVICT_MS" -gt 0 ] && echo "their pages dropped every $EVICT_MS ms" || echo "their pages left cached"))," \
-     "hot 1 KiB at $HOT_RATE/s, $DURATION per mode, event loops ${EVENT_LOOPS:-default ($(nproc) CPUs)};" \
+     "hot 1 KiB at $HOT_RATE/s, $DURATION per mode, event loops ${EVENT_LOOPS:-default ($(nproc) CPUs)}," \
+     "cold clients at nice $COLD_NICE;" \
      "load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for mode in $MODES; do
   "$JAVA_HOME/bin/java" -Xmn24m -jar server/target/zeroedge.jar serve --root "$root" --bind 127.0.0.1 \
@@ -96,6 +100,7 @@ for mode in $MODES; do
   done
   "$JAVA_HOME/bin/java" -jar loadtest/target/zeroedge-loadtest.jar slow-disk --label "$mode" \
       --url-hot "http://127.0.0.1:$PORT/hot-1k.bin" --url-cold-prefix "http://127.0.0.1:$PORT/slow/cold-" \
-      --cold-connections "$COLD" --duration "$DURATION" --hot-rate "$HOT_RATE" --warmup "$WARMUP"
+      --cold-connections "$COLD" --duration "$DURATION" --hot-rate "$HOT_RATE" --warmup "$WARMUP" \
+      --cold-nice "$COLD_NICE"
   stop_server
 done

@@ -44,8 +44,8 @@ import java.util.concurrent.TimeUnit;
  * <p>No event loop waits for the disk to send a body. Before the inline read, and before each slice handed
  * to a sender that reads the file's pages on the loop ({@link dev.zeroedge.transport.Transport#readsFileOnEventLoop}:
  * sendfile, a mapping, a pread; not io_uring's splice, which its kernel workers do), one
- * {@link PageCache#holds} asks whether the page cache holds the range (for a file of at most 2 MiB the whole
- * file, trusted for 100 ms on the loop: {@link RecentlyHot}). A cold range is read from the disk once, on a
+ * {@link PageCache#holds} asks whether the page cache holds the range (by blocks of 2 MiB, a block found whole
+ * trusted for 100 ms on the loop: {@link RecentlyHot}). A cold range is read from the disk once, on a
  * {@link FileSystemPool} thread of the file's disk, by whatever sends it, while the loop serves its other
  * connections: a sendfile sender's slice is sent into the socket by that thread itself ({@link PoolSendfile}, with
  * the readahead of a sequential reader), epoll-copy's is pread there and epoll-mmap's mapped and faulted in there

@@ -15,8 +15,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * One sendfile(2) call through the linker, as both of its callers make it: the NIO sender on its event loop
- * ({@code nio.NioFileRegion}, because the JDK's {@code transferTo} stats the file before every call) and the
+ * One sendfile(2) call through the linker, as both of its callers make it: the epoll and NIO senders on their event loops
+ * ({@link SendfileRegion}, because the JDK's {@code transferTo} and Netty's epoll channel stat the file) and the
  * file-system threads that send cold slices ({@link PoolSendfile}). What each does with a socket that takes no more
  * differs (Netty waits for writability; a file-system thread hands the rest back to the loop), so the call says
  * so and leaves that to them.

@@ -7,6 +7,7 @@ import dev.zeroedge.testing.Leftovers;
 import dev.zeroedge.testing.OpenDescriptors;
 import dev.zeroedge.testing.RawHttp;
 import dev.zeroedge.testing.RawHttp.Response;
+import dev.zeroedge.testing.SlowFileSystem;
 import dev.zeroedge.transport.Transport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,6 +23,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -52,6 +54,7 @@ public abstract class SlowReaderSuite {
     static final long SLICE = 8L * 1024 * 1024;
     static final int SIZE = 8 * 1024 * 1024;
     static final int RECEIVE_BUFFER = 16 * 1024;
+    static final Duration ATTRIBUTES_DELAY = Duration.ofMillis(300);
 
     private Path root;
     private Path file;
@@ -165,6 +168,58 @@ public abstract class SlowReaderSuite {
         assertEquals(List.of(), LeakRecorder.collect(), "Netty buffers leaked");
         try (RawHttp next = new RawHttp(server.port())) {
             assertEquals("small\n", next.exchange("GET /small.txt HTTP/1.1\r\nHost: a\r\n\r\n").bodyText());
+        }
+    }
+
+    /**
+     * A slow reader of a file whose file system answers getattr slowly (a FUSE file system here; NFS with
+     * expired attributes alike) holds up no other response of its loop. Each time the socket takes no more of a
+     * body, Netty's own epoll file region asks the file's size (an fstat, to tell a file cut short from a full
+     * socket), and here every fstat waits {@link #ATTRIBUTES_DELAY} for the file system: epoll-sendfile stalled
+     * its loop that long, over and over, while this body went out. The small responses asked for meanwhile on
+     * the same loop (one loop) must each come back in less than one such wait: a bound by the injected delay,
+     * not a timing.
+     */
+    @Test
+    void aSlowReaderOfAFileWithSlowAttributesHoldsUpNoOtherResponse() throws Exception {
+        Path source = Files.createTempDirectory("zeroedge-slow-attributes");
+        Files.write(source.resolve("slow.bin"), data);
+        Path mounted = Files.createDirectories(root.resolve("attributes"));
+        // The lookup of the name takes several getattrs (on the file-system threads), longer than this suite's
+        // send timeout: a server of its own, with a longer one.
+        ZeroedgeServer patient = ZeroedgeServer.start(server.config().withLimits(
+                HttpLimits.DEFAULTS.withSendTimeout(Duration.ofSeconds(10))), transport());
+        try (SlowFileSystem fuse = SlowFileSystem.mount(source, mounted, ATTRIBUTES_DELAY, Set.of("getattr"));
+             RawHttp reader = new RawHttp(patient.port(), RECEIVE_BUFFER);
+             RawHttp other = new RawHttp(patient.port())) {
+            reader.send("GET /attributes/slow.bin HTTP/1.1\r\nHost: a\r\n\r\n");
+            assertEquals("HTTP/1.1 200 OK", reader.readHead().statusLine());
+            long slowest = 0;
+            int got = 0;
+            byte[] received = new byte[SIZE];
+            long until = System.nanoTime() + ATTRIBUTES_DELAY.toNanos() * 4;
+            while (System.nanoTime() < until) {
+                // A little of the body (about 800 KiB/s through the small receive buffer: the socket fills again
+                // and again, and the body lasts longer than the loop), then a small response.
+                int n = reader.input().read(received, got, Math.min(256 * 1024, SIZE - got));
+                assertTrue(n > 0, "the body ended at " + got);
+                got += n;
+                long asked = System.nanoTime();
+                assertEquals("small\n", other.exchange("GET /small.txt HTTP/1.1\r\nHost: a\r\n\r\n").bodyText());
+                slowest = Math.max(slowest, System.nanoTime() - asked);
+                Thread.sleep(20);
+            }
+            assertTrue(Duration.ofNanos(slowest).compareTo(ATTRIBUTES_DELAY) < 0, "a small response took "
+                    + Duration.ofNanos(slowest).toMillis() + " ms beside a slow reader: its loop waited for a getattr");
+            assertArrayEquals(Arrays.copyOf(data, got), Arrays.copyOf(received, got));
+            reader.socket().setSoLinger(true, 0);
+        } finally {
+            patient.shutdown(Duration.ofSeconds(1));
+            try (Stream<Path> walk = Files.walk(source)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
         }
     }
 

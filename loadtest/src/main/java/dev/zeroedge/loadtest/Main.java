@@ -40,11 +40,13 @@ public final class Main {
                   exits 1 when any was cut or the bodies differ.
               slow-disk --url-hot http://HOST:PORT/hot-1k.bin --url-cold-prefix http://HOST:PORT/slow/cold-
                         [--cold-connections 32] [--duration 10s] [--hot-rate 100] [--hot-timeout 10s] [--warmup 0s] [--label L]
+                        [--cold-nice 0]
                   A slow disk under part of the root: connection i fetches <prefix>NN.bin (NN = i, two digits)
                   again and again while one keep-alive connection asks for the hot URL at --hot-rate; prints
-                  the hot latency from each request's intended start (p50/p99/p99.9/max, count, requests
-                  lost after --hot-timeout) and the cold fetches by status, on one line. --warmup: hot requests
-                  alone first, not recorded.
+                  the hot latency (p50/p99/p99.9/max, count, requests lost after --hot-timeout; from each
+                  request's send, or from its intended start when the previous response held it back) and the
+                  cold fetches by status, on one line. --warmup: hot requests alone first, not recorded.
+                  --cold-nice N: the cold connections at nice N (they stand for other machines).
               plot A.hgrm B.hgrm ... --out chart.html [--title T]
                   Percentile curves of any .hgrm files (ours, wrk2's, ...) on one chart.
               make-corpus DIR [--files 1k,64k,1m,64m,1g]    (also: --make-corpus DIR)

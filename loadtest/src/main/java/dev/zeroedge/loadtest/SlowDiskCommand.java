@@ -31,9 +31,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code slow-disk}: what a slow disk under part of the root does to the rest of it. {@code --cold-connections}
  * connections each fetch {@code <--url-cold-prefix>NN.bin} (connection {@code i} file {@code i}, so no two
  * share a file) again and again, while one keep-alive connection asks for {@code --url-hot} at a fixed
- * {@code --hot-rate}, after {@code --warmup} of hot requests alone (unrecorded). The hot latency counts from
- * each request's intended start (open loop, as wrk2 does), so a loop that stalls for a second shows every
- * request it held up. The run does not wait for a stuck server: a hot request not answered within
+ * {@code --hot-rate}, after {@code --warmup} of hot requests alone (unrecorded). A hot request that the previous
+ * response held up past its intended start counts from that start (open loop, as wrk2 does), so a loop that
+ * stalls for a second shows every request it held up; one sent on time counts from its send, so the client's own
+ * timer lateness (its sleep overshooting, reported apart) is not taken for the server's.
+ * {@code --cold-nice N} runs the cold connections at nice N: on an edge they are other machines, and on a load
+ * generator beside the server their reading (a copy of every byte) would take the CPU the server's loops need. The run does not wait for a stuck server: a hot request not answered within
  * {@code --hot-timeout} is lost and the hot client stops, and one that fell behind its schedule stops at
  * {@code --duration} plus {@code --hot-timeout}; the requests it did not get answered count in the
  * percentiles with the time they had waited by then (a lower bound). Prints the hot percentiles
@@ -43,7 +46,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class SlowDiskCommand {
 
     private static final Set<String> VALUED = Set.of("url-hot", "url-cold-prefix", "cold-connections", "duration",
-            "hot-rate", "hot-timeout", "label", "warmup");
+            "hot-rate", "hot-timeout", "label", "warmup", "cold-nice");
     private static final int HEAD_MAX = 64 * 1024;
 
     private SlowDiskCommand() {
@@ -59,25 +62,35 @@ final class SlowDiskCommand {
         Duration hotTimeout = flags.duration("hot-timeout", Duration.ofSeconds(10));
         String label = flags.string("label", "");
         Duration warmup = flags.duration("warmup", Duration.ofSeconds(0));
+        int coldNice = flags.integer("cold-nice", 0, 0, 19);
 
         if (!warmup.isZero()) {
             // Hot requests only, not recorded: both JVMs compile the hot path before anything is measured.
             long warmStart = System.nanoTime();
             askHot(hot, hotRate, warmStart, warmStart + warmup.toNanos(), hotTimeout,
-                    new Histogram(TimeUnit.HOURS.toNanos(1), 3));
+                    new Histogram(TimeUnit.HOURS.toNanos(1), 3), new Histogram(TimeUnit.HOURS.toNanos(1), 3));
         }
         Histogram hotLatency = new Histogram(TimeUnit.HOURS.toNanos(1), 3);
+        Histogram lateness = new Histogram(TimeUnit.HOURS.toNanos(1), 3);
         Map<String, AtomicLong> coldOutcomes = new ConcurrentHashMap<>();
         AtomicLong coldBytes = new AtomicLong();
         long start = System.nanoTime();
         long end = start + duration.toNanos();
         HotResult hotResult;
-        try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+        // With --cold-nice, a platform thread per cold connection at that nice value (a virtual thread's carrier
+        // is shared, so it cannot be niced alone); the hot client stays at the process's.
+        try (ExecutorService clients = coldNice == 0 ? Executors.newVirtualThreadPerTaskExecutor()
+                : Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon().factory())) {
             for (int i = 0; i < coldConnections; i++) {
                 String path = coldPrefix.getRawPath() + String.format(Locale.ROOT, "%02d.bin", i);
-                clients.submit(() -> fetchColdUntil(coldPrefix, path, end, hotTimeout, coldOutcomes, coldBytes));
+                clients.submit(() -> {
+                    if (coldNice > 0 && !ThreadNice.set(coldNice)) {
+                        coldOutcomes.computeIfAbsent("not niced", o -> new AtomicLong()).incrementAndGet();
+                    }
+                    fetchColdUntil(coldPrefix, path, end, hotTimeout, coldOutcomes, coldBytes);
+                });
             }
-            hotResult = askHot(hot, hotRate, start, end, hotTimeout, hotLatency);
+            hotResult = askHot(hot, hotRate, start, end, hotTimeout, hotLatency, lateness);
             // The cold fetches end at --duration (a fetch then in flight may finish within --hot-timeout).
             clients.shutdown();
             if (!clients.awaitTermination(hotTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS)) {
@@ -86,7 +99,8 @@ final class SlowDiskCommand {
         }
         String prefix = label.isEmpty() ? "" : label + ": ";
         out.println(prefix + hotLine(hotLatency, hotResult, hotRate) + "; " + coldLine(coldOutcomes, coldBytes,
-                coldConnections, duration));
+                coldConnections, duration) + String.format(Locale.ROOT, "; the hot client's own sleep overshot by p50 %s ms,"
+                + " p99 %s ms (not counted)", ms(lateness.getValueAtPercentile(50)), ms(lateness.getValueAtPercentile(99))));
         return 0;
     }
 
@@ -100,7 +114,8 @@ final class SlowDiskCommand {
      * and those that would have followed it (not sent) go into the histogram with the time they had waited
      * when the client gave up, a lower bound, so that the percentiles show the stall instead of leaving it out.
      */
-    private static HotResult askHot(URI url, int rate, long start, long end, Duration timeout, Histogram latency) {
+    private static HotResult askHot(URI url, int rate, long start, long end, Duration timeout, Histogram latency,
+                                    Histogram lateness) {
         String request = "GET " + url.getRawPath() + " HTTP/1.1\r\nHost: " + url.getHost() + ":" + url.getPort()
                 + "\r\n\r\n";
         long interval = TimeUnit.SECONDS.toNanos(1) / rate;
@@ -115,9 +130,18 @@ final class SlowDiskCommand {
                     // Far behind its schedule (a server that stalled and came back): the rest are not sent.
                     return giveUp(latency, start, interval, k, intendedTotal, 0, null);
                 }
-                long wait = intended - System.nanoTime();
-                if (wait > 0) {
-                    TimeUnit.NANOSECONDS.sleep(wait);
+                // The previous response ended after this request was due: the server held it back, and its latency
+                // counts from when it was due (wrk2's correction for coordinated omission). Otherwise the client
+                // sleeps until then and the latency counts from the send: a sleep that overslept (by a millisecond
+                // and more on this VM) is the client's own lateness, not the server's, and is reported apart.
+                long now = System.nanoTime();
+                boolean heldBack = now >= intended;
+                if (!heldBack) {
+                    TimeUnit.NANOSECONDS.sleep(intended - now);
+                }
+                long from = heldBack ? intended : System.nanoTime();
+                if (!heldBack) {
+                    lateness.recordValue(from - intended);
                 }
                 out.write(request.getBytes(StandardCharsets.US_ASCII));
                 out.flush();
@@ -131,7 +155,7 @@ final class SlowDiskCommand {
                 if (status != 200) {
                     return giveUp(latency, start, interval, k, intendedTotal, 1, "status " + status);
                 }
-                latency.recordValue(System.nanoTime() - intended);
+                latency.recordValue(System.nanoTime() - from);
             }
             return new HotResult(k, 0, null, 0);
         } catch (IOException e) {

@@ -6,6 +6,7 @@ import dev.zeroedge.mode.Mode;
 import dev.zeroedge.transport.Availability;
 import dev.zeroedge.transport.DescriptorUse;
 import dev.zeroedge.transport.FileSender;
+import dev.zeroedge.transport.SendfileRegion;
 import dev.zeroedge.transport.Transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -17,7 +18,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 
 /**
- * {@code nio-sendfile}: Netty's NIO event loop; a body's range goes out as a {@link NioFileRegion}: sendfile(2)
+ * {@code nio-sendfile}: Netty's NIO event loop; a body's range goes out as a {@link SendfileRegion}: sendfile(2)
  * through the FFM linker on Linux (without the fstat the JDK's {@code transferTo} makes first), else
  * {@code FileChannel.transferTo}, sendfile inside the JDK. Needs no native jar, so it runs wherever Java
  * does: the mode {@code auto} falls back to. What the kernel last sent, which the send
@@ -72,7 +73,8 @@ public final class NioSendfileTransport implements Transport {
                 } else {
                     head.release();
                 }
-                return ctx.writeAndFlush(new NioFileRegion(file, offset, length), FileSender.reporting(ctx, progress));
+                return ctx.writeAndFlush(new SendfileRegion(file, offset, length, NioTcpInfo.descriptorOf(ctx.channel())),
+                        FileSender.reporting(ctx, progress));
             }
 
             @Override

@@ -63,8 +63,8 @@ final class NioTcpInfo {
     }
 
     /** The descriptor number of a JDK socket channel, or -1 when its fields are not open to zeroedge. */
-    static int descriptorOf(java.nio.channels.WritableByteChannel channel) {
-        if (FD_VAL == null || !(channel instanceof SocketChannel socket)) {
+    private static int descriptorOf(SocketChannel socket) {
+        if (FD_VAL == null) {
             return -1;
         }
         try {

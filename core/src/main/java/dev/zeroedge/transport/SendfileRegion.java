@@ -1,7 +1,6 @@
-package dev.zeroedge.transport.nio;
+package dev.zeroedge.transport;
 
 import dev.zeroedge.files.OpenFile;
-import dev.zeroedge.transport.Sendfile;
 import io.netty.channel.FileRegion;
 import io.netty.util.AbstractReferenceCounted;
 
@@ -11,29 +10,42 @@ import java.lang.foreign.Arena;
 import java.nio.channels.WritableByteChannel;
 
 /**
- * A range of a shared {@link OpenFile} as Netty's NIO channel writes it: by sendfile(2) from the file's
- * descriptor to the socket's, through the FFM linker, where both numbers are readable; else by
- * {@code FileChannel.transferTo}.
+ * A range of a shared {@link OpenFile} as Netty's epoll and NIO channels write a {@link FileRegion}: by
+ * sendfile(2) from the file's descriptor to the socket's, through the FFM linker, where both numbers are known;
+ * else by {@code FileChannel.transferTo}.
  *
- * <p>Why not always {@code transferTo}: before every sendfile the JDK asks the file's size, an fstat, and on a
- * network or FUSE file system whose attributes have expired that fstat waits for the server, on the event
- * loop (a thread dump of the slow-disk test showed it: {@code FileChannelImpl.size} under {@code transferTo}).
- * The range is inside the length the descriptor had when it was opened; a file cut short since makes
- * sendfile return 0, which ends the response with an error, as a short body must.
+ * <p>Why not Netty's {@code DefaultFileRegion} (epoll) or the JDK's {@code transferTo} (NIO): both ask the file's
+ * size, an fstat, on the event loop: the JDK before every sendfile, Netty's epoll channel each time sendfile finds
+ * the socket full (to tell a file cut short from a full socket), which is once or twice per slice of every large
+ * body. On a network or FUSE file system whose attributes have expired that fstat waits for the server (a thread
+ * dump of the slow-disk test showed it: {@code FileChannelImpl.size} under {@code transferTo}), and on a local disk
+ * it is a system call per full socket for nothing. The range is inside the length the descriptor had when it was
+ * opened; a file cut short since makes sendfile return 0, which ends the response with an error, as a short body
+ * must.
+ *
+ * <p>The socket's number is taken when the region is made, on the loop that owns the channel: the channel closes
+ * its descriptor only on that loop, and writes to a closed channel never reach {@link #transferTo}, so the number
+ * is still the channel's whenever the region is written.
  */
-final class NioFileRegion extends AbstractReferenceCounted implements FileRegion {
+public final class SendfileRegion extends AbstractReferenceCounted implements FileRegion {
 
     /** The call state and the in/out offset of one event-loop thread's sendfile. */
     private static final ThreadLocal<Sendfile.Scratch> SCRATCH =
             ThreadLocal.withInitial(() -> Sendfile.Scratch.in(Arena.ofAuto()));
 
     private final OpenFile file;
+    private final int socket;
     private final long position;
     private final long count;
     private long transferred;
 
-    NioFileRegion(OpenFile file, long position, long count) {
+    /**
+     * Bytes {@code [position, position + count)} of {@code file} for the socket whose descriptor number is
+     * {@code socket} (-1 when it cannot be read: the region then goes by {@code transferTo}).
+     */
+    public SendfileRegion(OpenFile file, long position, long count, int socket) {
         this.file = file.retain();
+        this.socket = Sendfile.available() && file.descriptor() >= 0 ? socket : -1;
         this.position = position;
         this.count = count;
     }
@@ -65,7 +77,6 @@ final class NioFileRegion extends AbstractReferenceCounted implements FileRegion
         if (left <= 0) {
             return 0;
         }
-        int socket = !Sendfile.available() || file.descriptor() < 0 ? -1 : NioTcpInfo.descriptorOf(target);
         long written = socket < 0 ? file.channel().transferTo(position + at, left, target)
                 : sendfile(socket, position + at, left);
         if (written == 0 && socket >= 0) {
