@@ -14,6 +14,8 @@
 #   EVICT_MS=500 bash scripts/bench-slow-disk.sh     # drop the cold files' pages every 500 ms (default 0: they stay cached)
 #   COLD_NICE=19 bash scripts/bench-slow-disk.sh     # the cold connections' client threads at nice 19 (default 0): on
 #                                                    # an edge they are other machines, here they share the 2 CPUs
+#   SPLIT=1 bash scripts/bench-slow-disk.sh          # the cold connections from a second loadtest process: beside
+#                                                    # cold clients in its own JVM the hot client itself stalls
 # Needs root (FUSE), /usr/bin/python3 with python3-fusepy, and fuse3 (scripts/test.sh installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +28,7 @@ HOT_RATE=${HOT_RATE:-100}
 WARMUP=${WARMUP:-5s}
 EVICT_MS=${EVICT_MS:-0}
 COLD_NICE=${COLD_NICE:-0}
+SPLIT=${SPLIT:-0}
 PORT=${PORT:-18090}
 EVENT_LOOPS=${EVENT_LOOPS:-}
 if [ ! -f server/target/zeroedge.jar ] || [ ! -f loadtest/target/zeroedge-loadtest.jar ]; then
@@ -87,7 +90,7 @@ fi
 echo "slow-disk: $COLD connections on distinct 2 MiB files under slow/ ($DELAY_MS ms per open/getattr/read;" \
      "$( [ "$EVICT_MS" -gt 0 ] && echo "their pages dropped every $EVICT_MS ms" || echo "their pages left cached"))," \
      "hot 1 KiB at $HOT_RATE/s, $DURATION per mode, event loops ${EVENT_LOOPS:-default ($(nproc) CPUs)}," \
-     "cold clients at nice $COLD_NICE;" \
+     "cold clients at nice $COLD_NICE$( [ "$SPLIT" = 1 ] && echo ", in a process of their own");" \
      "load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for mode in $MODES; do
   "$JAVA_HOME/bin/java" -Xmn24m -jar server/target/zeroedge.jar serve --root "$root" --bind 127.0.0.1 \
@@ -98,9 +101,26 @@ for mode in $MODES; do
     curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/hot-1k.bin" && break
     sleep 0.1
   done
-  "$JAVA_HOME/bin/java" -jar loadtest/target/zeroedge-loadtest.jar slow-disk --label "$mode" \
-      --url-hot "http://127.0.0.1:$PORT/hot-1k.bin" --url-cold-prefix "http://127.0.0.1:$PORT/slow/cold-" \
-      --cold-connections "$COLD" --duration "$DURATION" --hot-rate "$HOT_RATE" --warmup "$WARMUP" \
-      --cold-nice "$COLD_NICE"
+  if [ "$SPLIT" = 1 ]; then
+    # The cold connections from a process of their own (its own hot client at 1/s, not reported), started with
+    # the measured hot client's warm-up, so that they run through its whole measurement; the hot client alone
+    # in another process.
+    "$JAVA_HOME/bin/java" -jar loadtest/target/zeroedge-loadtest.jar slow-disk --label "$mode cold clients" \
+        --url-hot "http://127.0.0.1:$PORT/hot-1k.bin" --url-cold-prefix "http://127.0.0.1:$PORT/slow/cold-" \
+        --cold-connections "$COLD" --duration "$(( ${DURATION%s} + ${WARMUP%s} ))s" --hot-rate 1 \
+        --cold-nice "$COLD_NICE" > "$work/cold-$mode.txt" 2>&1 &
+    cold=$!
+    "$JAVA_HOME/bin/java" -jar loadtest/target/zeroedge-loadtest.jar slow-disk --label "$mode" \
+        --url-hot "http://127.0.0.1:$PORT/hot-1k.bin" --url-cold-prefix "http://127.0.0.1:$PORT/none-" \
+        --cold-connections 0 --duration "$DURATION" --hot-rate "$HOT_RATE" --warmup "$WARMUP" \
+        | sed 's/; cold x0: 0 fetches, 0.0 MiB in [0-9.]* s//'
+    wait "$cold" || true
+    sed 's/^.*; cold x/  its cold connections (another process, over warm-up and measurement): cold x/' "$work/cold-$mode.txt"
+  else
+    "$JAVA_HOME/bin/java" -jar loadtest/target/zeroedge-loadtest.jar slow-disk --label "$mode" \
+        --url-hot "http://127.0.0.1:$PORT/hot-1k.bin" --url-cold-prefix "http://127.0.0.1:$PORT/slow/cold-" \
+        --cold-connections "$COLD" --duration "$DURATION" --hot-rate "$HOT_RATE" --warmup "$WARMUP" \
+        --cold-nice "$COLD_NICE"
+  fi
   stop_server
 done
