@@ -20,7 +20,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The one function through which file bytes leave zeroedge.
@@ -200,13 +199,7 @@ public final class FairFileSender {
         } else if (refuse) {
             busy.run();
         } else {
-            ctx.executor().schedule(() -> {
-                if (ctx.channel().isActive()) {
-                    warm(ctx, file, offset, length, false, hot, busy, closed);
-                } else {
-                    closed.run();
-                }
-            }, FileSystemPool.BUSY_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+            FileSender.askAgainLater(ctx, () -> warm(ctx, file, offset, length, false, hot, busy, closed), closed);
         }
     }
 
@@ -260,13 +253,7 @@ public final class FairFileSender {
                 if (first) {
                     fail(queueFull());
                 } else {
-                    ctx.executor().schedule(() -> {
-                        if (ctx.channel().isActive()) {
-                            read();
-                        } else {
-                            fail(new ClosedChannelException());
-                        }
-                    }, FileSystemPool.BUSY_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                    FileSender.askAgainLater(ctx, this::read, () -> fail(new ClosedChannelException()));
                 }
                 return;
             }
@@ -534,13 +521,7 @@ public final class FairFileSender {
             }, ctx.executor());
             if (sent == null) {
                 PoolSendfile.close(socket);
-                ctx.executor().schedule(() -> {
-                    if (ctx.channel().isActive()) {
-                        sendFromPool();
-                    } else {
-                        fail(new ClosedChannelException());
-                    }
-                }, FileSystemPool.BUSY_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                FileSender.askAgainLater(ctx, this::sendFromPool, () -> fail(new ClosedChannelException()));
                 return;
             }
             sent.addListener(done -> {

@@ -1,5 +1,6 @@
 package dev.zeroedge.transport;
 
+import dev.zeroedge.files.FileSystemPool;
 import dev.zeroedge.files.OpenFile;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -8,6 +9,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelProgressiveFuture;
 import io.netty.channel.ChannelProgressiveFutureListener;
 import io.netty.channel.ChannelProgressivePromise;
+
+import java.util.concurrent.TimeUnit;
 
 /**
  * How a transport puts file bytes on a socket. The HTTP layer never writes file bytes any other way:
@@ -64,6 +67,20 @@ public interface FileSender {
      */
     default int sendfileSocket(Channel channel) {
         return -1;
+    }
+
+    /**
+     * Work that a full file-system queue refused past a response's first bytes: {@code again} on {@code ctx}'s loop
+     * after {@link FileSystemPool#BUSY_RETRY_MILLIS}, if the connection is still open then, else {@code closed}.
+     */
+    static void askAgainLater(ChannelHandlerContext ctx, Runnable again, Runnable closed) {
+        ctx.executor().schedule(() -> {
+            if (ctx.channel().isActive()) {
+                again.run();
+            } else {
+                closed.run();
+            }
+        }, FileSystemPool.BUSY_RETRY_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /** A promise for a write through Netty that runs {@code progress} whenever part of the write is in the kernel. */

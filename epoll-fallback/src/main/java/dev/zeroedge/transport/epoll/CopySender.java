@@ -15,7 +15,6 @@ import io.netty.util.concurrent.Future;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code epoll-copy}, the "traditional I/O" baseline: read a chunk of the file into a pooled direct
@@ -152,7 +151,7 @@ final class CopySender implements FileSender {
                 if (head != null && refuse) {
                     fail(new NothingSentException(new IOException("file-system queue full: cold chunk not read")));
                 } else {
-                    ctx.executor().schedule(this::nextIfOpen, FileSystemPool.BUSY_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                    FileSender.askAgainLater(ctx, this::next, () -> fail(new ClosedChannelException()));
                 }
                 return;
             }
@@ -166,14 +165,6 @@ final class CopySender implements FileSender {
                     next();
                 }
             });
-        }
-
-        private void nextIfOpen() {
-            if (ctx.channel().isActive()) {
-                next();
-            } else {
-                fail(new ClosedChannelException());
-            }
         }
 
         @Override

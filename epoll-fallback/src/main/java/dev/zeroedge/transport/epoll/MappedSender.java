@@ -16,7 +16,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code epoll-mmap}, a baseline: the range is mapped and the mapping is written to the socket as it is
@@ -165,13 +164,7 @@ final class MappedSender implements FileSender {
                 if (refuse) {
                     fail(new NothingSentException(new IOException("file-system queue full: cold range not mapped")));
                 } else {
-                    ctx.executor().schedule(() -> {
-                        if (ctx.channel().isActive()) {
-                            submit();
-                        } else {
-                            fail(new ClosedChannelException());
-                        }
-                    }, FileSystemPool.BUSY_RETRY_MILLIS, TimeUnit.MILLISECONDS);
+                    FileSender.askAgainLater(ctx, this::submit, () -> fail(new ClosedChannelException()));
                 }
                 return;
             }
